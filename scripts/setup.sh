@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Provision everything cadencia and its tests need on a fresh Debian/Ubuntu machine:
+# the PostgreSQL server package (for throwaway test clusters) and a virtualenv with the
+# project and its test/dev extras. Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+EXTRAS=${EXTRAS:-dev}
+
+need_pg=${CADENCIA_NEED_POSTGRES:-1}
+if [[ "$need_pg" == 1 ]] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        echo "setup: installing the postgresql server package (apt-get)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    else
+        echo "setup: PostgreSQL server binaries not found; install them with" \
+             "'sudo apt-get install postgresql' (tests that need PostgreSQL will fail)" >&2
+    fi
+fi
+
+stamp="$VENV/.cadencia-installed-$EXTRAS"
+if [[ ! -x "$VENV/bin/python" ]]; then
+    echo "setup: creating $VENV"
+    "$PYTHON" -m venv "$VENV"
+fi
+if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
+    echo "setup: installing cadencia[$EXTRAS] into $VENV"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[$EXTRAS]"
+    touch "$stamp"
+fi
+echo "setup: ready ($("$VENV/bin/python" --version), $VENV)"

@@ -1,0 +1,148 @@
+"""Database access: URLs from the environment, identifier checks, errors mapped to the tree.
+
+URLs use SQLAlchemy's form (``postgresql+psycopg://user:pass@host:5432/db``,
+``sqlite:///path.db``). The load step talks to PostgreSQL through psycopg directly and
+to SQLite through ``sqlite3`` (SQLAlchemy's import alone costs 0.35 s per container);
+``extract_sql`` uses SQLAlchemy for any dialect. Every driver error leaves through
+:func:`classify`, which decides transient vs bad data vs refused vs configuration by
+SQLSTATE class.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sqlite3
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from steps._core.errors import (
+    ConfigError,
+    DataError,
+    PipelineError,
+    TransientError,
+    UpstreamError,
+)
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+def check_identifier(name: str, what: str = "identifier") -> str:
+    """Return ``name`` if it is a plain SQL identifier, else raise ConfigError."""
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        raise ConfigError(
+            f"invalid {what} {name!r}: use letters, digits and _ (max 63, not starting "
+            "with a digit)", identifier=str(name))
+    return name
+
+
+def quote_ident(name: str, what: str = "identifier") -> str:
+    """A validated identifier, double-quoted for PostgreSQL and SQLite."""
+    return '"' + check_identifier(name, what) + '"'
+
+
+def qualified(table: str) -> tuple[str | None, str]:
+    """Split ``schema.table`` (each part validated)."""
+    parts = table.split(".")
+    if len(parts) == 1:
+        return None, check_identifier(parts[0], "table name")
+    if len(parts) == 2:
+        return check_identifier(parts[0], "schema name"), check_identifier(parts[1], "table name")
+    raise ConfigError(f"invalid table name {table!r}: expected table or schema.table")
+
+
+def quote_table(table: str) -> str:
+    schema, name = qualified(table)
+    return f'"{schema}"."{name}"' if schema else f'"{name}"'
+
+
+@dataclasses.dataclass(frozen=True)
+class DbUrl:
+    dialect: str
+    driver: str | None
+    username: str | None
+    password: str | None
+    host: str | None
+    port: int | None
+    database: str | None
+    query: dict[str, str]
+
+    def redacted(self) -> str:
+        user = f"{self.username}:***@" if self.username else ""
+        host = self.host or ""
+        port = f":{self.port}" if self.port else ""
+        return f"{self.dialect}://{user}{host}{port}/{self.database or ''}"
+
+    def psycopg_kwargs(self) -> dict[str, Any]:
+        kw: dict[str, Any] = {k: v for k, v in self.query.items()}
+        for key, value in (("user", self.username), ("password", self.password),
+                           ("host", self.host), ("port", self.port), ("dbname", self.database)):
+            if value is not None:
+                kw[key] = value
+        kw.setdefault("connect_timeout", 10)
+        return kw
+
+
+def parse_url(url: str) -> DbUrl:
+    """Parse a SQLAlchemy-style URL without importing SQLAlchemy."""
+    m = re.match(r"^([a-z][a-z0-9]*)(?:\+([a-z0-9_]+))?://", url or "")
+    if not m:
+        raise ConfigError("invalid database URL: expected dialect[+driver]://...")
+    dialect, driver = m.group(1), m.group(2)
+    if dialect == "sqlite":
+        path = url[m.end():]
+        if path.startswith("/"):
+            path = path[1:]
+        return DbUrl("sqlite", None, None, None, None, None, path or ":memory:", {})
+    parts = urlsplit("x://" + url[m.end():])
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError("invalid database URL: bad port") from exc
+    return DbUrl(
+        dialect, driver,
+        unquote(parts.username) if parts.username else None,
+        unquote(parts.password) if parts.password else None,
+        parts.hostname, port,
+        unquote(parts.path.lstrip("/")) or None,
+        dict(parse_qsl(parts.query)),
+    )
+
+
+# SQLSTATE classes (https://www.postgresql.org/docs/current/errcodes-appendix.html)
+_TRANSIENT_STATES = ("08", "40", "53", "57P01", "57P02", "57P03", "57014", "55P03", "58")
+_REFUSED_STATES = ("28", "42501")
+_CONFIG_STATES = ("42", "3D", "3F")
+_DATA_STATES = ("22", "23")
+
+
+def classify(exc: BaseException, doing: str) -> PipelineError:
+    """Map a driver exception (psycopg, sqlite3, SQLAlchemy) to the error tree."""
+    orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the DBAPI error
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    detail = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    msg = f"{doing}: {detail}"
+    if state:
+        for prefixes, cls in ((_TRANSIENT_STATES, TransientError),
+                              (_REFUSED_STATES, UpstreamError),
+                              (_CONFIG_STATES, ConfigError),
+                              (_DATA_STATES, DataError)):
+            if state.startswith(prefixes):
+                return cls(msg, sqlstate=state)
+        return TransientError(msg, sqlstate=state)
+    name = type(orig).__name__
+    if isinstance(orig, sqlite3.OperationalError):
+        text = str(orig)
+        if "locked" in text or "busy" in text or "unable to open" in text:
+            return TransientError(msg)
+        return ConfigError(msg)
+    if isinstance(orig, sqlite3.IntegrityError | sqlite3.DataError):
+        return DataError(msg)
+    if name in ("OperationalError", "InterfaceError", "ConnectionTimeout", "PoolTimeout"):
+        # psycopg raises these without SQLSTATE when the server is unreachable.
+        return TransientError(msg)
+    if name in ("ArgumentError", "NoSuchModuleError", "ProgrammingError"):
+        return ConfigError(msg)
+    if name in ("DataError", "IntegrityError"):
+        return DataError(msg)
+    return TransientError(msg)

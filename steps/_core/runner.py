@@ -1,0 +1,99 @@
+"""The one place that turns a step's outcome into a log line and an exit code.
+
+Each step builds its parser with :func:`parser` (common options: ``--run-id``,
+``--logical-date``, ``--summary-out``, ``--rows-out``) and hands its body to :func:`run`.
+A :class:`PipelineError` is logged once as an error line and exits with its code;
+anything else is a bug: logged with its traceback, exit 1. A usage error is a
+configuration error (78), not argparse's 2, so Argo never retries it. SIGTERM (a
+deadline) unwinds the stack so temporary outputs are removed, then exits 143.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from steps._core import log as logsetup
+from steps._core.errors import EXIT_BUG, ConfigError, PipelineError
+from steps._core.parquet_io import write_json, write_text
+
+logger = logging.getLogger("steps")
+EXIT_TERMINATED = 143
+
+
+class _Terminated(BaseException):
+    pass
+
+
+class StepArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: configuration error: {message}", file=sys.stderr)  # noqa: T201
+        sys.exit(ConfigError.exit_code)
+
+
+def logical_date(value: str) -> str:
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {value!r}") from None
+
+
+def parser(step: str, doc: str | None, *, needs_date: bool = False) -> StepArgumentParser:
+    """A parser whose description is the step module's docstring."""
+    p = StepArgumentParser(
+        prog=f"python -m steps.{step}",
+        description=doc,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    common = p.add_argument_group("common options")
+    common.add_argument("--run-id", default=os.environ.get("CADENCIA_RUN_ID", "local"),
+                        help="run identifier for logs and the load ledger (env CADENCIA_RUN_ID)")
+    common.add_argument("--logical-date", type=logical_date, required=needs_date,
+                        default=os.environ.get("CADENCIA_LOGICAL_DATE"),
+                        help="the run's logical date, YYYY-MM-DD (env CADENCIA_LOGICAL_DATE)")
+    common.add_argument("--summary-out", metavar="PATH",
+                        help="write the step summary as JSON to PATH")
+    common.add_argument("--rows-out", metavar="PATH",
+                        help="write the output row count to PATH (an Argo output parameter)")
+    return p
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+def run(step: str, args: argparse.Namespace, body: Callable[[argparse.Namespace], dict[str, Any]]
+        ) -> NoReturn:
+    """Run ``body(args)`` and exit with the code its outcome maps to."""
+    logsetup.setup(step, args.run_id, args.logical_date)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    started = time.perf_counter()
+    try:
+        summary = body(args)
+    except PipelineError as exc:
+        logger.error("%s", exc.message, extra={
+            "error_kind": exc.kind, "exit_code": exc.exit_code, **exc.fields})
+        sys.exit(exc.exit_code)
+    except _Terminated:
+        logger.error("terminated by SIGTERM (deadline or cancel)", extra={
+            "error_kind": "terminated", "exit_code": EXIT_TERMINATED})
+        sys.exit(EXIT_TERMINATED)
+    except Exception as exc:
+        logger.exception("unexpected error (a bug): %s: %s", type(exc).__name__, exc,
+                         extra={"error_kind": "bug", "exit_code": EXIT_BUG})
+        sys.exit(EXIT_BUG)
+    summary["duration_s"] = round(time.perf_counter() - started, 3)
+    if args.summary_out:
+        write_json(args.summary_out, summary)
+    if args.rows_out is not None and "rows" in summary:
+        write_text(args.rows_out, str(summary["rows"]))
+    logger.info("%s finished", step, extra={"summary": summary})
+    sys.exit(0)

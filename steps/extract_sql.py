@@ -1,0 +1,175 @@
+"""extract-sql: run a parameterised SQL query through SQLAlchemy and stream the rows to Parquet.
+
+Inputs:
+  the database at ``CADENCIA_SOURCE_DB_URL`` (a SQLAlchemy URL; a secret, no default)
+  ``--query SQL`` or ``--query-file PATH``: one SELECT with named bind parameters
+  (``:logical_date`` is bound to the run's logical date as a date; ``--param k=v`` binds
+  more values as strings; values are always bound, never pasted into the SQL)
+
+Outputs:
+  ``--out PATH``: Parquet (zstd), written in ``--chunk-rows`` batches as the rows stream
+  in, so memory is bounded by the chunk size, not by the result size
+
+Settings:
+  CADENCIA_SOURCE_DB_URL  (required)
+
+Errors: unreachable database 75; bad SQL or unknown table 78; auth refused 76; a column
+whose type changes between chunks 65.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from steps._core import db, runner
+from steps._core.errors import ConfigError, DataError
+from steps._core.parquet_io import ParquetSink
+from steps._core.settings import Secret, Settings
+
+logger = logging.getLogger("steps.extract_sql")
+LOOKAHEAD_CHUNKS = 8
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceSettings(Settings):
+    prefix = "CADENCIA_SOURCE_"
+    db_url: Secret
+
+
+def rows_to_batch(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> pa.RecordBatch:
+    """Column-wise conversion of DBAPI rows (faster than ``from_pylist`` of dicts)."""
+    cols = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    arrays = []
+    for name, values in zip(columns, cols, strict=True):
+        try:
+            arrays.append(pa.array(values))
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise DataError(f"column {name!r} has mixed types: {exc}", column=name) from exc
+    return pa.RecordBatch.from_arrays(arrays, names=list(columns))
+
+
+def settle_schema(batches: Sequence[pa.RecordBatch]) -> pa.Schema:
+    """The schema of the first batches, with all-null columns typed from later ones."""
+    schema = batches[0].schema
+    for i, field in enumerate(schema):
+        if pa.types.is_null(field.type):
+            for b in batches[1:]:
+                if not pa.types.is_null(b.schema.field(i).type):
+                    schema = schema.set(i, field.with_type(b.schema.field(i).type))
+                    break
+    return schema
+
+
+def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    if batch.schema.equals(schema):
+        return batch
+    arrays = []
+    for i, field in enumerate(schema):
+        col = batch.column(i)
+        if col.type != field.type:
+            try:
+                col = col.cast(field.type)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise DataError(
+                    f"column {field.name!r} changed type from {field.type} to {col.type} "
+                    "between chunks", column=field.name) from exc
+        arrays.append(col)
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def write_batches(batches: Iterable[pa.RecordBatch], out: Path) -> int:
+    """Stream batches into ``out``; the schema settles over the first few chunks."""
+    it: Iterator[pa.RecordBatch] = iter(batches)
+    head: list[pa.RecordBatch] = []
+    for batch in it:
+        head.append(batch)
+        if len(head) >= LOOKAHEAD_CHUNKS or not any(
+                pa.types.is_null(f.type) for f in batch.schema):
+            break
+    with ParquetSink(out) as sink:
+        if not head:
+            return 0
+        schema = settle_schema(head)
+        for batch in head:
+            sink.write(conform(batch, schema))
+        for batch in it:
+            sink.write(conform(batch, schema))
+        return sink.rows
+
+
+def query_batches(url: str, query: str, params: Mapping[str, Any], chunk_rows: int
+                  ) -> Iterator[pa.RecordBatch]:
+    """Run ``query`` with bound ``params``; yield Arrow batches of ``chunk_rows`` rows."""
+    import sqlalchemy as sa  # deferred: 0.35 s of imports, not needed for --help
+
+    try:
+        engine = sa.create_engine(url)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+        raise ConfigError(f"invalid CADENCIA_SOURCE_DB_URL: {exc}") from exc
+    try:
+        with engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=chunk_rows).execute(
+                sa.text(query), dict(params))
+            columns = list(result.keys())
+            for part in result.partitions(chunk_rows):
+                yield rows_to_batch(columns, part)
+            if not columns:
+                raise ConfigError("the query returned no columns")
+    except sa.exc.SQLAlchemyError as exc:
+        raise db.classify(exc, "source query failed") from exc
+    finally:
+        engine.dispose()
+
+
+def bind_params(query: str, logical_date: str | None, extra: Sequence[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    if logical_date is not None:
+        params["logical_date"] = dt.date.fromisoformat(logical_date)
+    for item in extra:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--param expects name=value, got {item!r}")
+        params[db.check_identifier(key, "parameter name")] = value
+    if ":logical_date" in query and logical_date is None:
+        raise ConfigError("the query uses :logical_date but no --logical-date was given")
+    return params
+
+
+def main() -> None:
+    p = runner.parser("extract_sql", __doc__)
+    q = p.add_mutually_exclusive_group(required=True)
+    q.add_argument("--query", help="the SELECT to run (bind parameters as :name)")
+    q.add_argument("--query-file", type=Path, help="read the SELECT from this file")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="bind a string parameter (repeatable)")
+    p.add_argument("--chunk-rows", type=int, default=100_000, help="rows per batch")
+    p.add_argument("--out", type=Path, required=True, help="output Parquet path")
+    args = p.parse_args()
+
+    def body(a: Any) -> dict[str, Any]:
+        settings = SourceSettings.from_env()
+        if a.query_file is not None:
+            try:
+                query = a.query_file.read_text()
+            except OSError as exc:
+                raise ConfigError(f"cannot read --query-file: {exc}") from exc
+        else:
+            query = a.query
+        params = bind_params(query, a.logical_date, a.param)
+        logger.info("querying %s", db.parse_url(settings.db_url.reveal()).redacted())
+        rows = write_batches(
+            query_batches(settings.db_url.reveal(), query, params, a.chunk_rows), a.out)
+        return {"rows": rows, "out": str(a.out)}
+
+    runner.run("extract_sql", args, body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""cadencia workflows: Hera definitions, configuration, compile, lint, local engine and CLI."""

@@ -1,0 +1,1 @@
+"""Throwaway local services for laptops, tests and benchmarks (PostgreSQL, sample API)."""
