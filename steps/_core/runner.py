@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 from steps._core import log as logsetup
 from steps._core.errors import EXIT_BUG, ConfigError, PipelineError
-from steps._core.parquet_io import write_json, write_text
+from steps._core.files import write_json, write_text
 
 logger = logging.getLogger("steps")
 EXIT_TERMINATED = 143

@@ -83,7 +83,10 @@ class Settings:
         for field in dataclasses.fields(cls):
             name = cls.env_name(field.name)
             raw = env.get(name)
-            if raw is None or (raw == "" and hints[field.name] is Secret):
+            # An empty secret (a Secret key present but blank) is as good as none,
+            # required or optional: never an empty password.
+            is_secret = Secret in (hints[field.name], *typing.get_args(hints[field.name]))
+            if raw is None or (raw == "" and is_secret):
                 no_default = (field.default is dataclasses.MISSING
                               and field.default_factory is dataclasses.MISSING)
                 if no_default:

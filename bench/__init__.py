@@ -1,0 +1,1 @@
+"""Benchmarks: each module prints ratios against a baseline run side by side."""

@@ -1,0 +1,137 @@
+"""extract-http against a bare ``requests`` + ``orjson`` loop, both as whole processes.
+
+The sample API runs in its own process with every page pre-encoded, so neither side pays
+for the server. The bare loop fetches the same pages and parses and discards them; the
+step also converts them to Arrow and writes zstd Parquet. Runs are interleaved (bare,
+step, bare, step, ...) and the medians compared. Goal (issue): the step reaches at least
+50% of the bare loop's throughput, and its peak RSS does not grow with the number of
+pages (20 pages against 200 pages of the same size).
+
+    .venv/bin/python -m bench.bench_extract [--quick] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATE = "2024-01-01"
+GOAL_RATIO = 0.5
+RSS_SLACK = 1.25  # peak RSS at 200 pages may be at most this times the peak at 20 pages
+
+BARE_LOOP = """
+import sys, orjson, requests
+url, size, date = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+session, page, n = requests.Session(), 1, 0
+while True:
+    body = orjson.loads(session.get(url, params={"page": page, "per_page": size, "date": date},
+                                    timeout=(5, 30)).content)
+    n += len(body["data"])
+    if not body["has_more"]:
+        break
+    page += 1
+print(n)
+"""
+
+
+def measure(cmd: list[str], timeout: float = 600) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MiB, from ``wait4``) and stdout of one child process."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err, text=True)
+        killer = threading.Timer(timeout, proc.kill)
+        killer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            killer.cancel()
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode:
+            raise RuntimeError(f"{' '.join(cmd[:4])} exited {proc.returncode}: "
+                               f"{err.read()[-2000:]}")
+        return wall, usage.ru_maxrss / 1024, out.read()
+
+
+def start_api(records: int, sizes: list[int]) -> tuple[subprocess.Popen[str], str]:
+    cmd = [sys.executable, "-m", "workflows.devservices.sample_api", "--port", "0",
+           "--records", str(records), "--date", DATE]
+    for size in sizes:
+        cmd += ["--warm-page-size", str(size)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # printed once every page is encoded
+    if "serving" not in line:
+        proc.kill()
+        raise RuntimeError(f"sample API did not start: {line!r}")
+    return proc, line.rsplit(" ", 1)[1].strip()
+
+
+def bare_cmd(url: str, size: int) -> list[str]:
+    return [sys.executable, "-c", BARE_LOOP, f"{url}/orders/page", str(size), DATE]
+
+
+def step_cmd(url: str, size: int, out: Path, records: int | None = None) -> list[str]:
+    cmd = [sys.executable, "-m", "steps.extract_http", "--url", f"{url}/orders/page",
+           "--pagination", "page", "--page-size", str(size), "--logical-date", DATE,
+           "--param", "date={logical_date}", "--out", str(out)]
+    return cmd + (["--param", f"records={records}"] if records else [])
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.bench_extract", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="small sizes, finishes in seconds")
+    p.add_argument("--runs", type=int, default=3)
+    a = p.parse_args(argv)
+    records, size = (20_000, 1_000) if a.quick else (1_000_000, 10_000)
+    rss_size = 100 if a.quick else 5_000  # 20 and 200 pages of this size
+    print(f"extract-http bench: {records:,} records in pages of {size:,}; "
+          f"{a.runs} interleaved runs each; encoding the pages in the sample API...")
+    api, url = start_api(max(records, 200 * rss_size), [size, rss_size])
+    try:
+        with tempfile.TemporaryDirectory(prefix="cadencia-bench-") as tmp:
+            out = Path(tmp) / "orders.parquet"
+            bare: list[float] = []
+            step: list[float] = []
+            for _ in range(a.runs):
+                wall, _, stdout = measure(bare_cmd(url, size))
+                assert int(stdout) == records, stdout
+                bare.append(wall)
+                wall, _, _ = measure(step_cmd(url, size, out))
+                step.append(wall)
+            rss = {pages: measure(step_cmd(url, rss_size, out, pages * rss_size))[1]
+                   for pages in (20, 200)}
+    finally:
+        api.terminate()
+        api.wait(timeout=10)
+    bare_tput, step_tput = records / statistics.median(bare), records / statistics.median(step)
+    ratio = step_tput / bare_tput
+    rss_ok = rss[200] <= rss[20] * RSS_SLACK
+    print(f"{'path':<34}{'median s':>10}{'runs s':>22}{'records/s':>12}{'ratio':>8}")
+    for name, runs, tput in (("bare requests+orjson (baseline)", bare, bare_tput),
+                             ("extract_http step -> Parquet", step, step_tput)):
+        print(f"{name:<34}{statistics.median(runs):>10.2f}"
+              f"{' '.join(f'{r:.2f}' for r in runs):>22}{tput / 1e6:>11.2f}M"
+              f"{tput / bare_tput:>8.2f}")
+    print(f"throughput ratio {ratio:.2f} (goal >= {GOAL_RATIO})"
+          + (" - not checked at --quick sizes" if a.quick else
+             (" OK" if ratio >= GOAL_RATIO else " MISSED")))
+    print(f"peak RSS: {rss[20]:.0f} MiB at 20 pages, {rss[200]:.0f} MiB at 200 pages of "
+          f"{rss_size:,} ({rss[200] / rss[20]:.2f}x, goal <= {RSS_SLACK}x)"
+          + (" OK" if rss_ok else " MISSED"))
+    return 0 if rss_ok and (a.quick or ratio >= GOAL_RATIO) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Private parts of the extract-http step: pagination, decoding, columns, auth, pipeline."""

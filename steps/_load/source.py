@@ -1,0 +1,133 @@
+"""The input side of a load: Parquet batches of bounded size, conformed to the target.
+
+Batches follow the file's row groups (read whole, which allocates far less than
+``iter_batches`` over the file: 176 vs 279 MiB peak for 5M rows), grouping small row
+groups and splitting large ones, so memory is bounded by ``batch_rows``, not by the
+file. :class:`Conformer` casts the columns the target needs cast and appends the
+partition column (and, for upserts, a row ordinal that lets the last duplicate win).
+
+The content checksum is ``sha256:`` of the input Parquet file's bytes, hashed in a
+background thread while the load runs (hashlib releases the GIL): cheap, stable for
+the same input file, and independent of the target.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import threading
+from collections.abc import Iterator, Sequence
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from steps._core.errors import DataError
+from steps._core.parquet_io import open_parquet
+from steps._load.ddl import Column
+
+ORD_COLUMN = "_cadencia_ord"
+
+
+class Source:
+    """One input Parquet file, read in batches of about ``batch_rows`` rows."""
+
+    def __init__(self, path: str | os.PathLike[str], batch_rows: int) -> None:
+        self.path = str(path)
+        self.file: pq.ParquetFile = open_parquet(path)
+        self.schema: pa.Schema = self.file.schema_arrow
+        self.num_rows: int = self.file.metadata.num_rows
+        self.batch_rows = batch_rows
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        try:
+            yield from self._batches()
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise DataError(f"input {self.path} is corrupt: {exc}", path=self.path) from exc
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
+        meta = self.file.metadata
+        pending: list[int] = []
+        pending_rows = 0
+        for i in range(meta.num_row_groups):
+            rows = meta.row_group(i).num_rows
+            if rows > 2 * self.batch_rows:
+                yield from self._flush(pending)
+                pending, pending_rows = [], 0
+                yield from self.file.iter_batches(batch_size=self.batch_rows, row_groups=[i])
+                continue
+            pending.append(i)
+            pending_rows += rows
+            if pending_rows >= self.batch_rows:
+                yield from self._flush(pending)
+                pending, pending_rows = [], 0
+        yield from self._flush(pending)
+
+    def _flush(self, groups: list[int]) -> Iterator[pa.RecordBatch]:
+        if not groups:
+            return
+        table = (self.file.read_row_group(groups[0]) if len(groups) == 1
+                 else self.file.read_row_groups(groups).combine_chunks())
+        yield from table.to_batches()
+
+
+class Conformer:
+    """Turns input batches into the column list the target receives."""
+
+    def __init__(self, columns: Sequence[Column], partition_column: str,
+                 partition_value: dt.date | str, *, with_ordinal: bool = False) -> None:
+        self.columns = list(columns)
+        self.partition_column = partition_column
+        self.partition_value = partition_value
+        self.with_ordinal = with_ordinal
+        self._constant = pa.array([partition_value])
+        self.partition_type = self._constant.type
+        self.rows = 0
+
+    def __call__(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        n = batch.num_rows
+        arrays = []
+        for col, array in zip(self.columns, batch.columns, strict=True):
+            if col.cast is not None:
+                try:
+                    array = array.cast(col.cast)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                    raise DataError(f"column {col.name!r} does not fit {col.pg_type}: {exc}",
+                                    column=col.name) from exc
+            arrays.append(array)
+        if len(self._constant) < n:
+            self._constant = pa.array([self.partition_value] * n)
+        arrays.append(self._constant.slice(0, n))
+        if self.with_ordinal:
+            arrays.append(pa.array(range(self.rows, self.rows + n), pa.int64()))
+        self.rows += n
+        return pa.RecordBatch.from_arrays(arrays, names=self.names)
+
+    @property
+    def names(self) -> list[str]:
+        extra = [ORD_COLUMN] if self.with_ordinal else []
+        return [c.name for c in self.columns] + [self.partition_column, *extra]
+
+
+class Checksum:
+    """sha256 of a file, computed in a background thread."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._digest: str | None = None
+        self._error: OSError | None = None
+        self._thread = threading.Thread(target=self._run, name="checksum", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            with open(self.path, "rb") as f:
+                self._digest = hashlib.file_digest(f, "sha256").hexdigest()
+        except OSError as exc:
+            self._error = exc
+
+    def result(self) -> str:
+        self._thread.join()
+        if self._error is not None:
+            raise DataError(f"cannot read input {self.path}: {self._error}") from self._error
+        return f"sha256:{self._digest}"

@@ -1,0 +1,179 @@
+"""clean: union the extracted inputs, drop rows with a null key and duplicate rows.
+
+Inputs:
+  ``--input PATH`` (repeatable): Parquet files, e.g. from extract-http and extract-sql.
+  An input with zero rows, or even zero columns, is fine.
+
+Union: columns are matched by name; a column missing in an input is null there. Types
+are aligned per column: integers widen (int32 + int64 -> int64); integers and floats give
+float64; a date and a timestamp give a timestamp; an all-null column takes the other
+inputs' type. A string column meeting a timestamp (or date) column is parsed as ISO 8601
+(``T`` or space, optional fraction and ``Z``/offset, which is converted to UTC and
+dropped); ``--parse-timestamps COL`` parses a string column even when no input has it as
+a timestamp. Timestamps come out naive (UTC by convention). Any other mix (e.g. int64
+and string) is a data error naming the column and both types.
+
+Dedupe: ``--key COL`` (repeatable or comma-separated) keeps one row per key: the one
+with the greatest ``--order-by COL`` (a null order-by value counts as oldest; ties go to
+the later row), or without ``--order-by`` the last occurrence in input order. Rows with a
+null in any key column are dropped first. Without ``--key`` only whole-row duplicates
+are dropped (the first occurrence is kept). Output keeps input order.
+
+Outputs:
+  ``--out PATH``: Parquet (zstd), written atomically (nothing on failure)
+
+Settings: none.
+
+Errors: a missing input or a --key/--order-by column that is not in the data 78;
+incompatible column types or an unparseable timestamp 65.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from steps import _spec
+from steps._core import runner
+from steps._core.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+logger = logging.getLogger("steps.clean")
+SAMPLES = 5
+
+
+def _target(column: str, types: list[tuple[str, Any]]) -> Any:
+    """The one type all inputs' ``column`` becomes; DataError when they cannot agree."""
+    import polars as pl
+
+    real = [(src, t) for src, t in types if t != pl.Null]
+    kinds = {t for _, t in real}
+    if len(kinds) <= 1:
+        return real[0][1] if real else pl.Null
+    if all(t.is_integer() for t in kinds):
+        return pl.Int64
+    if all(t.is_integer() or t.is_float() for t in kinds):
+        return pl.Float64
+    if all(t == pl.Date or isinstance(t, pl.Datetime) or t == pl.String for t in kinds):
+        return pl.Datetime("us") if any(isinstance(t, pl.Datetime) for t in kinds) else pl.Date
+    (src_a, a), (src_b, b) = real[0], next((s, t) for s, t in real if t != real[0][1])
+    raise DataError(f"column {column!r} has incompatible types: "
+                    f"{_spec.type_name_of(a)} in {src_a} and {_spec.type_name_of(b)} in "
+                    f"{src_b}", column=column, types=[str(a), str(b)])
+
+
+def _align(frame: pl.DataFrame, schema: dict[str, Any], source: str) -> pl.DataFrame:
+    import polars as pl
+
+    exprs = []
+    for col, dtype in frame.schema.items():
+        want = schema[col]
+        if dtype == want:
+            exprs.append(pl.col(col))
+            continue
+        if dtype == pl.String:
+            expr = _spec.iso_timestamp(pl.col(col))
+            expr = expr.dt.date() if want == pl.Date else expr
+        elif isinstance(dtype, pl.Datetime) and dtype.time_zone:
+            expr = pl.col(col).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        else:
+            expr = pl.col(col)
+        exprs.append(expr.cast(want, strict=False).alias(col))
+    out = frame.select(exprs)
+    for col in frame.columns:
+        bad = frame[col].is_not_null() & out[col].is_null()
+        if bad.any():
+            samples = frame[col].filter(bad).unique(maintain_order=True).head(SAMPLES)
+            raise DataError(f"column {col!r} in {source}: {int(bad.sum())} value(s) do not "
+                            f"convert to {_spec.type_name_of(schema[col])}; sample values: "
+                            f"{samples.to_list()!r}", column=col, input=source)
+    return out
+
+
+def union(frames: Sequence[pl.DataFrame], names: Sequence[str] | None = None,
+          *, parse_timestamps: Sequence[str] = ()) -> pl.DataFrame:
+    """Stack ``frames`` by column name with aligned types (see the module docstring)."""
+    import polars as pl
+
+    names = list(names) if names is not None else [f"input {i + 1}" for i in range(len(frames))]
+    columns: dict[str, list[tuple[str, Any]]] = {}
+    for name, frame in zip(names, frames, strict=True):
+        for col, dtype in frame.schema.items():
+            forced = col in parse_timestamps and dtype in (pl.String, pl.Null)
+            columns.setdefault(col, []).append((name, pl.Datetime("us") if forced else dtype))
+    schema = {col: _target(col, types) for col, types in columns.items()}
+    for col in parse_timestamps:
+        if schema and col not in schema:
+            raise ConfigError(f"--parse-timestamps: column {col!r} is not in the inputs"
+                              f"{_spec.suggest(col, schema)}", column=col)
+    aligned = [_align(f, schema, n) for n, f in zip(names, frames, strict=True) if f.width]
+    if not aligned:
+        return pl.DataFrame()
+    return pl.concat(aligned, how="diagonal").select(list(schema))
+
+
+def clean(frame: pl.DataFrame, *, key: Sequence[str] = (), order_by: str | None = None
+          ) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Drop rows with a null key, then duplicates (see the module docstring)."""
+    import polars as pl
+
+    counts = {"rows_in": frame.height, "null_keys_dropped": 0, "duplicates_dropped": 0}
+    if frame.height == 0 or frame.width == 0:
+        return frame, {**counts, "rows": frame.height}
+    for col in [*key, *([order_by] if order_by else [])]:
+        if col not in frame.columns:
+            raise ConfigError(f"column {col!r} (from --key/--order-by) is not in the inputs"
+                              f"{_spec.suggest(col, frame.columns)}; columns: "
+                              f"{', '.join(frame.columns)}", column=col)
+    out = frame
+    if key:
+        out = out.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in key]))
+        counts["null_keys_dropped"] = frame.height - out.height
+        before = out.height
+        row = "__cadencia_row"
+        out = out.with_row_index(row)
+        if order_by:  # the latest wins; null order-by sorts first (oldest), ties by position
+            out = out.sort([order_by, row], nulls_last=False)
+        out = out.unique(subset=list(key), keep="last").sort(row).drop(row)
+        counts["duplicates_dropped"] = before - out.height
+    else:
+        out = out.unique(keep="first", maintain_order=True)
+        counts["duplicates_dropped"] = frame.height - out.height
+    return out, {**counts, "rows": out.height}
+
+
+def _names(values: list[str]) -> list[str]:
+    return [part.strip() for v in values for part in v.split(",") if part.strip()]
+
+
+def main() -> None:
+    p = runner.parser("clean", __doc__)
+    p.add_argument("--input", type=Path, action="append", required=True,
+                   help="input Parquet path (repeatable)")
+    p.add_argument("--out", type=Path, required=True, help="output Parquet path")
+    p.add_argument("--key", action="append", default=[], metavar="COL",
+                   help="key column for dedupe (repeatable or comma-separated)")
+    p.add_argument("--order-by", metavar="COL", help="keep the row with the greatest COL")
+    p.add_argument("--parse-timestamps", action="append", default=[], metavar="COL",
+                   help="parse this string column as ISO 8601 timestamps (repeatable)")
+    args = p.parse_args()
+
+    def body(a: Any) -> dict[str, Any]:
+        frames = [_spec.read_frame(path) for path in a.input]
+        names = [str(path) for path in a.input]
+        merged = union(frames, names, parse_timestamps=_names(a.parse_timestamps))
+        out, counts = clean(merged, key=_names(a.key), order_by=a.order_by)
+        _spec.write_frame(a.out, out)
+        return {"inputs": [{"path": n, "rows": f.height} for n, f in zip(names, frames,
+                                                                          strict=True)],
+                **counts, "out": str(a.out)}
+
+    runner.run("clean", args, body)
+
+
+if __name__ == "__main__":
+    main()

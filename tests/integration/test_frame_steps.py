@@ -1,0 +1,249 @@
+"""clean, transform and validate as real processes: exit codes, one error line, outputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests.support import ROOT, StepResult, run_step
+
+
+def write(path: Path, table: pa.Table) -> Path:
+    pq.write_table(table, path)
+    return path
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> dict[str, Path]:
+    """extract-http-like (ISO strings), extract-sql-like (timestamps) and an empty input."""
+    src = tmp_path / "in"
+    src.mkdir()
+    http = pa.table({"id": [1, 2, 3], "nome": ["ana", "bob", "cid"],
+                     "valor": [10.0, 20.0, 5.0], "quantidade": [1, 2, 3],
+                     "created_at": ["2024-01-31T10:00:00", "2024-01-31T11:00:00",
+                                    "2024-01-31T12:00:00"],
+                     "categoria": ["casa", "moda", "casa"]})
+    sql = pa.table({"id": [3, 4, None], "nome": ["cid", "dan", "x"], "valor": [6.0, 1.0, 0.0],
+                    "quantidade": [3, 1, 1],
+                    "created_at": pa.array([dt.datetime(2024, 1, 31, 13),
+                                            dt.datetime(2024, 1, 31, 9),
+                                            dt.datetime(2024, 1, 31, 9)], pa.timestamp("us")),
+                    "categoria": ["casa", "livros", "casa"]})
+    return {"http": write(src / "http.parquet", http), "sql": write(src / "sql.parquet", sql),
+            "empty": write(src / "empty.parquet", pa.table({}))}
+
+
+def assert_failed(result: StepResult, code: int, out_dir: Path, *words: str) -> str:
+    """Exit ``code``, exactly one error line containing ``words``, nothing in ``out_dir``."""
+    assert result.code == code, result
+    assert len(result.errors) == 1, result
+    message = result.errors[0]["message"]
+    for word in words:
+        assert word in message, message
+    assert not out_dir.exists() or list(out_dir.iterdir()) == []
+    return str(message)
+
+
+# --- clean -------------------------------------------------------------------------------
+
+def test_clean_unions_dedupes_and_reports(inputs: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out" / "clean.parquet"
+    summary, rows = tmp_path / "summary.json", tmp_path / "rows.txt"
+    result = run_step("clean", "--input", str(inputs["http"]), "--input", str(inputs["sql"]),
+                      "--input", str(inputs["empty"]), "--key", "id",
+                      "--order-by", "created_at", "--out", str(out),
+                      "--summary-out", str(summary), "--rows-out", str(rows))
+    assert result.code == 0, result
+    table = pq.read_table(out)
+    assert table.column("id").to_pylist() == [1, 2, 3, 4]
+    assert table.column("valor").to_pylist() == [10.0, 20.0, 6.0, 1.0]  # id 3: newer SQL row
+    assert table.schema.field("created_at").type == pa.timestamp("us")
+    assert table.schema.field("nome").type == pa.string()
+    assert pq.ParquetFile(out).metadata.row_group(0).column(0).compression == "ZSTD"
+    counts = json.loads(summary.read_text())
+    assert counts["inputs"] == [{"path": str(inputs["http"]), "rows": 3},
+                                {"path": str(inputs["sql"]), "rows": 3},
+                                {"path": str(inputs["empty"]), "rows": 0}]
+    assert (counts["null_keys_dropped"], counts["duplicates_dropped"], counts["rows"]) == (1, 1, 4)
+    assert rows.read_text() == "4"
+    assert result.errors == []
+
+
+def test_clean_incompatible_types_exit_65(inputs: dict[str, Path], tmp_path: Path) -> None:
+    bad = write(tmp_path / "bad.parquet", pa.table({"id": ["one"]}))
+    out_dir = tmp_path / "out"
+    result = run_step("clean", "--input", str(inputs["http"]), "--input", str(bad),
+                      "--key", "id", "--out", str(out_dir / "clean.parquet"))
+    assert_failed(result, 65, out_dir, "column 'id' has incompatible types: int64 in",
+                  "string in")
+
+
+def test_clean_missing_input_and_unknown_key_exit_78(inputs: dict[str, Path],
+                                                     tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    missing = run_step("clean", "--input", str(tmp_path / "nope.parquet"),
+                       "--out", str(out_dir / "c.parquet"))
+    assert_failed(missing, 78, out_dir, "input file not found")
+    unknown = run_step("clean", "--input", str(inputs["http"]), "--key", "idd",
+                       "--out", str(out_dir / "c.parquet"))
+    assert_failed(unknown, 78, out_dir, "column 'idd'")
+
+
+# --- transform -----------------------------------------------------------------------------
+
+SPEC = """
+rename: {nome: cliente}
+compute:
+  total: df["valor"] * df["quantidade"]
+filter: [total >= 10]
+select: [id, cliente, total]
+"""
+
+
+def transform(tmp_path: Path, source: Path, spec: str, name: str = "spec.yaml"
+              ) -> tuple[StepResult, Path]:
+    (tmp_path / name).write_text(spec)
+    out = tmp_path / "out" / "t.parquet"
+    return run_step("transform", "--input", str(source), "--spec", str(tmp_path / name),
+                    "--out", str(out)), out
+
+
+def test_transform_runs_the_seed_expression(inputs: dict[str, Path], tmp_path: Path) -> None:
+    result, out = transform(tmp_path, inputs["http"], SPEC)
+    assert result.code == 0, result
+    table = pq.read_table(out)
+    assert table.to_pydict() == {"id": [1, 2, 3], "cliente": ["ana", "bob", "cid"],
+                                 "total": [10.0, 40.0, 15.0]}
+    summary = result.logs[-1]["summary"]
+    assert summary["rows"] == 3 and summary["removed_by_filter"] == {"total >= 10": 0}
+
+
+@pytest.mark.parametrize("expression", [
+    "__import__('os').system('touch MARKER')", "df.__class__", "().__class__",
+    "lambda: 1", "[x for x in valor]", "open('MARKER', 'w')", "valor * qty", "valor +",
+    "valor" + " + 1" * 400,
+])
+def test_transform_hostile_or_bad_expression_exits_78(inputs: dict[str, Path], tmp_path: Path,
+                                                      expression: str) -> None:
+    marker = tmp_path / "MARKER"
+    spec = json.dumps({"compute": {"x": expression.replace("MARKER", str(marker))}})
+    result, out = transform(tmp_path, inputs["http"], spec, "spec.json")
+    message = assert_failed(result, 78, out.parent, "compute 'x': invalid expression")
+    assert expression[:40].replace("MARKER", str(marker)) in message
+    assert not marker.exists()
+
+
+def test_transform_unknown_spec_key_exits_78(inputs: dict[str, Path], tmp_path: Path) -> None:
+    result, out = transform(tmp_path, inputs["http"], "casts: {id: string}\n")
+    assert_failed(result, 78, out.parent, "unknown key 'casts'", "did you mean 'cast'")
+
+
+def test_transform_strict_cast_failure_exits_65(inputs: dict[str, Path], tmp_path: Path
+                                                ) -> None:
+    result, out = transform(tmp_path, inputs["http"], "cast: {nome: int64}\n")
+    assert_failed(result, 65, out.parent, "cast of column 'nome' to int64 failed for 3 of 3",
+                  "'ana'")
+
+
+# --- validate ------------------------------------------------------------------------------
+
+RULES = """
+rules:
+  - {kind: min_rows, value: 1}
+  - {kind: not_null, column: id}
+  - {kind: range, column: valor, min: 1}
+  - {kind: freshness, column: created_at, max_age: 36h}
+"""
+
+
+def validate(tmp_path: Path, source: Path, rules: str = RULES, *extra: str
+             ) -> tuple[StepResult, dict[str, Path]]:
+    (tmp_path / "rules.yaml").write_text(rules)
+    out_dir = tmp_path / "out"
+    paths = {name: out_dir / name for name in ("good.parquet", "q.parquet", "report.json",
+                                               "rows.txt")}
+    result = run_step("validate", "--input", str(source), "--rules",
+                      str(tmp_path / "rules.yaml"), "--out", str(paths["good.parquet"]),
+                      "--quarantine", str(paths["q.parquet"]),
+                      "--report", str(paths["report.json"]), "--rows-out",
+                      str(paths["rows.txt"]), "--logical-date", "2024-01-31", *extra)
+    return result, paths
+
+
+def test_validate_passes_within_threshold_and_writes_everything(
+        inputs: dict[str, Path], tmp_path: Path) -> None:
+    result, paths = validate(tmp_path, inputs["sql"], RULES, "--reject-threshold", "0.5")
+    assert result.code == 0, result
+    assert pq.read_table(paths["good.parquet"]).column("id").to_pylist() == [3, 4]
+    quarantine = pq.read_table(paths["q.parquet"]).to_pylist()
+    assert [(r["nome"], r["_rejected_by"]) for r in quarantine] == [
+        ("x", "not_null:id,range:valor")]
+    report = json.loads(paths["report.json"].read_text())
+    assert report["status"] == "passed" and report["totals"]["rejected"] == 1
+    assert paths["rows.txt"].read_text() == "2"
+    assert result.logs[-1]["summary"]["failed_rules"] == ["not_null:id", "range:valor"]
+
+
+def test_validate_failure_exits_65_keeps_report_and_quarantine_not_output(
+        inputs: dict[str, Path], tmp_path: Path) -> None:
+    result, paths = validate(tmp_path, inputs["sql"])
+    assert result.code == 65, result
+    assert len(result.errors) == 1
+    assert result.errors[0]["message"].startswith(
+        "validation failed: 1 of 3 rows rejected (33.33%, more than the threshold 0.00%) by "
+        "not_null:id (1), range:valor (1)")
+    assert sorted(p.name for p in paths["good.parquet"].parent.iterdir()) == [
+        "q.parquet", "report.json"]
+    assert json.loads(paths["report.json"].read_text())["status"] == "failed"
+    assert pq.read_table(paths["q.parquet"]).num_rows == 1
+
+
+def test_validate_zero_rows_exits_65_saying_zero_rows(inputs: dict[str, Path],
+                                                       tmp_path: Path) -> None:
+    result, paths = validate(tmp_path, inputs["empty"])
+    assert result.code == 65, result
+    assert len(result.errors) == 1
+    assert "the input has zero rows; at least 1 required" in result.errors[0]["message"]
+    assert not paths["good.parquet"].exists()
+
+
+def test_validate_stale_data_names_rule_and_column(inputs: dict[str, Path],
+                                                   tmp_path: Path) -> None:
+    result, _ = validate(tmp_path, inputs["http"], RULES, "--logical-date", "2024-02-05")
+    assert result.code == 65, result
+    assert "freshness:created_at: freshness needs a date or timestamp column, but " \
+           "'created_at' is string" in result.errors[0]["message"]
+
+
+def test_validate_bad_rules_exit_78(inputs: dict[str, Path], tmp_path: Path) -> None:
+    result, paths = validate(tmp_path, inputs["http"], "rules: [{kind: not_nul, column: id}]")
+    assert_failed(result, 78, paths["good.parquet"].parent, "unknown kind 'not_nul'")
+    threshold, paths = validate(tmp_path, inputs["http"], RULES, "--reject-threshold", "5")
+    assert threshold.code == 78
+    assert "expected a fraction from 0 to 1" in threshold.stderr
+
+
+# --- all three -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("step", ["clean", "transform", "validate"])
+def test_help_is_fast_and_usage_errors_are_78(step: str) -> None:
+    best = min(_timed([sys.executable, "-m", f"steps.{step}", "--help"]) for _ in range(3))
+    assert best < 0.5, f"{step} --help took {best:.2f} s"
+    result = run_step(step)
+    assert result.code == 78
+    assert "required" in result.stderr
+
+
+def _timed(cmd: list[str]) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0 and "usage:" in proc.stdout
+    return time.perf_counter() - started

@@ -1,0 +1,153 @@
+"""clean's pure core: union with schema alignment, null keys, dedupe."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from steps._core.errors import ConfigError, DataError
+from steps.clean import clean, union
+
+
+def http_orders() -> pl.DataFrame:
+    """Like extract-http's output: created_at as ISO strings, no categoria."""
+    return pl.DataFrame({"id": [1, 2], "nome": ["ana", "bob"], "valor": [10, 20],
+                         "created_at": ["2024-01-31T10:00:00", "2024-01-31T11:30:00.25"]})
+
+
+def sql_orders() -> pl.DataFrame:
+    """Like extract-sql's output: created_at as timestamps, valor as float."""
+    return pl.DataFrame({"id": [2, 3], "valor": [21.5, 30.0],
+                         "created_at": [dt.datetime(2024, 2, 1), dt.datetime(2024, 1, 1)],
+                         "categoria": ["casa", "moda"]})
+
+
+def test_union_aligns_columns_and_promotes_types() -> None:
+    out = union([http_orders(), sql_orders()], ["http", "sql"])
+    assert out.schema == {"id": pl.Int64, "nome": pl.String, "valor": pl.Float64,
+                          "created_at": pl.Datetime("us"), "categoria": pl.String}
+    assert out.to_dict(as_series=False) == {
+        "id": [1, 2, 2, 3], "nome": ["ana", "bob", None, None],
+        "valor": [10.0, 20.0, 21.5, 30.0],
+        "created_at": [dt.datetime(2024, 1, 31, 10), dt.datetime(2024, 1, 31, 11, 30, 0, 250000),
+                       dt.datetime(2024, 2, 1), dt.datetime(2024, 1, 1)],
+        "categoria": [None, None, "casa", "moda"]}
+
+
+def test_union_does_not_mutate_inputs() -> None:
+    a, b = http_orders(), sql_orders()
+    union([a, b])
+    assert_frame_equal(a, http_orders())
+    assert_frame_equal(b, sql_orders())
+
+
+def test_timestamp_strings_with_offsets_are_converted_to_utc() -> None:
+    a = pl.DataFrame({"t": ["2024-01-31T10:00:00-03:00", "2024-01-31T10:00:00Z", "2024-01-31"]})
+    b = pl.DataFrame({"t": [dt.datetime(2024, 1, 1)]})
+    assert union([a, b])["t"].to_list()[:3] == [
+        dt.datetime(2024, 1, 31, 13), dt.datetime(2024, 1, 31, 10), dt.datetime(2024, 1, 31)]
+
+
+def test_parse_timestamps_parses_a_string_column_on_its_own() -> None:
+    out = union([http_orders()], parse_timestamps=["created_at"])
+    assert out.schema["created_at"] == pl.Datetime("us")
+    with pytest.raises(ConfigError, match=r"--parse-timestamps: column 'create_at' is not in "
+                                          r"the inputs \(did you mean 'created_at'"):
+        union([http_orders()], parse_timestamps=["create_at"])
+
+
+def test_unparseable_timestamp_is_a_data_error_naming_column_and_input() -> None:
+    bad = pl.DataFrame({"created_at": ["2024-01-31T10:00:00", "yesterday", "31/01/2024"]})
+    with pytest.raises(DataError) as info:
+        union([bad, sql_orders()], ["http.parquet", "sql.parquet"])
+    assert info.value.message == (
+        "column 'created_at' in http.parquet: 2 value(s) do not convert to timestamp; "
+        "sample values: ['yesterday', '31/01/2024']")
+
+
+def test_incompatible_types_are_a_data_error_naming_column_and_both_types() -> None:
+    with pytest.raises(DataError) as info:
+        union([pl.DataFrame({"id": [1]}), pl.DataFrame({"id": ["1"]})], ["a.parquet", "b.parquet"])
+    assert info.value.message == (
+        "column 'id' has incompatible types: int64 in a.parquet and string in b.parquet")
+    assert info.value.exit_code == 65
+
+
+def test_integer_widths_and_dates_merge() -> None:
+    a = pl.DataFrame({"n": [1], "d": [dt.date(2024, 1, 1)]}, schema={"n": pl.Int32,
+                                                                        "d": pl.Date})
+    b = pl.DataFrame({"n": [2**40], "d": [dt.date(2024, 1, 2)]})
+    out = union([a, b])
+    assert out.schema == {"n": pl.Int64, "d": pl.Date}
+    c = pl.DataFrame({"d": [dt.datetime(2024, 1, 3, 12)]})
+    assert union([a, c]).schema["d"] == pl.Datetime("us")
+
+
+def test_empty_inputs_with_and_without_columns_are_fine() -> None:
+    no_columns = pl.DataFrame()
+    no_rows = sql_orders().head(0)
+    all_null = pl.DataFrame({"id": [None], "categoria": [None]})
+    out = union([no_columns, no_rows, http_orders(), all_null])
+    assert out.height == 3
+    assert out.schema["categoria"] == pl.String and out.schema["id"] == pl.Int64
+    assert union([no_columns, no_columns]).shape == (0, 0)
+    empty, counts = clean(pl.DataFrame(), key=["id"])
+    assert empty.shape == (0, 0) and counts["rows"] == 0
+
+
+def test_dedupe_by_key_keeps_the_latest_by_order_by_and_input_order() -> None:
+    frame = pl.DataFrame({"id": [1, 2, 1, 2, 3, None],
+                          "v": ["a-new", "b-old", "a-old", "b-new", "c", "x"],
+                          "ts": [5, 1, 3, 9, None, 1]})
+    out, counts = clean(frame, key=["id"], order_by="ts")
+    assert out.to_dict(as_series=False) == {"id": [1, 2, 3], "v": ["a-new", "b-new", "c"],
+                                            "ts": [5, 9, None]}
+    assert counts == {"rows_in": 6, "null_keys_dropped": 1, "duplicates_dropped": 2,
+                      "rows": 3}
+
+
+def test_null_order_by_counts_as_oldest_and_ties_go_to_the_later_row() -> None:
+    frame = pl.DataFrame({"id": [1, 1, 2, 2], "v": ["a", "b", "c", "d"],
+                          "ts": [None, None, 7, 7]})
+    out, _ = clean(frame.vstack(pl.DataFrame({"id": [1], "v": ["e"], "ts": [0]})),
+                   key=["id"], order_by="ts")
+    assert sorted(zip(out["id"], out["v"], strict=True)) == [(1, "e"), (2, "d")]
+
+
+def test_dedupe_without_order_by_keeps_the_last_occurrence() -> None:
+    frame = pl.DataFrame({"id": [1, 2, 1], "v": ["first", "only", "last"]})
+    out, counts = clean(frame, key=["id"])
+    assert out.to_dict(as_series=False) == {"id": [2, 1], "v": ["only", "last"]}
+    assert counts["duplicates_dropped"] == 1
+
+
+def test_composite_key_and_null_in_any_key_column() -> None:
+    frame = pl.DataFrame({"a": [1, 1, 1, None], "b": ["x", "y", "x", "x"], "v": [1, 2, 3, 4]})
+    out, counts = clean(frame, key=["a", "b"])
+    assert out["v"].to_list() == [2, 3]
+    assert counts["null_keys_dropped"] == 1 and counts["duplicates_dropped"] == 1
+
+
+def test_without_key_only_whole_row_duplicates_go() -> None:
+    frame = pl.DataFrame({"id": [1, 1, 1, None, None], "v": ["a", "a", "b", None, None]})
+    out, counts = clean(frame)
+    assert out.to_dict(as_series=False) == {"id": [1, 1, None], "v": ["a", "b", None]}
+    assert counts == {"rows_in": 5, "null_keys_dropped": 0, "duplicates_dropped": 2,
+                      "rows": 3}
+
+
+def test_unknown_key_or_order_by_column_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"column 'idd' \(from --key/--order-by\) is not in "
+                                          r"the inputs \(did you mean 'id'\?\)"):
+        clean(http_orders(), key=["idd"])
+    with pytest.raises(ConfigError, match="column 'when'"):
+        clean(http_orders(), key=["id"], order_by="when")
+
+
+def test_clean_does_not_mutate_its_input() -> None:
+    frame = pl.DataFrame({"id": [1, 1, None], "v": [1, 2, 3]})
+    clean(frame, key=["id"], order_by="v")
+    assert_frame_equal(frame, pl.DataFrame({"id": [1, 1, None], "v": [1, 2, 3]}))
