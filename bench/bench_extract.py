@@ -29,11 +29,11 @@ RSS_SLACK = 1.25  # peak RSS at 200 pages may be at most this times the peak at 
 
 BARE_LOOP = """
 import sys, orjson, requests
-url, size, date = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+url, size, date, records = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 session, page, n = requests.Session(), 1, 0
 while True:
-    body = orjson.loads(session.get(url, params={"page": page, "per_page": size, "date": date},
-                                    timeout=(5, 30)).content)
+    params = {"page": page, "per_page": size, "date": date, "records": records}
+    body = orjson.loads(session.get(url, params=params, timeout=(5, 30)).content)
     n += len(body["data"])
     if not body["has_more"]:
         break
@@ -77,15 +77,14 @@ def start_api(records: int, sizes: list[int]) -> tuple[subprocess.Popen[str], st
     return proc, line.rsplit(" ", 1)[1].strip()
 
 
-def bare_cmd(url: str, size: int) -> list[str]:
-    return [sys.executable, "-c", BARE_LOOP, f"{url}/orders/page", str(size), DATE]
+def bare_cmd(url: str, size: int, records: int) -> list[str]:
+    return [sys.executable, "-c", BARE_LOOP, f"{url}/orders/page", str(size), DATE, str(records)]
 
 
-def step_cmd(url: str, size: int, out: Path, records: int | None = None) -> list[str]:
-    cmd = [sys.executable, "-m", "steps.extract_http", "--url", f"{url}/orders/page",
-           "--pagination", "page", "--page-size", str(size), "--logical-date", DATE,
-           "--param", "date={logical_date}", "--out", str(out)]
-    return cmd + (["--param", f"records={records}"] if records else [])
+def step_cmd(url: str, size: int, out: Path, records: int) -> list[str]:
+    return [sys.executable, "-m", "steps.extract_http", "--url", f"{url}/orders/page",
+            "--pagination", "page", "--page-size", str(size), "--logical-date", DATE,
+            "--param", "date={logical_date}", "--param", f"records={records}", "--out", str(out)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,20 +94,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=3)
     a = p.parse_args(argv)
     records, size = (20_000, 1_000) if a.quick else (1_000_000, 10_000)
-    rss_size = 100 if a.quick else 5_000  # 20 and 200 pages of this size
+    rss_size = 100 if a.quick else size  # 20 and 200 pages of this size
     print(f"extract-http bench: {records:,} records in pages of {size:,}; "
           f"{a.runs} interleaved runs each; encoding the pages in the sample API...")
-    api, url = start_api(max(records, 200 * rss_size), [size, rss_size])
+    api, url = start_api(max(records, 200 * rss_size), sorted({size, rss_size}))
     try:
         with tempfile.TemporaryDirectory(prefix="cadencia-bench-") as tmp:
             out = Path(tmp) / "orders.parquet"
             bare: list[float] = []
             step: list[float] = []
             for _ in range(a.runs):
-                wall, _, stdout = measure(bare_cmd(url, size))
+                wall, _, stdout = measure(bare_cmd(url, size, records))
                 assert int(stdout) == records, stdout
                 bare.append(wall)
-                wall, _, _ = measure(step_cmd(url, size, out))
+                wall, _, _ = measure(step_cmd(url, size, out, records))
                 step.append(wall)
             rss = {pages: measure(step_cmd(url, rss_size, out, pages * rss_size))[1]
                    for pages in (20, 200)}

@@ -1,13 +1,35 @@
-"""Whole-process measurement: wall time and peak RSS of one child, via ``os.wait4``."""
+"""Whole-process measurement: wall time and peak RSS of one command.
+
+``ru_maxrss`` survives fork and exec, so a child forked from a benchmark that has loaded
+pyarrow (~200 MiB) would report at least that much. A bare interpreter (``python -I -S``)
+spawns each measured command instead and reports the command's own wall time and peak
+RSS (``os.wait4``).
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
-import time
+import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+_SPAWNER = """
+import json, os, sys, time
+out, cwd, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
+os.chdir(cwd)
+null = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)]
+started = time.perf_counter()
+pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=null)
+_, status, usage = os.wait4(pid, 0)
+elapsed = time.perf_counter() - started
+with open(out, "w") as f:
+    json.dump([elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status)], f)
+"""
 
 
 @dataclass(frozen=True)
@@ -17,25 +39,18 @@ class Sample:
     returncode: int
 
 
-def measure(cmd: Sequence[str], *, env: dict[str, str] | None = None,
-            stdin_path: str | None = None, cwd: str | None = None) -> Sample:
-    """Run ``cmd`` to completion; its wall time and its own peak RSS (not the parent's)."""
-    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL  # noqa: SIM115
-    try:
-        started = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), env=env, stdin=stdin, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, cwd=cwd)
-        assert proc.stderr is not None
-        err = proc.stderr.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    finally:
-        if stdin_path:
-            stdin.close()  # type: ignore[union-attr]
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {err.decode()[-2000:]}")
-    return Sample(elapsed, usage.ru_maxrss / 1024, proc.returncode)
+def measure(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: str = ".",
+            timeout: float = 1800) -> Sample:
+    """Wall time and peak RSS of ``cmd`` as a whole process (raises if it fails)."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        proc = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", _SPAWNER, out.name, cwd, *cmd],
+            env=os.environ.copy() if env is None else env, stdin=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, timeout=timeout, check=False)
+        elapsed, maxrss_kib, code = json.loads(Path(out.name).read_text() or "[0, 0, -1]")
+    if proc.returncode != 0 or code != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {code}: {proc.stderr.decode()[-2000:]}")
+    return Sample(elapsed, maxrss_kib / 1024, code)
 
 
 def median(samples: Sequence[Sample]) -> float:

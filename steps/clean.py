@@ -69,22 +69,19 @@ def _target(column: str, types: list[tuple[str, Any]]) -> Any:
 def _align(frame: pl.DataFrame, schema: dict[str, Any], source: str) -> pl.DataFrame:
     import polars as pl
 
-    exprs = []
+    columns = []
     for col, dtype in frame.schema.items():
-        want = schema[col]
-        if dtype == want:
-            exprs.append(pl.col(col))
-            continue
-        if dtype == pl.String:
-            expr = _spec.iso_timestamp(pl.col(col))
-            expr = expr.dt.date() if want == pl.Date else expr
+        values, want = frame[col], schema[col]
+        if dtype != want and dtype == pl.String:
+            values = _spec.iso_timestamps(values)
+            values = values.dt.date() if want == pl.Date else values
         elif isinstance(dtype, pl.Datetime) and dtype.time_zone:
-            expr = pl.col(col).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-        else:
-            expr = pl.col(col)
-        exprs.append(expr.cast(want, strict=False).alias(col))
-    out = frame.select(exprs)
+            values = values.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        columns.append(values.cast(want, strict=False).alias(col))
+    out = pl.DataFrame(columns)
     for col in frame.columns:
+        if frame.schema[col] == schema[col]:
+            continue
         bad = frame[col].is_not_null() & out[col].is_null()
         if bad.any():
             samples = frame[col].filter(bad).unique(maintain_order=True).head(SAMPLES)
@@ -134,11 +131,12 @@ def clean(frame: pl.DataFrame, *, key: Sequence[str] = (), order_by: str | None 
         out = out.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in key]))
         counts["null_keys_dropped"] = frame.height - out.height
         before = out.height
-        row = "__cadencia_row"
-        out = out.with_row_index(row)
         if order_by:  # the latest wins; null order-by sorts first (oldest), ties by position
-            out = out.sort([order_by, row], nulls_last=False)
-        out = out.unique(subset=list(key), keep="last").sort(row).drop(row)
+            row = "__cadencia_row"
+            latest = pl.col(row).sort_by([order_by, row], nulls_last=False).last().over(key)
+            out = out.with_row_index(row).filter(pl.col(row) == latest).drop(row)
+        else:
+            out = out.unique(subset=list(key), keep="last", maintain_order=True)
         counts["duplicates_dropped"] = before - out.height
     else:
         out = out.unique(keep="first", maintain_order=True)

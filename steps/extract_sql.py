@@ -12,9 +12,11 @@ Outputs:
 
 Settings:
   CADENCIA_SOURCE_DB_URL  (required)
+  CADENCIA_SOURCE_CONNECT_TIMEOUT  seconds to wait for a PostgreSQL connection (default
+  10; whole seconds, rounded up; a ``connect_timeout`` in the URL wins)
 
-Errors: unreachable database 75; bad SQL or unknown table 78; auth refused 76; a column
-whose type changes between chunks 65.
+Errors: unreachable database or connect timeout 75; bad SQL or unknown table 78; auth
+refused 76; a column whose type changes between chunks 65.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +44,7 @@ LOOKAHEAD_CHUNKS = 8
 class SourceSettings(Settings):
     prefix = "CADENCIA_SOURCE_"
     db_url: Secret
+    connect_timeout: float = 10.0
 
 
 def rows_to_batch(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> pa.RecordBatch:
@@ -119,13 +123,30 @@ def write_batches(batches: Iterable[pa.RecordBatch], out: Path) -> int:
         return sink.rows
 
 
-def query_batches(url: str, query: str, params: Mapping[str, Any], chunk_rows: int
-                  ) -> Iterator[pa.RecordBatch]:
+def connect_args(url: str, timeout: float) -> dict[str, Any]:
+    """Driver arguments for SQLAlchemy's ``connect_args``: a connect timeout for libpq.
+
+    Without one, a host that silently drops packets hangs the step until the Argo
+    deadline instead of failing fast as transient (75) and being retried.
+    """
+    if not timeout > 0:  # also refuses NaN
+        raise ConfigError(f"{SourceSettings.env_name('connect_timeout')} must be more than "
+                          f"0 seconds, got {timeout}")
+    u = db.parse_url(url)
+    # Other PostgreSQL drivers (pg8000, asyncpg) spell it differently or not at all.
+    if u.dialect != "postgresql" or u.driver not in (None, "psycopg", "psycopg2") \
+            or "connect_timeout" in u.query:
+        return {}
+    return {"connect_timeout": math.ceil(timeout)}  # libpq takes whole seconds
+
+
+def query_batches(url: str, query: str, params: Mapping[str, Any], chunk_rows: int, *,
+                  connect_timeout: float = 10.0) -> Iterator[pa.RecordBatch]:
     """Run ``query`` with bound ``params``; yield Arrow batches of ``chunk_rows`` rows."""
     import sqlalchemy as sa  # deferred: 0.35 s of imports, not needed for --help
 
     try:
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(url, connect_args=connect_args(url, connect_timeout))
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise ConfigError(f"invalid CADENCIA_SOURCE_DB_URL: {exc}") from exc
     try:
@@ -187,8 +208,8 @@ def main() -> None:
             query = a.query
         params = bind_params(query, a.logical_date, a.param)
         logger.info("querying %s", db.parse_url(settings.db_url.reveal()).redacted())
-        rows = write_batches(
-            query_batches(settings.db_url.reveal(), query, params, a.chunk_rows), a.out)
+        rows = write_batches(query_batches(settings.db_url.reveal(), query, params, a.chunk_rows,
+                                           connect_timeout=settings.connect_timeout), a.out)
         return {"rows": rows, "out": str(a.out)}
 
     runner.run("extract_sql", args, body)

@@ -92,7 +92,9 @@ def _missing(columns: list[str], frame: pl.DataFrame, what: str) -> None:
 
 
 def cast_expr(column: str, dtype: Any, target: _spec.TypeName) -> pl.Expr:
-    """A non-strict cast of ``column``: values that do not convert become null."""
+    """A non-strict cast of ``column``: values that do not convert become null.
+
+    (Strings to timestamps go through ``_spec.iso_timestamps`` instead.)"""
     import polars as pl
 
     col, want = pl.col(column), target.dtype()
@@ -107,8 +109,6 @@ def cast_expr(column: str, dtype: Any, target: _spec.TypeName) -> pl.Expr:
                     .otherwise(None).cast(pl.Boolean))
         if target.name == "date":
             return text.str.to_date(strict=False)
-        if target.name == "timestamp":
-            return _spec.iso_timestamp(col)
         return text.cast(want, strict=False)
     if target.name == "timestamp" and isinstance(dtype, pl.Datetime) and dtype.time_zone:
         return col.dt.convert_time_zone("UTC").dt.replace_time_zone(None).cast(want)
@@ -124,7 +124,10 @@ def apply_casts(frame: pl.DataFrame, casts: dict[str, _spec.TypeName], strict: b
     if not casts:
         return frame, {}
     try:
-        casted = frame.select([cast_expr(c, frame.schema[c], t).alias(c) for c, t in casts.items()])
+        casted = pl.DataFrame([
+            (_spec.iso_timestamps(frame[c]) if t.name == "timestamp" and frame[c].dtype ==
+             pl.String else frame.select(cast_expr(c, frame.schema[c], t)).to_series()).alias(c)
+            for c, t in casts.items()])
     except pl.exceptions.PolarsError as exc:
         raise ConfigError(f"transform spec: cast: unsupported conversion: "
                           f"{str(exc).splitlines()[0]}") from exc

@@ -188,7 +188,8 @@ def main() -> None:
             raise DataError("validation failed: " + "; ".join(result.failures),
                             failed_rules=result.report["failed_rules"], totals=totals)
         _spec.write_frame(a.out, result.good)
-        return {"rows": result.good.height, "rejected": totals["rejected"],
+        return {"rows": result.good.height, "passed": totals["passed"],
+                "rejected": totals["rejected"],
                 "warned": totals["warned"], "failed_rules": result.report["failed_rules"],
                 "warned_rules": result.report["warned_rules"], "out": str(a.out)}
 

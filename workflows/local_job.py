@@ -22,6 +22,8 @@ from workflows.sequence import StepCall
 
 TABLE = "vendas"
 SOURCE_QUERY = "SELECT * FROM pedidos WHERE date(created_at) = :logical_date"
+HTTP_SCHEMA = ("id:int64,nome:string,valor:float64,quantidade:int64,created_at:string,"
+               "categoria:string")
 # Rows the default rules quarantine: quantity 0 fails `range quantidade >= 1`.
 BAD_ROWS = 3
 
@@ -84,7 +86,8 @@ def stages(job: LocalJob, api_url: str) -> list[list[StepCall]]:
             StepCall("extract-http", "extract_http", (
                 *common, "--url", f"{api_url}/orders/page", "--pagination", "page",
                 "--page-size", "500", "--param", "date={logical_date}",
-                "--param", f"records={job.records}", "--out", a("http.parquet"))),
+                "--param", f"records={job.records}", "--schema", HTTP_SCHEMA,
+                "--out", a("http.parquet"))),
             StepCall("extract-sql", "extract_sql", (
                 *common, "--query", SOURCE_QUERY, "--out", a("sql.parquet")),
                 env={"CADENCIA_SOURCE_DB_URL": f"sqlite:///{job.source_db.resolve()}"}),

@@ -1,7 +1,8 @@
 """The one place that turns a step's outcome into a log line and an exit code.
 
 Each step builds its parser with :func:`parser` (common options: ``--run-id``,
-``--logical-date``, ``--summary-out``, ``--rows-out``) and hands its body to :func:`run`.
+``--logical-date``, ``--summary-out``, ``--rows-out``, ``--checksum-out``) and hands its
+body to :func:`run`.
 A :class:`PipelineError` is logged once as an error line and exits with its code;
 anything else is a bug: logged with its traceback, exit 1. A usage error is a
 configuration error (78), not argparse's 2, so Argo never retries it. SIGTERM (a
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import logging
 import os
 import signal
@@ -63,7 +65,18 @@ def parser(step: str, doc: str | None, *, needs_date: bool = False) -> StepArgum
                         help="write the step summary as JSON to PATH")
     common.add_argument("--rows-out", metavar="PATH",
                         help="write the output row count to PATH (an Argo output parameter)")
+    common.add_argument("--checksum-out", metavar="PATH",
+                        help="write the SHA-256 of the step's output file to PATH (feeds the "
+                             "memoize keys of the steps downstream)")
     return p
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
@@ -91,6 +104,9 @@ def run(step: str, args: argparse.Namespace, body: Callable[[argparse.Namespace]
                          extra={"error_kind": "bug", "exit_code": EXIT_BUG})
         sys.exit(EXIT_BUG)
     summary["duration_s"] = round(time.perf_counter() - started, 3)
+    if args.checksum_out is not None and summary.get("out"):
+        summary["sha256"] = file_sha256(summary["out"])
+        write_text(args.checksum_out, summary["sha256"])
     if args.summary_out:
         write_json(args.summary_out, summary)
     if args.rows_out is not None and "rows" in summary:

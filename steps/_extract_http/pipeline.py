@@ -1,19 +1,14 @@
-"""Fetch pages on one thread, convert and write them on another, with bounded memory.
+"""Convert pages of records to Arrow and write them to Parquet on a second thread.
 
-The fetch thread GETs a page, parses it with orjson and decides the next request (the
-cursor or link is in the body, so it cannot run ahead of parsing), then hands the records
-over through a small bounded queue. Socket reads and the Parquet encoder release the GIL,
-so fetching overlaps with conversion and writing. The queue bound keeps memory flat no
-matter how many pages there are; batches are gathered into whole row groups before
-writing.
+The Parquet encoder releases the GIL, so encoding one row group overlaps with converting
+the next pages. Batches are gathered into whole row groups (``ROW_GROUP_SIZE`` rows)
+before writing; at most one group is being written while the next fills, so memory does
+not grow with the number of pages.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
-import queue
-import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -21,16 +16,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from steps._core.http import HttpClient, safe_url
 from steps._core.parquet_io import ROW_GROUP_SIZE, ParquetSink
 from steps._extract_http.columns import Columnizer
-from steps._extract_http.decode import decode_body, records_at
-from steps._extract_http.pagination import Pager, Request
 
-logger = logging.getLogger("steps.extract_http")
-QUEUE_PAGES = 3
 LOOKAHEAD_PAGES = 8
-_DONE = object()
 
 
 @dataclasses.dataclass
@@ -38,52 +27,6 @@ class Outcome:
     rows: int = 0
     pages: int = 0
     columns: list[str] = dataclasses.field(default_factory=list)
-    end: str = ""
-
-
-def fetch_pages(client: HttpClient, pager: Pager) -> Iterator[list[Any]]:
-    """Records of each page, in order, fetched on a background thread."""
-    q: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_PAGES)
-    stop = threading.Event()
-
-    def put(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        try:
-            req: Request | None = pager.first()
-            while req is not None:
-                resp = client.get(req.url, req.params)
-                where = safe_url(resp.url)
-                body = decode_body(resp.content, resp.headers.get("Content-Type", ""), where)
-                records = records_at(body, pager.spec.records_path, where)
-                req = pager.advance(body, resp.headers, len(records))
-                del resp, body  # only the records travel on; keep memory to the queue bound
-                if not put(records):
-                    return
-            put(_DONE)
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            put(exc)
-
-    thread = threading.Thread(target=work, name="fetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = q.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join(timeout=1)
 
 
 def write_pages(pages: Iterator[list[Any]], columnizer: Columnizer, out: Path) -> Outcome:

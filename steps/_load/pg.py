@@ -53,11 +53,16 @@ def load(url: db.DbUrl, spec: LoadSpec, source: Source, checksum: Checksum) -> d
     """Run one load; returns the summary fields."""
     conn = connect(url)
     try:
-        with conn.transaction(), conn.cursor() as cur:
-            return _load(cur, spec, source, checksum)
+        conn.execute("BEGIN")
+        with conn.cursor() as cur:
+            summary = _load(cur, spec, source, checksum)
+        conn.execute("COMMIT")
+        return summary
     except psycopg.Error as exc:
         raise db.classify(exc, f"load into {spec.table} failed") from exc
     finally:
+        # On any failure (SIGTERM mid-COPY included) closing is the rollback: the server
+        # aborts the open transaction, whatever state the protocol was left in.
         conn.close()
 
 

@@ -133,8 +133,10 @@ def parse_rule(raw: object, index: int) -> Rule:
         params.update(min=raw.get("min"), max=raw.get("max"),
                       inclusive=_spec.get_bool(raw, "inclusive", where, True))
     elif kind == "allowed":
-        if not isinstance(raw["values"], list) or not raw["values"]:
-            raise ConfigError(f"{where}: 'values' must be a non-empty list", key="values")
+        if not isinstance(raw["values"], list) or not raw["values"] or not all(
+                isinstance(v, (str, int, float, dt.date)) for v in raw["values"]):
+            raise ConfigError(f"{where}: 'values' must be a non-empty list of plain values",
+                              key="values")
         params["values"] = raw["values"]
     elif kind == "regex":
         params["pattern"] = _check_regex(raw["pattern"], where)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,26 @@ def test_unreachable_server_is_transient_75(tmp_path: Path) -> None:
                      "--query", "SELECT 1")
     error = assert_failed(result, 75, out)
     assert error["error_kind"] == "transient"
+    assert "hunter2" not in result.stderr
+
+
+def test_a_server_that_never_answers_times_out_as_transient_75(tmp_path: Path) -> None:
+    # A listener that never accepts: the TCP handshake completes, then nothing comes back,
+    # like a host behind a firewall that drops packets. Without a connect timeout the
+    # step waits until the Argo deadline; run_step's 30 s limit turns that into a failure.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"postgresql+psycopg://etl:hunter2@127.0.0.1:{silent.getsockname()[1]}/db"
+        out = tmp_path / "out.parquet"
+        started = time.monotonic()
+        result = run_step("extract_sql", "--out", str(out), "--query", "SELECT 1",
+                          env={"CADENCIA_SOURCE_DB_URL": url,
+                               "CADENCIA_SOURCE_CONNECT_TIMEOUT": "2"}, timeout=30)
+        elapsed = time.monotonic() - started
+    error = assert_failed(result, 75, out)
+    assert "timeout" in str(error["message"])
+    assert elapsed < 20  # 2 s timeout plus start-up, with a wide margin for a slow machine
     assert "hunter2" not in result.stderr
 
 

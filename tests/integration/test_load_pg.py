@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import pytest
 
 from steps._core.db import parse_url
 from steps._load.spec import LOCK_PREFIX
+from steps.load import body, build_parser
 from tests.support import ROOT, StepResult, run_step
 from workflows.devservices.postgres import free_port
 
@@ -41,7 +42,7 @@ def orders(n: int, *, start: int = 1, tag: str = "new") -> pa.Table:
 
 def parquet(tmp_path: Path, table: pa.Table, name: str = "in.parquet") -> Path:
     path = tmp_path / name
-    pq.write_table(table, path, row_group_size=50_000)
+    pq.write_table(table, path, row_group_size=10_000)
     return path
 
 
@@ -49,6 +50,22 @@ def load(url: str, path: Path | str, *args: str, date: str = D1, run_id: str = "
          table: str = "orders") -> StepResult:
     return run_step("load", "--input", str(path), "--table", table, "--logical-date", date,
                     "--run-id", run_id, *args, env={"CADENCIA_TARGET_DB_URL": url})
+
+
+Here = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def here(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Here:
+    """The same load in this process, without interpreter start-up: for tests of semantics."""
+    monkeypatch.setenv("CADENCIA_TARGET_DB_URL", pg_url)
+
+    def run(path: Path, *args: str, date: str = D1, run_id: str = "r1",
+            table: str = "orders") -> dict[str, Any]:
+        return body(build_parser().parse_args([
+            "--input", str(path), "--table", table, "--logical-date", date, "--run-id", run_id,
+            *args]))
+    return run
 
 
 @pytest.fixture
@@ -76,14 +93,14 @@ def one_error(result: StepResult, code: int, *words: str) -> str:
 
 
 def test_loading_twice_leaves_one_copy_dates_coexist_and_the_ledger_shows_each_run(
-        tmp_path: Path, pg_url: str, conn: psycopg.Connection[Any]) -> None:
+        tmp_path: Path, pg_url: str, conn: psycopg.Connection[Any], here: Here) -> None:
     path = parquet(tmp_path, orders(1000))
     first = summary(load(pg_url, path, run_id="r1"))
     assert first["created"] is True and first["deleted_rows"] == 0
     out = tmp_path / "rows.txt"
-    second = summary(load(pg_url, path, "--rows-out", str(out), run_id="r2"))
-    summary(load(pg_url, parquet(tmp_path, orders(10, tag="d2"), "d2.parquet"), date=D2,
-                 run_id="r3"))
+    second = summary(load(pg_url, path, "--rows-out", str(out), "--batch-rows", "300",
+                          run_id="r2"))
+    here(parquet(tmp_path, orders(10, tag="d2"), "d2.parquet"), date=D2, run_id="r3")
 
     assert second["deleted_rows"] == 1000 and second["rows"] == 1000 and out.read_text() == "1000"
     assert second["checksum"] == first["checksum"] and first["checksum"].startswith("sha256:")
@@ -99,21 +116,23 @@ def test_loading_twice_leaves_one_copy_dates_coexist_and_the_ledger_shows_each_r
         ("cadencia-etl", "public.orders", D2, "r3", 10, 0)]
 
 
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_a_load_killed_in_the_middle_of_copy_leaves_the_previous_partition_intact(
-        tmp_path: Path, pg_url: str, conn: psycopg.Connection[Any]) -> None:
-    summary(load(pg_url, parquet(tmp_path, orders(300, tag="old"), "old.parquet"), run_id="r1"))
-    big = parquet(tmp_path, orders(200_000), "big.parquet")
+        tmp_path: Path, pg_url: str, conn: psycopg.Connection[Any], here: Here,
+        sig: signal.Signals) -> None:
+    here(parquet(tmp_path, orders(300, tag="old"), "old.parquet"))
+    big = parquet(tmp_path, orders(50_000), "big.parquet")
     # An uncommitted row with a key the COPY will reach parks the COPY on a lock midway,
     # so the kill lands inside the COPY every time instead of racing it.
     conn.execute("CREATE UNIQUE INDEX ON orders (id)")
     blocker = psycopg.connect(**parse_url(pg_url).psycopg_kwargs())
-    blocker.execute("INSERT INTO orders (id, logical_date) VALUES (150000, %s)", (D2,))
+    blocker.execute("INSERT INTO orders (id, logical_date) VALUES (40000, %s)", (D2,))
     env = {k: v for k, v in os.environ.items() if not k.startswith("CADENCIA_")}
     env.update(CADENCIA_TARGET_DB_URL=pg_url, CADENCIA_LOG_FORMAT="json")
     proc = subprocess.Popen(
         [sys.executable, "-m", "steps.load", "--input", str(big), "--table", "orders",
          "--logical-date", D1, "--run-id", "r2"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         copied = 0
         deadline = time.monotonic() + 30
@@ -125,8 +144,14 @@ def test_a_load_killed_in_the_middle_of_copy_leaves_the_previous_partition_intac
             copied = found[0][0] if found else 0
             time.sleep(0.02)
         assert copied > 0, "the load's COPY never showed up in pg_stat_activity"
-        proc.send_signal(signal.SIGKILL)
-        assert proc.wait(timeout=10) == -signal.SIGKILL
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=10)
+        if sig == signal.SIGTERM:  # a deadline: the step exits 143 with one error line
+            assert proc.returncode == 143, err
+            assert StepResult(subprocess.CompletedProcess([], 143, "", err)).errors[0][
+                "message"] == "terminated by SIGTERM (deadline or cancel)"
+        else:
+            assert proc.returncode == -signal.SIGKILL
         assert rows(conn, "SELECT count(*), min(nome), max(id) FROM orders "
                           "WHERE logical_date = %s", D1) == [(300, "old_1", 300)]
     finally:
@@ -140,47 +165,46 @@ def test_a_load_killed_in_the_middle_of_copy_leaves_the_previous_partition_intac
     assert rows(conn, "SELECT count(*), min(nome) FROM orders WHERE logical_date = %s",
                 D1) == [(300, "old_1")]
 
-    assert summary(load(pg_url, big, run_id="r3"))["deleted_rows"] == 300
+    assert here(big, run_id="r3")["deleted_rows"] == 300
     assert rows(conn, "SELECT count(*), count(DISTINCT id), min(nome) FROM orders "
-                      "WHERE logical_date = %s", D1) == [(200_000, 200_000, "new_1")]
+                      "WHERE logical_date = %s", D1) == [(50_000, 50_000, "new_1")]
     assert rows(conn, "SELECT run_id, rows FROM cadencia_load_ledger ORDER BY loaded_at") == [
-        ("r1", 300), ("r3", 200_000)]
+        ("r1", 300), ("r3", 50_000)]
 
 
 def test_upsert_updates_existing_keys_inserts_new_ones_and_the_last_duplicate_wins(
-        tmp_path: Path, pg_url: str, conn: psycopg.Connection[Any]) -> None:
-    summary(load(pg_url, parquet(tmp_path, orders(3, tag="v1"), "v1.parquet"),
-                 "--mode", "upsert", "--key", "id"))
+        tmp_path: Path, conn: psycopg.Connection[Any], here: Here) -> None:
+    here(parquet(tmp_path, orders(3, tag="v1"), "v1.parquet"), "--mode", "upsert", "--key", "id")
     batch = pa.concat_tables([orders(2, start=2, tag="v2"), orders(2, start=4, tag="v3"),
                               orders(1, start=4, tag="last")])
-    result = summary(load(pg_url, parquet(tmp_path, batch, "v2.parquet"), "--mode", "upsert",
-                          "--key", "id", date=D2, run_id="r2"))
+    result = here(parquet(tmp_path, batch, "v2.parquet"), "--mode", "upsert", "--key", "id",
+                  date=D2, run_id="r2")
     assert (result["rows"], result["inserted"], result["updated"]) == (5, 2, 2)
     assert rows(conn, "SELECT id, nome, logical_date::text FROM orders ORDER BY id") == [
         (1, "v1_1", D1), (2, "v2_2", D2), (3, "v2_3", D2), (4, "last_4", D2), (5, "v3_5", D2)]
 
 
 def test_upsert_into_a_table_without_a_unique_key_is_a_configuration_error(
-        tmp_path: Path, pg_url: str, conn: psycopg.Connection[Any]) -> None:
+        tmp_path: Path, pg_url: str, conn: psycopg.Connection[Any], here: Here) -> None:
     path = parquet(tmp_path, orders(3))
-    summary(load(pg_url, path))
+    here(path)
     one_error(load(pg_url, path, "--mode", "upsert", "--key", "id", run_id="r2"), 78,
               "no unique constraint on (id)")
     assert rows(conn, "SELECT count(*) FROM orders") == [(3,)]
 
 
-def test_append_appends(tmp_path: Path, pg_url: str, conn: psycopg.Connection[Any]) -> None:
+def test_append_appends(tmp_path: Path, conn: psycopg.Connection[Any], here: Here) -> None:
     path = parquet(tmp_path, orders(5))
-    summary(load(pg_url, path, "--mode", "append"))
-    summary(load(pg_url, path, "--mode", "append", run_id="r2"))
+    here(path, "--mode", "append")
+    here(path, "--mode", "append", run_id="r2")
     assert rows(conn, "SELECT count(*), count(DISTINCT id) FROM orders") == [(10, 5)]
     assert rows(conn, "SELECT count(*) FROM cadencia_load_ledger") == [(2,)]
 
 
 def test_concurrent_loads_of_one_partition_serialize_and_leave_one_copy(
-        tmp_path: Path, pg_url: str, conn: psycopg.Connection[Any]) -> None:
+        tmp_path: Path, pg_url: str, conn: psycopg.Connection[Any], here: Here) -> None:
     path = parquet(tmp_path, orders(20_000))
-    summary(load(pg_url, path, run_id="r0"))
+    here(path, run_id="r0")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CADENCIA_")}
     env.update(CADENCIA_TARGET_DB_URL=pg_url, CADENCIA_LOG_FORMAT="json")
     holder = psycopg.connect(**parse_url(pg_url).psycopg_kwargs())
@@ -226,14 +250,14 @@ def test_a_bad_column_name_is_a_configuration_error_and_touches_nothing(
 
 
 def test_schema_drift_against_an_existing_table_is_bad_data_naming_the_column(
-        tmp_path: Path, pg_url: str, conn: psycopg.Connection[Any]) -> None:
+        tmp_path: Path, pg_url: str, conn: psycopg.Connection[Any], here: Here) -> None:
     conn.execute("CREATE TABLE orders (id bigint, nome text, valor text, quantidade bigint, "
                  "created_at timestamp, categoria text, logical_date date)")
     conn.execute("INSERT INTO orders (id, logical_date) VALUES (1, %s)", (D1,))
     one_error(load(pg_url, parquet(tmp_path, orders(3))), 65, "schema drift", "'valor'")
     assert rows(conn, "SELECT count(*) FROM orders") == [(1,)]  # untouched
 
-    summary(load(pg_url, parquet(tmp_path, orders(3), "ok.parquet"), table="orders2"))
+    here(parquet(tmp_path, orders(3), "ok.parquet"), table="orders2")
     extra = orders(3).append_column("desconto", pa.array([1.0, 2.0, 3.0]))
     one_error(load(pg_url, parquet(tmp_path, extra, "extra.parquet"), table="orders2",
                    run_id="r2"), 65, "'desconto'", "does not exist")
@@ -241,11 +265,11 @@ def test_schema_drift_against_an_existing_table_is_bad_data_naming_the_column(
 
 
 def test_widening_into_an_existing_table_is_accepted(
-        tmp_path: Path, pg_url: str, conn: psycopg.Connection[Any]) -> None:
+        tmp_path: Path, conn: psycopg.Connection[Any], here: Here) -> None:
     conn.execute("CREATE TABLE orders (id bigint, nome varchar(40), valor double precision, "
                  "quantidade bigint, created_at timestamp, categoria text, "
                  "logical_date date, extra text)")
-    summary(load(pg_url, parquet(tmp_path, orders(4))))
+    here(parquet(tmp_path, orders(4)))
     assert rows(conn, "SELECT sum(quantidade), count(extra) FROM orders") == [(10, 0)]
 
 
@@ -264,3 +288,51 @@ def test_the_summary_file_and_json_logs_never_show_the_password(tmp_path: Path) 
     result = load(url, parquet(tmp_path, orders(1)), "--summary-out", str(out))
     assert result.code == 75 and "hunter2-secret" not in result.stderr
     assert not out.exists() or "hunter2-secret" not in json.dumps(json.loads(out.read_text()))
+
+
+def test_every_supported_type_round_trips(tmp_path: Path, pg_url: str,
+                                          conn: psycopg.Connection[Any]) -> None:
+    import decimal
+
+    when = dt.datetime(2026, 11, 26, 5, 30, 1, 250_000)
+    table = pa.table({
+        "small": pa.array([1, None], pa.int8()),
+        "flag": pa.array([True, False]),
+        "ratio": pa.array([0.25, None], pa.float32()),
+        "price": pa.array([decimal.Decimal("12.34"), decimal.Decimal("-0.01")],
+                          pa.decimal128(10, 2)),
+        "day": pa.array([dt.date(2026, 1, 31), None], pa.date32()),
+        "naive_ns": pa.array([when, when], pa.timestamp("ns")),
+        "aware": pa.array([when, when], pa.timestamp("us", "America/Sao_Paulo")),
+        "cat": pa.array(["x", "y"]).dictionary_encode(),
+        "raw": pa.array([b"\x00\xff", b""]),
+        "note": pa.array(["ação ✓", None], pa.large_string()),
+    })
+    summary(load(pg_url, parquet(tmp_path, table)))
+    assert rows(conn, "SELECT small, flag, ratio, price, day, naive_ns, aware, cat, raw, note "
+                      "FROM orders ORDER BY flag DESC") == [
+        (1, True, 0.25, decimal.Decimal("12.34"), dt.date(2026, 1, 31), when,
+         when.replace(tzinfo=dt.timezone.utc), "x", b"\x00\xff", "ação ✓"),
+        (None, False, None, decimal.Decimal("-0.01"), None, when,
+         when.replace(tzinfo=dt.timezone.utc), "y", b"", None)]
+    assert dict(rows(conn, "SELECT attname::text, format_type(atttypid, atttypmod) "
+                           "FROM pg_attribute WHERE attrelid = 'orders'::regclass "
+                           "AND attnum > 0"))["aware"] == "timestamp with time zone"
+
+
+def test_an_empty_input_empties_the_partition(tmp_path: Path, conn: psycopg.Connection[Any],
+                                              here: Here) -> None:
+    here(parquet(tmp_path, orders(5)))
+    result = here(parquet(tmp_path, orders(0), "empty.parquet"), run_id="r2")
+    assert (result["rows"], result["deleted_rows"]) == (0, 5)
+    assert rows(conn, "SELECT count(*) FROM orders") == [(0,)]
+
+
+def test_rows_the_table_refuses_are_bad_data_and_nothing_is_loaded(
+        tmp_path: Path, pg_url: str, conn: psycopg.Connection[Any]) -> None:
+    conn.execute("CREATE TABLE orders (id bigint, nome varchar(3), valor float8, quantidade int,"
+                 " created_at timestamp, categoria text, logical_date date)")
+    conn.execute("INSERT INTO orders (id, logical_date) VALUES (1, %s)", (D1,))
+    one_error(load(pg_url, parquet(tmp_path, orders(3))), 65, "too long")
+    assert rows(conn, "SELECT count(*), max(id) FROM orders") == [(1, 1)]
+    assert rows(conn, "SELECT to_regclass('cadencia_load_ledger')") == [(None,)]

@@ -120,3 +120,29 @@ def test_atomic_path_and_write_json(tmp_path: Path) -> None:
         raise ValueError
     assert target.read_text().startswith("{")
     assert [p.name for p in target.parent.iterdir()] == ["report.json"]
+
+
+def test_only_repetitive_columns_are_dictionary_encoded_and_the_data_round_trips(
+        tmp_path: Path) -> None:
+    # A dictionary over a near-unique column costs most of the write time and makes the
+    # file larger; a low-cardinality one shrinks it.
+    n = 20_000
+    table = pa.table({"id": pa.array(range(n), pa.int64()),
+                      "name": [f"customer-{i}" for i in range(n)],
+                      "category": [("books", "home", None)[i % 3] for i in range(n)],
+                      "tags": [[("a", "b")[i % 2]] for i in range(n)]})
+    out = tmp_path / "out.parquet"
+    write_table(out, table)
+    assert read_table(out).equals(table)
+    group = pq.ParquetFile(out).metadata.row_group(0)
+    encodings = {group.column(i).path_in_schema: group.column(i).encodings
+                 for i in range(group.num_columns)}
+    assert "RLE_DICTIONARY" in encodings["category"]
+    assert "RLE_DICTIONARY" in encodings["tags.list.element"]  # nested: pyarrow's default
+    assert "RLE_DICTIONARY" not in encodings["id"]
+    assert "RLE_DICTIONARY" not in encodings["name"]
+    with ParquetSink(out, use_dictionary=["name"]) as sink:  # a caller's choice wins
+        sink.write(table)
+    group = pq.ParquetFile(out).metadata.row_group(0)
+    assert "RLE_DICTIONARY" in group.column(1).encodings
+    assert "RLE_DICTIONARY" not in group.column(2).encodings

@@ -18,7 +18,7 @@ import pytest
 
 from steps import _expr, _spec
 from steps._core.errors import ConfigError
-from steps.transform import cast_expr
+from steps.transform import apply_casts
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 
@@ -63,7 +63,7 @@ def table_frame(table: str) -> pl.DataFrame:
         str(h).split(":")[0]: pl.String for h in header})
     types = {str(h).split(":")[0]: _spec.parse_type(str(h).split(":")[1], "doc")
              for h in header}
-    return frame.select([cast_expr(c, pl.String, t).alias(c) for c, t in types.items()])
+    return apply_casts(frame, types, strict=True)[0]
 
 
 def run(text: str, frame: pl.DataFrame) -> list[Any]:

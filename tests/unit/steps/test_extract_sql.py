@@ -14,8 +14,10 @@ import pytest
 
 from steps._core.errors import ConfigError, DataError
 from steps.extract_sql import (
+    SourceSettings,
     bind_params,
     conform,
+    connect_args,
     query_batches,
     rows_to_batch,
     settle_schema,
@@ -146,3 +148,30 @@ def test_an_empty_result_keeps_its_columns(sqlite_url: str, tmp_path: Path) -> N
 def test_an_invalid_url_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
         list(query_batches("nosuchdialect://x/y", "SELECT 1", {}, 10))
+
+
+@pytest.mark.parametrize(("url", "timeout", "expected"), [
+    ("postgresql+psycopg://etl:pw@db:5432/sales", 10.0, {"connect_timeout": 10}),
+    ("postgresql://etl@db/sales", 2.5, {"connect_timeout": 3}),  # libpq: whole seconds
+    ("postgresql+psycopg2://etl@db/sales?sslmode=require", 7, {"connect_timeout": 7}),
+    ("postgresql+psycopg://etl@db/sales?connect_timeout=3", 10.0, {}),  # the URL wins
+    ("postgresql+pg8000://etl@db/sales", 10.0, {}),  # not a libpq driver
+    ("sqlite:///tmp/x.db", 10.0, {}),
+    ("mysql+pymysql://etl@db/sales", 10.0, {}),
+])
+def test_postgres_connections_get_a_connect_timeout(url: str, timeout: float,
+                                                    expected: dict[str, int]) -> None:
+    assert connect_args(url, timeout) == expected
+
+
+@pytest.mark.parametrize("timeout", [0.0, -1.0, float("nan")])
+def test_a_connect_timeout_that_is_not_positive_is_a_config_error(timeout: float) -> None:
+    with pytest.raises(ConfigError, match="CADENCIA_SOURCE_CONNECT_TIMEOUT"):
+        connect_args("postgresql://etl@db/sales", timeout)
+
+
+def test_the_connect_timeout_setting_defaults_to_ten_seconds() -> None:
+    url = {"CADENCIA_SOURCE_DB_URL": "postgresql://etl@db/sales"}
+    assert SourceSettings.from_env(url).connect_timeout == 10.0
+    assert SourceSettings.from_env(
+        {**url, "CADENCIA_SOURCE_CONNECT_TIMEOUT": "2.5"}).connect_timeout == 2.5

@@ -179,3 +179,33 @@ def test_bad_spec_files_are_config_errors(tmp_path: Path, name: str, text: str,
 def test_missing_spec_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="spec file not found"):
         _spec.load(tmp_path / "nope.yaml")
+
+
+# --- frame I/O shared by the frame steps --------------------------------------------------
+
+def test_frames_round_trip_through_zstd_parquet(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    frame = pl.DataFrame({"id": [1, None], "t": [dt.datetime(2024, 1, 1), None],
+                          "d": [Decimal("1.50"), None], "n": [None, None]},
+                         schema_overrides={"d": pl.Decimal(10, 2)})
+    path = tmp_path / "sub" / "f.parquet"
+    assert _spec.write_frame(path, frame) == 2
+    assert_frame_equal(_spec.read_frame(path), frame)
+    assert pq.ParquetFile(path).metadata.row_group(0).column(0).compression == "ZSTD"
+    assert [p.name for p in path.parent.iterdir()] == ["f.parquet"]  # no temp file left
+
+
+def test_unreadable_inputs_are_classified(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="input file not found"):
+        _spec.read_frame(tmp_path / "missing.parquet")
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(DataError, match="is not a readable Parquet file"):
+        _spec.read_frame(tmp_path / "bad.parquet")
+
+
+def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    (tmp_path / "bomb.yaml").write_text(bomb)
+    with pytest.raises(ConfigError, match=r"aliases \(\*name\) are not allowed"):
+        _spec.load(tmp_path / "bomb.yaml")

@@ -260,6 +260,8 @@ def test_validate_does_not_mutate_its_input() -> None:
      "two rules are named 'not_null:id'"),
     ({"rules": [{"kind": "allowed", "column": "c", "values": []}]},
      "'values' must be a non-empty list"),
+    ({"rules": [{"kind": "allowed", "column": "c", "values": [[1, 2]]}]},
+     "'values' must be a non-empty list of plain values"),
     ({"rules": [{"kind": "unique", "column": "c", "keep": "last"}]},
      "keep must be 'none' or 'first'"),
     ({"rules": [{"kind": "min_rows", "value": 1}], "reject_threshold": 1.5},
