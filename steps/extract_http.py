@@ -92,7 +92,6 @@ def extract(a: argparse.Namespace) -> dict[str, Any]:
     from steps._extract_http.fetch import PageFetcher
     from steps._extract_http.pagination import Pager
 
-    _refuse_pandas()
     spec = paging_spec(a)
     params = render_params(a.param, a.logical_date, spec.own_params())
     schema = None
@@ -142,6 +141,7 @@ def main() -> None:
     p = runner.parser("extract_http", __doc__)
     add_options(p)
     args = p.parse_args()
+    _refuse_pandas()  # here, not in extract(): only this process, never an importer's
     runner.run("extract_http", args, extract)
 
 

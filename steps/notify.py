@@ -10,6 +10,13 @@ Inputs (flags, as Argo substitutes them; all strings):
   ``--count NAME=VALUE``  row counts to report (repeatable; non-integers shown as given)
   ``--workflow NAME``, ``--event finished|sla-at-risk``
   ``--channel``      log, webhook, slack, email (repeatable or comma-separated; default log)
+  ``--sla-seconds N``  derive the verdict from ``--duration`` (met when at most N seconds,
+                     missed above, unknown without a duration); ``--sla-verdict`` wins
+  ``--delay-seconds N``  wait N seconds before sending (the SLA watcher daemon); a SIGTERM
+                     while waiting (Argo stopping the daemon when the run ends) exits 0
+                     quietly, sending nothing
+  A count whose value is empty or an unsubstituted ``{{...}}`` (a step that never ran)
+  is reported as ``unknown``.
 
 Outputs: the message, sent to each channel; one summary line naming each channel as
 delivered or failed (and ``--summary-out`` JSON).
@@ -32,8 +39,11 @@ settings, or a malformed flag, is 78.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
+import signal
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,7 +51,7 @@ from steps._core import runner
 from steps._core.errors import TransientError, UpstreamError
 from steps._notify import channels as channel_registry
 from steps._notify.delivery import NotifySettings, Result, deliver
-from steps._notify.message import EVENTS, build
+from steps._notify.message import EVENTS, build, is_blank, parse_duration
 
 logger = logging.getLogger("steps.notify")
 
@@ -69,6 +79,57 @@ def outcome(results: Sequence[Result], *, fail_on_error: bool) -> dict[str, Any]
     return summary
 
 
+def seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number >= 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {value!r}")
+    return number
+
+
+def sla_verdict(explicit: str | None, duration: str | None, sla_seconds: float | None
+                ) -> str | None:
+    """The verdict given, else met/missed from the duration against the SLA, else unknown."""
+    if not is_blank(explicit) or sla_seconds is None:
+        return explicit
+    taken = parse_duration(duration)
+    if taken is None:
+        return "unknown"
+    return "met" if taken <= sla_seconds else "missed"
+
+
+def known_counts(items: Sequence[str]) -> list[str]:
+    """``NAME=VALUE`` items with a blank or unsubstituted value turned into ``unknown``."""
+    out = []
+    for item in items:
+        name, sep, value = item.partition("=")
+        out.append(f"{name}=unknown" if sep and is_blank(value) else item)
+    return out
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped
+
+
+def wait(delay: float) -> bool:
+    """Sleep ``delay`` seconds; False when SIGTERM came first (the run ended in time)."""
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        logger.info("waiting %.0f s before sending", delay, extra={"delay_s": delay})
+        time.sleep(delay)
+        return True
+    except _Stopped:
+        return False
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main() -> None:
     p = runner.parser("notify", __doc__)
     p.add_argument("--status", help="{{workflow.status}}")
@@ -83,13 +144,29 @@ def main() -> None:
                    help="log, webhook, slack or email (repeatable; default log)")
     p.add_argument("--fail-on-error", action="store_true",
                    help="exit 75/76 when a channel cannot deliver (default: report, exit 0)")
+    p.add_argument("--sla-seconds", type=seconds, metavar="N",
+                   help="verdict from --duration: met up to N seconds, missed above")
+    p.add_argument("--delay-seconds", type=seconds, metavar="N",
+                   help="wait N seconds before sending; SIGTERM meanwhile exits 0, sending "
+                        "nothing")
     args = p.parse_args()
 
     def body(a: Any) -> dict[str, Any]:
         settings = NotifySettings.from_env()
+        duration = a.duration
+        if a.delay_seconds is not None:
+            # check the channels' settings now: a missing one fails at once, not after the wait
+            channel_registry.build(channel_names(a.channel), os.environ, settings)
+            if not wait(a.delay_seconds):
+                return {"event": a.event, "sent": False, "delay_s": a.delay_seconds,
+                        "stopped": "SIGTERM before the delay ended; nothing sent"}
+            if is_blank(duration) and a.event == "sla-at-risk":
+                duration = str(a.delay_seconds)
         message = build(workflow=a.workflow, status=a.status, event=a.event,
-                        duration=a.duration, failures=a.failures, sla_verdict=a.sla_verdict,
-                        counts=a.count, logical_date=a.logical_date, run_id=a.run_id)
+                        duration=duration, failures=a.failures,
+                        sla_verdict=sla_verdict(a.sla_verdict, duration, a.sla_seconds),
+                        counts=known_counts(a.count), logical_date=a.logical_date,
+                        run_id=a.run_id)
         channels = channel_registry.build(channel_names(a.channel), os.environ, settings)
         results = [deliver(channel, message, settings) for channel in channels]
         summary = outcome(results, fail_on_error=a.fail_on_error)

@@ -22,21 +22,23 @@ def _snippet(content: bytes, limit: int = 80) -> str:
 
 def decode_body(content: bytes, content_type: str, where: str) -> Any:
     """Parse a JSON body; refuse HTML, empty, truncated and non-JSON bodies."""
-    if "html" in content_type.lower() or content.lstrip()[:1] == b"<":
+    looks_html = content.lstrip()[:1] == b"<"
+    if not looks_html:
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError as exc:
+            error = exc
+    if looks_html or "html" in content_type.lower():
         raise DataError(f"GET {where} returned an HTML page instead of JSON (Content-Type "
                         f"{content_type or '-'}): {_snippet(content)}", url=where)
-    try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError as exc:
-        if not content.strip():
-            raise DataError(f"GET {where} returned an empty body instead of JSON",
-                            url=where) from None
-        if exc.pos >= len(content.rstrip()):
-            raise DataError(f"GET {where} returned truncated JSON: the body ends after "
-                            f"{len(content)} bytes in the middle of a document", url=where,
-                            bytes=len(content)) from None
-        raise DataError(f"GET {where} returned a body that is not JSON ({exc.msg} at byte "
-                        f"{exc.pos}): {_snippet(content)}", url=where) from None
+    if not content.strip():
+        raise DataError(f"GET {where} returned an empty body instead of JSON", url=where)
+    if error.pos >= len(content.rstrip()):
+        raise DataError(f"GET {where} returned truncated JSON: the body ends after "
+                        f"{len(content)} bytes in the middle of a document", url=where,
+                        bytes=len(content))
+    raise DataError(f"GET {where} returned a body that is not JSON ({error.msg} at byte "
+                    f"{error.pos}): {_snippet(content)}", url=where)
 
 
 def records_at(body: Any, path: str, where: str) -> list[Any]:

@@ -9,6 +9,7 @@ the step starts fetching first and imports pyarrow while page 1 is on the wire.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from steps._core.http import HttpClient, safe_url
 from steps._extract_http.decode import decode_body, records_at
 from steps._extract_http.pagination import Pager, Request
 
+logger = logging.getLogger("steps.extract_http")
 QUEUE_PAGES = 3
 _DONE = object()
 
@@ -67,6 +69,8 @@ class PageFetcher:
                 body = decode_body(resp.content, resp.headers.get("Content-Type", ""), where)
                 records = records_at(body, pager.spec.records_path, where)
                 req = pager.advance(body, resp.headers, len(records))
+                logger.debug("page %d: %d records", pager.pages, len(records),
+                             extra={"page": pager.pages, "records": len(records)})
                 del resp, body  # only the records travel on
                 if not self._put(records):
                     return

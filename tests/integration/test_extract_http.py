@@ -203,3 +203,21 @@ def test_help_is_fast_and_imports_nothing_heavy() -> None:
                               capture_output=True, text=True, timeout=30, check=True)
     assert time.monotonic() - started < 1.0  # ~0.1 s on an idle machine
     assert "--pagination" in help_run.stdout and "CADENCIA_HTTP_AUTH" in help_run.stdout
+
+
+def test_the_sample_api_runs_as_a_program_for_people() -> None:
+    import requests
+
+    cmd = [sys.executable, "-m", "workflows.devservices.sample_api", "--port", "0", "--records",
+           "30", "--no-total", "--fail-first", "1", "--warm-page-size", "10"]
+    with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout is not None
+            url = proc.stdout.readline().rsplit(" ", 1)[1].strip()
+            first = requests.get(f"{url}/orders/page?per_page=10&page=3", timeout=5)
+            body = requests.get(f"{url}/orders/page?per_page=10&page=3", timeout=5).json()
+        finally:
+            proc.terminate()
+    assert first.status_code == 500
+    assert [r["id"] for r in body["data"]] == list(range(21, 31))
+    assert body["has_more"] is False and "total" not in body

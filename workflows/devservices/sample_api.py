@@ -56,6 +56,17 @@ class Faults:
     bad_page_at: int = 1
 
 
+FAULT_HELP = {
+    "fail_first": "the first N requests answer --fail-status",
+    "fail_status": "status of those failures (default 500; 429 for rate limiting)",
+    "retry_after": "Retry-After header sent with them (seconds or an HTTP date)",
+    "hang_first": "the first N requests stall --hang-s seconds before answering",
+    "hang_s": "how long they stall",
+    "bad_page": "serve this kind of bad body for page --bad-page-at",
+    "bad_page_at": "the page number (1-based) that gets --bad-page",
+}
+
+
 def bearer(token: str) -> tuple[str, str]:
     return ("Authorization", f"Bearer {token}")
 
@@ -177,8 +188,8 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: Any
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # quiet: tests and benchmarks make thousands of requests
 
     def _send(self, status: int, parts: list[bytes], ctype: str = "application/json",
               headers: dict[str, str] | None = None, length: int | None = None) -> None:
@@ -235,7 +246,8 @@ class _Handler(BaseHTTPRequestHandler):
         recs = api.records_bytes(date, start, count)
         keep = f"&records={records}" if "records" in q else ""
         nxt = f"/orders/{style}?date={date}&after={end}&limit={size}{keep}" if more else None
-        headers = {"Link": f'<{api.url}{nxt}>; rel="next"'} if nxt and style in ("link", "list") \
+        base = f"http://{self.headers['Host']}" if self.headers.get("Host") else api.url
+        headers = {"Link": f'<{base}{nxt}>; rel="next"'} if nxt and style in ("link", "list") \
             else {}
         if style == "list":
             body = [recs]
@@ -245,7 +257,7 @@ class _Handler(BaseHTTPRequestHandler):
                 tail["next_cursor"] = base64.urlsafe_b64encode(str(end).encode()).decode() \
                     if more else None
             if style == "link":
-                tail["next"] = api.url + nxt if nxt else None
+                tail["next"] = base + nxt if nxt else None
             if bad != "short":
                 if api.has_more:
                     tail["has_more"] = more
@@ -286,11 +298,12 @@ def main(argv: list[str] | None = None) -> int:
     for field in dataclasses.fields(Faults):
         kind: Any = {"int": int, "float": float}.get(str(field.type), str)
         fault.add_argument("--" + field.name.replace("_", "-"), type=kind, default=field.default,
-                           choices=BAD_PAGES if field.name == "bad_page" else None)
+                           choices=BAD_PAGES if field.name == "bad_page" else None,
+                           help=FAULT_HELP[field.name])
     a = p.parse_args(argv)
+    faults = Faults(**{f.name: getattr(a, f.name) for f in dataclasses.fields(Faults)})
     api = SampleApi(a.records, host=a.host, port=a.port, date=a.date, has_more=a.has_more,
-                    total=a.total, auth=_auth_from_env(a.require_auth),
-                    faults=Faults(**{f.name: getattr(a, f.name) for f in dataclasses.fields(Faults)}))
+                    total=a.total, auth=_auth_from_env(a.require_auth), faults=faults)
     for size in a.warm_page_size:
         api.warm(size)
     sys.stdout.write(f"serving {a.records} records per date on {api.url}\n")

@@ -202,6 +202,12 @@ def test_bad_bodies_get_one_clear_data_error(content: bytes, ctype: str, message
     assert "http://h/x" in str(info.value)
 
 
+def test_json_mislabelled_as_html_is_still_json() -> None:
+    assert decode_body(b'{"data": []}', "text/html", "u") == {"data": []}
+    with pytest.raises(DataError, match="HTML page"):
+        decode_body(b"Service Unavailable", "text/html; charset=utf-8", "u")
+
+
 def test_records_path_missing_or_not_a_list() -> None:
     with pytest.raises(DataError, match=r"records path 'items' not found.*top level: data"):
         records_at({"data": []}, "items", "u")

@@ -1,0 +1,190 @@
+"""Checked scalar types of the pipeline configuration, as pydantic ``Annotated`` types.
+
+Each one refuses a value Argo or Kubernetes would refuse later, at run time, on the
+cluster: Go durations (``30s``, ``1h30m``; no bare numbers, no ``1d``), cron lines as the
+Argo controller parses them (five fields or a ``@daily`` style descriptor), IANA time
+zones, DNS-1123 names, SQL identifiers and Kubernetes quantities. Values that end up in a
+manifest must not carry ``{{`` either: Argo would read it as a placeholder.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_GO_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$")
+_GO_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CPU = re.compile(r"^(\d+(\.\d+)?|\d+m)$")
+_MEMORY = re.compile(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
+_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_IMAGE_REPO = re.compile(r"^[a-z0-9]+([._/:-][a-z0-9]+)*$")
+_METRIC_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# cron fields: (low, high, names); the controller uses robfig/cron's standard parser.
+_CRON_FIELDS = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                      "nov", "dec")),
+    ("day of week", 0, 6, ("sun", "mon", "tue", "wed", "thu", "fri", "sat")),
+)
+_CRON_DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight",
+                     "@hourly")
+
+
+def go_seconds(value: str) -> float:
+    """Seconds in a Go duration string (``1h30m`` -> 5400.0)."""
+    return sum(float(n) * _GO_UNITS[unit] for n, unit in _GO_PART.findall(value))
+
+
+def _go_duration(value: str) -> str:
+    if not _GO_DURATION.match(value):
+        raise ValueError(f"{value!r} is not a Go duration (e.g. 30s, 5m, 1h30m; units ns, us, "
+                         "ms, s, m, h; no days)")
+    if go_seconds(value) <= 0:
+        raise ValueError(f"{value!r} must be longer than zero")
+    return value
+
+
+def _cron_value(text: str, low: int, high: int, names: tuple[str, ...], what: str) -> int:
+    if text.lower() in names:
+        return names.index(text.lower()) + (low if low == 1 else 0)
+    if not text.isdigit():
+        raise ValueError(f"{what}: {text!r} is not a number")
+    value = int(text)
+    # robfig/cron accepts 7 as Sunday in the day-of-week field
+    top = 7 if what == "day of week" else high
+    if not low <= value <= top:
+        raise ValueError(f"{what}: {value} is outside {low}-{high}")
+    return value
+
+
+def _cron_field(text: str, low: int, high: int, names: tuple[str, ...], what: str) -> None:
+    for part in text.split(","):
+        base, _, step = part.partition("/")
+        if step and (not step.isdigit() or int(step) == 0):
+            raise ValueError(f"{what}: bad step {step!r}")
+        if base in ("*", "?"):
+            if base == "?" and what not in ("day of month", "day of week"):
+                raise ValueError(f"{what}: '?' is only allowed for days")
+            continue
+        start, dash, end = base.partition("-")
+        first = _cron_value(start, low, high, names, what)
+        if dash and _cron_value(end, low, high, names, what) < first:
+            raise ValueError(f"{what}: range {base!r} ends before it starts")
+
+
+def _cron(value: str) -> str:
+    text = value.strip()
+    if text.startswith("@"):
+        if text.lower() in _CRON_DESCRIPTORS:
+            return text
+        raise ValueError(f"{value!r}: unknown descriptor (one of {', '.join(_CRON_DESCRIPTORS)})")
+    fields = text.split()
+    if len(fields) != 5:
+        raise ValueError(f"{value!r} has {len(fields)} fields; a cron line has 5 "
+                         "(minute hour day-of-month month day-of-week)")
+    for part, (what, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
+        _cron_field(part, low, high, names, what)
+    return " ".join(fields)
+
+
+def _timezone(value: str) -> str:
+    if value.startswith("/") or ".." in value or value in ("", "localtime"):
+        raise ValueError(f"{value!r} is not an IANA time zone name")
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA time zone name (e.g. America/Sao_Paulo)"
+                         ) from None
+    return value
+
+
+def _dns_label(value: str) -> str:
+    if len(value) > 63 or not _DNS_LABEL.match(value):
+        raise ValueError(f"{value!r} is not a DNS-1123 label (lower case letters, digits and "
+                         "'-', starting and ending with a letter or digit, at most 63)")
+    return value
+
+
+def _dns_subdomain(value: str) -> str:
+    if len(value) > 253 or not all(_DNS_LABEL.match(p) for p in value.split(".")):
+        raise ValueError(f"{value!r} is not a DNS-1123 name (lower case letters, digits, '-' "
+                         "and '.', at most 253)")
+    return value
+
+
+def _identifier(value: str) -> str:
+    if not _IDENTIFIER.match(value):
+        raise ValueError(f"{value!r} is not an identifier (letters, digits and '_', not "
+                         "starting with a digit)")
+    return value
+
+
+def _table(value: str) -> str:
+    parts = value.split(".")
+    if len(parts) > 2 or not all(_IDENTIFIER.match(p) for p in parts):
+        raise ValueError(f"{value!r} is not a table name ([schema.]name of identifiers)")
+    return value
+
+
+def _cpu(value: str) -> str:
+    if not _CPU.match(value):
+        raise ValueError(f"{value!r} is not a CPU quantity (e.g. 250m, 1, 1.5)")
+    return value
+
+
+def _memory(value: str) -> str:
+    if not _MEMORY.match(value):
+        raise ValueError(f"{value!r} is not a memory quantity (e.g. 256Mi, 1Gi)")
+    return value
+
+
+def _image_tag(value: str) -> str:
+    if value == "latest" or not _IMAGE_TAG.match(value):
+        raise ValueError(f"{value!r} is not a pinned image tag (not 'latest'; letters, digits, "
+                         "'_', '.', '-')")
+    return value
+
+
+def _image_repository(value: str) -> str:
+    if not _IMAGE_REPO.match(value) or ":" in value.rsplit("/", 1)[-1]:
+        raise ValueError(f"{value!r} is not an image repository without a tag "
+                         "(e.g. ghcr.io/org/cadencia)")
+    return value
+
+
+def _no_placeholder(value: str) -> str:
+    if "{{" in value or "}}" in value:
+        raise ValueError("must not contain '{{' or '}}': Argo would substitute it")
+    return value
+
+
+def _metric_name(value: str) -> str:
+    if not _METRIC_NAME.match(value):
+        raise ValueError(f"{value!r} is not a metric name ([A-Za-z0-9_], not starting with a "
+                         "digit)")
+    return value
+
+
+GoDuration = Annotated[str, AfterValidator(_go_duration)]
+Cron = Annotated[str, AfterValidator(_cron)]
+Timezone = Annotated[str, AfterValidator(_timezone)]
+DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+DnsName = Annotated[str, AfterValidator(_dns_subdomain)]
+Identifier = Annotated[str, AfterValidator(_identifier)]
+TableName = Annotated[str, AfterValidator(_table)]
+Cpu = Annotated[str, AfterValidator(_cpu)]
+Memory = Annotated[str, AfterValidator(_memory)]
+ImageTag = Annotated[str, AfterValidator(_image_tag)]
+ImageRepository = Annotated[str, AfterValidator(_image_repository)]
+Text = Annotated[str, AfterValidator(_no_placeholder)]
+MetricPrefix = Annotated[str, AfterValidator(_metric_name)]
+SecretKey = Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]+$", max_length=253)]

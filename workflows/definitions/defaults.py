@@ -1,0 +1,141 @@
+"""What every container template shares, set once: image, retry, deadline, resources,
+security context, scratch volume, settings and secrets.
+
+Each step template carries all of it itself (not the Workflow spec) because the backfill
+runs these templates through ``templateRef``: only template-level fields travel with them.
+Artifacts and small outputs live under :data:`WORK` on an emptyDir, since the root
+filesystem is read-only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hera.workflows import ConfigMapEnvFrom, Container, EmptyDirVolume, Env, SecretEnv
+from hera.workflows import models as m
+
+from workflows.config import STEP_MODULES, Environment
+
+SCRATCH_MOUNT = "/tmp"  # noqa: S108 - an emptyDir of the pod's own, not a shared /tmp
+WORK = f"{SCRATCH_MOUNT}/cadencia"
+SCRATCH_VOLUME = "scratch"
+# Retry what may pass on a second try: Argo system errors and the steps' transient exit 75.
+RETRY_EXPRESSION = 'lastRetry.status == "Error" || asInt(lastRetry.exitCode) == 75'
+
+
+def in_path(name: str, suffix: str = ".parquet") -> str:
+    return f"{WORK}/in/{name}{suffix}"
+
+
+def out_path(name: str, suffix: str = ".parquet") -> str:
+    return f"{WORK}/out/{name}{suffix}"
+
+
+def labels(env: Environment, component: str) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": "cadencia",
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/managed-by": "cadencia-compile",
+        "cadencia.dev/environment": env.name,
+        "cadencia.dev/pipeline": env.pipeline.name,
+    }
+
+
+def retry_strategy(env: Environment) -> m.RetryStrategy:
+    b = env.retry.backoff
+    return m.RetryStrategy(
+        limit=m.IntOrString(env.retry.limit), retry_policy="Always",
+        expression=RETRY_EXPRESSION,
+        backoff=m.Backoff(duration=b.duration, factor=m.IntOrString(b.factor), cap=b.cap,
+                          max_duration=b.max_duration))
+
+
+def pod_security(env: Environment) -> m.PodSecurityContext:
+    uid = env.run_as_user
+    return m.PodSecurityContext(run_as_non_root=True, run_as_user=uid, run_as_group=uid,
+                                fs_group=uid,
+                                seccomp_profile=m.SeccompProfile(type="RuntimeDefault"))
+
+
+def container_security() -> m.SecurityContext:
+    return m.SecurityContext(allow_privilege_escalation=False, read_only_root_filesystem=True,
+                             run_as_non_root=True, capabilities=m.Capabilities(drop=["ALL"]))
+
+
+def resources(env: Environment, step: str) -> m.ResourceRequirements:
+    spec: Any = env.resources.for_step(step)
+
+    def quantities(q: Any) -> dict[str, m.Quantity] | None:
+        out = {k: m.Quantity(v) for k, v in (("cpu", q.cpu), ("memory", q.memory)) if v}
+        return out or None
+
+    return m.ResourceRequirements(requests=quantities(spec.requests),
+                                  limits=quantities(spec.limits))
+
+
+def env_vars(env: Environment, secrets_for: str | None) -> list[Env | SecretEnv]:
+    """JSON logs always; secrets only by ``secretKeyRef``, only for the step that needs them."""
+    out: list[Env | SecretEnv] = [Env(name="CADENCIA_LOG_FORMAT", value="json")]
+    if secrets_for:
+        out += [SecretEnv(name=var, secret_name=ref.name, secret_key=ref.key,
+                          optional=ref.optional or None)
+                for var, ref in env.secrets.env_for(secrets_for)]
+    return out
+
+
+def common_args(run_date: bool = True) -> list[str]:
+    args = ["--run-id", "{{workflow.name}}"]
+    return [*args, "--logical-date", "{{inputs.parameters.run-date}}"] if run_date else args
+
+
+def step_container(env: Environment, name: str, *, args: list[str],
+                   secrets_for: str | None = None, deadline: int | None = None,
+                   resource_step: str | None = None, **template: Any) -> Container:
+    """A Container template running ``python -m steps.<module>`` with every default set.
+
+    ``template`` passes the template's own fields through (inputs, outputs, memoize,
+    metrics, daemon, synchronization).
+    """
+    module = STEP_MODULES[resource_step or name]
+    return Container(
+        name=name,
+        image=env.image.ref,
+        image_pull_policy=env.image.pull_policy,
+        command=["python", "-m", f"steps.{module}"],
+        args=args,
+        env=env_vars(env, secrets_for),
+        env_from=[ConfigMapEnvFrom(name=env.settings_config_map, optional=True)],
+        resources=resources(env, resource_step or name),
+        security_context=container_security(),
+        pod_security_context=pod_security(env),
+        volumes=[EmptyDirVolume(name=SCRATCH_VOLUME, mount_path=SCRATCH_MOUNT,
+                                size_limit=m.Quantity(env.scratch_size_limit))],
+        retry_strategy=retry_strategy(env),
+        active_deadline_seconds=(deadline if deadline is not None
+                                 else env.deadlines.seconds(resource_step or name)),
+        **template,
+    )
+
+
+def workflow_settings(env: Environment, component: str, deadline: str) -> dict[str, Any]:
+    """Workflow-spec fields shared by the ETL and backfill templates."""
+    gc = env.gc
+    return {
+        "namespace": env.namespace,
+        "labels": labels(env, component),
+        "service_account_name": env.service_account,
+        "automount_service_account_token": False,
+        # the wait container still reports outputs, with the executor's own account
+        "executor": m.ExecutorConfig(service_account_name=env.executor_service_account),
+        "security_context": pod_security(env),
+        "active_deadline_seconds": env.seconds(deadline),
+        "artifact_repository_ref": m.ArtifactRepositoryRef(
+            config_map=env.artifact_repository.config_map, key=env.artifact_repository.key),
+        "pod_gc": m.PodGC(strategy=gc.pod_gc, delete_delay_duration=gc.pod_delete_delay),
+        "ttl_strategy": m.TTLStrategy(seconds_after_success=env.seconds(gc.ttl_after_success),
+                                      seconds_after_failure=env.seconds(gc.ttl_after_failure)),
+        "pod_metadata": m.Metadata(labels={"app.kubernetes.io/name": "cadencia",
+                                           "cadencia.dev/pipeline": env.pipeline.name}),
+        "workflow_metadata": m.WorkflowMetadata(labels={
+            "cadencia.dev/environment": env.name, "cadencia.dev/pipeline": env.pipeline.name}),
+    }

@@ -1,0 +1,50 @@
+"""The notify templates: the exit handler and the soft-SLA watcher.
+
+The exit handler reads only workflow variables: ``{{workflow.status}}``,
+``{{workflow.duration}}``, ``{{workflow.failures}}`` and the row counts the steps
+exported as global output parameters (``{{workflow.outputs.parameters.rows-<step>}}``;
+a count a failed run never produced reaches notify unsubstituted, and notify reports it
+as unknown). notify itself turns the duration into the SLA verdict (``--sla-seconds``).
+
+The watcher is a daemon that sleeps until the soft SLA, then sends "SLA at risk"; when the
+DAG ends first, Argo stops it and it exits quietly.
+"""
+
+from __future__ import annotations
+
+from hera.workflows import Container, Parameter
+
+from workflows.config import Environment
+from workflows.definitions import defaults as d
+
+COUNTED_STEPS = ("extract-http", "extract-sql", "clean", "transform", "validate", "load")
+
+
+def _channels(env: Environment) -> list[str]:
+    args = [arg for channel in env.notify.channels for arg in ("--channel", channel)]
+    return [*args, "--fail-on-error"] if env.notify.fail_on_error else args
+
+
+def exit_handler(env: Environment, *, run: bool = True) -> Container:
+    """``notify`` for ``onExit``; ``run=False`` is the backfill's (no date, counts or SLA)."""
+    name = env.pipeline.name if run else f"{env.pipeline.name}-backfill"
+    args = [*d.common_args(run_date=run), "--workflow", name, "--event", "finished",
+            "--status", "{{workflow.status}}", "--duration", "{{workflow.duration}}",
+            "--failures", "{{workflow.failures}}"]
+    if run:
+        args += ["--sla-seconds", str(env.seconds(env.sla.soft))]
+        for step in COUNTED_STEPS:
+            args += ["--count", f"{step}={{{{workflow.outputs.parameters.rows-{step}}}}}"]
+    return d.step_container(env, "notify", args=[*args, *_channels(env)],
+                            secrets_for="notify_",
+                            inputs=[Parameter(name="run-date")] if run else None)
+
+
+def sla_watch(env: Environment) -> Container:
+    """The daemon task of the soft SLA; its deadline is the hard one, like the run's."""
+    args = [*d.common_args(), "--workflow", env.pipeline.name, "--event", "sla-at-risk",
+            "--sla-verdict", "at-risk", "--delay-seconds", str(env.seconds(env.sla.soft))]
+    return d.step_container(env, "sla-watch", args=[*args, *_channels(env)],
+                            secrets_for="notify_", resource_step="notify",
+                            deadline=env.seconds(env.sla.hard),
+                            inputs=[Parameter(name="run-date")], daemon=True)

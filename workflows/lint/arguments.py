@@ -1,0 +1,88 @@
+"""Arguments: every call supplies the inputs its template needs, and nothing it ignores.
+
+An input parameter needs a ``value`` or ``default`` unless the call passes it; an input
+artifact needs a location or ``optional: true`` unless the call passes it. A parameter the
+template does not declare is silently dropped by Argo, so it is reported (usually a typo).
+Workflows and CronWorkflows hand ``spec.arguments`` to their entrypoint the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflows.lint.argo import ArgoDoc, LintSet, Template, as_dict, as_list, calls, names_of
+from workflows.lint.findings import Finding, Path_
+
+ARTIFACT_SOURCES = ("s3", "gcs", "git", "http", "raw", "artifactory", "hdfs", "oss", "azure",
+                    "huggingface", "plugin", "from", "fromExpression")
+
+
+def _has_param_value(param: dict[str, Any]) -> bool:
+    return "value" in param or "default" in param or isinstance(param.get("valueFrom"), dict)
+
+
+def _has_artifact_source(art: dict[str, Any]) -> bool:
+    return bool(art.get("optional")) or any(art.get(k) is not None for k in ARTIFACT_SOURCES)
+
+
+def _supplied(adoc: ArgoDoc, args: dict[str, Any], path: Path_, template: Template,
+              who: str, *, strict_names: bool = True) -> list[Finding]:
+    out: list[Finding] = []
+    inputs = as_dict(template.data.get("inputs"))
+    for kind in ("parameters", "artifacts"):
+        declared = {str(i.get("name")): i for i in as_list(inputs.get(kind)) if isinstance(i, dict)}
+        passed = {str(a.get("name")): (j, a) for j, a in enumerate(as_list(args.get(kind)))
+                  if isinstance(a, dict)}
+        has_value = _has_param_value if kind == "parameters" else _has_artifact_source
+        for name, item in declared.items():
+            if name not in passed and not has_value(item):
+                out.append(adoc.finding(path, "argument-missing",
+                                        f"{who} does not supply input {kind[:-1]} {name!r} of "
+                                        f"template {template.name!r}"))
+        for name, (j, arg) in passed.items():
+            where = (*path, kind, j)
+            if strict_names and name not in declared:
+                out.append(adoc.finding(where, "argument-unknown",
+                                        f"template {template.name!r} has no input "
+                                        f"{kind[:-1]} {name!r}"))
+            elif not has_value(arg) and not (kind == "artifacts" and "optional" in declared.get(
+                    name, {})):
+                out.append(adoc.finding(where, "argument-missing",
+                                        f"argument {name!r} has no value"))
+    return out
+
+
+def _entry_arguments(lint: LintSet, adoc: ArgoDoc) -> list[Finding]:
+    """A Workflow or CronWorkflow feeds spec.arguments (merged with its template's) to main."""
+    if adoc.kind not in ("Workflow", "CronWorkflow"):
+        return []
+    target = lint.entry_doc(adoc)
+    if target is None:
+        return []
+    entry = adoc.spec.get("entrypoint") or target.spec.get("entrypoint")
+    template = target.by_name.get(str(entry))
+    if template is None:
+        return []
+    own = as_dict(adoc.spec.get("arguments"))
+    merged: dict[str, Any] = {}
+    for kind in ("parameters", "artifacts"):
+        mine = [a for a in as_list(own.get(kind)) if isinstance(a, dict)]
+        mine_names = set(names_of(mine))
+        theirs = [a for a in as_list(as_dict(target.spec.get("arguments")).get(kind))
+                  if isinstance(a, dict) and a.get("name") not in mine_names]
+        merged[kind] = mine + (theirs if target is not adoc else [])
+    return _supplied(adoc, merged, adoc.at("arguments"), template,
+                     f"{adoc.kind} {adoc.name!r}", strict_names=False)
+
+
+def check(lint: LintSet, adoc: ArgoDoc) -> list[Finding]:
+    out = _entry_arguments(lint, adoc)
+    for owner in adoc.templates:
+        for call in calls(owner):
+            resolved = lint.resolve(call, adoc)
+            if resolved is None:
+                continue
+            args = as_dict(call.node.get("arguments"))
+            label = f"{call.kind} {call.node.get('name') or call.path[-1]!r}"
+            out += _supplied(adoc, args, (*call.path, "arguments"), resolved[1], label)
+    return out
