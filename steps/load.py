@@ -38,11 +38,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
-from steps._core import db, runner
+from steps._core import db, imports, runner
 from steps._core.errors import ConfigError
 from steps._core.settings import Secret, Settings
 from steps._load.spec import MODES, make_spec
@@ -76,9 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main() -> None:
-    # pyarrow runs without NumPy (optional since pyarrow 16) and the load never needs it,
-    # while importing it costs ~0.1 s of every run. Only the CLI does this: it owns the process.
-    sys.modules.setdefault("numpy", None)  # type: ignore[arg-type]
+    imports.keep_out("numpy", "pandas")
     runner.run("load", build_parser().parse_args(), body)
 
 

@@ -16,6 +16,7 @@ from workflows.config import (
     go_seconds,
     load_config,
     load_environment,
+    merge,
 )
 
 MINIMAL = {
@@ -44,8 +45,10 @@ def config_dir(tmp_path: Path) -> Path:
 
 
 def overlay(config_dir: Path, env: str, extra: str) -> None:
+    """Set the values of the YAML text ``extra`` in ``<env>.yaml``."""
     path = config_dir / f"{env}.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "\n" + extra, encoding="utf-8")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    write(config_dir, path.name, merge(data, yaml.safe_load(extra)))
 
 
 def problems(config_dir: Path, envs: list[str] | None = None) -> list[str]:
@@ -121,8 +124,9 @@ def test_an_overlay_merges_mappings_and_replaces_lists(config_dir: Path) -> None
      "environments.prod.pipeline.validation", "did you mean 'unique'"),
     ("notify:\n  channels: [log, webhook]\n", "environments.prod.notify.channels[1]",
      "needs secrets.notify_webhook_url"),
-    ("deadlines:\n  load: 10m\n", "environments.prod.retry.backoff.max_duration",
-     "does not fit inside the deadline of load"),
+    ("retry:\n  backoff: {max_duration: 20m}\ndeadlines:\n  load: 10m\n",
+     "environments.prod.retry.backoff.max_duration",
+     "20m does not fit inside the deadline of load (10m)"),
     ("deadlines:\n  load: 3h\n", "environments.prod.deadlines.load",
      "longer than the hard deadline"),
     ("sla:\n  soft: 3h\n", "environments.prod.sla.soft", "shorter than sla.hard"),
@@ -157,7 +161,9 @@ def test_every_problem_is_reported_at_once(config_dir: Path) -> None:
 
 
 def test_a_key_given_twice_is_refused_not_silently_overwritten(config_dir: Path) -> None:
-    overlay(config_dir, "prod", "namespace: cadencia-two\n")
+    path = config_dir / "prod.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "namespace: cadencia-two\n",
+                    encoding="utf-8")
     (problem,) = problems(config_dir, ["prod"])
     assert "prod.yaml" in problem and "'namespace' is given twice" in problem
 

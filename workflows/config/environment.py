@@ -257,12 +257,12 @@ def problems(env: Environment) -> list[tuple[str, str]]:
     if go_seconds(backoff.cap) < go_seconds(backoff.duration):
         found.append(("retry.backoff.cap", f"{backoff.cap} is shorter than "
                                            f"retry.backoff.duration ({backoff.duration})"))
-    too_short = [step for step in STEP_MODULES
+    too_short = [f"{step} ({env.deadlines.for_step(step)})" for step in STEP_MODULES
                  if go_seconds(backoff.max_duration) > env.deadlines.seconds(step)]
     if too_short:
         found.append(("retry.backoff.max_duration",
                       f"{backoff.max_duration} does not fit inside the deadline of "
-                      f"{', '.join(too_short)} (deadlines)"))
+                      f"{', '.join(too_short)}"))
     long_deadlines: dict[str, str] = {}
     for step in STEP_MODULES:
         if step != "date-range" and env.deadlines.seconds(step) > hard:
