@@ -13,16 +13,15 @@ pages (20 pages against 200 pages of the same size).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
+
+from bench.timing import Sample, measure
 
 ROOT = Path(__file__).resolve().parent.parent
 DATE = "2024-01-01"
@@ -42,38 +41,6 @@ while True:
     page += 1
 print(n)
 """
-
-
-@dataclasses.dataclass
-class Run:
-    wall: float  # seconds
-    cpu: float  # user + system seconds of the child
-    rss: float  # peak RSS, MiB
-    stdout: str
-
-
-def measure(cmd: list[str], timeout: float = 600) -> Run:
-    """Wall time, CPU time and peak RSS (from ``wait4``) of one child process.
-
-    Keep this process small: a child's peak RSS includes the moments between fork and exec.
-    """
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err, text=True)
-        killer = threading.Timer(timeout, proc.kill)
-        killer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            killer.cancel()
-        wall = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if proc.returncode:
-            raise RuntimeError(f"{' '.join(cmd[:4])} exited {proc.returncode}: "
-                               f"{err.read()[-2000:]}")
-        return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read())
 
 
 def start_api(records: int, sizes: list[int]) -> tuple[subprocess.Popen[str], str]:
@@ -112,32 +79,34 @@ def main(argv: list[str] | None = None) -> int:
     print(f"extract-http bench: {records:,} records in pages of {size:,}, {a.runs} interleaved "
           f"runs each (load average {os.getloadavg()[0]:.1f}); encoding the pages...")
     api, url = start_api(max(records, 200 * rss_size), sorted({size, rss_size}))
-    runs: dict[str, list[Run]] = {"bare": [], "step": []}
+    runs: dict[str, list[Sample]] = {"bare": [], "step": []}
     try:
         with tempfile.TemporaryDirectory(prefix="cadencia-bench-") as tmp:
             out = Path(tmp) / "orders.parquet"
             for _ in range(a.runs):
-                runs["bare"].append(measure(bare_cmd(url, size, records)))
+                runs["bare"].append(measure(bare_cmd(url, size, records), cwd=str(ROOT)))
                 assert int(runs["bare"][-1].stdout) == records, runs["bare"][-1].stdout
-                runs["step"].append(measure(step_cmd(url, size, out, records)))
+                runs["step"].append(measure(step_cmd(url, size, out, records), cwd=str(ROOT)))
                 assert json.loads(out.with_suffix(".json").read_text())["rows"] == records
-            rss = {pages: measure(step_cmd(url, rss_size, out, pages * rss_size)).rss
+            rss = {pages: measure(step_cmd(url, rss_size, out, pages * rss_size),
+                                  cwd=str(ROOT)).peak_rss_mib
                    for pages in (20, 200)}
     finally:
         api.terminate()
         api.wait(timeout=10)
         if api.stdout is not None:
             api.stdout.close()
-    med = {k: statistics.median(r.wall for r in v) for k, v in runs.items()}
+    med = {k: statistics.median(r.seconds for r in v) for k, v in runs.items()}
     ratio = med["bare"] / med["step"]  # throughput ratio: same records, inverse times
     print(f"{'path':<32}{'median s':>9}{'runs s':>17}{'cpu s':>7}{'rec/s':>8}{'RSS':>8}"
           f"{'ratio':>7}")
     for key, name in (("bare", "bare requests+orjson (baseline)"),
                       ("step", "extract_http step -> Parquet")):
         rs = runs[key]
-        print(f"{name:<32}{med[key]:>9.2f}{' '.join(f'{r.wall:.2f}' for r in rs):>17}"
-              f"{statistics.median(r.cpu for r in rs):>7.2f}{records / med[key] / 1e6:>7.2f}M"
-              f"{max(r.rss for r in rs):>5.0f}MiB{med['bare'] / med[key]:>7.2f}")
+        print(f"{name:<32}{med[key]:>9.2f}{' '.join(f'{r.seconds:.2f}' for r in rs):>17}"
+              f"{statistics.median(r.cpu_seconds for r in rs):>7.2f}"
+              f"{records / med[key] / 1e6:>7.2f}M"
+              f"{max(r.peak_rss_mib for r in rs):>5.0f}MiB{med['bare'] / med[key]:>7.2f}")
     verdict = ("not checked at --quick sizes" if a.quick
                else "OK" if ratio >= GOAL_RATIO else "MISSED")
     print(f"throughput ratio {ratio:.2f} (goal >= {GOAL_RATIO}): {verdict}")

@@ -14,11 +14,8 @@ smaller ratios noise), and the streaming child's peak RSS below the whole-table 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bench.data import make_orders_parquet, orders_batch
+from bench.timing import measure
 from steps._core.parquet_io import ParquetSink, iter_batches, write_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,22 +42,10 @@ CHILD = {
 }
 
 
-def child_rss(mode: str, src: Path, out: Path, timeout: float = 300) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB, from ``wait4``) of one child process."""
-    started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", CHILD[mode], str(src), str(out)], cwd=ROOT,
-                            stderr=subprocess.DEVNULL)
-    killer = threading.Timer(timeout, proc.kill)
-    killer.start()
-    try:
-        _, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        killer.cancel()
-    elapsed = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise RuntimeError(f"{mode} child exited {proc.returncode}")
-    return elapsed, usage.ru_maxrss / 1024
+def child_rss(mode: str, src: Path, out: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one child process."""
+    sample = measure([sys.executable, "-c", CHILD[mode], str(src), str(out)], cwd=str(ROOT))
+    return sample.seconds, sample.peak_rss_mib
 
 
 def best(runs: int, funcs: dict[str, Callable[[], object]]) -> dict[str, float]:

@@ -20,15 +20,16 @@ from pathlib import Path
 
 _SPAWNER = """
 import json, os, sys, time
-out, cwd, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
+out, stdout, cwd, cmd = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 os.chdir(cwd)
-null = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)]
+redirect = [(os.POSIX_SPAWN_OPEN, 1, stdout, os.O_WRONLY | os.O_TRUNC, 0)]
 started = time.perf_counter()
-pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=null)
+pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=redirect)
 _, status, usage = os.wait4(pid, 0)
 elapsed = time.perf_counter() - started
 with open(out, "w") as f:
-    json.dump([elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status)], f)
+    json.dump([elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status),
+               usage.ru_utime + usage.ru_stime], f)
 """
 
 
@@ -37,20 +38,28 @@ class Sample:
     seconds: float
     peak_rss_mib: float
     returncode: int
+    cpu_seconds: float = 0.0
+    stdout: str = ""
 
 
 def measure(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: str = ".",
             timeout: float = 1800) -> Sample:
-    """Wall time and peak RSS of ``cmd`` as a whole process (raises if it fails)."""
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+    """Wall time, CPU time, peak RSS and stdout of ``cmd`` as a whole process.
+
+    Raises if it fails, with the end of its stderr.
+    """
+    with tempfile.NamedTemporaryFile(suffix=".json") as out, \
+            tempfile.NamedTemporaryFile(suffix=".out") as stdout:
         proc = subprocess.run(
-            [sys.executable, "-I", "-S", "-c", _SPAWNER, out.name, cwd, *cmd],
+            [sys.executable, "-I", "-S", "-c", _SPAWNER, out.name, stdout.name, cwd, *cmd],
             env=os.environ.copy() if env is None else env, stdin=subprocess.DEVNULL,
             stderr=subprocess.PIPE, timeout=timeout, check=False)
-        elapsed, maxrss_kib, code = json.loads(Path(out.name).read_text() or "[0, 0, -1]")
+        elapsed, maxrss_kib, code, cpu = json.loads(
+            Path(out.name).read_text() or "[0, 0, -1, 0]")
+        text = Path(stdout.name).read_text(errors="replace")
     if proc.returncode != 0 or code != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {code}: {proc.stderr.decode()[-2000:]}")
-    return Sample(elapsed, maxrss_kib / 1024, code)
+    return Sample(elapsed, maxrss_kib / 1024, code, cpu, text)
 
 
 def median(samples: Sequence[Sample]) -> float:

@@ -3,6 +3,7 @@ carrying what issue 3 requires (a test reads the YAML, not the Python objects)."
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import shutil
@@ -15,7 +16,9 @@ import yaml
 from hera.workflows import CronWorkflow, WorkflowTemplate
 
 from workflows.compile import OUT_DIR, check_stale, compile_all
-from workflows.config import CONFIG_DIR, ConfigError, go_seconds, load_config
+from workflows.config import CONFIG_DIR, ConfigError, Environment, go_seconds, load_config
+
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 ENVS = ("dev", "local", "prod", "staging")
 FILES = ("cadencia-etl.yaml", "cadencia-etl-daily.yaml", "cadencia-etl-backfill.yaml")
@@ -32,10 +35,17 @@ EXPRESSION_FORMS = (
 )
 
 
+@functools.cache
 def load(env: str, name: str) -> dict[str, Any]:
-    data = yaml.safe_load((OUT_DIR / env / name).read_text(encoding="utf-8"))
+    """A committed manifest, parsed once (tests only read it)."""
+    data = yaml.load((OUT_DIR / env / name).read_text(encoding="utf-8"), Loader=SafeLoader)
     assert isinstance(data, dict)
     return data
+
+
+@functools.cache
+def config(env: str) -> Environment:
+    return load_config([env]).environments[env]
 
 
 def templates(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -157,7 +167,7 @@ def test_prod_cron_runs_the_template_daily_at_2_in_sao_paulo() -> None:
 
 def test_prod_template_has_a_hard_deadline_and_the_sla_daemon() -> None:
     etl = load("prod", "cadencia-etl.yaml")
-    env = load_config(["prod"]).environments["prod"]
+    env = config("prod")
     spec = etl["spec"]
     assert spec["activeDeadlineSeconds"] == go_seconds(env.sla.hard) == 7200
     main = templates(etl)[spec["entrypoint"]]
@@ -183,12 +193,12 @@ def test_the_dag_runs_both_extracts_in_parallel_then_the_chain() -> None:
 
 @pytest.mark.parametrize("env", ENVS)
 def test_every_step_template_has_retry_deadline_resources_and_security(env: str) -> None:
-    config = load_config([env]).environments[env]
+    cfg = config(env)
     for name in FILES:
         for t in containers(load(env, name)):
             retry = t["retryStrategy"]
             assert retry["retryPolicy"] == "Always" and retry["expression"] == RETRY
-            assert retry["limit"] == config.retry.limit
+            assert retry["limit"] == cfg.retry.limit
             backoff = retry["backoff"]
             assert set(backoff) == {"duration", "factor", "cap", "maxDuration"}
             assert 0 < go_seconds(backoff["maxDuration"]) <= t["activeDeadlineSeconds"], t["name"]
@@ -217,7 +227,7 @@ def test_templates_are_named_after_their_step_module(env: str) -> None:
 
 @pytest.mark.parametrize("env", ENVS)
 def test_memoize_is_on_the_pure_steps_only_with_a_valid_key(env: str) -> None:
-    config = load_config([env]).environments[env]
+    cfg = config(env)
     etl = load(env, "cadencia-etl.yaml")
     memoized = {t["name"] for t in containers(etl) if "memoize" in t}
     assert memoized == MEMOIZED
@@ -228,8 +238,8 @@ def test_memoize_is_on_the_pure_steps_only_with_a_valid_key(env: str) -> None:
               "sql-sha256": "x" * 64, "input-sha256": ""}
     for name in sorted(MEMOIZED):
         memo = templates(etl)[name]["memoize"]
-        assert memo["maxAge"] == config.memo.max_age
-        assert memo["cache"] == {"configMap": {"name": config.memo.config_map}}
+        assert memo["maxAge"] == cfg.memo.max_age
+        assert memo["cache"] == {"configMap": {"name": cfg.memo.config_map}}
         declared = {p["name"] for p in templates(etl)[name]["inputs"]["parameters"]}
         key = evaluate_memo_key(memo["key"], {k: v for k, v in inputs.items() if k in declared})
         assert KEY_PATTERN.match(key) and key.startswith(f"{name}-"), key
@@ -366,7 +376,7 @@ def test_names_fit_and_expressions_stay_in_the_documented_subset(env: str) -> No
         doc = load(env, name)
         limit = 52 if doc["kind"] == "CronWorkflow" else 63
         assert len(doc["metadata"]["name"]) <= limit
-        assert doc["metadata"]["namespace"] == load_config([env]).environments[env].namespace
+        assert doc["metadata"]["namespace"] == config(env).namespace
         for text in strings(doc):
             for expression in re.findall(r"\{\{=(.*?)\}\}", text):
                 assert any(f.match(expression) for f in EXPRESSION_FORMS), expression
