@@ -4,13 +4,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DATE ?=
 
-.PHONY: help setup run test test-unit lint fmt bench clean
+.PHONY: help setup run test test-unit lint fmt compile bench clean
 
 help:
 	@echo "make setup   install PostgreSQL (for tests) and the virtualenv"
 	@echo "make run     set up, then run the whole pipeline on embedded defaults"
 	@echo "make test    set up, then run the whole test suite"
-	@echo "make lint    ruff and mypy"
+	@echo "make lint    ruff, mypy, and cadencia lint on the compiled manifests"
+	@echo "make compile regenerate the Argo manifests in k8s/workflows/"
 	@echo "make bench   benchmarks (ratios against baselines, side by side)"
 
 setup:
@@ -28,6 +29,10 @@ test-unit: setup
 lint: setup
 	$(VENV)/bin/ruff check steps workflows tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/cadencia lint k8s/workflows
+
+compile: setup
+	$(VENV)/bin/cadencia compile
 
 fmt: setup
 	$(VENV)/bin/ruff check --fix steps workflows tests bench

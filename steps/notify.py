@@ -131,7 +131,7 @@ def wait(delay: float) -> bool:
 
 
 def main() -> None:
-    p = runner.parser("notify", __doc__)
+    p = runner.parser("notify", __doc__, strict_date=False)
     p.add_argument("--status", help="{{workflow.status}}")
     p.add_argument("--duration", help="{{workflow.duration}} (seconds)")
     p.add_argument("--failures", help="{{workflow.failures}} (JSON)")

@@ -92,6 +92,60 @@ def run(logical_date: str | None, records: int, home: Path) -> None:
     sys.exit(0 if status == "Succeeded" else 1)
 
 
+@main.command(name="compile")
+@click.option("--env", "envs", multiple=True, metavar="ENV",
+              help="Environment to compile (repeatable; default: all of local, dev, staging, "
+                   "prod).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("k8s/workflows"),
+              show_default=True, help="Folder that receives one sub-folder per environment.")
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 when the committed manifests differ from a fresh "
+                   "compile.")
+def compile_cmd(envs: tuple[str, ...], out_dir: Path, check: bool) -> None:
+    """Compile the Hera definitions into Argo manifests, one folder per environment.
+
+    The manifests (WorkflowTemplate cadencia-etl, CronWorkflow cadencia-etl-daily, the
+    backfill WorkflowTemplate) are generated files: commit them, never edit them.
+
+    \b
+    Example:
+      cadencia compile --env prod && cadencia lint k8s/workflows/prod
+    """
+    from workflows import compile as compiler
+    from workflows.config import ConfigError
+
+    try:
+        if check:
+            problems = compiler.check_stale(out_dir)
+            for line in problems:
+                click.echo(line)
+            click.echo(f"{len(problems)} stale file(s)" if problems else "manifests up to date",
+                       err=True)
+            sys.exit(1 if problems else 0)
+        for path in compiler.compile_all(out_dir, list(envs) or None):
+            click.echo(str(path))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def lint(paths: tuple[Path, ...]) -> None:
+    """Check Argo manifests the way `argo lint --offline` does, and what it misses.
+
+    PATHS are files or folders (default: k8s). Each finding is one line: file:line, YAML
+    path, rule id and message. Exits 1 when there are findings, 2 when nothing was found
+    to lint.
+
+    \b
+    Example:
+      cadencia lint k8s/workflows
+    """
+    from workflows.lint import main as lint_main
+
+    sys.exit(lint_main(list(paths)))
+
+
 def _summary(console: Console, outcomes: list[StepOutcome]) -> None:
     table = Table(title="summary")
     for col in ("node", "phase", "duration", "rows", "message"):

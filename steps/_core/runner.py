@@ -48,8 +48,13 @@ def logical_date(value: str) -> str:
         raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {value!r}") from None
 
 
-def parser(step: str, doc: str | None, *, needs_date: bool = False) -> StepArgumentParser:
-    """A parser whose description is the step module's docstring."""
+def parser(step: str, doc: str | None, *, needs_date: bool = False, strict_date: bool = True
+           ) -> StepArgumentParser:
+    """A parser whose description is the step module's docstring.
+
+    ``strict_date=False`` takes ``--logical-date`` as given: notify must still report a run
+    whose date parameter was malformed.
+    """
     p = StepArgumentParser(
         prog=f"python -m steps.{step}",
         description=doc,
@@ -58,7 +63,8 @@ def parser(step: str, doc: str | None, *, needs_date: bool = False) -> StepArgum
     common = p.add_argument_group("common options")
     common.add_argument("--run-id", default=os.environ.get("CADENCIA_RUN_ID", "local"),
                         help="run identifier for logs and the load ledger (env CADENCIA_RUN_ID)")
-    common.add_argument("--logical-date", type=logical_date, required=needs_date,
+    common.add_argument("--logical-date", type=logical_date if strict_date else str,
+                        required=needs_date,
                         default=os.environ.get("CADENCIA_LOGICAL_DATE"),
                         help="the run's logical date, YYYY-MM-DD (env CADENCIA_LOGICAL_DATE)")
     common.add_argument("--summary-out", metavar="PATH",

@@ -31,7 +31,8 @@ RETRY = 'lastRetry.status == "Error" || asInt(lastRetry.exitCode) == 75'
 # exactly these (docs/workflows.md lists them).
 EXPRESSION_FORMS = (
     re.compile(r"^sprig\.trunc\(10, workflow\.scheduledTime\)$"),
-    re.compile(r"^sprig\.sha256sum\('[0-9a-f]{64}'( \+ '\|' \+ inputs\.parameters\['[-a-z0-9]+'\])+\)$"),
+    re.compile(r"^sprig\.sha256sum\('[0-9a-f]{64}'"
+               r"( \+ '\|' \+ inputs\.parameters\['[-a-z0-9]+'\])+\)$"),
 )
 
 

@@ -6,7 +6,7 @@ raises :class:`ConfigError` listing every wrong value by its field path
 (``environments.prod.retry.limit: ...``). docs/workflows.md is the reference.
 """
 
-from workflows.config.environment import STEP_MODULES, Environment
+from workflows.config.environment import Environment
 from workflows.config.load import (
     CONFIG_DIR,
     Config,
@@ -16,6 +16,7 @@ from workflows.config.load import (
     load_environment,
     merge,
 )
+from workflows.config.per_step import STEP_MODULES
 from workflows.config.pipeline import Pipeline
 from workflows.config.types import go_seconds
 

@@ -1,9 +1,8 @@
 """Where and how the pipeline runs: one :class:`Environment` per overlay (local, dev, ...).
 
 Durations are Go durations (``30s``, ``1h``) because that is what Argo reads; the
-definitions turn them into seconds where a manifest needs an integer. Cross-field rules
-(a backoff that must fit inside every step deadline, channels that need a Secret) live in
-:func:`problems`, which names the exact field paths at fault.
+definitions turn them into seconds where a manifest needs an integer. Per-step values
+(deadlines, resources) are in ``per_step``; cross-field rules in ``checks``.
 """
 
 from __future__ import annotations
@@ -11,11 +10,11 @@ from __future__ import annotations
 import itertools
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from workflows.config.pipeline import Pipeline
+from workflows.config.per_step import Deadlines, Resources
+from workflows.config.pipeline import Pipeline, Strict
 from workflows.config.types import (
-    Cpu,
     Cron,
     DnsLabel,
     DnsName,
@@ -29,18 +28,8 @@ from workflows.config.types import (
     go_seconds,
 )
 
-# Container templates and the step module each one runs.
-STEP_MODULES = {
-    "extract-http": "extract_http", "extract-sql": "extract_sql", "clean": "clean",
-    "transform": "transform", "validate": "validate", "load": "load", "notify": "notify",
-    "date-range": "date_range",
-}
 Channel = Literal["log", "webhook", "slack", "email"]
 CHANNEL_SECRETS = {"webhook": "notify_webhook_url", "slack": "notify_slack_webhook_url"}
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Image(Strict):
@@ -83,64 +72,6 @@ class Retry(Strict):
 class Memo(Strict):
     max_age: GoDuration = "1h"
     config_map: DnsName = "cadencia-memo-cache"
-
-
-class PerStep(Strict):
-    """One optional value per container template, ``default`` for the others."""
-
-    default: object = None
-    extract_http: object = None
-    extract_sql: object = None
-    clean: object = None
-    transform: object = None
-    validate_: object = Field(default=None, alias="validate")
-    load: object = None
-    notify: object = None
-    date_range: object = None
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    def for_step(self, step: str) -> object:
-        key = "validate_" if step == "validate" else step.replace("-", "_")
-        value = getattr(self, key)
-        return self.default if value is None else value
-
-
-class Deadlines(PerStep):
-    default: GoDuration = "30m"
-    extract_http: GoDuration | None = None
-    extract_sql: GoDuration | None = None
-    clean: GoDuration | None = None
-    transform: GoDuration | None = None
-    validate_: GoDuration | None = Field(default=None, alias="validate")
-    load: GoDuration | None = None
-    notify: GoDuration | None = None
-    date_range: GoDuration | None = None
-
-    def seconds(self, step: str) -> int:
-        return int(go_seconds(str(self.for_step(step))))
-
-
-class Quantities(Strict):
-    cpu: Cpu | None = None
-    memory: Memory | None = None
-
-
-class StepResources(Strict):
-    requests: Quantities = Quantities(cpu="100m", memory="256Mi")
-    limits: Quantities = Quantities(memory="1Gi")
-
-
-class Resources(PerStep):
-    default: StepResources = StepResources()
-    extract_http: StepResources | None = None
-    extract_sql: StepResources | None = None
-    clean: StepResources | None = None
-    transform: StepResources | None = None
-    validate_: StepResources | None = Field(default=None, alias="validate")
-    load: StepResources | None = None
-    notify: StepResources | None = None
-    date_range: StepResources | None = None
 
 
 class SecretRef(Strict):
@@ -244,40 +175,3 @@ class Environment(Strict):
 
     def seconds(self, duration: str) -> int:
         return int(go_seconds(duration))
-
-
-def problems(env: Environment) -> list[tuple[str, str]]:
-    """Cross-field errors as ``(field path, message)``; empty when the environment is sound."""
-    found: list[tuple[str, str]] = []
-    soft, hard = go_seconds(env.sla.soft), go_seconds(env.sla.hard)
-    if soft >= hard:
-        found.append(("sla.soft", f"{env.sla.soft} must be shorter than sla.hard "
-                                  f"({env.sla.hard})"))
-    backoff = env.retry.backoff
-    if go_seconds(backoff.cap) < go_seconds(backoff.duration):
-        found.append(("retry.backoff.cap", f"{backoff.cap} is shorter than "
-                                           f"retry.backoff.duration ({backoff.duration})"))
-    too_short = [f"{step} ({env.deadlines.for_step(step)})" for step in STEP_MODULES
-                 if go_seconds(backoff.max_duration) > env.deadlines.seconds(step)]
-    if too_short:
-        found.append(("retry.backoff.max_duration",
-                      f"{backoff.max_duration} does not fit inside the deadline of "
-                      f"{', '.join(too_short)}"))
-    long_deadlines: dict[str, str] = {}
-    for step in STEP_MODULES:
-        if step != "date-range" and env.deadlines.seconds(step) > hard:
-            key = step.replace("-", "_")
-            field = "validate_" if key == "validate" else key
-            path = f"deadlines.{key}" if getattr(env.deadlines, field) else "deadlines.default"
-            long_deadlines[path] = str(env.deadlines.for_step(step))
-    found += [(path, f"{value} is longer than the hard deadline sla.hard ({env.sla.hard})")
-              for path, value in long_deadlines.items()]
-    for i, channel in enumerate(env.notify.channels):
-        needed = CHANNEL_SECRETS.get(channel)
-        if needed and getattr(env.secrets, needed) is None:
-            found.append((f"notify.channels[{i}]", f"channel {channel!r} needs "
-                                                   f"secrets.{needed}"))
-    if go_seconds(env.backfill.deadline) < hard:
-        found.append(("backfill.deadline", f"{env.backfill.deadline} is shorter than one run's "
-                                           f"hard deadline sla.hard ({env.sla.hard})"))
-    return found

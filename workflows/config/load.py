@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from workflows.config.environment import Environment, problems
+from workflows.config.checks import problems
+from workflows.config.environment import Environment
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "pipeline"
 BASE_FILE = "pipeline.yaml"

@@ -84,7 +84,8 @@ class Target(Strict):
 
 
 class Pipeline(Strict):
-    name: DnsLabel = "cadencia-etl"
+    # <name>-daily must fit the 52 characters of a CronWorkflow name
+    name: DnsLabel = Field(default="cadencia-etl", max_length=46)
     sources: Sources
     clean: Clean = Clean()
     transform: dict[str, Any]

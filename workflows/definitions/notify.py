@@ -37,7 +37,11 @@ def exit_handler(env: Environment, *, run: bool = True) -> Container:
             args += ["--count", f"{step}={{{{workflow.outputs.parameters.rows-{step}}}}}"]
     return d.step_container(env, "notify", args=[*args, *_channels(env)],
                             secrets_for="notify_",
-                            inputs=[Parameter(name="run-date")] if run else None)
+                            # A default, so that validating the exit handler alone never
+                            # finds its input unsupplied (argo-workflows #7424, #10932).
+                            inputs=[Parameter(name="run-date",
+                                              default="{{workflow.parameters.run-date}}")]
+                            if run else None)
 
 
 def sla_watch(env: Environment) -> Container:

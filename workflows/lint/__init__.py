@@ -24,8 +24,10 @@ from workflows.lint import (
     artifacts,
     containers,
     cron,
+    crossref,
     dag,
     images,
+    lintset,
     memoize,
     metrics,
     names,
@@ -61,13 +63,14 @@ def lint_documents(docs: list[Document]) -> list[Finding]:
         if adoc is not None:
             out += secrets.check(doc)
             argo_docs.append(adoc)
-    lint = argo.LintSet(argo_docs)
+    lint = lintset.LintSet(argo_docs)
     for adoc in argo_docs:
         out += names.check(adoc)
         out += templates.check(lint, adoc)
         out += arguments.check(lint, adoc)
         out += dag.check(adoc)
         out += references.check(lint, adoc)
+        out += crossref.check(lint, adoc)
         out += retry.check(adoc)
         out += metrics.check(adoc)
         out += memoize.check(lint, adoc)
@@ -106,7 +109,9 @@ def main(paths: Sequence[str | Path]) -> int:
     findings = lint_paths(files)
     for finding in findings:
         sys.stdout.write(finding.format() + "\n")
+    sys.stdout.flush()
     noun = "finding" if len(findings) == 1 else "findings"
     summary = f"{len(findings)} {noun}" if findings else "clean"
-    sys.stderr.write(f"cadencia lint: {len(files)} files, {summary}\n")
+    files_noun = "file" if len(files) == 1 else "files"
+    sys.stderr.write(f"cadencia lint: {len(files)} {files_noun}, {summary}\n")
     return 1 if findings else 0

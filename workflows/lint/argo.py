@@ -1,9 +1,8 @@
 """A read-only model of Argo documents: templates, calls between them, and the lint set.
 
-Checks work on ``ArgoDoc`` (one Workflow, WorkflowTemplate, ClusterWorkflowTemplate or
-CronWorkflow; a CronWorkflow's ``spec.workflowSpec`` is its spec) and on ``LintSet``, the
-documents linted together, which resolves ``templateRef`` and ``workflowTemplateRef``
-across files.
+Checks work on ``ArgoDoc``: one Workflow, WorkflowTemplate, ClusterWorkflowTemplate or
+CronWorkflow (a CronWorkflow's ``spec.workflowSpec`` is its spec), its ``Template``s and
+the ``Call``s (tasks, steps, hooks) they make. ``lintset`` resolves calls across documents.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import Any
 
 from workflows.lint.findings import Finding, Path_
@@ -176,72 +174,3 @@ def argo_doc(doc: Document) -> ArgoDoc | None:
     templates = [Template(i, t, (*spec_path, "templates", i))
                  for i, t in enumerate(as_list(spec.get("templates"))) if isinstance(t, dict)]
     return ArgoDoc(doc, str(kind), spec_path, spec, templates)
-
-
-class LintSet:
-    """The Argo documents linted together."""
-
-    def __init__(self, docs: list[ArgoDoc]) -> None:
-        self.docs = docs
-
-    def _folder(self, doc: ArgoDoc) -> PurePath:
-        return PurePath(doc.doc.file).parent
-
-    def find_template_doc(self, ref: dict[str, Any], caller: ArgoDoc) -> ArgoDoc | None:
-        """The (Cluster)WorkflowTemplate a templateRef/workflowTemplateRef names."""
-        name = ref.get("name")
-        kind = "ClusterWorkflowTemplate" if ref.get("clusterScope") else "WorkflowTemplate"
-        found = [d for d in self.docs if d.kind == kind and d.name == name
-                 and (kind == "ClusterWorkflowTemplate" or d.namespace == caller.namespace)]
-        same_folder = [d for d in found if self._folder(d) == self._folder(caller)]
-        best = same_folder or found
-        return best[0] if best else None
-
-    def resolve(self, call: Call, caller: ArgoDoc) -> tuple[ArgoDoc, Template] | None:
-        """The document and template a call runs, when they are known."""
-        if call.ref is not None:
-            target = self.find_template_doc(call.ref, caller)
-            template = target.by_name.get(str(call.ref.get("template"))) if target else None
-            return (target, template) if target and template else None
-        if call.local_name is not None:
-            local = caller.by_name.get(call.local_name)
-            return (caller, local) if local else None
-        return None
-
-    def referrers(self, target: ArgoDoc) -> list[ArgoDoc]:
-        """Documents whose workflowTemplateRef points at ``target``."""
-        return [d for d in self.docs if d.template_ref
-                and self.find_template_doc(d.template_ref, d) is target]
-
-    def callers(self, target: ArgoDoc, template: Template) -> list[tuple[ArgoDoc, Call]]:
-        """Every task, step or hook, in any document, that runs ``template`` of ``target``."""
-        out = []
-        for doc in self.docs:
-            for owner in doc.templates:
-                for call in calls(owner):
-                    resolved = self.resolve(call, doc)
-                    if resolved and resolved[0] is target and resolved[1] is template:
-                        out.append((doc, call))
-        return out
-
-    def entry_doc(self, doc: ArgoDoc) -> ArgoDoc | None:
-        """The document whose templates run: itself, or its workflowTemplateRef target."""
-        if doc.template_ref is not None:
-            return self.find_template_doc(doc.template_ref, doc)
-        return doc
-
-
-def reachable(doc: ArgoDoc, roots: list[str]) -> set[str]:
-    """Names of templates of ``doc`` reachable from ``roots`` through local calls."""
-    by_name = doc.by_name
-    seen: set[str] = set()
-    todo = [r for r in roots if r in by_name]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        for call in calls(by_name[name]):
-            if call.local_name is not None and call.local_name in by_name:
-                todo.append(call.local_name)
-    return seen

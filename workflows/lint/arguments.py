@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.lint.argo import ArgoDoc, LintSet, Template, as_dict, as_list, calls, names_of
+from workflows.lint.argo import ArgoDoc, Template, as_dict, as_list, calls, names_of
 from workflows.lint.findings import Finding, Path_
+from workflows.lint.lintset import LintSet
 
 ARTIFACT_SOURCES = ("s3", "gcs", "git", "http", "raw", "artifactory", "hdfs", "oss", "azure",
                     "huggingface", "plugin", "from", "fromExpression")
@@ -27,6 +28,12 @@ def _has_artifact_source(art: dict[str, Any]) -> bool:
 
 def _supplied(adoc: ArgoDoc, args: dict[str, Any], path: Path_, template: Template,
               who: str, *, strict_names: bool = True) -> list[Finding]:
+    """Check the arguments at ``path`` against the inputs of ``template``.
+
+    A task or step (``strict_names``) must give every argument a value and may not pass
+    what the template does not declare; a workflow's arguments may hold more than the
+    template needs.
+    """
     out: list[Finding] = []
     inputs = as_dict(template.data.get("inputs"))
     for kind in ("parameters", "artifacts"):
@@ -35,19 +42,25 @@ def _supplied(adoc: ArgoDoc, args: dict[str, Any], path: Path_, template: Templa
                   if isinstance(a, dict)}
         has_value = _has_param_value if kind == "parameters" else _has_artifact_source
         for name, item in declared.items():
-            if name not in passed and not has_value(item):
+            if has_value(item) or (name in passed and has_value(passed[name][1])):
+                continue
+            if name in passed:
+                out.append(adoc.finding((*path, kind, passed[name][0]), "argument-missing",
+                                        f"{who}: argument {name!r} needs a value for input "
+                                        f"{kind[:-1]} {name!r} of template {template.name!r}"))
+            else:
                 out.append(adoc.finding(path, "argument-missing",
                                         f"{who} does not supply input {kind[:-1]} {name!r} of "
                                         f"template {template.name!r}"))
+        if not strict_names:
+            continue
         for name, (j, arg) in passed.items():
-            where = (*path, kind, j)
-            if strict_names and name not in declared:
-                out.append(adoc.finding(where, "argument-unknown",
+            if name not in declared:
+                out.append(adoc.finding((*path, kind, j), "argument-unknown",
                                         f"template {template.name!r} has no input "
                                         f"{kind[:-1]} {name!r}"))
-            elif not has_value(arg) and not (kind == "artifacts" and "optional" in declared.get(
-                    name, {})):
-                out.append(adoc.finding(where, "argument-missing",
+            elif not has_value(arg) and has_value(declared[name]):
+                out.append(adoc.finding((*path, kind, j), "argument-missing",
                                         f"argument {name!r} has no value"))
     return out
 
@@ -75,8 +88,27 @@ def _entry_arguments(lint: LintSet, adoc: ArgoDoc) -> list[Finding]:
                      f"{adoc.kind} {adoc.name!r}", strict_names=False)
 
 
+def _exit_arguments(lint: LintSet, adoc: ArgoDoc) -> list[Finding]:
+    """Argo runs the exit handler with this document's own spec.arguments as its inputs."""
+    target = lint.entry_doc(adoc)
+    if target is None:
+        return []
+    exits = [("onExit", adoc.spec.get("onExit") or target.spec.get("onExit"))]
+    exits += [(f"hooks.{name}", as_dict(hook).get("template"))
+              for name, hook in as_dict(adoc.spec.get("hooks")).items() if name == "exit"]
+    out: list[Finding] = []
+    args = as_dict(adoc.spec.get("arguments"))
+    for where, name in exits:
+        template = target.by_name.get(str(name)) if name else None
+        if template is not None:
+            out += _supplied(adoc, args, adoc.at("arguments"), template,
+                             f"spec.arguments (the inputs of {where} {name!r})",
+                             strict_names=False)
+    return out
+
+
 def check(lint: LintSet, adoc: ArgoDoc) -> list[Finding]:
-    out = _entry_arguments(lint, adoc)
+    out = _entry_arguments(lint, adoc) + _exit_arguments(lint, adoc)
     for owner in adoc.templates:
         for call in calls(owner):
             resolved = lint.resolve(call, adoc)

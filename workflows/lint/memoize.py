@@ -4,7 +4,8 @@ Argo does not check keys; a bad one errors the node at run time. Besides the lit
 each placeholder is traced back to what feeds it (an input's default, the arguments of
 every task or step that calls the template, the workflow arguments and those of a
 CronWorkflow using the template) to find one that can carry ``:`` or ``.``, such as a raw
-``{{workflow.scheduledTime}}``. Expressions (``{{=sprig.sha256sum(...)}}``) are trusted.
+``{{workflow.scheduledTime}}``. An expression that calls a function
+(``{{=sprig.sha256sum(...)}}``) is trusted; one that only reads a variable is traced.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from workflows.lint.argo import ArgoDoc, LintSet, Template, as_dict, as_list
+from workflows.lint.argo import ArgoDoc, Template, as_dict, as_list
 from workflows.lint.durations import is_bare_number, is_go_duration, is_negative, is_templated
-from workflows.lint.expressions import PLACEHOLDER, placeholders
+from workflows.lint.expressions import PLACEHOLDER, expression_variables, placeholders
 from workflows.lint.findings import Finding
+from workflows.lint.lintset import LintSet
 
 KEY_PATTERN = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")
 _KEY_CHAR = re.compile(r"[-a-zA-Z0-9]")
@@ -51,8 +53,14 @@ class _Tracer:
         return None
 
     def tag(self, doc: ArgoDoc, template: Template | None, tag: str, depth: int) -> str | None:
-        if tag.startswith("=") or depth > _MAX_DEPTH:
+        if depth > _MAX_DEPTH:
             return None
+        if tag.startswith("="):
+            # a bare variable passes its value through; a function call is trusted
+            variables = expression_variables(tag[1:])
+            if "(" in tag or len(variables) != 1:
+                return None
+            return self.tag(doc, template, variables[0], depth)
         if tag in _UNSAFE:
             return f"{{{{{tag}}}}} is {_UNSAFE[tag]}"
         if tag.startswith("workflow.creationTimestamp."):
@@ -101,7 +109,7 @@ class _Tracer:
             for arg in as_list(as_dict(call.node.get("arguments")).get("parameters")):
                 if as_dict(arg).get("name") == parts[2] and "value" in arg:
                     out.append((caller_doc, call.owner, arg["value"]))
-        if template.name == doc.spec.get("entrypoint"):
+        if template.name in (doc.spec.get("entrypoint"), doc.spec.get("onExit")):
             out += self._args(doc, parts[2])
         return out
 

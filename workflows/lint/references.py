@@ -3,19 +3,18 @@
 Walks each template with the scope Argo gives that part of it (see ``scope``): DAG tasks
 see their ancestors' outputs, steps see earlier groups, metrics see ``status``/``duration``,
 ``retryStrategy.expression`` sees ``lastRetry.*``. Tags outside Argo's roots (a Go template
-in a command, say) are left alone, as Argo does. A template run through ``templateRef``
-runs inside the caller's workflow, so its ``workflow.parameters`` must exist there too.
+in a command, say) are left alone, as Argo does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from workflows.lint.argo import ArgoDoc, Call, LintSet, Template, as_dict, as_list, calls, reachable
+from workflows.lint.argo import ArgoDoc, Call, Template, as_dict, as_list
 from workflows.lint.dag import ancestors, dag_tasks
 from workflows.lint.expressions import PLACEHOLDER, expression_variables, placeholders, root
 from workflows.lint.findings import Finding, Path_
+from workflows.lint.lintset import LintSet, reachable
 from workflows.lint.scope import (
     CHECKED_ROOTS,
     LAST_RETRY,
@@ -23,7 +22,6 @@ from workflows.lint.scope import (
     Scope,
     add_items,
     add_node_outputs,
-    declared_parameters,
     global_scope,
     metric_scope,
     template_scope,
@@ -39,12 +37,13 @@ class _Checker:
         self.out: list[Finding] = []
         self._seen: set[tuple[Path_, str]] = set()
 
-    def _report(self, path: Path_, name: str, scope: Scope, where: str) -> None:
+    def _report(self, path: Path_, name: str, scope: Scope, where: str, expression: bool) -> None:
         if (path, name) in self._seen:
             return
         self._seen.add((path, name))
         note = scope.note(name)
-        text = f"{{{{{name}}}}} does not resolve {where}" + (f": {note}" if note else "")
+        what = f"expression variable {name}" if expression else f"{{{{{name}}}}}"
+        text = f"{what} does not resolve {where}" + (f": {note}" if note else "")
         self.out.append(self.adoc.finding(path, "unresolved-reference", text))
 
     def text(self, value: str, path: Path_, scope: Scope, where: str, *,
@@ -59,7 +58,7 @@ class _Checker:
                 names.append((tag, False))
         for name, as_map in names:
             if not scope.resolves(name, as_map=as_map):
-                self._report(path, name, scope, where)
+                self._report(path, name, scope, where, as_map)
 
     def walk(self, value: Any, path: Path_, scope: Scope, where: str) -> None:
         if isinstance(value, str):
@@ -208,52 +207,6 @@ class _Checker:
                 self.walk(value, path, base, f"in spec.{key}")
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
-def workflow_parameters_used(doc: ArgoDoc, names: set[str]) -> set[str]:
-    """``workflow.parameters.X`` names read by the named templates of ``doc``."""
-    used: set[str] = set()
-    for t in doc.templates:
-        if t.name not in names:
-            continue
-        for text in _strings(t.data):
-            tags = placeholders(text)
-            variables = [v for tag in tags if tag.startswith("=")
-                         for v in expression_variables(tag[1:])]
-            for name in [*tags, *variables]:
-                parts = name.split(".")
-                if len(parts) >= 3 and parts[:2] == ["workflow", "parameters"]:
-                    used.add(parts[2])
-    return used
-
-
-def _template_refs(lint: LintSet, adoc: ArgoDoc) -> list[Finding]:
-    out: list[Finding] = []
-    declared = declared_parameters(lint, adoc)
-    for owner in adoc.templates:
-        for call in calls(owner):
-            resolved = lint.resolve(call, adoc) if call.ref else None
-            if resolved is None or resolved[0] is adoc:
-                continue
-            target, template = resolved
-            used = workflow_parameters_used(target, reachable(target, [template.name]))
-            for name in sorted(used - declared):
-                out.append(adoc.finding(
-                    (*call.path, "templateRef"), "unresolved-reference",
-                    f"{target.name}/{template.name} reads {{{{workflow.parameters.{name}}}}}, "
-                    f"but templateRef runs it in this workflow, which declares no such parameter"))
-    return out
-
-
 def check(lint: LintSet, adoc: ArgoDoc) -> list[Finding]:
     checker = _Checker(lint, adoc)
     base = global_scope(lint, adoc)
@@ -273,4 +226,4 @@ def check(lint: LintSet, adoc: ArgoDoc) -> list[Finding]:
         else:
             scope.names.add(_FAILURES)
         checker.template(t, scope)
-    return checker.out + _template_refs(lint, adoc)
+    return checker.out

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflows.lint.argo import POD_TYPES, ArgoDoc, LintSet, Template, as_dict, as_list, names_of
+from workflows.lint.argo import POD_TYPES, ArgoDoc, Template, as_dict, as_list, names_of
+from workflows.lint.lintset import LintSet
 
 OUTPUT_TYPES = ("container", "script", "containerSet", "data", "http")
 LAST_RETRY = ("lastRetry.exitCode", "lastRetry.status", "lastRetry.duration",
@@ -55,9 +56,14 @@ class Scope:
 
 
 def declared_parameters(lint: LintSet, doc: ArgoDoc) -> set[str]:
-    """Workflow parameters ``doc`` declares, plus those of documents referencing it."""
+    """Workflow parameters ``doc`` declares, with those of documents it references or that
+    reference it through workflowTemplateRef."""
+    holders = [doc, *lint.referrers(doc)]
+    target = lint.entry_doc(doc)
+    if target is not None and target is not doc:
+        holders.append(target)
     out: set[str] = set()
-    for holder in [doc, *lint.referrers(doc)]:
+    for holder in holders:
         out.update(names_of(as_dict(holder.spec.get("arguments")).get("parameters")))
     return out
 
@@ -113,6 +119,8 @@ def template_scope(base: Scope, doc: ArgoDoc, t: Template) -> Scope:
     if t.type in POD_TYPES:
         scope.names.add("pod.name")
     scope.names.add("node.name")
+    scope.notes["item"] = "{{item}} exists only in a task or step with withItems, withParam or " \
+                          "withSequence"
     if isinstance(effective.get("retryStrategy"), dict):
         scope.names.update(("retries", *LAST_RETRY))
     else:
@@ -165,6 +173,3 @@ def add_items(scope: Scope, node: dict[str, Any]) -> None:
         scope.open.add("item")
     elif node.get("withSequence") is not None:
         scope.names.add("item")
-    else:
-        scope.notes["item"] = "{{item}} exists only in a task or step with withItems, " \
-                              "withParam or withSequence"
