@@ -1,0 +1,51 @@
+"""The `cadencia` command line as a user meets it: help, compile --check, lint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from workflows.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = Path(__file__).parent / "lint_corpus"
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for name, command in main.commands.items():
+        assert command.help, f"cadencia {name} has no help text"
+        assert f"cadencia {name}" in readme, f"README.md never shows `cadencia {name}`"
+        code, out = invoke(name, "--help")
+        assert code == 0 and "Example:" in out
+
+
+def test_compile_check_says_the_committed_manifests_are_current() -> None:
+    code, _ = invoke("compile", "--check", "--out", str(ROOT / "k8s" / "workflows"))
+    assert code == 0
+
+
+def test_compile_check_fails_on_a_hand_edited_manifest(tmp_path: Path) -> None:
+    out = tmp_path / "workflows"
+    assert invoke("compile", "--out", str(out))[0] == 0
+    daily = out / "prod" / "cadencia-etl-daily.yaml"
+    daily.write_text(daily.read_text().replace("0 2 * * *", "0 3 * * *"))
+    code, output = invoke("compile", "--check", "--out", str(out))
+    assert code == 1 and "cadencia-etl-daily.yaml" in output
+
+
+def test_lint_is_clean_on_the_compiled_manifests() -> None:
+    assert invoke("lint", str(ROOT / "k8s" / "workflows"))[0] == 0
+
+
+@pytest.mark.parametrize("broken", ["retry-policy.yaml", "memoize-key.yaml"])
+def test_lint_exits_1_and_names_the_rule(broken: str) -> None:
+    code, out = invoke("lint", str(CORPUS / broken))
+    assert code == 1 and broken.removesuffix(".yaml") in out
