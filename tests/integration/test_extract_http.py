@@ -192,16 +192,15 @@ def test_query_values_and_secrets_stay_out_of_the_logs(api: SampleApi, tmp_path:
     assert "q-s3cr3t" not in result.stderr and "signature" not in result.stderr
 
 
-def test_help_is_fast_and_imports_nothing_heavy() -> None:
+def test_help_imports_nothing_heavy() -> None:
+    # --help speed itself is measured by `python -m bench startup`, not asserted here.
     code = ("import sys, steps.extract_http; "
             "print(json.dumps(sorted({'pyarrow', 'requests', 'orjson'} & set(sys.modules))))")
     proc = subprocess.run([sys.executable, "-c", "import json; " + code], cwd=ROOT,
                           capture_output=True, text=True, timeout=30, check=True)
     assert json.loads(proc.stdout) == []
-    started = time.monotonic()
     help_run = subprocess.run([sys.executable, "-m", "steps.extract_http", "--help"], cwd=ROOT,
                               capture_output=True, text=True, timeout=30, check=True)
-    assert time.monotonic() - started < 1.0  # ~0.1 s on an idle machine
     assert "--pagination" in help_run.stdout and "CADENCIA_HTTP_AUTH" in help_run.stdout
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -234,16 +233,15 @@ def test_validate_bad_rules_exit_78(inputs: dict[str, Path], tmp_path: Path) -> 
 # --- all three -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("step", ["clean", "transform", "validate"])
-def test_help_is_fast_and_usage_errors_are_78(step: str) -> None:
-    best = min(_timed([sys.executable, "-m", f"steps.{step}", "--help"]) for _ in range(3))
-    assert best < 0.5, f"{step} --help took {best:.2f} s"
+def test_help_loads_no_data_library_and_usage_errors_are_78(step: str) -> None:
+    # --help speed itself is measured by `python -m bench startup`, not asserted here.
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", f"steps.{step}", "--help"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0 and "usage:" in proc.stdout
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()}
+    assert not [m for m in loaded if m.startswith(("polars", "pyarrow", "pandas"))]
     result = run_step(step)
     assert result.code == 78
     assert "required" in result.stderr
 
 
-def _timed(cmd: list[str]) -> float:
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 0 and "usage:" in proc.stdout
-    return time.perf_counter() - started
