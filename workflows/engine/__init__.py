@@ -1,0 +1,16 @@
+"""The local engine: compiled Argo manifests run on one machine with Argo's semantics.
+
+``run_workflow(docs, entry=..., parameters=..., store=RunStore(...))`` runs one
+Workflow, WorkflowTemplate or CronWorkflow and returns the final Workflow object (also
+saved in the store). Before running it raises ``ManifestRefused`` (fields the engine
+does not implement, each with its YAML path) or ``LoadError``.
+"""
+
+from workflows.engine.context import EngineConfig
+from workflows.engine.engine import run_workflow
+from workflows.engine.errors import EngineError, LoadError, ManifestRefused
+from workflows.engine.load import scheduled_time
+from workflows.engine.refuse import Findings, check
+
+__all__ = ["EngineConfig", "EngineError", "Findings", "LoadError", "ManifestRefused", "check",
+           "run_workflow", "scheduled_time"]

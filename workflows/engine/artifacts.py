@@ -1,0 +1,159 @@
+"""Artifact repositories for the local engine: a local folder (default) or any S3 endpoint.
+
+::
+
+    repo = open_repository({"local": {"path": "artifacts"}}, root=Path(".cadencia"))
+    key = render_key(repo.key_format, scope, "data", "/tmp/out/data.parquet", "none")
+    location = repo.put(Path("/tmp/out/data.parquet"), key, archive="none")
+    # {"local": {"key": ...}, "archive": {"none": {}}, "size": 1234, "sha256": "..."}
+    repo.get(location, Path("sandbox/in/data.parquet"))
+
+Keys follow Argo's layout: ``keyFormat`` (default ``{{workflow.name}}/{{pod.name}}``), then
+``/<artifact name>.tgz`` for tar archives or ``/<file base name>`` for ``archive: none``.
+``put`` records the stored object's size and sha256 in the location; ``get`` refuses an
+object that differs (``ArtifactError``). Writes are atomic in both directions.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from workflows.engine.artifacts_files import (
+    ArtifactError,
+    archive_field,
+    archive_kind,
+    check_key,
+    digest,
+    place,
+    refuse_unknown,
+    staged,
+    verify,
+)
+from workflows.engine.expressions import UnresolvedReference, substitute
+
+__all__ = ["DEFAULT_KEY_FORMAT", "ArtifactError", "ArtifactRepository", "LocalRepository",
+           "Secrets", "archive_kind", "open_repository", "render_key"]
+
+DEFAULT_KEY_FORMAT = "{{workflow.name}}/{{pod.name}}"
+Secrets = Callable[[str, str], str | None]
+
+
+def render_key(key_format: str, scope: Mapping[str, str], artifact_name: str, path: str,
+               archive: str) -> str:
+    """The object key of an output artifact with no explicit key, as Argo computes it."""
+    prefix = _substitute(key_format or DEFAULT_KEY_FORMAT, scope).strip("/")
+    leaf = f"{artifact_name}.tgz" if archive_kind(archive) == "tgz" else PurePosixPath(path).name
+    return check_key(f"{prefix}/{leaf}" if prefix else leaf)
+
+
+def _substitute(text: str, scope: Mapping[str, str]) -> str:
+    try:
+        return substitute(text, scope, where="artifactRepository.keyFormat")
+    except UnresolvedReference as exc:
+        raise ArtifactError(str(exc), transient=False) from exc
+
+
+class ArtifactRepository(ABC):
+    """Stores files and directories under keys and fetches them back, verified."""
+
+    kind: str
+    key_format: str = DEFAULT_KEY_FORMAT
+
+    def put(self, src: Path, key: str, *, archive: str) -> dict[str, Any]:
+        """Store ``src`` (a file, or a directory which is always tarred) under ``key``;
+        return the location to keep in the node's outputs."""
+        check_key(key)
+        with staged(Path(src), archive) as (payload, kind):
+            size, sha = digest(payload)
+            self._upload(payload, key, size)
+        return {self.kind: {"key": key}, "archive": archive_field(kind), "size": size,
+                "sha256": sha}
+
+    def get(self, location: Mapping[str, Any], dest: Path) -> None:
+        """Fetch the object at ``location`` to ``dest`` (unpacked when it is a tar archive),
+        after checking its size and sha256 against those in ``location``."""
+        ref = location.get(self.kind)
+        if not isinstance(ref, Mapping) or not ref.get("key"):
+            raise ArtifactError(f"artifact location {dict(location)!r} has no {self.kind} key "
+                                f"for this {self.kind} repository", transient=False)
+        key = check_key(str(ref["key"]))
+        kind = archive_kind(location["archive"]) if location.get("archive") else None
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        # Downloading beside dest keeps the final rename atomic (same filesystem).
+        with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".artifact-") as tmp:
+            scratch = Path(tmp)
+            raw = scratch / "object"
+            self._download(key, raw, ref)
+            verify(raw, location, key)
+            place(raw, dest, kind, key, scratch)
+
+    @abstractmethod
+    def _upload(self, payload: Path, key: str, size: int) -> None: ...
+
+    @abstractmethod
+    def _download(self, key: str, dest: Path, ref: Mapping[str, Any]) -> None: ...
+
+
+class LocalRepository(ArtifactRepository):
+    """Objects are files under ``path``: ``<path>/<key>``."""
+
+    kind = "local"
+
+    def __init__(self, path: Path, *, key_format: str = DEFAULT_KEY_FORMAT) -> None:
+        self.path = Path(path)
+        self.key_format = key_format
+
+    def _upload(self, payload: Path, key: str, size: int) -> None:
+        final = self.path / key
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.")
+            try:
+                with os.fdopen(fd, "wb") as out, payload.open("rb") as src:
+                    shutil.copyfileobj(src, out, 1024 * 1024)
+                os.replace(tmp, final)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise ArtifactError(f"cannot store artifact {key!r} in {self.path}: {exc}",
+                                transient=False) from exc
+
+    def _download(self, key: str, dest: Path, ref: Mapping[str, Any]) -> None:
+        source = self.path / key
+        if not source.is_file():
+            raise ArtifactError(f"artifact {key!r} not found in {self.path}", transient=False)
+        try:
+            shutil.copyfile(source, dest)
+        except OSError as exc:
+            raise ArtifactError(f"cannot read artifact {key!r} from {self.path}: {exc}",
+                                transient=False) from exc
+
+
+def open_repository(spec: Mapping[str, Any] | None, *, root: Path,
+                    secrets: Secrets | None = None) -> ArtifactRepository:
+    """A repository from ``{"local": {"path"}}`` (relative to ``root``; the default is
+    ``<root>/artifacts``) or Argo's ``{"s3": {...}}`` shape. ``secrets(name, key)``
+    resolves ``accessKeySecret``/``secretKeySecret``."""
+    if not spec:
+        return LocalRepository(Path(root) / "artifacts")
+    kinds = list(spec)
+    if kinds == ["local"]:
+        local = dict(spec["local"] or {})
+        refuse_unknown(local, {"path", "keyFormat"}, "local")
+        path = Path(local.get("path") or "artifacts")
+        return LocalRepository(path if path.is_absolute() else Path(root) / path,
+                               key_format=local.get("keyFormat") or DEFAULT_KEY_FORMAT)
+    if kinds == ["s3"]:
+        from workflows.engine.artifacts_s3 import S3Repository
+
+        return S3Repository.from_spec(spec["s3"] or {}, secrets=secrets)
+    raise ArtifactError(f"artifact repository must be one of local, s3; got {kinds}",
+                        transient=False)

@@ -1,0 +1,116 @@
+"""What every part of a running workflow shares: the ``Run``, and how templates are found.
+
+``Templates`` is a template namespace: the workflow's own templates, or those of the
+WorkflowTemplate a ``templateRef`` went into (a template found through ``templateRef``
+resolves its own ``template:`` references in its WorkflowTemplate, as in Argo).
+``Branch`` says whether code runs under the exit handler, which the workflow deadline
+does not touch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from workflows.engine.artifacts import ArtifactRepository
+from workflows.engine.executor import KILL_GRACE_SECONDS, Process
+from workflows.engine.load import Loaded
+from workflows.engine.memo import MemoCache
+from workflows.engine.metrics import Registry
+from workflows.engine.nodes import Status
+from workflows.engine.reuse import Previous
+from workflows.engine.secrets import SecretSource
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Local choices with no Argo equivalent.
+
+    ``our_images``: image repository names (the last path segment, without tag) that mean
+    "this project": their ``python`` is the running interpreter, with the project root as
+    working directory and on ``PYTHONPATH``. Any other image runs its command on the host.
+    """
+
+    project_root: Path = PROJECT_ROOT
+    our_images: frozenset[str] = frozenset({"cadencia"})
+    python: str = sys.executable
+    kill_grace: float = KILL_GRACE_SECONDS
+    keep_sandboxes: bool = False
+
+
+def image_repository(image: str) -> str:
+    """``ghcr.io/cadencia/cadencia:0.1.0`` -> ``cadencia``."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    return last.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class Templates:
+    by_name: Mapping[str, dict[str, Any]]
+    owner: str | None  # the WorkflowTemplate they belong to, None for a Workflow's own
+
+    def resolve(self, holder: Mapping[str, Any],
+                library: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, Any], Templates]:
+        ref = holder.get("templateRef")
+        if ref:
+            spec = library[ref["name"]]
+            scope = Templates({t["name"]: t for t in spec.get("templates") or []}, ref["name"])
+            return scope.by_name[ref["template"]], scope
+        return self.by_name[holder["template"]], self
+
+
+@dataclass(frozen=True)
+class Branch:
+    on_exit: bool = False
+
+
+@dataclass
+class Run:
+    name: str
+    loaded: Loaded
+    status: Status
+    repo: ArtifactRepository
+    secrets: SecretSource
+    memo: MemoCache
+    locks: Path
+    metrics: Registry
+    config: EngineConfig
+    globals: dict[str, str]
+    clock: Callable[[], datetime]
+    started: float = field(default_factory=time.time)
+    deadline: float | None = None
+    deadline_passed: bool = False
+    deadline_event: asyncio.Event = field(default_factory=asyncio.Event)
+    processes: dict[str, tuple[Process, bool]] = field(default_factory=dict)
+    daemons: dict[str, list[tuple[str, Process]]] = field(default_factory=dict)
+    closed_scopes: set[str] = field(default_factory=set)  # DAGs whose daemons were stopped
+    pod_slots: asyncio.Semaphore | None = None
+    previous: Previous | None = None
+
+    @property
+    def record_path(self) -> Path:
+        return self.status.record.path
+
+    def deadline_message(self, branch: Branch) -> str | None:
+        """Why nothing more may start or be retried on ``branch``, or None."""
+        if self.deadline_passed and not branch.on_exit:
+            return "Step exceeded its deadline"
+        return None
+
+    def pass_deadline(self) -> None:
+        """The workflow's activeDeadlineSeconds is over: stop every running step."""
+        self.deadline_passed = True
+        self.deadline_event.set()
+        for process, on_exit in list(self.processes.values()):
+            if not on_exit:
+                process.stop("workflow-deadline")
+        self.status.changed()

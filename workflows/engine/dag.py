@@ -1,0 +1,282 @@
+"""DAG templates: tasks started as soon as their dependencies allow, like Argo's DAG.
+
+- A task runs when its ``depends`` (or ``dependencies``, which means ``a && b``, with
+  ``continueOn`` widening what counts as success) is true; false makes it ``Omitted``
+  (``omitted: depends condition not met``); a false ``when`` makes it ``Skipped``
+  (``when '<when>' evaluated false``).
+- ``failFast`` (default true): after a task fails, no new task starts except those whose
+  ``depends`` names a failed task (they exist to handle it: ``a.Failed``, ``continueOn``);
+  the running ones finish, then the DAG fails. The workflow deadline stops new tasks.
+- ``parallelism`` bounds the tasks (and fanned-out items) running at once.
+- Daemon tasks count as done for their dependents once started and are stopped when the
+  rest of the DAG has finished.
+- The DAG's phase is Argo's ``assessDAGPhase``: each target task (default: the leaves)
+  gives its phase, an Omitted one its dependencies' (a failure preferred); a failure of
+  a target without a matching ``continueOn`` fails the DAG.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from workflows.engine.context import Branch, Run, Templates
+from workflows.engine.expand import ExpandError, describe, item_scope, items_of
+from workflows.engine.expressions import (
+    TaskState,
+    UnsupportedExpression,
+    dependencies_to_depends,
+    depends_tasks,
+    evaluate_depends,
+    evaluate_when,
+)
+from workflows.engine.inputs import Inputs
+from workflows.engine.nodes import FAILED, FINISHED
+from workflows.engine.records import node_id
+from workflows.engine.scope import SubstitutionError, node_scope, subst, subst_value
+from workflows.engine.task_args import task_arguments
+from workflows.engine.template import execute
+
+OMITTED = "omitted: depends condition not met"
+
+
+class Dag:
+    def __init__(self, run: Run, branch: Branch, node: dict[str, Any], tmpl: Mapping[str, Any],
+                 templates: Templates, inputs: Inputs) -> None:
+        self.run, self.branch, self.node, self.tmpl = run, branch, node, tmpl
+        self.templates, self.inputs = templates, inputs
+        self.tasks = {t["name"]: t for t in tmpl["dag"].get("tasks") or []}
+        self.depends = {n: t.get("depends") or dependencies_to_depends(t.get("dependencies")
+                                                                       or [])
+                        for n, t in self.tasks.items()}
+        self.continue_on = {n: t.get("continueOn") or {} for n, t in self.tasks.items()}
+        flags = [tmpl["dag"].get("failFast"), tmpl.get("failFast")]
+        self.fail_fast = all(f is None or bool(f) for f in flags)
+        limit = tmpl.get("parallelism")
+        self.slots = asyncio.Semaphore(int(str(limit))) if limit not in (None, "") else None
+        self.ids: dict[str, str] = {}  # task name -> id of its node
+
+    # -- state of tasks -------------------------------------------------------------
+    def task_node(self, name: str) -> dict[str, Any] | None:
+        nid = self.ids.get(name)
+        return self.run.status.nodes.get(nid) if nid else None
+
+    def state(self, name: str) -> TaskState | None:
+        node = self.task_node(name)
+        if node is None:
+            return None
+        children = None
+        if node["type"] == "TaskGroup":
+            children = tuple(self.run.status.nodes[c]["phase"] for c in node.get("children", []))
+        return TaskState(node["phase"], bool(node.get("daemoned")), children)
+
+    def deps(self, name: str) -> list[str]:
+        try:
+            return sorted(depends_tasks(self.depends[name])) if self.depends[name] else []
+        except UnsupportedExpression:
+            return []
+
+    def outbound(self, nid: str) -> list[str]:
+        node = self.run.status.nodes.get(nid)
+        if node is None:
+            return []
+        kids = node.get("children") or []
+        if node["type"] == "Retry" and kids:
+            return self.outbound(kids[-1])
+        if node["type"] == "TaskGroup" and kids:
+            return [o for k in kids for o in self.outbound(k)]
+        if node["type"] == "DAG":
+            return list(node.get("outboundNodes") or [nid])
+        return [nid]
+
+    def parents(self, name: str) -> list[str]:
+        found = [o for d in self.deps(name) if d in self.ids for o in self.outbound(self.ids[d])]
+        return found or [self.node["id"]]
+
+    def scope(self) -> dict[str, str]:
+        scope = {**self.run.globals, **self.inputs.scope()}
+        for name, nid in self.ids.items():
+            node = self.run.status.nodes.get(nid)
+            if node is not None and (node["phase"] in FINISHED or node.get("daemoned")):
+                kids = [self.run.status.nodes[c] for c in node.get("children") or []]
+                scope.update(node_scope(f"tasks.{name}", node, kids))
+        return scope
+
+    def create(self, name: str, node_name: str, **fields: Any) -> dict[str, Any]:
+        task = self.tasks[name]
+        node = self.run.status.create(node_name, template={"name": task.get("template", "")},
+                                      boundary_id=self.node["id"], parents=self.parents(name),
+                                      template_ref=task.get("templateRef"), **fields)
+        self.ids[name] = node["id"]
+        return node
+
+    # -- running ------------------------------------------------------------------
+    async def run_dag(self) -> None:
+        status = self.run.status
+        wake = asyncio.Event()
+        status.listeners.add(wake)
+        pending = list(self.tasks)
+        running: dict[str, asyncio.Task[None]] = {}
+        stopped = False
+        try:
+            while True:
+                for name in list(pending):
+                    verdict = self.ready(name)
+                    if verdict is None:
+                        continue
+                    if verdict and (self.run.deadline_message(self.branch)
+                                    or (stopped and not self.handles_failure(name))):
+                        continue
+                    pending.remove(name)
+                    if verdict:
+                        running[name] = asyncio.ensure_future(self.run_task(name))
+                stopped = stopped or (self.fail_fast and self.any_failure())
+                busy = [n for n, t in running.items()
+                        if not t.done() and not (self.task_node(n) or {}).get("daemoned")]
+                if not busy:
+                    break
+                await wake.wait()
+                wake.clear()
+            self.run.closed_scopes.add(self.node["id"])
+            for _, proc in self.run.daemons.pop(self.node["id"], []):
+                proc.stop("daemon")
+            await asyncio.gather(*running.values())
+        finally:
+            status.listeners.discard(wake)
+        phase = self.assess()
+        targets = self.targets()
+        outbound = [o for t in targets if t in self.ids for o in self.outbound(self.ids[t])]
+        status.update(self.node, phase=phase, outboundNodes=outbound)
+
+    def ready(self, name: str) -> bool | None:
+        """True to start, False once omitted (its node made here), None to wait."""
+        expr = self.depends[name]
+        if not expr:
+            return True
+        try:
+            results = {t: s for t in depends_tasks(expr) if (s := self.state(t)) is not None}
+            verdict = evaluate_depends(expr, results, continue_on=self.continue_on)
+        except UnsupportedExpression as exc:
+            self.create(name, f"{self.node['name']}.{name}", type="Skipped", phase="Error",
+                        message=str(exc))
+            return False
+        if verdict is False:
+            self.create(name, f"{self.node['name']}.{name}", type="Skipped", phase="Omitted",
+                        message=OMITTED)
+        return verdict
+
+    def handles_failure(self, name: str) -> bool:
+        """Whether the task depends on a task that failed (``a.Failed``, continueOn)."""
+        return any((self.task_node(d) or {}).get("phase") in FAILED for d in self.deps(name))
+
+    def any_failure(self) -> bool:
+        for name, nid in self.ids.items():
+            phase = (self.run.status.nodes.get(nid) or {}).get("phase")
+            allowed = self.continue_on[name]
+            if (phase == "Failed" and not allowed.get("failed")) or (
+                    phase == "Error" and not allowed.get("error")):
+                return True
+        return False
+
+    def targets(self) -> list[str]:
+        target = self.tmpl["dag"].get("target")
+        if target:
+            return str(target).split()
+        used = {d for name in self.tasks for d in self.deps(name)}
+        return sorted(n for n in self.tasks if n not in used)
+
+    def branch_phase(self, name: str, seen: frozenset[str] = frozenset()) -> str | None:
+        node = self.task_node(name)
+        if node is None:
+            return None
+        if node["phase"] != "Omitted":
+            return str(node["phase"])
+        phases = [self.branch_phase(d, seen | {name}) for d in self.deps(name) if d not in seen]
+        bad = [p for p in phases if p in FAILED]
+        return bad[0] if bad else "Succeeded"
+
+    def assess(self) -> str:
+        result = "Succeeded"
+        for name in self.targets():
+            phase = self.branch_phase(name)
+            if phase is None:
+                return "Failed"  # never started: failFast or the deadline stopped it
+            if phase in FAILED:
+                allowed = self.continue_on.get(name, {})
+                if allowed.get("failed" if phase == "Failed" else "error"):
+                    continue
+                result = phase
+                if self.fail_fast:
+                    break
+        return result
+
+    async def run_task(self, name: str) -> None:
+        task, base = self.tasks[name], f"{self.node['name']}.{name}"
+        scope = self.scope()
+        try:
+            expanded = {k: subst_value(task[k], scope, f"tasks.{name}.{k}")
+                        for k in ("withItems", "withParam", "withSequence") if k in task}
+            items = items_of(expanded)
+        except (*SubstitutionError, ExpandError) as exc:
+            self.create(name, base, type="Skipped", phase="Error", message=str(exc))
+            return
+        if items is None:
+            await self.run_one(name, base, scope, [], None)
+            return
+        if not items:
+            self.create(name, base, type="Skipped", phase="Skipped",
+                        message="Skipped, empty params")
+            return
+        group = self.create(name, base, type="TaskGroup", phase="Running")
+        children = await asyncio.gather(*(
+            self.run_one(name, f"{base}({i}:{describe(item)})", {**scope, **item_scope(item)},
+                         [group["id"]], i) for i, item in enumerate(items)))
+        phase = "Succeeded"
+        for child in children:
+            if child is not None and child["phase"] in FAILED:
+                phase = child["phase"]
+        self.run.status.update(group, phase=phase)
+
+    async def run_one(self, name: str, node_name: str, scope: dict[str, str],
+                      parents: list[str], index: int | None) -> dict[str, Any] | None:
+        task = self.tasks[name]
+        if self.slots is not None:
+            await self.slots.acquire()
+        try:
+            return await self._run_one(name, node_name, scope, parents, index, task)
+        finally:
+            if self.slots is not None:
+                self.slots.release()
+
+    async def _run_one(self, name: str, node_name: str, scope: dict[str, str],
+                       parents: list[str], index: int | None,
+                       task: Mapping[str, Any]) -> dict[str, Any]:
+        if index is None:
+            self.ids[name] = node_id(self.run.name, node_name)
+
+        def fail(message: str, node_type: str = "Skipped", phase: str = "Error") -> dict[str, Any]:
+            return self.run.status.create(
+                node_name, type=node_type, template={"name": task.get("template", "")},
+                boundary_id=self.node["id"], parents=parents or self.parents(name),
+                phase=phase, message=message, template_ref=task.get("templateRef"))
+
+        try:
+            args = task_arguments(self.run, task, scope, name, self.ids,
+                                  self.inputs.artifacts)
+            when = subst(str(task["when"]), scope, f"tasks.{name}.when") if "when" in task else ""
+            if when and not evaluate_when(when):
+                return fail(f"when '{when}' evaluated false", phase="Skipped")
+        except (*SubstitutionError, KeyError) as exc:
+            return fail(str(exc))
+        if self.run.deadline_message(self.branch):
+            return fail("Step exceeded its deadline", phase="Failed")
+        holder = {k: task[k] for k in ("template", "templateRef") if k in task}
+        return await execute(
+            self.run, self.branch, name=node_name, holder=holder, templates=self.templates,
+            args=args, boundary_id=self.node["id"], parents=parents or self.parents(name))
+
+async def run_dag(run: Run, branch: Branch, node: dict[str, Any], tmpl: Mapping[str, Any],
+                  templates: Templates, inputs: Inputs) -> None:
+    run.status.update(node, phase="Running")
+    await Dag(run, branch, node, tmpl, templates, inputs).run_dag()

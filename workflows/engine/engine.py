@@ -1,0 +1,220 @@
+"""``run_workflow``: run compiled Argo manifests on this machine with Argo's semantics.
+
+Before anything runs, the manifests are checked (``refuse.check``: every unsupported
+field with its YAML path, all at once) and loaded (``load.load``). Then the run is a
+record in the ``RunStore``, saved at every change: the entrypoint runs at the root node
+(named after the run), the workflow deadline stops what is running, the exit handler
+runs with ``workflow.status``, ``workflow.failures`` and ``workflow.duration``, and the
+workflow's phase is decided as Argo's ``operate`` does (a failing exit handler turns a
+Succeeded run into Failed). ``on_event`` gets every node change as it happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from workflows.engine.artifacts import ArtifactError, open_repository
+from workflows.engine.context import Branch, EngineConfig, Run, Templates
+from workflows.engine.errors import LoadError, ManifestRefused
+from workflows.engine.inputs import Arguments
+from workflows.engine.load import Loaded, load
+from workflows.engine.memo import MemoCache
+from workflows.engine.metrics import Registry
+from workflows.engine.nodes import FAILED, FINISHED, Status
+from workflows.engine.records import RunRecord, RunStore, timestamp
+from workflows.engine.refuse import check
+from workflows.engine.reuse import Previous
+from workflows.engine.scope import SubstitutionError, parameter_text, subst
+from workflows.engine.secrets import MissingSecret, SecretSource
+from workflows.engine.template import execute, observe_metrics
+from workflows.engine.variables import failures, workflow_variables
+
+WORKFLOW_PHASE = {"Succeeded": "Succeeded", "Skipped": "Succeeded", "Omitted": "Succeeded",
+                  "Failed": "Failed", "Error": "Error"}
+CLUSTER_ONLY_NOTE = ("accepted and recorded; these fields only matter on a cluster and have "
+                     "no effect on a local run")
+TERMINATED = "Stopped with strategy 'Terminate'"
+
+
+def run_workflow(docs: list[dict[str, Any]], *, entry: str | None = None,
+                 parameters: Mapping[str, str] | None = None, store: RunStore,
+                 repository_spec: Mapping[str, Any] | None = None,
+                 secrets_file: Path | None = None,
+                 on_event: Callable[[dict[str, Any]], None] | None = None,
+                 now: Callable[[], datetime] | None = None,
+                 scheduled_time: datetime | date | None = None,
+                 config: EngineConfig | None = None,
+                 previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Run the workflow ``entry`` names among ``docs``; returns the final Workflow object.
+
+    ``previous`` (a finished run's workflow object) makes this run a retry of it, as
+    ``argo retry``: its Succeeded nodes are reused, not run again, and its parameters are
+    the defaults. Raises ManifestRefused or LoadError before running anything; once a run
+    starts it always ends with a saved workflow object, whatever happens inside it.
+    """
+    findings = check(docs, entry)
+    if findings.problems:
+        raise ManifestRefused(findings.problems)
+    clock = now or (lambda: datetime.now(timezone.utc))
+    if previous is not None:
+        before = {p["name"]: str(p.get("value", "")) for p in
+                  ((previous.get("spec") or {}).get("arguments") or {}).get("parameters") or []}
+        parameters = {**before, **(parameters or {})}
+        annotation = (previous.get("metadata") or {}).get("annotations") or {}
+        scheduled_time = scheduled_time or _scheduled(annotation)
+    loaded = load(docs, entry=entry, parameters=parameters or {}, now=clock(),
+                  scheduled=scheduled_time)
+    try:
+        secrets = SecretSource(secrets_file)
+    except MissingSecret as exc:
+        raise LoadError(str(exc)) from exc
+    try:
+        repo = open_repository(repository_spec, root=store.root.parent, secrets=secrets.secret)
+    except ArtifactError as exc:
+        raise LoadError(f"artifact repository: {exc.message}") from exc
+    record = store.new_run(loaded.base_name, created=clock())
+    workflow = _workflow_object(loaded, record, clock(), findings.cluster_only)
+    status = Status(workflow, record, on_event)
+    run = Run(name=record.name, loaded=loaded, status=status, repo=repo, secrets=secrets,
+              memo=MemoCache(store.root / ".memo"), locks=store.root / ".locks",
+              metrics=Registry(record.path / "metrics.prom"), config=config or EngineConfig(),
+              globals={}, clock=clock,
+              previous=Previous(previous) if previous is not None else None)
+    if previous is not None:
+        workflow["metadata"]["labels"]["cadencia.dev/retry-of"] = previous["metadata"]["name"]
+    asyncio.run(_main(run))
+    return workflow
+
+
+def _scheduled(annotations: Mapping[str, str]) -> datetime | None:
+    text = annotations.get("workflows.argoproj.io/scheduled-time")
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+def _workflow_object(loaded: Loaded, record: RunRecord, created: datetime,
+                     cluster_only: list[str]) -> dict[str, Any]:
+    labels = {**loaded.labels, **((loaded.spec.get("workflowMetadata") or {}).get("labels")
+                                  or {})}
+    if loaded.kind == "WorkflowTemplate":
+        labels["workflows.argoproj.io/workflow-template"] = loaded.source
+    elif loaded.kind == "CronWorkflow":
+        labels["workflows.argoproj.io/cron-workflow"] = loaded.source
+    annotations = {}
+    if loaded.scheduled_time:
+        annotations["workflows.argoproj.io/scheduled-time"] = loaded.scheduled_time
+    return {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+        "metadata": {"name": record.name, "namespace": loaded.namespace,
+                     "uid": str(uuid.uuid4()), "creationTimestamp": timestamp(created),
+                     "labels": labels, "annotations": annotations},
+        "spec": loaded.spec,
+        "status": {"phase": "Running", "startedAt": timestamp(created), "nodes": {},
+                   "localEngine": {"clusterOnly": cluster_only, "clusterOnlyNote":
+                                   CLUSTER_ONLY_NOTE, "metrics": "metrics.prom"}},
+    }
+
+
+async def _main(run: Run) -> None:
+    status, spec = run.status, run.loaded.spec
+    loop = asyncio.get_running_loop()
+    timer = None
+    try:
+        run.globals.update(workflow_variables(run))
+        if spec.get("activeDeadlineSeconds") not in (None, ""):
+            seconds = float(str(spec["activeDeadlineSeconds"]))
+            run.deadline = run.started + seconds
+            timer = loop.call_later(seconds, run.pass_deadline)
+        if spec.get("parallelism") not in (None, ""):
+            run.pod_slots = asyncio.Semaphore(int(str(spec["parallelism"])))
+        status.save()
+        status.workflow_event()
+        templates = Templates({t["name"]: t for t in spec.get("templates") or []},
+                              run.loaded.owner)
+        root = await execute(run, Branch(), name=run.name,
+                             holder={"template": spec["entrypoint"]}, templates=templates,
+                             args=_arguments(spec.get("arguments") or {}), boundary_id=None,
+                             parents=[])
+        outcome = WORKFLOW_PHASE.get(root["phase"], "Error")
+        run.globals["workflow.status"] = outcome
+        run.globals["workflow.failures"] = json.dumps(failures(run))
+        exit_node = await _exit_handler(run, templates)
+        phase, message = outcome, root.get("message", "")
+        if outcome == "Succeeded" and exit_node is not None and exit_node["phase"] in FAILED:
+            phase, message = exit_node["phase"], exit_node.get("message", "")
+    except (*SubstitutionError, LoadError) as exc:
+        phase, message = "Error", str(exc)
+    except BaseException as exc:
+        _stop_everything(run)
+        if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt):
+            phase, message = "Failed", TERMINATED
+        else:
+            phase, message = "Error", f"local engine error: {exc!r}"
+        for node in run.status.nodes.values():
+            if node["phase"] not in FINISHED:
+                run.status.update(node, phase="Failed", message=message)
+        _finish(run, phase, message)
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
+    _finish(run, phase, message)
+
+
+def _arguments(spec: Mapping[str, Any]) -> Arguments:
+    args = Arguments()
+    for param in spec.get("parameters") or []:
+        args.parameters[param["name"]] = parameter_text(param.get("value", ""))
+    for art in spec.get("artifacts") or []:
+        if "raw" in art:
+            args.artifacts[art["name"]] = {"raw": dict(art["raw"] or {})}
+    return args
+
+
+async def _exit_handler(run: Run, templates: Templates) -> dict[str, Any] | None:
+    spec = run.loaded.spec
+    hook = (spec.get("hooks") or {}).get("exit")
+    args_spec: Mapping[str, Any]
+    if spec.get("onExit"):
+        holder, args_spec = {"template": spec["onExit"]}, {}
+    elif hook:
+        holder = {k: hook[k] for k in ("template", "templateRef") if k in hook}
+        args_spec = hook.get("arguments") or {}
+    else:
+        return None
+    run.globals["workflow.duration"] = f"{time.time() - run.started:f}"
+    args = _arguments(args_spec)
+    args.parameters = {k: subst(v, run.globals, f"hooks.exit.arguments.parameters.{k}")
+                       for k, v in args.parameters.items()}
+    return await execute(run, Branch(on_exit=True), name=f"{run.name}.onExit", holder=holder,
+                         templates=templates, args=args, boundary_id=None, parents=[],
+                         flags={"hooked": True})
+
+
+def _stop_everything(run: Run) -> None:
+    for process, _ in list(run.processes.values()):
+        process.stop("terminated")
+
+
+def _finish(run: Run, phase: str, message: str) -> None:
+    status = run.status
+    duration = time.time() - run.started
+    run.globals["workflow.status"] = phase
+    run.globals["workflow.duration"] = f"{duration:f}"
+    if run.loaded.spec.get("metrics"):
+        with contextlib.suppress(Exception):
+            observe_metrics(run, run.loaded.spec["metrics"], dict(run.globals), "workflow")
+    status.status.update({"phase": phase, "finishedAt": timestamp(datetime.now(timezone.utc))})
+    if message:
+        status.status["message"] = message
+    if not run.status.status.get("outputs", {}).get("parameters"):
+        status.status.pop("outputs", None)
+    status.save()
+    status.workflow_event()

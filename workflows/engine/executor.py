@@ -1,0 +1,129 @@
+"""A container's main process, run locally in its own process group.
+
+``start`` launches ``argv`` with ``start_new_session=True`` so that the process and every
+child it forks can be signalled at once, as a container's processes are. Its stdout and
+stderr go to the attempt's log file as they arrive; stdout is also kept (the last
+``RESULT_LIMIT`` bytes) for ``outputs.result``. When the main process exits, whatever it
+left behind in its group is killed, as the end of a container would.
+
+``stop`` sends SIGTERM to the group, then SIGKILL after the grace period; the reason it
+was stopped (a deadline, the end of a daemon's scope) travels with the outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+RESULT_LIMIT = 256 * 1024  # Argo caps outputs.result at 256 kB
+KILL_GRACE_SECONDS = 5.0
+_READ_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a process ended. ``exit_code`` is None when it never started."""
+
+    exit_code: int | None
+    started: float  # epoch seconds
+    finished: float
+    stdout: str
+    start_error: str | None = None
+    stopped_for: str | None = None  # the reason given to ``stop``
+
+
+class Process:
+    """A running process group; await ``wait()`` for its ``Outcome``."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, log: Path, started: float,
+                 grace: float) -> None:
+        self._proc = proc
+        self._log = log
+        self._started = started
+        self._grace = grace
+        self._stdout = bytearray()
+        self._stopped_for: str | None = None
+        self._killer: asyncio.Task[None] | None = None
+        self._handle = log.open("ab", buffering=0)
+        self._readers = [
+            asyncio.ensure_future(self._pump(proc.stdout, keep=True)),
+            asyncio.ensure_future(self._pump(proc.stderr, keep=False)),
+        ]
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    async def _pump(self, stream: asyncio.StreamReader | None, *, keep: bool) -> None:
+        if stream is None:
+            return
+        while True:
+            chunk = await stream.read(_READ_CHUNK)
+            if not chunk:
+                return
+            self._handle.write(chunk)
+            if keep:
+                self._stdout += chunk
+                if len(self._stdout) > 2 * RESULT_LIMIT:
+                    del self._stdout[:-RESULT_LIMIT]
+
+    def stop(self, reason: str) -> None:
+        """SIGTERM the group now, SIGKILL it after the grace period; idempotent."""
+        if self._stopped_for is None:
+            self._stopped_for = reason
+        if self._killer is None and self._proc.returncode is None:
+            _signal_group(self._proc.pid, signal.SIGTERM)
+            self._killer = asyncio.ensure_future(self._kill_later())
+
+    async def _kill_later(self) -> None:
+        await asyncio.sleep(self._grace)
+        _signal_group(self._proc.pid, signal.SIGKILL)
+
+    async def wait(self) -> Outcome:
+        try:
+            code = await self._proc.wait()
+        finally:
+            # The container is gone once its main process is: so is what it left running.
+            _signal_group(self._proc.pid, signal.SIGKILL)
+        finished = time.time()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*self._readers), timeout=2.0)
+        for reader in self._readers:
+            reader.cancel()
+        if self._killer is not None:
+            self._killer.cancel()
+        self._handle.close()
+        text = bytes(self._stdout[-RESULT_LIMIT:]).decode("utf-8", errors="replace")
+        # A signal shows as 128 + its number, as a container runtime reports it.
+        exit_code = 128 - code if code < 0 else code
+        return Outcome(exit_code=exit_code, started=self._started, finished=finished,
+                       stdout=text, stopped_for=self._stopped_for)
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+async def start(argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, log: Path,
+                grace: float = KILL_GRACE_SECONDS) -> Process | Outcome:
+    """Start ``argv``; a process that cannot start gives an ``Outcome`` right away."""
+    started = time.time()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, env=dict(env), cwd=str(cwd), stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            start_new_session=True)
+    except (OSError, ValueError) as exc:
+        message = f"failed to start {argv[0] if argv else '(no command)'}: {exc}"
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(message + "\n")
+        return Outcome(exit_code=None, started=started, finished=time.time(), stdout="",
+                       start_error=message)
+    return Process(proc, log, started, grace)

@@ -1,0 +1,239 @@
+"""Parser of the expression subset into a small immutable tree (never Python's own parser).
+
+Grammar, loosest binding first (the precedence of expr-lang)::
+
+    ternary  := or ("?" ternary ":" ternary)?
+    or       := and (("||" | "or") and)*
+    and      := cmp (("&&" | "and") cmp)*
+    cmp      := add (("==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not" "in") add)*
+    add      := mul (("+" | "-") mul)*
+    mul      := unary (("*" | "/" | "%") unary)*
+    unary    := ("!" | "not" | "-" | "+") unary | postfix
+    postfix  := primary ("." NAME | "[" ternary "]" | "(" args ")")*
+    primary  := NUMBER | STRING | true | false | nil | NAME | "(" ternary ")" | "[" items "]"
+
+A call is only allowed on a known function name (``asInt``, ``sprig.trunc``, ...), with
+its arity checked here, so a bad call fails before any evaluation. Operator chains of one
+level are kept flat (``Chain``), so a long ``a + b + c ...`` costs no recursion; nesting
+(parentheses, unary operators, ternaries, arguments) is bounded by ``MAX_DEPTH``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Union
+
+from workflows.engine.expr_errors import UnsupportedExpression
+from workflows.engine.expr_funcs import FUNCTIONS
+from workflows.engine.expr_lexer import Token, tokenize
+
+MAX_DEPTH = 32
+KEYWORDS = frozenset({"true", "false", "nil", "and", "or", "not", "in"})
+_LITERALS = {"true": True, "false": False, "nil": None}
+_COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    base: Node
+    steps: tuple[str | Node, ...]  # a str is ".member", a node is "[index]"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    function: str
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    op: str  # "!", "-" or "+"
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    first: Node
+    rest: tuple[tuple[str, Node], ...]  # ops of one precedence level, applied left to right
+
+
+@dataclass(frozen=True, slots=True)
+class Ternary:
+    condition: Node
+    then: Node
+    otherwise: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Array:
+    items: tuple[Node, ...]
+
+
+Node = Union[Literal, Name, Access, Call, Unary, Chain, Ternary, Array]  # noqa: UP007
+
+
+@lru_cache(maxsize=1024)
+def parse(expr: str) -> Node:
+    """The tree of ``expr``; UnsupportedExpression names what is outside the subset."""
+    parser = _Parser(expr, tokenize(expr))
+    node = parser.ternary()
+    parser.expect_end()
+    return node
+
+
+class _Parser:
+    def __init__(self, expr: str, tokens: list[Token]) -> None:
+        self.expr = expr
+        self.tokens = tokens
+        self.index = 0
+        self.depth = 0
+
+    def fail(self, construct: str) -> UnsupportedExpression:
+        return UnsupportedExpression(self.expr, construct)
+
+    @property
+    def token(self) -> Token:
+        return self.tokens[self.index]
+
+    def take(self) -> Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def at(self, *texts: str) -> bool:
+        token = self.token
+        return token.kind in ("op", "name") and token.text in texts
+
+    def expect(self, text: str) -> None:
+        if not (self.token.kind == "op" and self.token.text == text):
+            raise self.fail(f"expected '{text}', found {self.describe()}")
+        self.index += 1
+
+    def expect_end(self) -> None:
+        if self.token.kind != "end":
+            raise self.fail(f"unexpected {self.describe()}")
+
+    def describe(self) -> str:
+        token = self.token
+        if token.kind == "end":
+            return "end of expression"
+        return f"'{token.text}' at offset {token.pos}"
+
+    def nested(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail(f"nested deeper than {MAX_DEPTH} levels")
+
+    def ternary(self) -> Node:
+        self.nested()
+        condition = self.chain(0)
+        if self.at("?"):
+            self.take()
+            then = self.ternary()
+            self.expect(":")
+            condition = Ternary(condition, then, self.ternary())
+        self.depth -= 1
+        return condition
+
+    _LEVELS: tuple[dict[str, str], ...] = (
+        {"||": "||", "or": "||"},
+        {"&&": "&&", "and": "&&"},
+        {op: op for op in (*_COMPARISONS, "in")},
+        {"+": "+", "-": "-"},
+        {"*": "*", "/": "/", "%": "%"},
+    )
+
+    def chain(self, level: int) -> Node:
+        if level == len(self._LEVELS):
+            return self.unary()
+        ops = self._LEVELS[level]
+        first = self.chain(level + 1)
+        rest: list[tuple[str, Node]] = []
+        while True:
+            if level == 2 and self.at("not") and self.tokens[self.index + 1].text == "in":
+                self.index += 2
+                rest.append(("not in", self.chain(level + 1)))
+            elif self.token.kind in ("op", "name") and self.token.text in ops:
+                op = ops[self.take().text]
+                rest.append((op, self.chain(level + 1)))
+            else:
+                break
+        return Chain(first, tuple(rest)) if rest else first
+
+    def unary(self) -> Node:
+        if self.at("!", "not", "-", "+"):
+            op = self.take().text
+            self.nested()
+            operand = self.unary()
+            self.depth -= 1
+            return Unary("!" if op == "not" else op, operand)
+        return self.postfix()
+
+    def postfix(self) -> Node:
+        base = self.primary()
+        steps: list[str | Node] = []
+        while self.at(".", "[", "("):
+            op = self.take().text
+            if op == ".":
+                if self.token.kind != "name":
+                    raise self.fail(f"expected a name after '.', found {self.describe()}")
+                steps.append(self.take().text)
+            elif op == "[":
+                steps.append(self.ternary())
+                self.expect("]")
+            else:
+                base = self.call(base, steps)
+                steps = []
+        return Access(base, tuple(steps)) if steps else base
+
+    def call(self, base: Node, steps: list[str | Node]) -> Node:
+        if not isinstance(base, Name) or not all(isinstance(step, str) for step in steps):
+            raise self.fail("calls are only allowed on function names")
+        function = ".".join([base.name, *(str(step) for step in steps)])
+        if function not in FUNCTIONS:
+            raise self.fail(f"unknown function '{function}'")
+        args = self.items(")")
+        arity = FUNCTIONS[function].arity
+        if len(args) != arity:
+            raise self.fail(f"{function} takes {arity} argument(s), got {len(args)}")
+        return Call(function, args)
+
+    def items(self, closing: str) -> tuple[Node, ...]:
+        items: list[Node] = []
+        while not self.at(closing):
+            items.append(self.ternary())
+            if not self.at(closing):
+                self.expect(",")
+        self.expect(closing)
+        return tuple(items)
+
+    def primary(self) -> Node:
+        token = self.take()
+        if token.kind in ("num", "str"):
+            return Literal(token.value)
+        if token.kind == "name":
+            if token.text in _LITERALS:
+                return Literal(_LITERALS[token.text])
+            if token.text in KEYWORDS:
+                self.index -= 1
+                raise self.fail(f"unexpected keyword {self.describe()}")
+            return Name(token.text)
+        if token.kind == "op" and token.text == "(":
+            node = self.ternary()
+            self.expect(")")
+            return node
+        if token.kind == "op" and token.text == "[":
+            return Array(self.items("]"))
+        self.index -= 1
+        raise self.fail(f"unexpected {self.describe()}")

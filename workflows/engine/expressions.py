@@ -1,0 +1,166 @@
+"""Argo's ``{{...}}`` substitution, its expression language, and DAG ``depends``.
+
+The public face of the ``expr_*`` modules; the engine imports only this one.
+
+- ``substitute(text, scope, where=)``: every ``{{name}}`` (spaces inside the braces
+  allowed) is looked up verbatim in ``scope``; every ``{{=expr}}`` is evaluated with the
+  scope as nested variables (``inputs.parameters.run-date`` is reachable as
+  ``inputs.parameters['run-date']``) and printed as Go's ``%v`` does. Like Argo's
+  template engine, a tag ends at the first ``}}``; values are never re-scanned, and a
+  value holding JSON stays that string.
+- ``evaluate(expr, variables)``: the expr-lang subset (grammar in ``expr_parser``,
+  typing in ``expr_eval``, functions in ``expr_funcs``), own tokenizer and parser, no
+  Python eval and no attribute access. ``evaluate_bool`` is Argo's ``EvalBool``
+  (``retryStrategy.expression``); ``evaluate_when`` is Argo's govaluate ``when``, where
+  every bare word is a string (``Succeeded == Succeeded`` is true).
+- ``evaluate_depends(expr, results)``: ``depends`` (see ``expr_depends``).
+
+Errors: UnresolvedReference (an unknown name), UnsupportedExpression (outside the
+subset, longer than 4096 characters or nested deeper than 32), EvaluationError (a
+subclass of UnsupportedExpression: the values do not fit, e.g. ``asInt('x')``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from workflows.engine.expr_depends import (
+    TaskState,
+    dependencies_to_depends,
+    depends_tasks,
+    evaluate_depends,
+)
+from workflows.engine.expr_errors import EvaluationError, UnresolvedReference, UnsupportedExpression
+from workflows.engine.expr_eval import Evaluator, nest
+from workflows.engine.expr_funcs import ValueFailure, go_string
+from workflows.engine.expr_parser import parse
+
+__all__ = [
+    "EvaluationError",
+    "Tag",
+    "TaskState",
+    "UnresolvedReference",
+    "UnsupportedExpression",
+    "dependencies_to_depends",
+    "depends_tasks",
+    "evaluate",
+    "evaluate_bool",
+    "evaluate_depends",
+    "evaluate_when",
+    "substitute",
+    "template_tags",
+    "validate_expression",
+]
+
+_TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+
+
+class Tag(NamedTuple):
+    """One ``{{...}}`` of a string: ``body`` without braces and spaces, ``=`` removed."""
+
+    expression: bool
+    body: str
+    text: str
+
+
+def template_tags(text: str) -> list[Tag]:
+    """The tags of ``text`` in order, as ``substitute`` reads them."""
+    tags = []
+    for match in _TAG.finditer(text):
+        body = match.group(1).strip()
+        is_expr = body.startswith("=")
+        tags.append(Tag(is_expr, body[1:].strip() if is_expr else body, match.group()))
+    return tags
+
+
+def validate_expression(expr: str) -> None:
+    """Raise UnsupportedExpression unless ``expr`` parses (nothing is evaluated)."""
+    parse(expr)
+
+
+def evaluate(expr: str, variables: Mapping[str, Any], *, strict: bool = False) -> Any:
+    """The value of ``expr``. ``variables`` may be nested maps, dotted keys, or both.
+
+    With ``strict`` off a bare word that is not a variable is its own text; with it on
+    it raises UnresolvedReference.
+    """
+    tree = parse(expr)
+    return Evaluator(expr, nest(variables), strict=strict).value(tree)
+
+
+def evaluate_bool(expr: str, variables: Mapping[str, Any]) -> bool:
+    """Argo's ``EvalBool``: strict names, and the result must be a boolean."""
+    return _boolean(expr, evaluate(expr, variables, strict=True))
+
+
+def evaluate_when(expr: str) -> bool:
+    """A substituted ``when``, read as Argo's govaluate does: bare words are strings."""
+    return _boolean(expr, evaluate(expr, {}, strict=False))
+
+
+def _boolean(expr: str, result: Any) -> bool:
+    if not isinstance(result, bool):
+        raise EvaluationError(expr, f"expected a boolean result, got {_printed(result)}")
+    return result
+
+
+def _printed(value: Any) -> str:
+    try:
+        return repr(go_string(value))
+    except ValueFailure:
+        return type(value).__name__
+
+
+def substitute(
+    text: str, scope: Mapping[str, Any], *, where: str, allow_unresolved: bool = False
+) -> str:
+    """``text`` with its tags replaced; ``where`` names the field in error messages.
+
+    With ``allow_unresolved`` a tag whose name (or an expression whose variable) is not
+    in ``scope`` stays as written, as Argo leaves ``{{workflow.outputs.parameters.x}}``
+    of a step that never ran.
+    """
+    if "{{" not in text:
+        return text
+    parts: list[str] = []
+    env: dict[str, Any] | None = None
+    end = 0
+    for match in _TAG.finditer(text):
+        parts.append(text[end : match.start()])
+        end = match.end()
+        body = match.group(1).strip()
+        if not body.startswith("="):
+            if body in scope:
+                parts.append(_as_text(scope[body], body, where))
+            elif allow_unresolved:
+                parts.append(match.group())
+            else:
+                raise UnresolvedReference(body, where)
+            continue
+        expr = body[1:].strip()
+        try:
+            env = nest(scope) if env is None else env
+            result = Evaluator(expr, env, strict=True).value(parse(expr))
+            if result is None:
+                raise EvaluationError(expr, "the result is nil")
+            parts.append(go_string(result))
+        except (UnresolvedReference, EvaluationError) as exc:
+            if allow_unresolved:
+                parts.append(match.group())
+                continue
+            raise exc.located(where) from None
+        except UnsupportedExpression as exc:
+            raise exc.located(where) from None
+        except ValueFailure as exc:
+            raise EvaluationError(expr, str(exc), where) from None
+    parts.append(text[end:])
+    return "".join(parts)
+
+
+def _as_text(value: Any, name: str, where: str) -> str:
+    try:
+        return go_string(value)
+    except ValueFailure as exc:
+        raise EvaluationError(name, str(exc), where) from None

@@ -1,0 +1,86 @@
+"""A template's inputs: resolved from the arguments its caller passed, as Argo does.
+
+An input parameter with its own ``value`` keeps it; otherwise the argument of the same
+name, else its ``default`` (substituted with the workflow's variables, so a default of
+``{{workflow.parameters.run-date}}`` works), else the node errors with
+``inputs.parameters.<name> was not supplied``. Input artifacts come from the argument
+(``from`` another task, ``raw``, an ``s3`` key), the template's own ``raw``/``s3``, or are
+skipped when ``optional``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from workflows.engine.context import Run
+from workflows.engine.scope import parameter_text, subst
+
+
+@dataclass
+class Inputs:
+    parameters: dict[str, str] = field(default_factory=dict)
+    artifacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def scope(self) -> dict[str, str]:
+        return {f"inputs.parameters.{k}": v for k, v in self.parameters.items()}
+
+    def record(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.parameters:
+            out["parameters"] = [{"name": k, "value": v} for k, v in self.parameters.items()]
+        if self.artifacts:
+            out["artifacts"] = [{"name": k, **v} for k, v in self.artifacts.items()]
+        return out
+
+
+class InputError(Exception):
+    """An input the template declares was not supplied."""
+
+
+@dataclass
+class Arguments:
+    parameters: dict[str, str] = field(default_factory=dict)
+    artifacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def resolve_inputs(run: Run, tmpl: Mapping[str, Any], args: Arguments) -> Inputs:
+    inputs = Inputs()
+    for param in (tmpl.get("inputs") or {}).get("parameters") or []:
+        name = param["name"]
+        if "value" in param:
+            value = subst(parameter_text(param["value"]), run.globals,
+                          f"inputs.parameters.{name}")
+        elif name in args.parameters:
+            value = args.parameters[name]
+        elif "default" in param:
+            value = subst(parameter_text(param["default"]), run.globals,
+                          f"inputs.parameters.{name}.default")
+        else:
+            raise InputError(f"inputs.parameters.{name} was not supplied")
+        enum = param.get("enum")
+        if enum and value not in [parameter_text(e) for e in enum]:
+            raise InputError(f"inputs.parameters.{name}: {value!r} is not one of "
+                             f"{', '.join(map(parameter_text, enum))}")
+        inputs.parameters[name] = value
+    for art in (tmpl.get("inputs") or {}).get("artifacts") or []:
+        name = art["name"]
+        if name in args.artifacts:
+            location = dict(args.artifacts[name])
+        elif "raw" in art:
+            location = {"raw": dict(art["raw"] or {})}
+        elif "s3" in art:
+            key = subst(str(art["s3"]["key"]), run.globals, f"inputs.artifacts.{name}.s3.key")
+            location = {run.repo.kind: {"key": key}}
+        elif art.get("optional"):
+            continue
+        else:
+            raise InputError(f"inputs.artifacts.{name} was not supplied")
+        location.pop("name", None)
+        if art.get("path"):
+            location["path"] = art["path"]
+        if art.get("mode") is not None:
+            location["mode"] = art["mode"]
+        inputs.artifacts[name] = location
+    return inputs

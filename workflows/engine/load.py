@@ -1,0 +1,170 @@
+"""Turn manifests into one runnable workflow: what ``argo submit`` does before running.
+
+Accepted entries (``entry`` names one of them by ``metadata.name``; with one candidate it
+may be omitted):
+
+- a ``Workflow`` (with or without ``spec.workflowTemplateRef``);
+- a ``WorkflowTemplate``, as ``argo submit --from workflowtemplate/<name>``;
+- a ``CronWorkflow``: its ``workflowSpec``, as one scheduled run. ``{{workflow.
+  scheduledTime}}`` is the tick being run, RFC 3339 in the CronWorkflow's time zone.
+
+Every ``WorkflowTemplate`` among the documents is also a library for ``templateRef`` and
+``workflowTemplateRef``. ``parameters`` override ``spec.arguments.parameters``; a name the
+workflow does not declare, or a declared parameter left without a value, is an error.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from workflows.engine.errors import LoadError
+
+KINDS = ("Workflow", "WorkflowTemplate", "CronWorkflow")
+
+
+@dataclass
+class Loaded:
+    kind: str  # of the entry document
+    source: str  # its metadata.name
+    base_name: str  # what the run is named after (generateName without the dash)
+    namespace: str
+    spec: dict[str, Any]  # the resolved workflow spec that runs
+    owner: str | None  # the WorkflowTemplate whose templates spec.templates are
+    library: dict[str, dict[str, Any]]  # WorkflowTemplate name -> spec
+    labels: dict[str, str] = field(default_factory=dict)
+    scheduled_time: str | None = None
+
+
+def index(docs: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for doc in docs:
+        if not isinstance(doc, dict) or doc.get("kind") not in KINDS:
+            continue
+        name = (doc.get("metadata") or {}).get("name") or (
+            doc.get("metadata") or {}).get("generateName", "").rstrip("-")
+        if not name:
+            raise LoadError(f"a {doc['kind']} has no metadata.name")
+        key = (doc["kind"], name)
+        if key in found:
+            raise LoadError(f"{doc['kind']} {name!r} is given twice")
+        found[key] = doc
+    return found
+
+
+def pick_entry(docs: dict[tuple[str, str], dict[str, Any]], entry: str | None) -> dict[str, Any]:
+    if entry is not None:
+        for kind in KINDS:
+            if (kind, entry) in docs:
+                return docs[(kind, entry)]
+        known = ", ".join(f"{k}/{n}" for k, n in docs) or "none"
+        raise LoadError(f"no Workflow, WorkflowTemplate or CronWorkflow named {entry!r} "
+                        f"(given: {known})")
+    for kind in KINDS:
+        of_kind = [doc for (k, _), doc in docs.items() if k == kind]
+        if len(of_kind) == 1:
+            return of_kind[0]
+        if of_kind:
+            names = ", ".join(sorted(n for k, n in docs if k == kind))
+            raise LoadError(f"several {kind}s ({names}): say which one to run")
+    raise LoadError("no Workflow, WorkflowTemplate or CronWorkflow in the documents")
+
+
+def merge_specs(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """A Workflow's spec over its WorkflowTemplate's: fields replace, arguments merge by name."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in over.items():
+        if key in ("workflowTemplateRef", "arguments"):
+            continue
+        merged[key] = copy.deepcopy(value)
+    params = {p["name"]: dict(p) for p in (base.get("arguments") or {}).get("parameters") or []}
+    for param in (over.get("arguments") or {}).get("parameters") or []:
+        params[param["name"]] = {**params.get(param["name"], {}), **param}
+    if params:
+        merged.setdefault("arguments", {})["parameters"] = list(params.values())
+    return merged
+
+
+def apply_parameters(spec: dict[str, Any], parameters: Mapping[str, str]) -> None:
+    declared = (spec.get("arguments") or {}).get("parameters") or []
+    names = [p["name"] for p in declared]
+    unknown = sorted(set(parameters) - set(names))
+    if unknown:
+        raise LoadError(f"unknown parameter(s) {', '.join(unknown)}; this workflow takes: "
+                        f"{', '.join(names) or 'none'}")
+    for param in declared:
+        if param["name"] in parameters:
+            param["value"] = str(parameters[param["name"]])
+            param.pop("valueFrom", None)
+        enum = param.get("enum")
+        if enum and "value" in param and str(param["value"]) not in [str(e) for e in enum]:
+            raise LoadError(f"parameter {param['name']}={param['value']!r} is not one of "
+                            f"{', '.join(map(str, enum))}")
+    missing = [p["name"] for p in declared if "value" not in p and "valueFrom" not in p]
+    if missing:
+        flags = " ".join(f"-p {m}=..." for m in missing)
+        raise LoadError(f"parameter(s) {', '.join(missing)} have no value: pass {flags}")
+
+
+def scheduled_time(cron_spec: Mapping[str, Any], when: datetime | date | None,
+                   now: datetime) -> str:
+    """RFC 3339 of the tick: a date runs at the first schedule's hour and minute."""
+    name = cron_spec.get("timezone") or "UTC"
+    try:
+        zone = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise LoadError(f"CronWorkflow timezone {name!r} is not an IANA time zone") from exc
+    if isinstance(when, datetime):
+        moment = when if when.tzinfo else when.replace(tzinfo=zone)
+        moment = moment.astimezone(zone)
+    elif isinstance(when, date):
+        hour, minute = _schedule_time(cron_spec)
+        moment = datetime(when.year, when.month, when.day, hour, minute, tzinfo=zone)
+    else:
+        moment = now.astimezone(zone)
+    text = moment.replace(microsecond=0).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _schedule_time(cron_spec: Mapping[str, Any]) -> tuple[int, int]:
+    schedules = cron_spec.get("schedules") or []
+    fields = str(schedules[0]).split() if schedules else []
+    if len(fields) == 5 and re.fullmatch(r"\d+", fields[0]) and re.fullmatch(r"\d+", fields[1]):
+        return int(fields[1]), int(fields[0])
+    return 0, 0  # not a fixed daily time: the date's midnight
+
+
+def load(docs: list[dict[str, Any]], *, entry: str | None, parameters: Mapping[str, str],
+         now: datetime | None = None,
+         scheduled: datetime | date | None = None) -> Loaded:
+    indexed = index(docs)
+    chosen = pick_entry(indexed, entry)
+    library = {name: doc.get("spec") or {} for (kind, name), doc in indexed.items()
+               if kind == "WorkflowTemplate"}
+    kind, meta = chosen["kind"], chosen.get("metadata") or {}
+    source = meta.get("name") or meta.get("generateName", "").rstrip("-")
+    spec: dict[str, Any] = copy.deepcopy(chosen.get("spec") or {})
+    owner = source if kind == "WorkflowTemplate" else None
+    cron_time = None
+    labels = dict(meta.get("labels") or {})
+    if kind == "CronWorkflow":
+        cron_time = scheduled_time(spec, scheduled, now or datetime.now(timezone.utc))
+        spec = copy.deepcopy(spec.get("workflowSpec") or {})
+    ref = spec.get("workflowTemplateRef")
+    if ref:
+        name = ref.get("name")
+        if name not in library:
+            raise LoadError(f"workflowTemplateRef {name!r}: no such WorkflowTemplate among "
+                            f"the documents (given: {', '.join(sorted(library)) or 'none'})")
+        spec = merge_specs(library[name], spec)
+        owner = name
+    apply_parameters(spec, parameters)
+    base = source if kind != "Workflow" or not meta.get("name") else meta["name"]
+    return Loaded(kind=kind, source=source, base_name=base,
+                  namespace=meta.get("namespace") or "default", spec=spec, owner=owner,
+                  library=library, labels=labels, scheduled_time=cron_time)

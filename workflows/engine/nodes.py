@@ -1,0 +1,177 @@
+"""The workflow object while it runs: Argo-shaped nodes, saved and reported on change.
+
+Node ids and pod names are Argo's (``records.node_id``/``pod_name``); a node's display
+name is its name without its boundary's name, as the controller computes it. Every change
+is reported through ``on_event`` at once and written to the run record before the event
+loop runs anything else, so ``cadencia get`` on a running workflow sees it.
+
+Times in the record are RFC 3339 seconds like Argo's; the precise epoch times stay here
+(``started``/``finished``) for retries, memoize ages and the events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from workflows.engine.records import RunRecord, node_id, pod_name, timestamp
+from workflows.engine.records import parse_time as _parse_time
+
+logger = logging.getLogger(__name__)
+FINISHED = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
+FAILED = frozenset({"Failed", "Error"})
+Event = dict[str, Any]
+
+__all__ = ["FAILED", "FINISHED", "Status", "pod_name"]
+
+
+def _stamp(epoch: float) -> str:
+    from datetime import datetime, timezone
+
+    return timestamp(datetime.fromtimestamp(epoch, tz=timezone.utc))
+
+
+class Status:
+    """``workflow["status"]`` and its nodes, with the bookkeeping Argo's controller does."""
+
+    def __init__(self, workflow: dict[str, Any], record: RunRecord,
+                 on_event: Callable[[Event], None] | None) -> None:
+        self.workflow = workflow
+        self.name: str = workflow["metadata"]["name"]
+        self.status: dict[str, Any] = workflow.setdefault("status", {})
+        self.nodes: dict[str, dict[str, Any]] = self.status.setdefault("nodes", {})
+        self.record = record
+        self.on_event = on_event
+        self.started: dict[str, float] = {}
+        self.finished: dict[str, float] = {}
+        self.attempts: dict[str, int] = {}  # attempt node id -> its index under a Retry
+        self.listeners: set[asyncio.Event] = set()
+        self._save_scheduled = False
+
+    # -- nodes --------------------------------------------------------------------
+    def create(self, name: str, *, type: str, template: dict[str, Any] | None,
+               boundary_id: str | None, parents: list[str], phase: str = "Pending",
+               message: str = "", template_ref: dict[str, Any] | None = None,
+               flags: dict[str, bool] | None = None, **fields: Any) -> dict[str, Any]:
+        nid = node_id(self.name, name)
+        display = name
+        boundary = self.nodes.get(boundary_id or "")
+        if boundary is not None and name.startswith(boundary["name"]):
+            display = name[len(boundary["name"]):]
+            display = display[1:] if display.startswith(".") else display
+        node: dict[str, Any] = {"id": nid, "name": name, "displayName": display, "type": type,
+                                "templateScope": f"local/{self.name}", "phase": phase}
+        if template_ref:
+            node["templateRef"] = dict(template_ref)
+            node["templateName"] = template_ref.get("template", "")
+        elif template is not None:
+            node["templateName"] = template.get("name", "")
+        if boundary_id:
+            node["boundaryID"] = boundary_id
+        if message:
+            node["message"] = message
+        if flags:
+            node["nodeFlag"] = dict(flags)
+        if type == "Pod":
+            node["hostNodeName"] = "localhost"
+        node.update(fields)
+        now = time.time()
+        self.started[nid] = now
+        node["startedAt"] = _stamp(now)
+        self.nodes[nid] = node
+        for parent in parents:
+            children = self.nodes[parent].setdefault("children", [])
+            if nid not in children:
+                children.append(nid)
+        if phase in FINISHED:
+            self._finish(node, now)
+        self.changed(node)
+        return node
+
+    def by_name(self, name: str) -> dict[str, Any] | None:
+        return self.nodes.get(node_id(self.name, name))
+
+    def restart_clock(self, node: dict[str, Any]) -> None:
+        """The node starts now (it waited for a lock or a slot before)."""
+        now = time.time()
+        self.started[node["id"]] = now
+        node["startedAt"] = _stamp(now)
+
+    def update(self, node: dict[str, Any], *, phase: str | None = None,
+               message: str | None = None, **fields: Any) -> None:
+        if phase is not None:
+            node["phase"] = phase
+        if message is not None:
+            if message:
+                node["message"] = message
+            else:
+                node.pop("message", None)
+        node.update(fields)
+        if node["phase"] in FINISHED and node["id"] not in self.finished:
+            self._finish(node, time.time())
+        self.changed(node)
+
+    def _finish(self, node: dict[str, Any], now: float) -> None:
+        self.finished[node["id"]] = now
+        node["finishedAt"] = _stamp(now)
+        node.pop("daemoned", None)
+        if node["type"] == "Pod":
+            node["progress"] = "1/1" if node["phase"] in ("Succeeded", "Skipped") else "0/1"
+
+    def duration(self, node: dict[str, Any]) -> float:
+        start = self.started.get(node["id"])
+        if start is None:
+            begin, end = _parse_time(node.get("startedAt")), _parse_time(node.get("finishedAt"))
+            return (end - begin).total_seconds() if begin and end else 0.0
+        return self.finished.get(node["id"], time.time()) - start
+
+    # -- saving and events ----------------------------------------------------------
+    def changed(self, node: dict[str, Any] | None = None) -> None:
+        if node is not None and self.on_event is not None:
+            self._emit(self.node_event(node))
+        for listener in self.listeners:
+            listener.set()
+        if not self._save_scheduled:
+            self._save_scheduled = True
+            try:
+                asyncio.get_running_loop().call_soon(self.save)
+            except RuntimeError:
+                self.save()
+
+    def node_event(self, node: dict[str, Any]) -> Event:
+        event: Event = {"kind": "node", "time": time.time(), "workflow": self.name,
+                        **{k: node.get(k) for k in ("id", "name", "displayName", "type",
+                                                    "templateName", "phase", "boundaryID")},
+                        "message": node.get("message", ""),
+                        "startedAt": self.started.get(node["id"]),
+                        "finishedAt": self.finished.get(node["id"]),
+                        "daemoned": bool(node.get("daemoned")),
+                        "memoized": bool((node.get("memoizationStatus") or {}).get("hit"))}
+        attempt = self.attempts.get(node["id"])
+        if attempt is not None:
+            event["attempt"] = attempt
+        return event
+
+    def workflow_event(self) -> None:
+        self._emit({"kind": "workflow", "time": time.time(), "workflow": self.name,
+                    "phase": self.status.get("phase"), "message": self.status.get("message", "")})
+
+    def _emit(self, event: Event) -> None:
+        if self.on_event is None:
+            return
+        try:
+            self.on_event(event)
+        except Exception:
+            # A display callback must not stop the run; it is told once, then dropped.
+            logger.exception("on_event callback failed; no more events for %s", self.name)
+            self.on_event = None
+
+    def save(self) -> None:
+        self._save_scheduled = False
+        pods = [n for n in self.nodes.values() if n["type"] == "Pod"]
+        done = sum(1 for n in pods if n["phase"] in ("Succeeded", "Skipped"))
+        self.status["progress"] = f"{done}/{len(pods)}"
+        self.record.save(self.workflow)

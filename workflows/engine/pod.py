@@ -1,0 +1,206 @@
+"""One attempt of a container template: a local process standing in for a pod.
+
+Phases and messages as Argo reports them: exit 0 is Succeeded; another exit code is
+Failed with ``Error (exit code N)``; a process that cannot start, a Secret that is not
+there or an input artifact that cannot be fetched is Error (the pod never ran); the
+template's ``activeDeadlineSeconds`` kills the process group and fails the attempt with
+``Pod was active on the node longer than the specified deadline``; the workflow deadline
+(or a retry's ``maxDuration``) fails it with ``Step exceeded its deadline``. A daemon is
+marked ``daemoned`` once started and succeeds when its scope stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from workflows.engine import executor
+from workflows.engine.artifacts import ArtifactError
+from workflows.engine.context import Branch, Run, image_repository
+from workflows.engine.inputs import Inputs
+from workflows.engine.nodes import pod_name
+from workflows.engine.sandbox import Sandbox, place_inputs, read_parameter, store_outputs
+from workflows.engine.scope import SubstitutionError, subst, subst_value
+from workflows.engine.secrets import MissingSecret
+
+TEMPLATE_DEADLINE = "Pod was active on the node longer than the specified deadline"
+STEP_DEADLINE = "Step exceeded its deadline"
+
+
+@dataclass
+class Attempt:
+    """What the retry logic needs to know about how the attempt ended."""
+
+    transient: bool = False
+
+
+def _paths(tmpl: dict[str, Any], box: Sandbox) -> dict[str, str]:
+    """The path variables, each remapped into the sandbox; the folders of outputs exist,
+    as the container's image or volumes would provide them."""
+    scope: dict[str, str] = {}
+    for side in ("inputs", "outputs"):
+        for art in (tmpl.get(side) or {}).get("artifacts") or []:
+            if art.get("path"):
+                path = box.path(art["path"])
+                scope[f"{side}.artifacts.{art['name']}.path"] = str(path)
+                if side == "outputs":
+                    path.parent.mkdir(parents=True, exist_ok=True)
+    for param in (tmpl.get("outputs") or {}).get("parameters") or []:
+        declared = (param.get("valueFrom") or {}).get("path")
+        if declared:
+            path = box.path(declared)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            scope[f"outputs.parameters.{param['name']}.path"] = str(path)
+    return scope
+
+
+def _command(run: Run, container: dict[str, Any], scope: dict[str, str],
+             box: Sandbox, env: dict[str, str]) -> tuple[list[str], Any]:
+    argv = [str(a) for a in subst_value(list(container.get("command") or [])
+                                        + list(container.get("args") or []),
+                                        scope, "container.command/args")]
+    if not container.get("command"):
+        raise ValueError(f"container of image {container.get('image')!r} has no command: the "
+                         "local engine cannot know the image's entrypoint")
+    cwd = box.root
+    if container.get("workingDir"):
+        cwd = box.path(subst(str(container["workingDir"]), scope, "container.workingDir"))
+        cwd.mkdir(parents=True, exist_ok=True)
+    if image_repository(str(container.get("image", ""))) in run.config.our_images:
+        if argv[0] in ("python", "python3"):
+            argv[0] = run.config.python
+        cwd = run.config.project_root
+        env["PYTHONPATH"] = str(run.config.project_root)
+    return argv, cwd
+
+
+async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str, Any],
+                  inputs: Inputs, *, retries: int, execution_deadline: float | None,
+                  on_daemoned: Callable[[], None] | None = None) -> Attempt:
+    status, nid = run.status, node["id"]
+    pod = pod_name(run.name, tmpl["name"], node["name"])
+    box = Sandbox(run.record_path / "sandbox" / pod)
+    scope = {**run.globals, **inputs.scope(), "retries": str(retries), "pod.name": pod,
+             "node.name": node["name"], **_paths(tmpl, box)}
+    container = tmpl["container"]
+    status.update(node, phase="Running", inputs=inputs.record())
+    log = status.record.log_path(nid)
+    try:
+        await place_inputs(box, inputs.artifacts, run.repo)
+        env = run.secrets.container_env(
+            container, substitute=lambda text, where: subst(text, scope, where))
+        argv, cwd = _command(run, container, scope, box, env)
+        if any(m.get("mountPath") == "/tmp"  # noqa: S108 - the container's path, remapped
+               for m in container.get("volumeMounts") or []):
+            (box.root / "tmp").mkdir(exist_ok=True)
+            env["TMPDIR"] = str(box.root / "tmp")
+    except ArtifactError as exc:
+        return _error(run, node, box, log, exc.message, transient=exc.transient)
+    except MissingSecret as exc:
+        return _error(run, node, box, log, str(exc))
+    except (*SubstitutionError, ValueError) as exc:
+        return _error(run, node, box, log, str(exc))
+    started = await executor.start(argv, env=env, cwd=cwd, log=log, grace=run.config.kill_grace)
+    if isinstance(started, executor.Outcome):
+        return _finish(run, node, tmpl, box, scope, started)
+    proc = started
+    run.processes[nid] = (proc, branch.on_exit)
+    timers = _timers(run, branch, tmpl, proc, execution_deadline)
+    if tmpl.get("daemon"):
+        run.daemons.setdefault(node.get("boundaryID", ""), []).append((nid, proc))
+        status.update(node, daemoned=True)
+        if on_daemoned is not None:
+            on_daemoned()
+    try:
+        outcome = await proc.wait()
+    finally:
+        for timer in timers:
+            timer.cancel()
+        run.processes.pop(nid, None)
+    return await _collect(run, node, tmpl, box, scope, outcome)
+
+
+def _timers(run: Run, branch: Branch, tmpl: dict[str, Any], proc: executor.Process,
+            execution_deadline: float | None) -> list[asyncio.TimerHandle]:
+    loop = asyncio.get_running_loop()
+    timers = []
+    if run.deadline_message(branch):
+        proc.stop("workflow-deadline")
+    if tmpl.get("activeDeadlineSeconds") not in (None, ""):
+        seconds = float(str(tmpl["activeDeadlineSeconds"]))
+        timers.append(loop.call_later(seconds, proc.stop, "template-deadline"))
+    if execution_deadline is not None:
+        timers.append(loop.call_later(max(0.0, execution_deadline - time.time()), proc.stop,
+                                      "execution-deadline"))
+    return timers
+
+
+def _error(run: Run, node: dict[str, Any], box: Sandbox, log: Any, message: str, *,
+           transient: bool = False) -> Attempt:
+    with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as handle:
+        handle.write(message + "\n")
+    run.status.update(node, phase="Error", message=message)
+    if not run.config.keep_sandboxes:
+        box.remove()
+    return Attempt(transient=transient)
+
+
+def _finish(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sandbox,
+            scope: dict[str, str], outcome: executor.Outcome) -> Attempt:
+    run.status.update(node, phase="Error", message=outcome.start_error or "failed to start")
+    if not run.config.keep_sandboxes:
+        box.remove()
+    return Attempt()
+
+
+def _verdict(outcome: executor.Outcome) -> tuple[str, str]:
+    reason = outcome.stopped_for
+    if reason in ("workflow-deadline", "execution-deadline"):
+        return "Failed", STEP_DEADLINE
+    if reason == "template-deadline":
+        return "Failed", TEMPLATE_DEADLINE
+    if reason == "daemon" or outcome.exit_code == 0:
+        return "Succeeded", ""
+    return "Failed", f"Error (exit code {outcome.exit_code})"
+
+
+async def _collect(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sandbox,
+                   scope: dict[str, str], outcome: executor.Outcome) -> Attempt:
+    phase, message = _verdict(outcome)
+    outputs: dict[str, Any] = {"exitCode": str(outcome.exit_code)}
+    declared = tmpl.get("outputs") or {}
+    params = []
+    for spec in declared.get("parameters") or []:
+        entry = {k: v for k, v in spec.items() if k in ("name", "globalName", "valueFrom")}
+        if spec.get("valueFrom", {}).get("path"):
+            value, error = read_parameter(box, spec)
+            if error and phase == "Succeeded":
+                phase, message = "Error", error
+        else:
+            try:
+                value = subst(str(spec.get("value", "")), scope,
+                              f"outputs.parameters.{spec['name']}")
+            except SubstitutionError as exc:
+                value = None
+                phase, message = ("Error", str(exc)) if phase == "Succeeded" else (phase, message)
+        if value is not None:
+            entry["value"] = value
+        params.append(entry)
+    if params:
+        outputs["parameters"] = params
+    artifacts, error = await store_outputs(
+        box, declared.get("artifacts") or [], run.repo, scope, required=phase == "Succeeded",
+        key_of=lambda text: subst(text, scope, "outputs.artifacts.s3.key"))
+    if error and phase == "Succeeded":
+        phase, message = "Error", error
+    if artifacts:
+        outputs["artifacts"] = artifacts
+    outputs["result"] = outcome.stdout
+    run.status.update(node, phase=phase, message=message, outputs=outputs)
+    if phase == "Succeeded" and not run.config.keep_sandboxes:
+        box.remove()
+    return Attempt()

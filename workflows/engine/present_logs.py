@@ -1,0 +1,72 @@
+"""``cadencia logs RUN [NODE]``: the logs of a run's pods, like ``argo logs``.
+
+Without a node every Pod node is shown in start order; with one, ``node`` may be a node
+id, a pod name, a node name or a display name (``extract-http``, ``extract-http(1)``). A
+node that is not a Pod (a Retry node, a DAG) stands for every pod under it. When more than
+one pod is shown each line starts with the pod's display name, as ``argo logs`` prefixes
+lines with the pod name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from workflows.engine.records import RunRecord, pod_name
+
+
+class UnknownNode(LookupError):
+    """No node of the run matches; ``candidates`` are the display names of its pods."""
+
+    def __init__(self, message: str, candidates: list[str]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
+def format_logs(record: RunRecord, node: str | None = None) -> str:
+    workflow = record.load()
+    name = workflow.get("metadata", {}).get("name", record.name)
+    nodes: Mapping[str, Mapping[str, Any]] = workflow.get("status", {}).get("nodes") or {}
+    pods = sorted((n for n in nodes.values() if n.get("type") == "Pod"),
+                  key=lambda n: (n.get("startedAt") or "", n.get("displayName", "")))
+    if node is not None:
+        matches = [n for n in nodes.values() if node in (
+            n.get("id"), n.get("name"), n.get("displayName"),
+            pod_name(name, n.get("templateName", ""), n.get("name", "")))]
+        if not matches:
+            shown = [str(p.get("displayName")) for p in pods]
+            raise UnknownNode(f"run {name} has no node {node!r} (pods: "
+                              f"{', '.join(shown) or 'none'})", shown)
+        wanted = set().union(*(_pods_under(m, nodes) for m in matches))
+        pods = [p for p in pods if p.get("id") in wanted]
+    out: list[str] = []
+    for pod in pods:
+        prefix = f"{pod.get('displayName')}: " if len(pods) > 1 else ""
+        path = record.path / "logs" / f"{pod.get('id')}.log"
+        if not path.is_file():
+            hit = (pod.get("memoizationStatus") or {}).get("hit")
+            out.append(f"{prefix}(no log: {'memoized' if hit else 'the process did not start'})")
+            continue
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            out.extend(prefix + line.rstrip("\n") for line in handle)
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _pods_under(node: Mapping[str, Any], nodes: Mapping[str, Mapping[str, Any]]) -> set[str]:
+    """Ids of the Pod nodes at or below ``node``: attempts of a Retry node, members of a
+    DAG's boundary. Other ``children`` links are DAG dependencies (they point downstream)."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    stack = [str(node.get("id"))]
+    while stack:
+        current = stack.pop()
+        if current in seen or current not in nodes:
+            continue
+        seen.add(current)
+        item = nodes[current]
+        if item.get("type") == "Pod":
+            found.add(current)
+        if item.get("type") in ("Retry", "StepGroup"):
+            stack.extend(item.get("children", []))
+        stack.extend(nid for nid, other in nodes.items() if other.get("boundaryID") == current)
+    return found

@@ -1,0 +1,247 @@
+"""The refusal check: every field the engine does not implement, found before running.
+
+``check(docs, entry)`` walks the entry document and every WorkflowTemplate it reaches
+through ``workflowTemplateRef``/``templateRef`` against ``schema``, plus what the schema
+cannot say (one template type each, existing templates and dependencies, no cycles,
+parsable retry and memoize durations, metric names). It returns the problems, each
+``<Kind>/<name>: <YAML path>: <why>``, and the cluster-only fields that were accepted
+(listed in the run record, never silently dropped).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from workflows.engine import schema as s
+from workflows.engine.durations import parse_go_duration
+from workflows.engine.load import index, pick_entry
+from workflows.engine.retry import RetryStrategy
+
+TEMPLATE_TYPES = ("container", "dag", "steps", "script", "resource", "suspend", "http",
+                  "plugin", "containerSet", "data")
+METRIC_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+
+
+@dataclass
+class Findings:
+    problems: list[str] = field(default_factory=list)
+    cluster_only: list[str] = field(default_factory=list)
+
+
+def _walk(value: Any, sch: Any, path: str, doc: str, out: Findings) -> None:
+    if sch is s.ANY:
+        return
+    if sch is s.CLUSTER:
+        out.cluster_only.append(f"{doc}: {path}")
+        return
+    if isinstance(sch, s.Refuse):
+        out.problems.append(f"{doc}: {path}: {sch.reason}")
+        return
+    if sch is s.VOLUMES:
+        _volumes(value, path, doc, out)
+        return
+    if sch is s.HOOKS:
+        _hooks(value, path, doc, out)
+        return
+    if isinstance(sch, s.ListOf):
+        if not isinstance(value, list):
+            out.problems.append(f"{doc}: {path}: must be a list")
+            return
+        for i, item in enumerate(value):
+            _walk(item, sch.item, f"{path}[{i}]", doc, out)
+        return
+    if not isinstance(value, Mapping):
+        out.problems.append(f"{doc}: {path}: must be a mapping")
+        return
+    for key, sub in value.items():
+        if key not in sch:
+            out.problems.append(f"{doc}: {path}.{key}: {key} {s.NOT_LOCAL}")
+        else:
+            _walk(sub, sch[key], f"{path}.{key}", doc, out)
+
+
+def _volumes(value: Any, path: str, doc: str, out: Findings) -> None:
+    for i, volume in enumerate(value or []):
+        kinds = [k for k in volume if k != "name"]
+        if kinds != ["emptyDir"]:
+            out.problems.append(f"{doc}: {path}[{i}]: only emptyDir volumes are implemented "
+                                f"locally (got {', '.join(kinds) or 'nothing'})")
+
+
+def _hooks(value: Any, path: str, doc: str, out: Findings) -> None:
+    for name, hook in (value or {}).items():
+        if name != "exit" or "expression" in (hook or {}):
+            out.problems.append(f"{doc}: {path}.{name}: lifecycle hooks with an expression "
+                                "are not implemented by the local engine (only hooks.exit)")
+        else:
+            _walk(hook, {"template": s.ANY, "templateRef": s.TASK["templateRef"],
+                         "arguments": s.ARGUMENTS}, f"{path}.{name}", doc, out)
+
+
+def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Mapping[str, Any],
+               out: Findings) -> list[str]:
+    """Semantic checks of the templates; returns the WorkflowTemplates they reference."""
+    names = {t.get("name") for t in spec.get("templates") or []}
+    refs: list[str] = []
+
+    def reference(holder: Mapping[str, Any], where: str) -> None:
+        if "templateRef" in holder:
+            ref = holder["templateRef"] or {}
+            target = library.get(str(ref.get("name")))
+            if target is None:
+                out.problems.append(f"{doc}: {where}.templateRef: no WorkflowTemplate "
+                                    f"{ref.get('name')!r} among the documents")
+            elif ref.get("template") not in {t.get("name") for t in target.get("templates")
+                                             or []}:
+                out.problems.append(f"{doc}: {where}.templateRef: WorkflowTemplate "
+                                    f"{ref.get('name')!r} has no template "
+                                    f"{ref.get('template')!r}")
+            else:
+                refs.append(ref["name"])
+        elif holder.get("template") not in names:
+            out.problems.append(f"{doc}: {where}.template: no template "
+                                f"{holder.get('template')!r}")
+
+    for key in ("entrypoint", "onExit"):
+        if key in spec and spec[key] not in names:
+            out.problems.append(f"{doc}: {path}.{key}: no template {spec[key]!r}")
+    hook = ((spec.get("hooks") or {}).get("exit"))
+    if hook:
+        reference(hook, f"{path}.hooks.exit")
+    for i, tmpl in enumerate(spec.get("templates") or []):
+        where = f"{path}.templates[{i}]"
+        kinds = [k for k in TEMPLATE_TYPES if k in tmpl]
+        if len(kinds) != 1:
+            out.problems.append(f"{doc}: {where}: a template needs exactly one of container, "
+                                f"dag (template {tmpl.get('name')!r} has "
+                                f"{', '.join(kinds) or 'none'})")
+        _template_fields(tmpl, where, doc, out)
+        tasks = (tmpl.get("dag") or {}).get("tasks") or []
+        task_names = [t.get("name") for t in tasks]
+        for j, task in enumerate(tasks):
+            reference(task, f"{where}.dag.tasks[{j}]")
+            for dep in task.get("dependencies") or []:
+                if dep not in task_names:
+                    out.problems.append(f"{doc}: {where}.dag.tasks[{j}].dependencies: no "
+                                        f"task {dep!r}")
+        cycle = _cycle(tasks)
+        if cycle:
+            out.problems.append(f"{doc}: {where}.dag: dependency cycle "
+                                f"{' -> '.join(cycle)}")
+    return refs
+
+
+def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Findings) -> None:
+    if tmpl.get("retryStrategy") is not None:
+        try:
+            RetryStrategy.parse(tmpl["retryStrategy"])
+        except (ValueError, TypeError) as exc:
+            out.problems.append(f"{doc}: {where}.retryStrategy: {exc}")
+    memo = tmpl.get("memoize")
+    if memo is not None:
+        for key in ("key", "maxAge"):
+            if not memo.get(key):
+                out.problems.append(f"{doc}: {where}.memoize.{key}: required")
+        if not ((memo.get("cache") or {}).get("configMap") or {}).get("name"):
+            out.problems.append(f"{doc}: {where}.memoize.cache.configMap.name: required")
+        try:
+            parse_go_duration(str(memo.get("maxAge", "")))
+        except ValueError as exc:
+            out.problems.append(f"{doc}: {where}.memoize.maxAge: {exc}")
+    _metrics(tmpl.get("metrics"), f"{where}.metrics", doc, out)
+    volumes = {v.get("name") for v in tmpl.get("volumes") or []}
+    for k, mount in enumerate((tmpl.get("container") or {}).get("volumeMounts") or []):
+        if mount.get("name") not in volumes:
+            out.problems.append(f"{doc}: {where}.container.volumeMounts[{k}]: no volume "
+                                f"{mount.get('name')!r} in this template (workflow-level "
+                                "volumes are not implemented locally)")
+
+
+def _metrics(metrics: Any, where: str, doc: str, out: Findings) -> None:
+    for i, metric in enumerate((metrics or {}).get("prometheus") or []):
+        if not METRIC_NAME.match(str(metric.get("name", ""))):
+            out.problems.append(f"{doc}: {where}.prometheus[{i}].name: "
+                                f"{metric.get('name')!r} is not a valid metric name")
+        if not metric.get("help"):
+            out.problems.append(f"{doc}: {where}.prometheus[{i}].help: required")
+        kinds = [k for k in ("gauge", "counter", "histogram") if k in metric]
+        if len(kinds) != 1:
+            out.problems.append(f"{doc}: {where}.prometheus[{i}]: needs exactly one of gauge, "
+                                "counter, histogram")
+        for j, label in enumerate(metric.get("labels") or []):
+            if not METRIC_NAME.match(str(label.get("key", ""))):
+                out.problems.append(f"{doc}: {where}.prometheus[{i}].labels[{j}].key: "
+                                    f"{label.get('key')!r} is not a valid label name")
+
+
+def _cycle(tasks: list[Mapping[str, Any]]) -> list[str]:
+    deps = {str(t.get("name")): list(t.get("dependencies") or []) + _depends_names(t, tasks)
+            for t in tasks}
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(name: str) -> list[str]:
+        state[name] = 1
+        stack.append(name)
+        for dep in deps.get(name, []):
+            if state.get(dep) == 1:
+                return [*stack[stack.index(dep):], dep]
+            if dep in deps and not state.get(dep):
+                found = visit(dep)
+                if found:
+                    return found
+        stack.pop()
+        state[name] = 2
+        return []
+
+    for name in deps:
+        if not state.get(name):
+            found = visit(name)
+            if found:
+                return found
+    return []
+
+
+def _depends_names(task: Mapping[str, Any], tasks: list[Mapping[str, Any]]) -> list[str]:
+    names = {t.get("name") for t in tasks}
+    words = re.findall(r"[A-Za-z0-9_-]+", str(task.get("depends") or ""))
+    return [w for w in words if w in names]
+
+
+def check(docs: list[dict[str, Any]], entry: str | None) -> Findings:
+    """Problems and cluster-only fields of the entry and what it reaches."""
+    out = Findings()
+    indexed = index(docs)
+    chosen = pick_entry(indexed, entry)
+    library = {name: d.get("spec") or {} for (kind, name), d in indexed.items()
+               if kind == "WorkflowTemplate"}
+    todo = [chosen]
+    seen: set[tuple[str, str]] = set()
+    while todo:
+        doc = todo.pop()
+        kind, name = doc["kind"], (doc.get("metadata") or {}).get("name", "")
+        if (kind, name) in seen:
+            continue
+        seen.add((kind, name))
+        label = f"{kind}/{name}"
+        spec = doc.get("spec") or {}
+        if kind == "CronWorkflow":
+            _walk(spec, s.CRON_SPEC, "spec", label, out)
+            spec, path = spec.get("workflowSpec") or {}, "spec.workflowSpec"
+        else:
+            _walk(spec, s.WORKFLOW_SPEC, "spec", label, out)
+            path = "spec"
+        ref = (spec.get("workflowTemplateRef") or {}).get("name")
+        refs = [ref] if ref else []
+        if ref and ref not in library:
+            out.problems.append(f"{label}: {path}.workflowTemplateRef: no WorkflowTemplate "
+                                f"{ref!r} among the documents")
+            refs = []
+        if doc is chosen and not ref and "entrypoint" not in spec:
+            out.problems.append(f"{label}: {path}.entrypoint: required")
+        refs += _templates(spec, path, label, library, out)
+        todo += [indexed[("WorkflowTemplate", r)] for r in refs]
+    return out

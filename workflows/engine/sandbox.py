@@ -1,0 +1,96 @@
+"""A node's sandbox: where a container's absolute paths land on this machine.
+
+Every path a manifest declares (``/tmp/cadencia/in/data.parquet``) is remapped under the
+node's own folder (``<run>/sandbox/<pod name>/tmp/cadencia/in/data.parquet``), and the
+``{{inputs.artifacts.X.path}}``-style variables give the remapped path; two steps never
+see each other's files, as two pods would not. Inputs are placed before the process
+starts (``raw.data`` written, others fetched and verified through the repository);
+outputs are read and stored after it ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from workflows.engine.artifacts import ArtifactError, ArtifactRepository, archive_kind, render_key
+
+
+class Sandbox:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, declared: str) -> Path:
+        """Where the container path ``declared`` is on this machine."""
+        parts = [p for p in PurePosixPath("/", declared).parts[1:] if p not in ("", ".")]
+        if ".." in parts:
+            raise ValueError(f"path {declared!r} leaves the sandbox")
+        return self.root.joinpath(*parts)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+async def place_inputs(box: Sandbox, artifacts: Mapping[str, Mapping[str, Any]],
+                       repo: ArtifactRepository) -> None:
+    """Put each input artifact at its path; raises ArtifactError."""
+    for name, art in artifacts.items():
+        dest = box.path(str(art["path"]))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if "raw" in art:
+            dest.write_text(str((art["raw"] or {}).get("data", "")), encoding="utf-8")
+        else:
+            location = {k: v for k, v in art.items() if k not in ("name", "path", "mode")}
+            try:
+                await asyncio.to_thread(repo.get, location, dest)
+            except ArtifactError:
+                raise
+            except OSError as exc:
+                raise ArtifactError(f"input artifact {name}: {exc}", transient=False) from exc
+        if art.get("mode") is not None and dest.exists():
+            os.chmod(dest, int(art["mode"]))
+
+
+def read_parameter(box: Sandbox, spec: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(value, error) of an output parameter read through ``valueFrom.path``."""
+    value_from = spec.get("valueFrom") or {}
+    path = box.path(str(value_from["path"]))
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        if "default" in value_from:
+            return str(value_from["default"]), None
+        return None, (f"failed to read output parameter {spec['name']}: "
+                      f"{value_from['path']} does not exist")
+    # Argo trims one trailing newline "for user convenience".
+    return (text[:-1] if text.endswith("\n") else text), None
+
+
+async def store_outputs(box: Sandbox, specs: list[Mapping[str, Any]], repo: ArtifactRepository,
+                        scope: Mapping[str, str], *, required: bool,
+                        key_of: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """Upload each output artifact; returns (artifacts, error). Missing optional ones are
+    skipped; a missing required one is an error only when ``required``."""
+    stored: list[dict[str, Any]] = []
+    for spec in specs:
+        src = box.path(str(spec["path"]))
+        if not src.exists():
+            if spec.get("optional") or not required:
+                continue
+            return stored, f"failed to save outputs: {spec['path']} does not exist"
+        archive = archive_kind(spec.get("archive"))
+        explicit = (spec.get("s3") or {}).get("key")
+        key = (key_of(str(explicit)) if explicit else
+               render_key(repo.key_format, scope, str(spec["name"]), str(spec["path"]),
+                          archive))
+        try:
+            location = await asyncio.to_thread(repo.put, src, key, archive=archive)
+        except ArtifactError as exc:
+            return stored, f"failed to save outputs: {exc.message}"
+        stored.append({"name": spec["name"], "path": spec["path"], **location})
+    return stored, None

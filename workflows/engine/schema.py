@@ -1,0 +1,154 @@
+"""What the local engine implements, field by field, for the refusal check.
+
+Each object is a mapping of its accepted fields to the schema of their value: ``ANY``
+(taken as is), a nested mapping, ``ListOf(...)``, ``CLUSTER`` (accepted, has no effect on
+one machine, listed in the run record) or ``Refuse(reason)``. A field that is not listed
+is refused too: the engine never ignores what it does not know.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Refuse:
+    reason: str
+
+
+@dataclass(frozen=True)
+class ListOf:
+    item: Any
+
+
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+ANY = _Marker("ANY")
+CLUSTER = _Marker("CLUSTER")
+VOLUMES = _Marker("VOLUMES")  # checked by code: emptyDir only
+HOOKS = _Marker("HOOKS")  # checked by code: exit only, no expression
+
+STEPS = Refuse("steps templates are not implemented locally; write the template as a dag")
+NOT_LOCAL = "is not implemented by the local engine"
+
+PARAMETER = {"name": ANY, "value": ANY, "default": ANY, "description": ANY, "enum": ANY,
+             "valueFrom": Refuse("parameter valueFrom (configMapKeyRef, supplied, ...) "
+                                 + NOT_LOCAL)}
+ARCHIVE = {"none": ANY, "tar": {"compressionLevel": ANY},
+           "zip": Refuse("zip archives are " + NOT_LOCAL.removeprefix("is "))}
+S3_KEY = {"key": ANY}
+ARTIFACT = {"name": ANY, "path": ANY, "from": ANY, "optional": ANY, "mode": ANY,
+            "description": ANY, "archive": ARCHIVE, "raw": {"data": ANY}, "s3": S3_KEY,
+            "recurseMode": ANY}
+OUTPUT_ARTIFACT = {"name": ANY, "path": ANY, "optional": ANY, "archive": ARCHIVE,
+                   "description": ANY, "s3": S3_KEY, "archiveLogs": CLUSTER,
+                   "artifactGC": CLUSTER}
+OUTPUT_PARAMETER = {"name": ANY, "value": ANY, "description": ANY, "globalName": ANY,
+                    "valueFrom": {"path": ANY, "default": ANY}}
+ARGUMENTS = {"parameters": ListOf(PARAMETER),
+             "artifacts": ListOf({"name": ANY, "from": ANY, "raw": {"data": ANY},
+                                  "s3": S3_KEY, "optional": ANY, "description": ANY})}
+KEY_REF = {"name": ANY, "key": ANY, "optional": ANY}
+ENV = {"name": ANY, "value": ANY,
+       "valueFrom": {"secretKeyRef": KEY_REF, "configMapKeyRef": KEY_REF,
+                     "fieldRef": Refuse("env fieldRef " + NOT_LOCAL),
+                     "resourceFieldRef": Refuse("env resourceFieldRef " + NOT_LOCAL)}}
+ENV_FROM = {"prefix": ANY, "secretRef": {"name": ANY, "optional": ANY},
+            "configMapRef": {"name": ANY, "optional": ANY}}
+PROBE = Refuse("probes " + NOT_LOCAL.replace("is ", "are ", 1))
+CONTAINER = {
+    "name": ANY, "image": ANY, "command": ANY, "args": ANY, "env": ListOf(ENV),
+    "envFrom": ListOf(ENV_FROM), "workingDir": ANY,
+    "volumeMounts": ListOf({"name": ANY, "mountPath": ANY, "readOnly": ANY,
+                            "subPath": Refuse("volumeMounts subPath " + NOT_LOCAL)}),
+    "resources": CLUSTER, "securityContext": CLUSTER, "imagePullPolicy": CLUSTER,
+    "ports": CLUSTER, "terminationMessagePath": CLUSTER, "terminationMessagePolicy": CLUSTER,
+    "readinessProbe": PROBE, "livenessProbe": PROBE, "startupProbe": PROBE,
+    "lifecycle": Refuse("container lifecycle " + NOT_LOCAL),
+    "stdin": Refuse("stdin " + NOT_LOCAL), "tty": Refuse("tty " + NOT_LOCAL)}
+RETRY = {"limit": ANY, "retryPolicy": ANY, "expression": ANY, "affinity": CLUSTER,
+         "backoff": {"duration": ANY, "factor": ANY, "cap": ANY, "maxDuration": ANY}}
+MEMOIZE = {"key": ANY, "maxAge": ANY, "cache": {"configMap": {"name": ANY, "key": ANY}}}
+METRIC = {"name": ANY, "help": ANY, "labels": ListOf({"key": ANY, "value": ANY}),
+          "when": ANY, "gauge": {"value": ANY, "realtime": ANY, "operation": ANY},
+          "counter": {"value": ANY}, "histogram": {"value": ANY, "buckets": ANY}}
+METRICS = {"prometheus": ListOf(METRIC)}
+SYNCHRONIZATION = {
+    "mutexes": ListOf({"name": ANY, "namespace": ANY,
+                       "database": Refuse("database mutexes " + NOT_LOCAL.replace(
+                           "is ", "are ", 1))}),
+    "mutex": {"name": ANY, "namespace": ANY},
+    "semaphores": Refuse("semaphores " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "semaphore": Refuse("semaphores " + NOT_LOCAL.replace("is ", "are ", 1))}
+CLUSTER_SCOPE = Refuse("ClusterWorkflowTemplates " + NOT_LOCAL.replace("is ", "are ", 1))
+TASK = {
+    "name": ANY, "template": ANY, "arguments": ARGUMENTS, "dependencies": ANY,
+    "depends": ANY, "when": ANY, "withItems": ANY, "withParam": ANY, "description": ANY,
+    "withSequence": {"count": ANY, "start": ANY, "end": ANY, "format": ANY},
+    "continueOn": {"failed": ANY, "error": ANY},
+    "templateRef": {"name": ANY, "template": ANY, "clusterScope": CLUSTER_SCOPE},
+    "hooks": Refuse("lifecycle hooks on tasks " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "onExit": Refuse("task onExit " + NOT_LOCAL),
+    "inline": Refuse("inline templates " + NOT_LOCAL.replace("is ", "are ", 1))}
+POD_CLUSTER = ("metadata", "securityContext", "nodeSelector", "tolerations", "affinity",
+               "serviceAccountName", "automountServiceAccountToken", "executor",
+               "priorityClassName", "schedulerName", "hostAliases", "priority")
+TEMPLATE: dict[str, Any] = {
+    "name": ANY, "inputs": {"parameters": ListOf(PARAMETER), "artifacts": ListOf(ARTIFACT)},
+    "outputs": {"parameters": ListOf(OUTPUT_PARAMETER), "artifacts": ListOf(OUTPUT_ARTIFACT)},
+    "container": CONTAINER, "dag": {"tasks": ListOf(TASK), "failFast": ANY, "target": ANY},
+    "retryStrategy": RETRY, "activeDeadlineSeconds": ANY, "memoize": MEMOIZE,
+    "metrics": METRICS, "synchronization": SYNCHRONIZATION, "daemon": ANY,
+    "parallelism": ANY, "failFast": ANY, "volumes": VOLUMES,
+    **{key: CLUSTER for key in POD_CLUSTER},
+    "podSpecPatch": Refuse("podSpecPatch " + NOT_LOCAL),
+    "sidecars": Refuse("sidecars " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "initContainers": Refuse("initContainers " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "steps": STEPS,
+    "script": Refuse("script templates " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "resource": Refuse("resource templates " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "suspend": Refuse("suspend templates " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "http": Refuse("http templates " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "plugin": Refuse("plugin templates " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "containerSet": Refuse("containerSet templates " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "data": Refuse("data templates " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "timeout": Refuse("template timeout " + NOT_LOCAL + "; use activeDeadlineSeconds"),
+    "archiveLocation": Refuse("archiveLocation " + NOT_LOCAL),
+}
+SPEC_CLUSTER = ("serviceAccountName", "automountServiceAccountToken", "executor",
+                "securityContext", "podGC", "ttlStrategy", "podMetadata", "nodeSelector",
+                "tolerations", "affinity", "imagePullSecrets", "podPriorityClassName",
+                "priorityClassName", "podDisruptionBudget", "archiveLogs", "artifactGC",
+                "volumeClaimGC", "hostNetwork", "dnsPolicy", "dnsConfig", "schedulerName",
+                "artifactRepositoryRef", "hostAliases", "priority")
+WORKFLOW_SPEC: dict[str, Any] = {
+    "entrypoint": ANY, "arguments": ARGUMENTS, "templates": ListOf(TEMPLATE), "onExit": ANY,
+    "activeDeadlineSeconds": ANY, "parallelism": ANY, "metrics": METRICS,
+    "workflowTemplateRef": {"name": ANY, "clusterScope": CLUSTER_SCOPE},
+    "hooks": HOOKS, "workflowMetadata": {"labels": ANY, "annotations": ANY},
+    "volumes": VOLUMES,
+    **{key: CLUSTER for key in SPEC_CLUSTER},
+    "retryStrategy": Refuse("a workflow-level retryStrategy " + NOT_LOCAL),
+    "synchronization": Refuse("workflow-level synchronization " + NOT_LOCAL),
+    "templateDefaults": Refuse("templateDefaults " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "volumeClaimTemplates": Refuse("volumeClaimTemplates " + NOT_LOCAL.replace(
+        "is ", "are ", 1)),
+    "podSpecPatch": TEMPLATE["podSpecPatch"], "shutdown": Refuse("shutdown " + NOT_LOCAL),
+    "suspend": Refuse("suspend " + NOT_LOCAL),
+}
+CRON_SPEC: dict[str, Any] = {
+    "schedules": ANY, "timezone": ANY, "workflowSpec": WORKFLOW_SPEC,
+    "workflowMetadata": {"labels": ANY, "annotations": ANY},
+    "concurrencyPolicy": CLUSTER, "startingDeadlineSeconds": CLUSTER,
+    "successfulJobsHistoryLimit": CLUSTER, "failedJobsHistoryLimit": CLUSTER,
+    "suspend": CLUSTER, "stopStrategy": CLUSTER,
+    "schedule": Refuse("spec.schedule was removed in Argo v4; use schedules"),
+    "when": Refuse("CronWorkflow when " + NOT_LOCAL),
+}

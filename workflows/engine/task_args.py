@@ -1,0 +1,62 @@
+"""A DAG task's arguments: parameters substituted, artifacts resolved to locations.
+
+``from: "{{tasks.T.outputs.artifacts.X}}"`` becomes the stored location of T's output X
+(its repository key, size and sha256); ``from: "{{inputs.artifacts.X}}"`` passes the
+DAG's own input on; ``raw`` and ``s3`` keys are taken as written. A reference that does
+not resolve raises KeyError (``Unable to resolve: ...``) unless the artifact is optional.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from workflows.engine.context import Run
+from workflows.engine.inputs import Arguments
+from workflows.engine.scope import parameter_text, subst
+
+_FROM = re.compile(r"^\{\{\s*(tasks\.([^.\s]+)\.outputs\.artifacts|inputs\.artifacts)"
+                   r"\.([^}\s]+)\s*\}\}$")
+
+
+def task_arguments(run: Run, task: Mapping[str, Any], scope: dict[str, str], name: str,
+                   ids: Mapping[str, str],
+                   dag_artifacts: Mapping[str, dict[str, Any]]) -> Arguments:
+    """The arguments of a task; ``ids`` maps the DAG's task names to their node ids."""
+    args = Arguments()
+    spec = task.get("arguments") or {}
+    for param in spec.get("parameters") or []:
+        args.parameters[param["name"]] = subst(
+            parameter_text(param.get("value", "")), scope,
+            f"tasks.{name}.arguments.parameters.{param['name']}")
+    for art in spec.get("artifacts") or []:
+        location = _artifact(run, art, scope, name, ids, dag_artifacts)
+        if location is not None:
+            args.artifacts[art["name"]] = location
+    return args
+
+
+def _artifact(run: Run, art: Mapping[str, Any], scope: dict[str, str], name: str,
+              ids: Mapping[str, str],
+              dag_artifacts: Mapping[str, dict[str, Any]]) -> dict[str, Any] | None:
+    if "raw" in art:
+        return {"raw": {"data": subst(str((art["raw"] or {}).get("data", "")), scope,
+                                      f"tasks.{name}.arguments.artifacts.{art['name']}")}}
+    if "s3" in art:
+        return {run.repo.kind: {"key": subst(str(art["s3"]["key"]), scope, "s3.key")}}
+    ref = str(art.get("from", ""))
+    match = _FROM.match(ref)
+    found = None
+    if match and match.group(1) == "inputs.artifacts":
+        found = dag_artifacts.get(match.group(3))
+    elif match and match.group(2) in ids:
+        node = run.status.nodes.get(ids[match.group(2)]) or {}
+        for out in (node.get("outputs") or {}).get("artifacts") or []:
+            if out["name"] == match.group(3):
+                found = {k: v for k, v in out.items() if k not in ("name", "path")}
+    if found is None:
+        if art.get("optional"):
+            return None
+        raise KeyError(f"Unable to resolve: {ref}")
+    return dict(found)
