@@ -97,9 +97,16 @@ def run_case(tmp_path: Path, store: RunStore) -> Callable[..., Ran]:
         if "scratch" in declared:
             params.setdefault("scratch", str(tmp_path))
         events: list[dict[str, Any]] = []
+        also = kwargs.pop("on_event", None)
+
+        def on_event(event: dict[str, Any]) -> None:
+            events.append(event)
+            if also is not None:
+                also(event)
+
         started = time.monotonic()
         workflow = run_workflow(docs, parameters=params, store=kwargs.pop("store", store),
-                                on_event=events.append, **kwargs)
+                                on_event=on_event, **kwargs)
         return Ran(workflow, events, time.monotonic() - started)
     return run
 
@@ -156,9 +163,21 @@ def test_retry_expression_retries_exit_75_only(run_case):
         "Failed", "retryStrategy.expression evaluated to false")
 
 
-def test_backoff_waits_duration_times_factor_and_says_so(run_case):
-    ran = run_case("backoff.yaml")
+def test_backoff_waits_duration_times_factor_and_says_so(run_case, store):
+    on_disk: list[dict[str, Any]] = []
+
+    def peek(event: dict[str, Any]) -> None:  # what `cadencia get` reads meanwhile
+        if event.get("message") == "Backoff for 2 seconds":
+            reader = threading.Timer(
+                0.3, lambda: on_disk.append(store.load(event["workflow"]).load()))
+            reader.start()
+
+    ran = run_case("backoff.yaml", on_event=peek)
     name = ran.workflow["metadata"]["name"]
+    (during,) = on_disk
+    assert during["status"]["phase"] == "Running"
+    phases = {n["displayName"]: n["phase"] for n in during["status"]["nodes"].values()}
+    assert phases == {name: "Running", f"{name}(0)": "Failed", f"{name}(1)": "Failed"}
     spans = [ran.span(f"{name}({i})") for i in range(3)]
     first_wait = spans[1][0] - spans[0][1]
     second_wait = spans[2][0] - spans[1][1]
@@ -328,8 +347,16 @@ def test_daemon_is_daemoned_for_dependents_and_stopped_at_scope_end(run_case, tm
     assert ran.seconds < 3
 
 
-def test_fan_out_runs_at_most_parallelism_items_at_once(run_case):
-    ran = run_case("parallelism.yaml")
+@pytest.mark.parametrize(("where", "limit"), [("template", 2), ("workflow", 3)])
+def test_fan_out_runs_at_most_parallelism_items_at_once(store, where, limit):
+    docs = docs_of("parallelism.yaml")
+    if where == "workflow":
+        del docs[0]["spec"]["templates"][0]["parallelism"]
+        docs[0]["spec"]["parallelism"] = limit
+    events: list[dict[str, Any]] = []
+    started = time.monotonic()
+    ran = Ran(run_workflow(docs, store=store, on_event=events.append), events,
+              time.monotonic() - started)
     items = [n for n in ran.workflow["status"]["nodes"].values() if n["type"] == "Pod"]
     assert sorted(n["displayName"] for n in items) == [
         f"item({i}:{x})" for i, x in enumerate("abcdef")]
@@ -339,8 +366,8 @@ def test_fan_out_runs_at_most_parallelism_items_at_once(run_case):
     for _, delta in moments:
         running += delta
         peak = max(peak, running)
-    assert peak == 2
-    assert ran.seconds >= 0.85  # three waves of 0.3 s
+    assert peak == limit
+    assert ran.seconds >= 0.3 * (6 // limit) - 0.05  # waves of 0.3 s
     assert ran.node("item")["type"] == "TaskGroup"
 
 

@@ -1,4 +1,4 @@
-"""`cadencia run`: the README's main job, end to end, as a user runs it."""
+"""`cadencia run` and the run-record commands, as a user meets them (README's main job)."""
 
 from __future__ import annotations
 
@@ -8,45 +8,70 @@ import subprocess
 import sys
 from pathlib import Path
 
-CADENCIA = [sys.executable, "-m", "workflows.cli"]
+import yaml
+
 ROOT = Path(__file__).resolve().parents[2]
+DATE = "2026-11-25"
 
 
 def cadencia(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CADENCIA_")}
-    env["PYTHONPATH"] = str(ROOT)
-    env["COLUMNS"] = "200"
-    return subprocess.run([*CADENCIA, *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=180)
+    env.update(PYTHONPATH=str(ROOT), COLUMNS="200")
+    return subprocess.run([sys.executable, "-m", "workflows.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=240)
 
 
-def test_run_loads_the_day_once_even_when_run_twice(tmp_path: Path) -> None:
-    first = cadencia("run", "--date", "2026-11-25", "--records", "400", cwd=tmp_path)
+def warehouse(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(tmp_path / ".cadencia" / "warehouse.db") as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_run_twice_loads_the_day_once_and_the_second_run_is_memoized(tmp_path: Path) -> None:
+    first = cadencia("run", "--date", DATE, cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     for node in ("extract-http", "extract-sql", "clean", "transform", "validate", "load",
-                 "notify"):
+                 "notify (onExit)"):
         assert node in first.stdout
     assert "Succeeded in" in first.stdout
 
-    second = cadencia("run", "--date", "2026-11-25", "--records", "400", cwd=tmp_path)
+    second = cadencia("run", "--date", DATE, cwd=tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr
+    assert second.stdout.count("memoized") >= 4  # extract-http, extract-sql, clean, transform
 
-    with sqlite3.connect(tmp_path / ".cadencia" / "warehouse.db") as conn:
-        total, distinct = conn.execute(
-            "SELECT count(*), count(DISTINCT id) FROM vendas WHERE logical_date = '2026-11-25'"
-        ).fetchone()
-        runs = conn.execute("SELECT count(*) FROM cadencia_load_ledger").fetchone()[0]
-    # 400 API ids + 400 SQL ids overlapping by 200 = 600 distinct; 3 quarantined (quantidade 0)
-    assert (total, distinct) == (597, 597)
-    assert runs == 2
+    # 2000 API ids + 2000 SQL ids overlapping by 1000 = 3000; 3 quarantined (quantidade 0)
+    assert warehouse(tmp_path, "SELECT count(*), count(DISTINCT id) FROM vendas "
+                               f"WHERE logical_date = '{DATE}'") == [(2997, 2997)]
+    assert warehouse(tmp_path, "SELECT count(*) FROM cadencia_load_ledger") == [(2,)]
+
+    listing = cadencia("runs", cwd=tmp_path)
+    assert listing.returncode == 0 and listing.stdout.count("cadencia-etl-") == 2
+    tree = cadencia("get", "@latest", cwd=tmp_path)
+    assert tree.returncode == 0
+    assert "Status:" in tree.stdout and "Succeeded" in tree.stdout and "onExit" in tree.stdout
+    logs = cadencia("logs", "@latest", "load", cwd=tmp_path)
+    assert logs.returncode == 0 and "load finished" in logs.stdout
 
 
-def test_run_that_fails_validation_exits_1_and_reports_it(tmp_path: Path) -> None:
-    result = cadencia("run", "--date", "2026-11-25", "--records", "0", cwd=tmp_path)
-    assert result.returncode == 1
-    assert "Failed" in result.stdout
-    assert "exit 65" in result.stdout  # validate's min_rows rule, in the summary table
-    assert "Omitted" in result.stdout  # load never ran
-    notify_log = next((tmp_path / ".cadencia" / "runs").glob("*/logs/notify.log")).read_text()
-    assert '"status": "Failed"' in notify_log
-    assert not (tmp_path / ".cadencia" / "warehouse.db").exists()
+def test_a_failed_run_is_retried_from_its_failed_node(tmp_path: Path) -> None:
+    """The warehouse cannot be opened: load fails (75, retried, then out of retries);
+    after the fix `cadencia retry` runs only what had not succeeded."""
+    secrets = tmp_path / "secrets.yaml"
+    source = tmp_path / ".cadencia" / "source.db"
+    broken = {"cadencia-source-db": {"url": f"sqlite:///{source}"},
+              "cadencia-target-db": {"url": f"sqlite:///{tmp_path}/missing/dir/w.db"}}
+    secrets.write_text(yaml.safe_dump(broken))
+    seeded = cadencia("run", "--date", DATE, cwd=tmp_path)  # embedded run: seeds the source
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+
+    failed = cadencia("run", "--date", "2026-11-26", "--secrets", str(secrets), cwd=tmp_path)
+    assert failed.returncode == 1
+    assert "No more retries left" in failed.stdout
+    assert "Backoff for" in failed.stdout
+
+    fixed = {**broken, "cadencia-target-db": {"url": f"sqlite:///{tmp_path}/w.db"}}
+    secrets.write_text(yaml.safe_dump(fixed))
+    retried = cadencia("retry", "@latest", cwd=tmp_path)
+    assert retried.returncode == 0, retried.stdout + retried.stderr
+    ran = [line for line in retried.stdout.splitlines() if "Running" in line]
+    assert any("load" in line for line in ran)
+    assert not any("extract-http" in line or "clean" in line for line in ran)

@@ -14,7 +14,7 @@ Endpoints (``date`` defaults to the instance's date; records come from
 Used three ways: by tests (``with SampleApi(records=250) as api: api.url``), by the local
 pipeline (serves N records for a date), and by people::
 
-    python -m workflows.devservices.sample_api --port 8080 --records 1000000
+    python -m workflows.devservices.sample_api --port 18080 --records 1000000
 
 Faults (:class:`Faults`) can be replaced at run time (``api.faults = Faults(...)``); page
 bodies are cached as encoded bytes so a benchmark measures the client, not this server.
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
                                 description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    p.add_argument("--port", type=int, default=18080, help="0 picks a free port")
     p.add_argument("--records", type=int, default=1000, help="records per date")
     p.add_argument("--date", default=DEFAULT_DATE, help="date served when ?date= is absent")
     p.add_argument("--warm-page-size", type=int, metavar="S", action="append", default=[],

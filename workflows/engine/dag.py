@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflows.engine.context import Branch, Run, Templates
+from workflows.engine.dag_phase import assess, targets
 from workflows.engine.expand import ExpandError, describe, item_scope, items_of
 from workflows.engine.expressions import (
     TaskState,
@@ -180,36 +181,11 @@ class Dag:
         return False
 
     def targets(self) -> list[str]:
-        target = self.tmpl["dag"].get("target")
-        if target:
-            return str(target).split()
-        used = {d for name in self.tasks for d in self.deps(name)}
-        return sorted(n for n in self.tasks if n not in used)
-
-    def branch_phase(self, name: str, seen: frozenset[str] = frozenset()) -> str | None:
-        node = self.task_node(name)
-        if node is None:
-            return None
-        if node["phase"] != "Omitted":
-            return str(node["phase"])
-        phases = [self.branch_phase(d, seen | {name}) for d in self.deps(name) if d not in seen]
-        bad = [p for p in phases if p in FAILED]
-        return bad[0] if bad else "Succeeded"
+        return targets(self.tmpl["dag"], list(self.tasks), self.deps)
 
     def assess(self) -> str:
-        result = "Succeeded"
-        for name in self.targets():
-            phase = self.branch_phase(name)
-            if phase is None:
-                return "Failed"  # never started: failFast or the deadline stopped it
-            if phase in FAILED:
-                allowed = self.continue_on.get(name, {})
-                if allowed.get("failed" if phase == "Failed" else "error"):
-                    continue
-                result = phase
-                if self.fail_fast:
-                    break
-        return result
+        return assess(self.targets(), self.task_node, self.deps, self.continue_on,
+                      self.fail_fast)
 
     async def run_task(self, name: str) -> None:
         task, base = self.tasks[name], f"{self.node['name']}.{name}"

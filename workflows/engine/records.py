@@ -166,7 +166,9 @@ class RunStore:
     """All runs under ``root`` (default ``.cadencia/runs``)."""
 
     def __init__(self, root: Path = DEFAULT_ROOT) -> None:
-        self.root = Path(root)
+        # Absolute: node sandboxes under it are handed to step processes whose working
+        # folder is the project root, not the caller's.
+        self.root = Path(root).resolve()
 
     def new_run(self, workflow_name: str, *, created: datetime | None = None) -> RunRecord:
         """A new run folder named ``<workflow name>-xxxxx`` with a Pending workflow.json."""

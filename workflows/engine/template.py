@@ -139,6 +139,7 @@ async def execute(run: Run, branch: Branch, *, name: str, holder: Mapping[str, A
         slots = run.pod_slots
         if slots is not None:
             await slots.acquire()
+            status.restart_clock(node)  # it waited for spec.parallelism; it starts now
         try:
             return await run_pod(run, branch, node, tmpl, inputs, retries=retries,
                                  execution_deadline=execution_deadline, on_daemoned=daemoned)

@@ -1,0 +1,59 @@
+"""Embedded defaults of the ``local`` environment: nothing to install, nothing to configure.
+
+The compiled ``local`` manifests read from the sample API on 127.0.0.1:18080 and from the
+databases named by the ``cadencia-source-db`` and ``cadencia-target-db`` secrets. Here
+those are a SQLite source of sample orders (half of them overlap the API's, and a few
+break a validation rule, so a run shows deduplication and quarantine) and a SQLite
+warehouse, under ``.cadencia/``, with a secrets file that points at them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import yaml
+
+from workflows.devservices.sample_data import orders
+
+SAMPLE_API_PORT = 18080
+RECORDS = 2000  # per source and day; the local manifests ask the API for this many
+TABLE = "vendas"
+# Rows the default rules quarantine: quantity 0 fails `range quantidade >= 1`.
+BAD_ROWS = 3
+
+
+def source_db(home: Path) -> Path:
+    return home / "source.db"
+
+
+def warehouse_db(home: Path) -> Path:
+    return home / "warehouse.db"
+
+
+def seed_source(home: Path, logical_date: str, records: int) -> int:
+    """(Re)write the day's rows of the SQLite source: ids from records/2 on, some bad."""
+    home.mkdir(parents=True, exist_ok=True)
+    rows = [dict(r) for r in orders(logical_date, records // 2, records)]
+    for r in rows[-BAD_ROWS:]:
+        r["quantidade"] = 0
+    with sqlite3.connect(source_db(home)) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS pedidos (id INTEGER, nome TEXT, valor REAL, "
+                     "quantidade INTEGER, created_at TEXT, categoria TEXT)")
+        conn.execute("DELETE FROM pedidos WHERE date(created_at) = ?", (logical_date,))
+        conn.executemany("INSERT INTO pedidos VALUES (:id, :nome, :valor, :quantidade, "
+                         ":created_at, :categoria)", rows)
+    return len(rows)
+
+
+def write_secrets(home: Path) -> Path:
+    """The local secrets file: the Secrets the manifests reference, pointing at SQLite."""
+    path = home / "secrets.yaml"
+    secrets = {
+        "cadencia-source-db": {"url": f"sqlite:///{source_db(home).resolve()}"},
+        "cadencia-target-db": {"url": f"sqlite:///{warehouse_db(home).resolve()}"},
+    }
+    home.mkdir(parents=True, exist_ok=True)
+    path.write_text("# Written by `cadencia run --env local`: the embedded defaults.\n"
+                    + yaml.safe_dump(secrets, sort_keys=True))
+    return path
