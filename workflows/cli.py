@@ -112,7 +112,7 @@ def run(target: str, logical_date: str | None, parameters: dict[str, str], entry
     Examples:
       cadencia run --date 2026-11-25
       cadencia run --env local --date 2026-11-25 --secrets my-postgres-secrets.yaml
-      cadencia run --env k8s/workflows/local/cadencia-etl-backfill.yaml \\
+      cadencia run --entry cadencia-etl-backfill \\
           -p start-date=2026-11-01 -p end-date=2026-11-03
     """
     from workflows import local_defaults, local_run
@@ -126,14 +126,16 @@ def run(target: str, logical_date: str | None, parameters: dict[str, str], entry
     except (OSError, ValueError, yaml.YAMLError) as exc:
         raise click.ClickException(str(exc)) from exc
     date = logical_date or dt.date.today().isoformat()
-    params = {"run-date": date, **parameters} if from_env else dict(parameters)
+    chosen = entry or local_run.default_entry(docs, from_env)
+    params = dict(parameters)
+    if local_run.declares_parameter(docs, chosen, "run-date"):
+        params = {"run-date": date, **params}
     embedded = from_env and target == "local" and secrets_file is None
     if embedded:
         local_defaults.seed_source(home, date, local_defaults.RECORDS)
         secrets_file = local_defaults.write_secrets(home)
     stack = _local_services(target if from_env else "", date)
     repository = yaml.safe_load(artifacts_file.read_text()) if artifacts_file else None
-    chosen = entry or local_run.default_entry(docs, from_env)
     store = RunStore(home / "runs")
     progress = Progress(console)
     console.print(f"[bold]cadencia[/] run of [cyan]{chosen or files[0].name}[/] "
@@ -151,10 +153,11 @@ def run(target: str, logical_date: str | None, parameters: dict[str, str], entry
                          secrets_file=str(secrets_file.resolve()) if secrets_file else None,
                          repository=repository, parameters=params).save(run_dir)
     _finish(console, workflow, time.perf_counter() - started, run_dir, progress.timings)
-    if embedded and workflow["status"]["phase"] == "Succeeded":
+    succeeded = workflow["status"]["phase"] == "Succeeded"
+    if embedded and chosen == local_run.DEFAULT_ENTRY and succeeded:
         console.print(f"rows for {date} are in table [cyan]{local_defaults.TABLE}[/] of "
                       f"{local_defaults.warehouse_db(home)}")
-    sys.exit(0 if workflow["status"]["phase"] == "Succeeded" else 1)
+    sys.exit(0 if succeeded else 1)
 
 
 def _local_services(env: str, date: str) -> Any:

@@ -71,6 +71,17 @@ def default_entry(docs: list[dict[str, Any]], from_env: bool) -> str | None:
     return None if len(runnable) == 1 else (runnable[0].get("metadata") or {}).get("name")
 
 
+def declares_parameter(docs: list[dict[str, Any]], entry: str | None, name: str) -> bool:
+    """Whether the workflow ``entry`` names takes the argument ``name``."""
+    for doc in docs:
+        if doc.get("kind") in RUNNABLE and (doc.get("metadata") or {}).get("name") == entry:
+            spec = doc.get("spec") or {}
+            spec = spec.get("workflowSpec", spec)
+            params = (spec.get("arguments") or {}).get("parameters") or []
+            return any(p.get("name") == name for p in params)
+    return False
+
+
 @dataclass
 class StepRow:
     node: str
@@ -116,7 +127,9 @@ def summary_rows(workflow: Mapping[str, Any], timings: Timings | None = None) ->
         if (node.get("memoizationStatus") or {}).get("hit"):
             message = "memoized" + (f"; {message}" if message else "")
         is_exit = display.endswith(".onExit")
-        name = "notify (onExit)" if is_exit else display
+        # Inside a fan-out (the backfill) the node name says which item: run(0:2026-11-01).load
+        path = str(node.get("name", display)).split(".", 1)[-1]
+        name = "notify (onExit)" if is_exit else path if "(" in path else display
         row = StepRow(name, str(node.get("phase", "")), attempts, _seconds(node, timings),
                       _rows(node), message)
         first_seen = timings.get(str(node.get("id")), (float("inf"), None, None))[0]

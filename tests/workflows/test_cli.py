@@ -24,7 +24,7 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         assert command.help, f"cadencia {name} has no help text"
         assert f"cadencia {name}" in readme, f"README.md never shows `cadencia {name}`"
         code, out = invoke(name, "--help")
-        assert code == 0 and "Example:" in out
+        assert code == 0 and "Example" in out
 
 
 def test_compile_check_says_the_committed_manifests_are_current() -> None:
