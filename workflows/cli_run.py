@@ -1,0 +1,250 @@
+"""``cadencia run``, ``runs``, ``get``, ``logs`` and ``retry``: the local engine and its records.
+
+The commands are thin: the engine is :mod:`workflows.engine`, what a run starts from is
+:mod:`workflows.local_run`, the embedded defaults are :mod:`workflows.local_defaults`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+from rich.console import Console
+
+from workflows.run_display import Progress, finish
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+def _params(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+            ) -> dict[str, str]:
+    out = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected name=value, got {item!r}")
+        out[name] = value
+    return out
+
+@click.command()
+@click.option("--env", "target", default="local", show_default=True, metavar="ENV|PATH",
+              help="A compiled environment (k8s/workflows/ENV/) or a manifest file or folder.")
+@click.option("--date", "logical_date", callback=_date, metavar="YYYY-MM-DD",
+              help="Logical date: the run-date parameter (default: today).")
+@click.option("-p", "--parameter", "parameters", multiple=True, callback=_params,
+              metavar="NAME=VALUE", help="Set a workflow parameter (repeatable).")
+@click.option("--entry", metavar="NAME",
+              help="The Workflow/WorkflowTemplate/CronWorkflow to run when several are loaded.")
+@click.option("--secrets", "secrets_file", type=click.Path(path_type=Path, exists=True),
+              help="YAML {secret: {key: value}} for secretKeyRef/envFrom (default for --env "
+                   "local: the embedded SQLite databases).")
+@click.option("--artifacts", "artifacts_file", type=click.Path(path_type=Path, exists=True),
+              help="YAML artifact repository in Argo's shape, e.g. {s3: {endpoint, bucket, "
+                   "insecure, accessKeySecret, secretKeySecret}} (default: a local folder).")
+@click.option("--home", type=click.Path(path_type=Path), default=Path(".cadencia"),
+              show_default=True, help="Folder for runs, artifacts and the embedded databases.")
+def run(target: str, logical_date: str | None, parameters: dict[str, str], entry: str | None,
+        secrets_file: Path | None, artifacts_file: Path | None, home: Path) -> None:
+    """Run compiled Argo manifests on this machine with Argo's semantics.
+
+    With the defaults it runs the `local` environment's cadencia-etl WorkflowTemplate on
+    embedded defaults: a sample API served on 127.0.0.1:18080 for the run (always, with
+    --env local), and unless --secrets says otherwise a SQLite source and a SQLite
+    warehouse under .cadencia/. Retries, deadlines, memoize, the exit handler and
+    artifacts behave as on a cluster. Exits 0 when the workflow Succeeded.
+
+    \b
+    Examples:
+      cadencia run --date 2026-11-25
+      cadencia run --env local --date 2026-11-25 --secrets my-postgres-secrets.yaml
+      cadencia run --entry cadencia-etl-backfill \\
+          -p start-date=2026-11-01 -p end-date=2026-11-03
+    """
+    from workflows import local_defaults, local_run
+    from workflows.engine import EngineError, run_workflow
+    from workflows.engine.records import RunStore
+
+    console = Console()
+    try:
+        files, from_env = local_run.manifest_files(target)
+        docs = local_run.load_docs(files)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    date = logical_date or dt.date.today().isoformat()
+    chosen = entry or local_run.default_entry(docs, from_env)
+    params = dict(parameters)
+    if local_run.declares_parameter(docs, chosen, "run-date"):
+        params = {"run-date": date, **params}
+    embedded = from_env and target == "local" and secrets_file is None
+    if embedded:
+        local_defaults.seed_source(home, date, local_defaults.RECORDS)
+        secrets_file = local_defaults.write_secrets(home)
+    stack = _local_services(target if from_env else "", date)
+    repository = yaml.safe_load(artifacts_file.read_text()) if artifacts_file else None
+    store = RunStore(home / "runs")
+    progress = Progress(console)
+    console.print(f"[bold]cadencia[/] run of [cyan]{chosen or files[0].name}[/] "
+                  f"({target}), parameters {params or '{}'}")
+    started = time.perf_counter()
+    with stack:
+        try:
+            workflow = run_workflow(docs, entry=chosen, parameters=params, store=store,
+                                    repository_spec=repository, secrets_file=secrets_file,
+                                    on_event=progress)
+        except EngineError as exc:
+            raise click.ClickException(str(exc)) from exc
+    run_dir = local_run.latest_run_dir(store, workflow)
+    local_run.Invocation(target=target, files=[str(f.resolve()) for f in files], entry=chosen,
+                         secrets_file=str(secrets_file.resolve()) if secrets_file else None,
+                         repository=repository, parameters=params).save(run_dir)
+    finish(console, workflow, time.perf_counter() - started, run_dir, progress.timings)
+    succeeded = workflow["status"]["phase"] == "Succeeded"
+    if embedded and chosen == local_run.DEFAULT_ENTRY and succeeded:
+        console.print(f"rows for {date} are in table [cyan]{local_defaults.TABLE}[/] of "
+                      f"{local_defaults.warehouse_db(home)}")
+    sys.exit(0 if succeeded else 1)
+
+
+def _local_services(env: str, date: str) -> Any:
+    """The sample API the `local` environment's manifests read, served for the run."""
+    import contextlib
+
+    from workflows import local_defaults
+
+    stack = contextlib.ExitStack()
+    if env == "local":
+        from workflows.devservices.sample_api import SampleApi
+
+        try:
+            stack.enter_context(SampleApi(records=local_defaults.RECORDS, date=date,
+                                          port=local_defaults.SAMPLE_API_PORT))
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot serve the sample API on 127.0.0.1:{local_defaults.SAMPLE_API_PORT} "
+                f"({exc.strerror}); stop what uses that port") from exc
+    return stack
+
+def _store(home: Path) -> Any:
+    from workflows.engine.records import RunStore
+
+    return RunStore(home / "runs")
+
+
+def _record(home: Path, run_name: str) -> Any:
+    from workflows.engine.records import RunLookupError
+
+    try:
+        return _store(home).load(run_name)
+    except RunLookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+HOME = click.option("--home", type=click.Path(path_type=Path), default=Path(".cadencia"),
+                    show_default=True, help="The folder `cadencia run` keeps runs in.")
+
+
+@click.command()
+@HOME
+def runs(home: Path) -> None:
+    """List past local runs, newest first (like `argo list`).
+
+    \b
+    Example:
+      cadencia runs
+    """
+    from workflows.engine.present import format_runs
+
+    click.echo(format_runs(_store(home).list_runs()))
+
+
+@click.command()
+@click.argument("run_name", metavar="RUN")
+@HOME
+def get(run_name: str, home: Path) -> None:
+    """Print a run's node tree the way `argo get` does.
+
+    RUN is a run name, a unique prefix of one, or @latest.
+
+    \b
+    Example:
+      cadencia get @latest
+    """
+    from workflows.engine.present import format_get
+
+    click.echo(format_get(_record(home, run_name).load()))
+
+
+@click.command()
+@click.argument("run_name", metavar="RUN")
+@click.argument("node", required=False)
+@HOME
+def logs(run_name: str, node: str | None, home: Path) -> None:
+    """Print the logs of a run's nodes (all, or NODE: a name, display name or pod name).
+
+    \b
+    Example:
+      cadencia logs @latest extract-http
+    """
+    from workflows.engine.present_logs import UnknownNode, format_logs
+
+    try:
+        click.echo(format_logs(_record(home, run_name), node), nl=False)
+    except UnknownNode as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.command()
+@click.argument("run_name", metavar="RUN")
+@HOME
+def retry(run_name: str, home: Path) -> None:
+    """Re-run a failed run from its failed nodes, reusing what succeeded (like `argo retry`).
+
+    The same manifests, parameters, secrets and artifact repository are used; the nodes
+    that succeeded keep their outputs and are not run again.
+
+    \b
+    Example:
+      cadencia retry @latest
+    """
+    from workflows import local_run
+    from workflows.engine import EngineError, run_workflow
+
+    record = _record(home, run_name)
+    previous = record.load()
+    try:
+        how = local_run.Invocation.load(record.path)
+    except FileNotFoundError as exc:
+        raise click.ClickException(f"{record.name} has no invocation.json to retry from") from exc
+    if previous["status"]["phase"] == "Succeeded":
+        raise click.ClickException(f"{record.name} Succeeded: nothing to retry")
+    console = Console()
+    progress = Progress(console)
+    started = time.perf_counter()
+    store = _store(home)
+    with _local_services(how.target, how.parameters.get("run-date", "")):
+        try:
+            workflow = run_workflow(
+                local_run.load_docs([Path(f) for f in how.files]), entry=how.entry,
+                parameters=how.parameters, store=store, repository_spec=how.repository,
+                secrets_file=Path(how.secrets_file) if how.secrets_file else None,
+                on_event=progress, previous=previous)
+        except EngineError as exc:
+            raise click.ClickException(str(exc)) from exc
+    run_dir = local_run.latest_run_dir(store, workflow)
+    how.save(run_dir)
+    finish(console, workflow, time.perf_counter() - started, run_dir, progress.timings)
+    sys.exit(0 if workflow["status"]["phase"] == "Succeeded" else 1)
+
+

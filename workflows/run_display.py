@@ -1,0 +1,67 @@
+"""How a local run looks at a terminal: live lines per node and the closing summary table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+PHASE_STYLE = {"Succeeded": "green", "Failed": "red", "Error": "red", "Omitted": "dim",
+               "Skipped": "dim", "Running": "yellow", "Pending": "dim"}
+
+
+
+class Progress:
+    """Live lines for a run: each attempt as it starts and ends, backoffs, memo hits."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.seen: dict[str, tuple[str, str]] = {}
+        self.timings: dict[str, tuple[float, float | None, float | None]] = {}
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if event.get("kind") != "node":
+            return
+        phase, message = str(event.get("phase", "")), str(event.get("message") or "")
+        key = str(event.get("id"))
+        first = self.timings.get(key, (float(event.get("time") or 0), None, None))[0]
+        self.timings[key] = (first, event.get("startedAt"), event.get("finishedAt"))
+        if self.seen.get(key) == (phase, message):
+            return
+        self.seen[key] = (phase, message)
+        name, kind = str(event.get("displayName", "")), event.get("type")
+        if ".onExit" in name:
+            name = "notify (onExit)"
+        if kind == "Retry" and message.startswith("Backoff for"):
+            self.console.print(f"  [yellow]{'Backoff':<9}[/] {name}: {message}")
+        elif kind == "Pod" and phase in ("Running", "Succeeded", "Failed", "Error"):
+            took = ""
+            if phase != "Running" and event.get("startedAt") and event.get("finishedAt"):
+                took = f" {float(event['finishedAt']) - float(event['startedAt']):.2f}s"
+            memo = " (memoized)" if event.get("memoized") else ""
+            note = f"  {message}" if phase in ("Failed", "Error") and message else ""
+            style = PHASE_STYLE.get(phase, "")
+            self.console.print(f"  [{style}]{phase:<9}[/] {name}{took}{memo}{note}")
+
+
+def finish(console: Console, workflow: dict[str, Any], seconds: float, run_dir: Path,
+            timings: dict[str, tuple[float, float | None, float | None]]) -> None:
+    from workflows import local_run
+
+    table = Table(title=f"{workflow['metadata']['name']}")
+    for col in ("node", "phase", "attempts", "duration", "rows", "message"):
+        table.add_column(col, justify="right" if col in ("attempts", "duration", "rows")
+                         else "left")
+    for row in local_run.summary_rows(workflow, timings):
+        style = PHASE_STYLE.get(row.phase, "")
+        table.add_row(row.node, f"[{style}]{row.phase}[/]", str(row.attempts or ""),
+                      "" if row.seconds is None else f"{row.seconds:.2f}s", row.rows,
+                      row.message)
+    console.print(table)
+    phase = workflow["status"]["phase"]
+    style = "green" if phase == "Succeeded" else "red"
+    console.print(f"[{style}]{phase}[/] in {seconds:.1f}s; `cadencia get "
+                  f"{workflow['metadata']['name']}` shows the node tree, record in {run_dir}")
+
