@@ -12,7 +12,6 @@ PHASE_STYLE = {"Succeeded": "green", "Failed": "red", "Error": "red", "Omitted":
                "Skipped": "dim", "Running": "yellow", "Pending": "dim"}
 
 
-
 class Progress:
     """Live lines for a run: each attempt as it starts and ends, backoffs, memo hits."""
 
