@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DATE ?=
 
-.PHONY: help setup run test test-unit lint fmt compile bench clean
+.PHONY: help setup run test test-unit lint fmt compile bench image cluster-e2e clean
 
 help:
 	@echo "make setup   install PostgreSQL (for tests) and the virtualenv"
@@ -13,9 +13,12 @@ help:
 	@echo "make lint    ruff, mypy, and cadencia lint on the compiled manifests"
 	@echo "make compile regenerate the Argo manifests in k8s/workflows/"
 	@echo "make bench   benchmarks (ratios against baselines, side by side)"
+	@echo "make image   build the step image (needs Docker)"
+	@echo "make cluster-e2e  kind + Argo + MinIO + the chart + a run (needs Docker and kind)"
 
 setup:
 	@bash scripts/setup.sh
+	@bash scripts/tools.sh >/dev/null || echo "setup: helm/kubectl unavailable (offline): tests/deploy will skip" >&2
 
 run: setup
 	$(VENV)/bin/cadencia run $(if $(DATE),--date $(DATE),)
@@ -33,12 +36,22 @@ lint: setup
 
 compile: setup
 	$(VENV)/bin/cadencia compile
+	@bash scripts/chart-sync.sh
 
 fmt: setup
 	$(VENV)/bin/ruff check --fix steps workflows tests bench
 
 bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
+
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+IMAGE ?= ghcr.io/cadencia/cadencia
+
+image:
+	docker build -f images/Dockerfile --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) .
+
+cluster-e2e: setup
+	@bash scripts/cluster-e2e.sh
 
 clean:
 	rm -rf .cadencia .pytest_cache .mypy_cache .ruff_cache

@@ -22,6 +22,20 @@ if [[ "$need_pg" == 1 ]] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&
     fi
 fi
 
+# promtool (tests of the PrometheusRule): the binary alone, out of Debian's prometheus
+# package, into the ignored .tools/ folder; no Prometheus service is installed.
+if [[ ! -x .tools/bin/promtool ]] && command -v apt-get >/dev/null; then
+    tmp=$(mktemp -d)
+    if (cd "$tmp" && { apt-get download prometheus >/dev/null 2>&1 || \
+            { [[ $(id -u) -eq 0 ]] && apt-get update -qq && apt-get download prometheus >/dev/null; }; } \
+            && dpkg-deb -x prometheus_*.deb x); then
+        mkdir -p .tools/bin && cp "$tmp/x/usr/bin/promtool" .tools/bin/promtool
+    else
+        echo "setup: promtool unavailable: the PrometheusRule unit tests will skip" >&2
+    fi
+    rm -rf "$tmp"
+fi
+
 stamp="$VENV/.cadencia-installed-$EXTRAS"
 if [[ ! -x "$VENV/bin/python" ]]; then
     echo "setup: creating $VENV"

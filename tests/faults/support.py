@@ -1,0 +1,317 @@
+"""The fault-injection suite's harness: the COMPILED local pipeline, broken on purpose.
+
+Built on ``tests.e2e.pipeline_support`` (manifests, seeding, secrets file, run record
+questions). Added here:
+
+- ``Case``: one test's world (a fresh PostgreSQL database, a moto S3 that can go down
+  and come back on the same port, a run store, the ``cadencia-settings`` ConfigMap and a
+  private copy of the manifests to edit) and ``Case.run``, which runs the pipeline with
+  the sample API, calling ``hooks`` on every engine event (a hook's exception fails the
+  test instead of being swallowed by the engine).
+- manifest edits that keep the rest as compiled: ``set_flag``, ``replace_arg``,
+  ``add_args``, ``raw_artifact``.
+- evidence: ``errors`` (a node's error log lines), ``notices`` (what notify sent),
+  ``metrics`` (the run's ``metrics.prom``), ``memo_keys``, ``step_pids`` (live step
+  processes, to SIGKILL one), ``backend`` (what the load's PostgreSQL session is doing).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from moto.server import ThreadedMotoServer
+
+from tests.e2e.pipeline_support import (
+    API_PORT,
+    API_RECORDS,
+    PipelineRun,
+    libpq,
+    local_manifests,
+    point_at,
+    seed_source,
+    write_secrets,
+)
+from tests.fixtures_s3 import MotoS3
+from workflows.devservices.sample_api import Faults, SampleApi
+from workflows.engine import run_workflow
+from workflows.engine.records import RunStore
+
+DATE = "2026-03-14"
+# The SQL source holds orders 1001..2500; the API serves 1..2000: 2500 distinct rows.
+SQL_START, SQL_COUNT = 1000, 1500
+ALL_IDS = list(range(1, SQL_START + SQL_COUNT + 1))
+FAST_HTTP = {"CADENCIA_HTTP_BACKOFF_BASE": "0.05", "CADENCIA_HTTP_BACKOFF_CAP": "0.2"}
+Hook = Callable[[dict[str, Any]], None]
+
+
+class RestartableS3(MotoS3):
+    """moto's S3 that can go down and come back on the same endpoint, data intact
+    (moto keeps its backend in the process, not in the server)."""
+
+    def down(self) -> None:
+        self.stop()
+
+    def up(self) -> None:
+        host, port = self.endpoint.split(":")
+        self._server = ThreadedMotoServer(ip_address=host, port=int(port), verbose=False)
+        self._server.start()
+        self.running = True
+
+
+class TimedApi(SampleApi):
+    """The sample API, remembering when each request arrived (monotonic seconds)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.arrivals: list[float] = []
+
+    def _count(self, target: str) -> int:
+        self.arrivals.append(time.monotonic())
+        return super()._count(target)
+
+
+@contextlib.contextmanager
+def timed_api(faults: Faults | None) -> Iterator[TimedApi]:
+    try:
+        api = TimedApi(API_RECORDS, port=API_PORT, faults=faults)
+    except OSError:  # 18080 taken: a free port, and point_at rewrites the one URL
+        api = TimedApi(API_RECORDS, port=0, faults=faults)
+    with api:
+        yield api
+
+
+@dataclass
+class Outcome:
+    """A finished run and what the API saw."""
+
+    run: PipelineRun
+    requests: int
+    arrivals: list[float] = field(default_factory=list)
+    seen: list[str] = field(default_factory=list)  # request targets, in order
+
+
+class Case:
+    """One test's services, settings and manifests (see the module docstring)."""
+
+    def __init__(self, tmp: Path, pg_url: str, s3: RestartableS3) -> None:
+        self.tmp, self.pg_url, self.s3 = tmp, pg_url, s3
+        self.docs = local_manifests()
+        self.settings: dict[str, str] = dict(FAST_HTTP)
+        self.store = RunStore(tmp / "runs")
+        self.hook_errors: list[BaseException] = []
+
+    def seed(self, *, start: int = SQL_START, count: int = SQL_COUNT, bad: int = 0) -> None:
+        seed_source(self.pg_url, DATE, start=start, count=count, bad=bad)
+
+    def sql(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with psycopg.connect(libpq(self.pg_url), autocommit=True) as conn:
+            cur = conn.execute(statement.encode(), params)  # tests' own fixed statements
+            return list(cur.fetchall()) if cur.description else []
+
+    def run(self, *, faults: Faults | None = None, hooks: tuple[Hook, ...] = (),
+            store: RunStore | None = None, date: str = DATE,
+            now: Callable[[], datetime] | None = None,
+            previous: dict[str, Any] | None = None) -> Outcome:
+        secrets = write_secrets(self.tmp / "secrets.yaml", self.pg_url, self.s3, self.settings)
+        store = store or self.store
+        events: list[dict[str, Any]] = []
+
+        def on_event(event: dict[str, Any]) -> None:
+            events.append(event)
+            for hook in hooks:
+                try:
+                    hook(event)
+                except BaseException as exc:  # the engine would swallow it; keep it
+                    self.hook_errors.append(exc)
+
+        with timed_api(faults) as api:
+            docs = point_at(copy.deepcopy(self.docs), api)
+            began = time.monotonic()
+            workflow = run_workflow(docs, entry="cadencia-etl", parameters={"run-date": date},
+                                    store=store, repository_spec=self.s3.repository_spec(),
+                                    secrets_file=secrets, on_event=on_event, now=now,
+                                    previous=previous)
+            result = PipelineRun(workflow, store, time.monotonic() - began, events)
+            outcome = Outcome(result, api.requests, list(api.arrivals), list(api.seen))
+        if self.hook_errors:
+            raise AssertionError(f"a hook failed: {self.hook_errors!r}")
+        return outcome
+
+
+@contextlib.contextmanager
+def open_case(tmp: Path, pg_url: str) -> Iterator[Case]:
+    with RestartableS3() as s3:
+        yield Case(tmp, pg_url, s3)
+
+
+def case_fixture(tmp_path: Path, pg_url: str,
+                 monkeypatch: pytest.MonkeyPatch) -> Iterator[Case]:
+    """The ``case`` fixture of every module: ``case = pytest.fixture(name="case")(...)``.
+    The host's CADENCIA_* variables go: the engine passes them to every step."""
+    for name in [n for n in os.environ if n.startswith("CADENCIA_")]:
+        monkeypatch.delenv(name)
+    with open_case(tmp_path, pg_url) as case:
+        yield case
+
+
+# -- manifest edits -----------------------------------------------------------------------
+
+def template(docs: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    found = [t for doc in docs for t in (doc.get("spec") or {}).get("templates") or []
+             if t.get("name") == name]
+    assert len(found) == 1, f"template {name!r}: found {len(found)}"
+    return found[0]
+
+
+def _args(docs: list[dict[str, Any]], name: str) -> list[str]:
+    args: list[str] = template(docs, name)["container"]["args"]
+    return args
+
+
+def set_flag(docs: list[dict[str, Any]], name: str, flag: str, value: str) -> None:
+    """The value after ``flag`` in ``name``'s container args (exactly one)."""
+    args = _args(docs, name)
+    where = [i for i, a in enumerate(args) if a == flag]
+    assert len(where) == 1, f"{name}: {flag} appears {len(where)} times"
+    args[where[0] + 1] = value
+
+
+def replace_arg(docs: list[dict[str, Any]], name: str, old: str, new: str) -> None:
+    args = _args(docs, name)
+    assert args.count(old) == 1, f"{name}: {old!r} appears {args.count(old)} times"
+    args[args.index(old)] = new
+
+
+def add_args(docs: list[dict[str, Any]], name: str, *extra: str) -> None:
+    _args(docs, name).extend(extra)
+
+
+def raw_artifact(docs: list[dict[str, Any]], name: str, artifact: str) -> dict[str, Any]:
+    """The ``raw`` input artifact (``{"data": text}``) of template ``name``."""
+    for art in template(docs, name)["inputs"]["artifacts"]:
+        if art["name"] == artifact:
+            raw: dict[str, Any] = art["raw"]
+            return raw
+    raise AssertionError(f"{name} has no raw artifact {artifact!r}")
+
+
+# -- evidence -----------------------------------------------------------------------------
+
+def errors(run: PipelineRun, node: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in run.json_log(node) if r.get("level") == "error"]
+
+
+def notify_records(run: PipelineRun) -> list[dict[str, Any]]:
+    (pod,) = run.pods("notify")
+    return run.json_log(pod)
+
+
+def notices(run: PipelineRun) -> list[dict[str, Any]]:
+    return [r["notification"] for r in notify_records(run) if "notification" in r]
+
+
+def metrics(run: PipelineRun) -> str:
+    path = run.store.load(run.name).path / "metrics.prom"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def memo_keys(store: RunStore) -> set[str]:
+    path = store.root / ".memo" / "cadencia-memo-cache.json"
+    if not path.exists():
+        return set()
+    return set(json.loads(path.read_text(encoding="utf-8")))
+
+
+def attempts(run: PipelineRun, step: str) -> list[dict[str, Any]]:
+    """The attempts of ``step`` in order (its pods)."""
+    return sorted(run.pods(step), key=lambda n: n["displayName"])
+
+
+def step_pids(module: str) -> list[int]:
+    """Live child processes of this test running ``python -m steps.<module>``."""
+    me, found = os.getpid(), []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = (proc / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            if ppid == me and f"steps.{module}".encode() in argv:
+                found.append(int(proc.name))
+    return found
+
+
+def backend(pg_url: str, application: str = "cadencia-load") -> list[tuple[str, str, str]]:
+    """(state, wait_event, query) of every session of ``application`` in this database."""
+    with psycopg.connect(libpq(pg_url), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT coalesce(state, ''), coalesce(wait_event, ''), coalesce(query, '') "
+            "FROM pg_stat_activity WHERE application_name = %s AND datname = "
+            "current_database()", (application,)).fetchall()
+    return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.05)
+
+
+def node_phases(run: PipelineRun, *names: str) -> dict[str, str]:
+    return {n: run.node(n)["phase"] for n in names}
+
+
+def stall_copy_once(case: Case, at_id: int, seconds: int = 60) -> None:
+    """The next COPY into ``vendas`` stalls at row ``at_id`` (``pg_sleep`` in a row
+    trigger), inside the load's transaction, once: a sequence is not transactional, so a
+    retry after the stalled transaction died does not stall again."""
+    case.sql("CREATE SEQUENCE fault_stall")
+    case.sql("CREATE FUNCTION fault_stall() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+             f"IF NEW.id = {int(at_id)} AND nextval('fault_stall') = 1 THEN "
+             f"PERFORM pg_sleep({int(seconds)}); END IF; RETURN NEW; END $$")
+    case.sql("CREATE TRIGGER fault_stall BEFORE INSERT ON vendas FOR EACH ROW "
+             "EXECUTE FUNCTION fault_stall()")
+
+
+def stalled_in_copy(pg_url: str) -> bool:
+    return any(wait == "PgSleep" and query.lstrip().upper().startswith("COPY")
+               for _, wait, query in backend(pg_url))
+
+
+class Background(threading.Thread):
+    """``action`` in a thread; ``join_checked`` re-raises what it raised."""
+
+    def __init__(self, action: Callable[[], None]) -> None:
+        super().__init__(daemon=True)
+        self.action = action
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        try:
+            self.action()
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            self.done.set()
+
+    def join_checked(self, timeout: float = 60.0) -> None:
+        self.join(timeout)
+        assert not self.is_alive(), "background action still running"
+        if self.error is not None:
+            raise self.error

@@ -1,0 +1,213 @@
+"""Issue 6, cases 8-10: the target database fails under ``load``, and loads collide.
+
+The COPY is stalled on purpose inside the load's transaction (a row trigger sleeping on
+one row, once: ``stall_copy_once``) so the fault lands mid-load, not before or after:
+PostgreSQL is stopped there (case 8, on a dedicated server, never the session one) or
+the load process is SIGKILLed there (case 9). Case 10 runs one date twice in a row and
+two runs of it at once, held at the target by a table lock the test owns.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.e2e.pipeline_support import PipelineRun, ledger_rows, libpq, target_rows
+from tests.faults.support import (
+    ALL_IDS,
+    DATE,
+    Background,
+    Case,
+    Outcome,
+    attempts,
+    backend,
+    case_fixture,
+    errors,
+    open_case,
+    stall_copy_once,
+    stalled_in_copy,
+    step_pids,
+    wait_for,
+)
+from workflows.devservices.postgres import TempPostgres
+from workflows.engine.records import RunStore
+
+pytestmark = pytest.mark.timeout(150)
+case = pytest.fixture(name="case")(case_fixture)
+
+
+def exactly_once(case: Case, ids: list[int]) -> None:
+    assert target_rows(case.pg_url, DATE) == (len(ids), len(ids), ids)
+
+
+@pytest.fixture
+def own_pg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Case, TempPostgres]]:
+    """A Case on a dedicated PostgreSQL server this test may stop and start."""
+    for name in [n for n in os.environ if n.startswith("CADENCIA_")]:
+        monkeypatch.delenv(name)
+    with TempPostgres() as pg, open_case(tmp_path, pg.url) as dedicated:
+        yield dedicated, pg
+
+
+def test_postgres_stopped_mid_load_then_started_the_retry_loads_exactly_one_copy(
+        own_pg: tuple[Case, TempPostgres]) -> None:
+    case, pg = own_pg
+    case.seed()
+    first = case.run().run
+    assert first.phase == "Succeeded", first.describe()
+    stall_copy_once(case, at_id=1200)
+    stopped = threading.Event()
+
+    def stop_postgres_mid_copy() -> None:
+        wait_for("the load stalled inside its COPY", lambda: stalled_in_copy(case.pg_url))
+        pg.stop("fast")  # a shutdown: every session is terminated, the server goes away
+        stopped.set()
+
+    def start_postgres_when_the_attempt_failed(event: dict[str, Any]) -> None:
+        if event.get("displayName") == "load(0)" and event["phase"] == "Failed":
+            assert stopped.wait(30)
+            pg.start()  # within the 2 s backoff: the next attempt finds it up
+
+    stopper = Background(stop_postgres_mid_copy)
+    stopper.start()
+    run = case.run(hooks=(start_postgres_when_the_attempt_failed,)).run
+    stopper.join_checked()
+
+    assert run.phase == "Succeeded", run.describe()
+    pods = attempts(run, "load")
+    assert [p["outputs"]["exitCode"] for p in pods] == ["75", "0"], run.describe()
+    (error,) = errors(run, pods[0])
+    assert error["error_kind"] == "transient", error
+    exactly_once(case, ALL_IDS)
+    assert ledger_rows(case.pg_url, DATE) == [(first.name, len(ALL_IDS)),
+                                              (run.name, len(ALL_IDS))]
+
+
+def test_load_sigkilled_mid_copy_keeps_the_partition_and_the_retry_loads_once(
+        case: Case) -> None:
+    case.seed()
+    first = case.run().run
+    assert first.phase == "Succeeded", first.describe()
+    case.seed(start=2500, count=100)  # the day grew: orders 2501..2600
+    grown = list(range(1, 2601))
+    # 3 s: after the sleep the server reads on, meets the dead client's EOF, rolls back
+    stall_copy_once(case, at_id=1200, seconds=3)
+    killed: list[int] = []
+
+    def kill_load_mid_copy() -> None:
+        wait_for("the load stalled inside its COPY", lambda: stalled_in_copy(case.pg_url))
+        (pid,) = step_pids("load")
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+
+    killer = Background(kill_load_mid_copy)
+    killer.start()
+    store = RunStore(case.tmp / "runs-2")
+    crashed = case.run(store=store).run
+    killer.join_checked()
+
+    assert killed and crashed.phase == "Failed", crashed.describe()
+    (pod,) = attempts(crashed, "load")  # 137 is not transient: not retried
+    assert pod["outputs"]["exitCode"] == "137" and pod["message"] == "Error (exit code 137)"
+    wait_for("the killed load's session to end", lambda: not backend(case.pg_url), 15)
+    exactly_once(case, ALL_IDS)  # the old partition, whole: the DELETE rolled back
+    assert ledger_rows(case.pg_url, DATE) == [(first.name, len(ALL_IDS))]
+
+    rerun = case.run(store=store, previous=crashed.workflow).run  # argo retry
+
+    assert rerun.phase == "Succeeded", rerun.describe()
+    assert rerun.node("extract-sql")["phase"] == "Succeeded"
+    assert len(rerun.pods("extract-sql")) == len(crashed.pods("extract-sql"))  # reused
+    exactly_once(case, grown)
+    assert ledger_rows(case.pg_url, DATE) == [(first.name, len(ALL_IDS)),
+                                              (rerun.name, len(grown))]
+
+
+def run_together(case: Case, stores: tuple[RunStore, RunStore],
+                 blocked: threading.Event) -> list[PipelineRun]:
+    """Two runs of the date started at once while the test holds a SHARE lock on the
+    target (the first load to get in waits on it); ``blocked`` set = release it."""
+    outcomes: list[Outcome] = []
+    with psycopg.connect(libpq(case.pg_url)) as holder:
+        holder.execute("LOCK TABLE vendas IN SHARE MODE")
+        runs = [Background(lambda s=s: outcomes.append(case.run(store=s))) for s in stores]
+        for r in runs:
+            r.start()
+        assert blocked.wait(60), "the second load never waited"
+        holder.commit()
+    for r in runs:
+        r.join_checked(90)
+    return [o.run for o in outcomes]
+
+
+def test_same_date_twice_and_two_runs_at_once_leave_one_copy_and_the_second_waits(
+        case: Case) -> None:
+    case.seed()
+    first = case.run().run
+    again = case.run().run  # the same date, run again
+    assert (first.phase, again.phase) == ("Succeeded", "Succeeded")
+    exactly_once(case, ALL_IDS)
+    waiting = threading.Event()
+
+    def on_mutex_wait(event: dict[str, Any]) -> None:
+        if event.get("displayName") == "load" and "Mutex/" in event["message"]:
+            waiting.set()
+
+    case_hooks = (on_mutex_wait,)
+    outcomes: list[Outcome] = []
+    with psycopg.connect(libpq(case.pg_url)) as holder:
+        holder.execute("LOCK TABLE vendas IN SHARE MODE")
+        runs = [Background(lambda: outcomes.append(case.run(hooks=case_hooks)))
+                for _ in range(2)]
+        for r in runs:
+            r.start()
+        assert waiting.wait(60), "neither load waited for the other"
+        holder.commit()
+    for r in runs:
+        r.join_checked(90)
+
+    together = [o.run for o in outcomes]
+    assert [r.phase for r in together] == ["Succeeded", "Succeeded"]
+    messages = [[e["message"] for e in r.events if e.get("displayName") == "load"
+                 and e["message"]] for r in together]
+    waited = [m for m in messages if m]
+    assert len(waited) == 1, messages  # exactly one of the two queued on the mutex
+    assert waited[0][0] == ("Waiting for cadencia-local/Mutex/cadencia-etl-load-vendas "
+                            "lock. Lock status: 0/1")
+    exactly_once(case, ALL_IDS)
+    names = [run_id for run_id, _ in ledger_rows(case.pg_url, DATE)]
+    assert names[:2] == [first.name, again.name]
+    assert sorted(names[2:]) == sorted(r.name for r in together)
+
+
+def test_two_machines_loading_one_date_at_once_serialize_on_the_advisory_lock(
+        case: Case) -> None:
+    """Added case: no shared engine mutex (separate run stores, as two clusters or two
+    laptops); PostgreSQL's advisory lock alone keeps one copy."""
+    case.seed()
+    first = case.run().run
+    assert first.phase == "Succeeded", first.describe()
+    blocked = threading.Event()
+
+    def watch() -> None:
+        wait_for("a load waiting on the advisory lock",
+                 lambda: any(w == "advisory" for _, w, _ in backend(case.pg_url)), 60)
+        blocked.set()
+
+    watcher = Background(watch)
+    watcher.start()
+    together = run_together(case, (RunStore(case.tmp / "a"), RunStore(case.tmp / "b")),
+                            blocked)
+    watcher.join_checked()
+
+    assert [r.phase for r in together] == ["Succeeded", "Succeeded"]
+    exactly_once(case, ALL_IDS)
+    assert sorted(r for r, _ in ledger_rows(case.pg_url, DATE)[1:]) == sorted(
+        r.name for r in together)
