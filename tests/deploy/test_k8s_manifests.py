@@ -23,8 +23,8 @@ from tests.deploy.manifests import (
     compiled,
     docs,
     objects,
+    require_tool,
     templates,
-    tool,
     walk,
     yaml_files,
 )
@@ -73,9 +73,7 @@ def test_kustomization_lists_every_manifest_but_the_examples(folder: str) -> Non
 
 
 def test_kustomize_renders_dev_in_the_dev_namespace() -> None:
-    kubectl = tool("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed (.tools/bin/kubectl)")
+    kubectl = require_tool("kubectl", "bash scripts/tools.sh")
     out = subprocess.run([kubectl, "kustomize", str(K8S / "dev")], capture_output=True,
                          text=True, timeout=60, check=True).stdout
     rendered = [d for d in yaml.safe_load_all(out) if d]

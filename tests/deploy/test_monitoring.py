@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.deploy.manifests import ENVS, K8S, compiled, tool, walk
+from tests.deploy.manifests import ENVS, K8S, compiled, require_tool, walk
 
 PREFIX = "argo_workflows_"
 RULE = K8S / "monitoring" / "prometheusrule.yaml"
@@ -127,10 +127,7 @@ def test_dashboard_is_importable() -> None:
 # --- promtool ---------------------------------------------------------------------------------
 
 def promtool() -> str:
-    found = tool("promtool")
-    if found is None:
-        pytest.skip("promtool is not installed (Debian package prometheus)")
-    return found
+    return require_tool("promtool", "make setup copies it out of Debian's prometheus package")
 
 
 def rules_file(tmp: Path) -> Path:

@@ -11,8 +11,8 @@ questions). Added here:
 - manifest edits that keep the rest as compiled: ``set_flag``, ``replace_arg``,
   ``add_args``, ``raw_artifact``.
 - evidence: ``errors`` (a node's error log lines), ``notices`` (what notify sent),
-  ``metrics`` (the run's ``metrics.prom``), ``memo_keys``, ``step_pids`` (live step
-  processes, to SIGKILL one), ``backend`` (what the load's PostgreSQL session is doing).
+  ``metrics`` (the run's ``metrics.prom``), ``memo_keys``, ``attempts``; ``wait_for``
+  (a bounded poll).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import contextlib
 import copy
 import json
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -152,8 +151,12 @@ class Case:
 
 @contextlib.contextmanager
 def open_case(tmp: Path, pg_url: str) -> Iterator[Case]:
-    with RestartableS3() as s3:
+    s3 = RestartableS3()
+    s3.start()
+    try:
         yield Case(tmp, pg_url, s3)
+    finally:
+        s3.stop()
 
 
 def case_fixture(tmp_path: Path, pg_url: str,
@@ -239,31 +242,6 @@ def attempts(run: PipelineRun, step: str) -> list[dict[str, Any]]:
     return sorted(run.pods(step), key=lambda n: n["displayName"])
 
 
-def step_pids(module: str) -> list[int]:
-    """Live child processes of this test running ``python -m steps.<module>``."""
-    me, found = os.getpid(), []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            stat = (proc / "stat").read_text()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-            if ppid == me and f"steps.{module}".encode() in argv:
-                found.append(int(proc.name))
-    return found
-
-
-def backend(pg_url: str, application: str = "cadencia-load") -> list[tuple[str, str, str]]:
-    """(state, wait_event, query) of every session of ``application`` in this database."""
-    with psycopg.connect(libpq(pg_url), autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT coalesce(state, ''), coalesce(wait_event, ''), coalesce(query, '') "
-            "FROM pg_stat_activity WHERE application_name = %s AND datname = "
-            "current_database()", (application,)).fetchall()
-    return [(str(a), str(b), str(c)) for a, b, c in rows]
-
-
 def wait_for(what: str, check: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -275,43 +253,3 @@ def wait_for(what: str, check: Callable[[], bool], timeout: float = 30.0) -> Non
 def node_phases(run: PipelineRun, *names: str) -> dict[str, str]:
     return {n: run.node(n)["phase"] for n in names}
 
-
-def stall_copy_once(case: Case, at_id: int, seconds: int = 60) -> None:
-    """The next COPY into ``vendas`` stalls at row ``at_id`` (``pg_sleep`` in a row
-    trigger), inside the load's transaction, once: a sequence is not transactional, so a
-    retry after the stalled transaction died does not stall again."""
-    case.sql("CREATE SEQUENCE fault_stall")
-    case.sql("CREATE FUNCTION fault_stall() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-             f"IF NEW.id = {int(at_id)} AND nextval('fault_stall') = 1 THEN "
-             f"PERFORM pg_sleep({int(seconds)}); END IF; RETURN NEW; END $$")
-    case.sql("CREATE TRIGGER fault_stall BEFORE INSERT ON vendas FOR EACH ROW "
-             "EXECUTE FUNCTION fault_stall()")
-
-
-def stalled_in_copy(pg_url: str) -> bool:
-    return any(wait == "PgSleep" and query.lstrip().upper().startswith("COPY")
-               for _, wait, query in backend(pg_url))
-
-
-class Background(threading.Thread):
-    """``action`` in a thread; ``join_checked`` re-raises what it raised."""
-
-    def __init__(self, action: Callable[[], None]) -> None:
-        super().__init__(daemon=True)
-        self.action = action
-        self.error: BaseException | None = None
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        try:
-            self.action()
-        except BaseException as exc:
-            self.error = exc
-        finally:
-            self.done.set()
-
-    def join_checked(self, timeout: float = 60.0) -> None:
-        self.join(timeout)
-        assert not self.is_alive(), "background action still running"
-        if self.error is not None:
-            raise self.error

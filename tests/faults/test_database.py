@@ -9,10 +9,11 @@ two runs of it at once, held at the target by a table lock the test owns.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +24,13 @@ from tests.e2e.pipeline_support import PipelineRun, ledger_rows, libpq, target_r
 from tests.faults.support import (
     ALL_IDS,
     DATE,
-    Background,
     Case,
+    Hook,
     Outcome,
     attempts,
-    backend,
     case_fixture,
     errors,
     open_case,
-    stall_copy_once,
-    stalled_in_copy,
-    step_pids,
     wait_for,
 )
 from workflows.devservices.postgres import TempPostgres
@@ -41,6 +38,74 @@ from workflows.engine.records import RunStore
 
 pytestmark = pytest.mark.timeout(150)
 case = pytest.fixture(name="case")(case_fixture)
+
+
+def step_pids(module: str) -> list[int]:
+    """Live child processes of this test running ``python -m steps.<module>``."""
+    me, found = os.getpid(), []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = (proc / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            if ppid == me and f"steps.{module}".encode() in argv:
+                found.append(int(proc.name))
+    return found
+
+
+def backend(pg_url: str, application: str = "cadencia-load") -> list[tuple[str, str, str]]:
+    """(state, wait_event, query) of every session of ``application`` in this database."""
+    with psycopg.connect(libpq(pg_url), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT coalesce(state, ''), coalesce(wait_event, ''), coalesce(query, '') "
+            "FROM pg_stat_activity WHERE application_name = %s AND datname = "
+            "current_database()", (application,)).fetchall()
+    return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+
+
+
+def stall_copy_once(case: Case, at_id: int, seconds: int = 60) -> None:
+    """The next COPY into ``vendas`` stalls at row ``at_id`` (``pg_sleep`` in a row
+    trigger), inside the load's transaction, once: a sequence is not transactional, so a
+    retry after the stalled transaction died does not stall again."""
+    case.sql("CREATE SEQUENCE fault_stall")
+    case.sql("CREATE FUNCTION fault_stall() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+             f"IF NEW.id = {int(at_id)} AND nextval('fault_stall') = 1 THEN "
+             f"PERFORM pg_sleep({int(seconds)}); END IF; RETURN NEW; END $$")
+    case.sql("CREATE TRIGGER fault_stall BEFORE INSERT ON vendas FOR EACH ROW "
+             "EXECUTE FUNCTION fault_stall()")
+
+
+def stalled_in_copy(pg_url: str) -> bool:
+    return any(wait == "PgSleep" and query.lstrip().upper().startswith("COPY")
+               for _, wait, query in backend(pg_url))
+
+
+class Background(threading.Thread):
+    """``action`` in a thread; ``join_checked`` re-raises what it raised."""
+
+    def __init__(self, action: Callable[[], None]) -> None:
+        super().__init__(daemon=True)
+        self.action = action
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        try:
+            self.action()
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            self.done.set()
+
+    def join_checked(self, timeout: float = 60.0) -> None:
+        self.join(timeout)
+        assert not self.is_alive(), "background action still running"
+        if self.error is not None:
+            raise self.error
 
 
 def exactly_once(case: Case, ids: list[int]) -> None:
@@ -130,14 +195,18 @@ def test_load_sigkilled_mid_copy_keeps_the_partition_and_the_retry_loads_once(
                                               (rerun.name, len(grown))]
 
 
-def run_together(case: Case, stores: tuple[RunStore, RunStore],
-                 blocked: threading.Event) -> list[PipelineRun]:
+def run_together(case: Case, stores: tuple[RunStore, RunStore], blocked: threading.Event,
+                 hooks: tuple[Hook, ...] = ()) -> list[PipelineRun]:
     """Two runs of the date started at once while the test holds a SHARE lock on the
     target (the first load to get in waits on it); ``blocked`` set = release it."""
     outcomes: list[Outcome] = []
     with psycopg.connect(libpq(case.pg_url)) as holder:
         holder.execute("LOCK TABLE vendas IN SHARE MODE")
-        runs = [Background(lambda s=s: outcomes.append(case.run(store=s))) for s in stores]
+
+        def one(store: RunStore) -> Callable[[], None]:
+            return lambda: outcomes.append(case.run(store=store, hooks=hooks))
+
+        runs = [Background(one(store)) for store in stores]
         for r in runs:
             r.start()
         assert blocked.wait(60), "the second load never waited"
@@ -160,20 +229,9 @@ def test_same_date_twice_and_two_runs_at_once_leave_one_copy_and_the_second_wait
         if event.get("displayName") == "load" and "Mutex/" in event["message"]:
             waiting.set()
 
-    case_hooks = (on_mutex_wait,)
-    outcomes: list[Outcome] = []
-    with psycopg.connect(libpq(case.pg_url)) as holder:
-        holder.execute("LOCK TABLE vendas IN SHARE MODE")
-        runs = [Background(lambda: outcomes.append(case.run(hooks=case_hooks)))
-                for _ in range(2)]
-        for r in runs:
-            r.start()
-        assert waiting.wait(60), "neither load waited for the other"
-        holder.commit()
-    for r in runs:
-        r.join_checked(90)
+    # one shared run store: the engine's mutex, as two workflows in one namespace
+    together = run_together(case, (case.store, case.store), waiting, (on_mutex_wait,))
 
-    together = [o.run for o in outcomes]
     assert [r.phase for r in together] == ["Succeeded", "Succeeded"]
     messages = [[e["message"] for e in r.events if e.get("displayName") == "load"
                  and e["message"]] for r in together]
