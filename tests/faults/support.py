@@ -22,6 +22,7 @@ import copy
 import json
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -123,7 +124,9 @@ class Case:
             store: RunStore | None = None, date: str = DATE,
             now: Callable[[], datetime] | None = None,
             previous: dict[str, Any] | None = None) -> Outcome:
-        secrets = write_secrets(self.tmp / "secrets.yaml", self.pg_url, self.s3, self.settings)
+        # one file per run: two runs started together must not share a half-written one
+        secrets = write_secrets(self.tmp / f"secrets-{uuid.uuid4().hex[:8]}.yaml",
+                                self.pg_url, self.s3, self.settings)
         store = store or self.store
         events: list[dict[str, Any]] = []
 
