@@ -5,6 +5,8 @@ Inputs:
   ``--query SQL`` or ``--query-file PATH``: one SELECT with named bind parameters
   (``:logical_date`` is bound to the run's logical date as a date; ``--param k=v`` binds
   more values as strings; values are always bound, never pasted into the SQL)
+  ``--columns id,nome,...``: the contract: columns the result must have (only these are
+  written, in this order)
 
 Outputs:
   ``--out PATH``: Parquet (zstd), written in ``--chunk-rows`` batches as the rows stream
@@ -16,7 +18,8 @@ Settings:
   10; whole seconds, rounded up; a ``connect_timeout`` in the URL wins)
 
 Errors: unreachable database or connect timeout 75; bad SQL or unknown table 78; auth
-refused 76; a column whose type changes between chunks 65.
+refused 76; a column required by ``--columns`` missing from the result (schema drift) or a
+column whose type changes between chunks 65.
 """
 
 from __future__ import annotations
@@ -140,9 +143,22 @@ def connect_args(url: str, timeout: float) -> dict[str, Any]:
     return {"connect_timeout": math.ceil(timeout)}  # libpq takes whole seconds
 
 
+def check_columns(columns: Sequence[str], required: Sequence[str]) -> list[str]:
+    """The output columns: ``required`` in its order (all of it must be in ``columns``), or
+    every column of the result when nothing is required."""
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise DataError(
+            f"the source result has no column {', '.join(repr(c) for c in missing)} "
+            "(required by --columns): schema drift", columns=missing)
+    return list(required) or list(columns)
+
+
 def query_batches(url: str, query: str, params: Mapping[str, Any], chunk_rows: int, *,
-                  connect_timeout: float = 10.0) -> Iterator[pa.RecordBatch]:
-    """Run ``query`` with bound ``params``; yield Arrow batches of ``chunk_rows`` rows."""
+                  connect_timeout: float = 10.0, required: Sequence[str] = ()
+                  ) -> Iterator[pa.RecordBatch]:
+    """Run ``query`` with bound ``params``; yield Arrow batches of ``chunk_rows`` rows
+    holding the ``required`` columns (default: all of them)."""
     import sqlalchemy as sa  # deferred: 0.35 s of imports, not needed for --help
 
     try:
@@ -158,14 +174,15 @@ def query_batches(url: str, query: str, params: Mapping[str, Any], chunk_rows: i
             columns = list(result.keys())
             if not columns:
                 raise ConfigError("the query returned no columns")
+            keep = check_columns(columns, required)
             empty = True
             for part in result.partitions(chunk_rows):
                 empty = False
-                yield rows_to_batch(columns, part)
+                yield rows_to_batch(columns, part).select(keep)
             if empty:
                 # A day without rows is an empty table with the query's columns, not a file
                 # without columns that the next step cannot union or check.
-                yield rows_to_batch(columns, [])
+                yield rows_to_batch(columns, []).select(keep)
     except sa.exc.SQLAlchemyError as exc:
         raise db.classify(exc, "source query failed") from exc
     finally:
@@ -194,6 +211,9 @@ def main() -> None:
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="bind a string parameter (repeatable)")
     p.add_argument("--chunk-rows", type=int, default=100_000, help="rows per batch")
+    p.add_argument("--columns", default="", metavar="NAME,...",
+                   help="the columns the result must have (a contract: a missing one is "
+                        "schema drift, exit 65); only these are written, in this order")
     p.add_argument("--out", type=Path, required=True, help="output Parquet path")
     args = p.parse_args()
 
@@ -208,8 +228,11 @@ def main() -> None:
             query = a.query
         params = bind_params(query, a.logical_date, a.param)
         logger.info("querying %s", db.parse_url(settings.db_url.reveal()).redacted())
+        required = [db.check_identifier(c.strip(), "column name")
+                    for c in a.columns.split(",") if c.strip()]
         rows = write_batches(query_batches(settings.db_url.reveal(), query, params, a.chunk_rows,
-                                           connect_timeout=settings.connect_timeout), a.out)
+                                           connect_timeout=settings.connect_timeout,
+                                           required=required), a.out)
         return {"rows": rows, "out": str(a.out)}
 
     runner.run("extract_sql", args, body)

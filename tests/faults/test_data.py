@@ -57,12 +57,6 @@ def test_source_changing_a_column_type_fails_clean_65_naming_it_and_target_untou
     assert not table_exists(case.pg_url, "vendas")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "schema drift goes unnoticed when ONE source drops a column: clean fills the missing "
-    "column with nulls (by design), required_columns passes because the other source has "
-    "it, and the compiled rules have no not_null on categoria, so the 100 SQL rows load "
-    "with categoria NULL and the run succeeds. Needs a schema contract on extract-sql "
-    "(like extract-http's --schema) or not_null rules for the required columns."))
 def test_source_dropping_a_required_column_fails_65_naming_it_and_target_untouched(
         case: Case) -> None:
     case.sql(PEDIDOS.format(quantidade="bigint", categoria=""))

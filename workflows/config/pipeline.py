@@ -55,6 +55,8 @@ class SqlSource(Strict):
     query: Text = Field(min_length=1)
     params: dict[Identifier, Text] = {}
     chunk_rows: int | None = Field(default=None, ge=1)
+    # the result's contract: a missing column is schema drift (exit 65), not nulls
+    columns: list[Identifier] = Field(default_factory=list)
 
 
 class Sources(Strict):

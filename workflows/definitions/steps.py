@@ -93,6 +93,8 @@ def extract_sql(env: Environment) -> Container:
         args += ["--param", f"{name}={value}"]
     if src.chunk_rows is not None:
         args += ["--chunk-rows", str(src.chunk_rows)]
+    if src.columns:
+        args += ["--columns", ",".join(src.columns)]
     return d.step_container(
         env, "extract-sql", args=[*args, *OUT_ARGS, *SHA_ARGS], secrets_for="source_db",
         inputs=[Parameter(name="run-date")],

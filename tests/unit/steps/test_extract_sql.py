@@ -175,3 +175,14 @@ def test_the_connect_timeout_setting_defaults_to_ten_seconds() -> None:
     assert SourceSettings.from_env(url).connect_timeout == 10.0
     assert SourceSettings.from_env(
         {**url, "CADENCIA_SOURCE_CONNECT_TIMEOUT": "2.5"}).connect_timeout == 2.5
+
+
+def test_required_columns_are_kept_in_their_order_and_a_missing_one_is_schema_drift() -> None:
+    from steps._core.errors import DataError
+    from steps.extract_sql import check_columns
+
+    assert check_columns(["id", "nome", "extra"], ["nome", "id"]) == ["nome", "id"]
+    assert check_columns(["id", "nome"], []) == ["id", "nome"]
+    with pytest.raises(DataError, match="'categoria'") as caught:
+        check_columns(["id", "nome"], ["id", "categoria"])
+    assert caught.value.exit_code == 65
