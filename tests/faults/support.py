@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-import pytest
 from moto.server import ThreadedMotoServer
 
 from tests.e2e.pipeline_support import (
@@ -160,16 +158,6 @@ def open_case(tmp: Path, pg_url: str) -> Iterator[Case]:
         yield Case(tmp, pg_url, s3)
     finally:
         s3.stop()
-
-
-def case_fixture(tmp_path: Path, pg_url: str,
-                 monkeypatch: pytest.MonkeyPatch) -> Iterator[Case]:
-    """The ``case`` fixture of every module: ``case = pytest.fixture(name="case")(...)``.
-    The host's CADENCIA_* variables go: the engine passes them to every step."""
-    for name in [n for n in os.environ if n.startswith("CADENCIA_")]:
-        monkeypatch.delenv(name)
-    with open_case(tmp_path, pg_url) as case:
-        yield case
 
 
 # -- manifest edits -----------------------------------------------------------------------

@@ -19,7 +19,6 @@ from tests.faults.support import (
     DATE,
     Case,
     attempts,
-    case_fixture,
     errors,
     notices,
     replace_arg,
@@ -27,7 +26,6 @@ from tests.faults.support import (
 from workflows.engine.records import RunStore
 
 pytestmark = pytest.mark.timeout(120)
-case = pytest.fixture(name="case")(case_fixture)
 PEDIDOS = ("CREATE TABLE pedidos (id bigint, nome text, valor double precision, "
            "quantidade {quantidade}, created_at timestamp{categoria})")
 

@@ -29,7 +29,6 @@ from tests.faults.support import (
     Hook,
     Outcome,
     attempts,
-    case_fixture,
     errors,
     open_case,
     wait_for,
@@ -38,7 +37,6 @@ from workflows.devservices.postgres import TempPostgres
 from workflows.engine.records import RunStore
 
 pytestmark = pytest.mark.timeout(150)
-case = pytest.fixture(name="case")(case_fixture)
 
 
 def step_pids(module: str) -> list[int]:

@@ -16,7 +16,6 @@ import pytest
 from tests.faults.support import (
     Case,
     attempts,
-    case_fixture,
     metrics,
     notices,
     set_flag,
@@ -25,7 +24,6 @@ from tests.faults.support import (
 from workflows.devservices.sample_api import Faults
 
 pytestmark = pytest.mark.timeout(120)
-case = pytest.fixture(name="case")(case_fixture)
 DEADLINE, SLA, WARN_AFTER = 4, 2, 1
 
 

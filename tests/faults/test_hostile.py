@@ -19,7 +19,6 @@ from tests.e2e.pipeline_support import MANIFEST, table_exists
 from tests.faults.support import (
     Case,
     attempts,
-    case_fixture,
     errors,
     notices,
     raw_artifact,
@@ -27,7 +26,6 @@ from tests.faults.support import (
 )
 
 pytestmark = pytest.mark.timeout(120)
-case = pytest.fixture(name="case")(case_fixture)
 COMPUTE = 'valor_total: df["valor"] * df["quantidade"]'
 
 

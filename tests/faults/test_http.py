@@ -16,14 +16,12 @@ from tests.faults.support import (
     DATE,
     Case,
     attempts,
-    case_fixture,
     errors,
     notices,
 )
 from workflows.devservices.sample_api import Faults
 
 pytestmark = pytest.mark.timeout(120)
-case = pytest.fixture(name="case")(case_fixture)
 PAGES = 4  # 2000 records, 500 a page
 
 

@@ -16,14 +16,12 @@ from tests.faults.support import (
     ALL_IDS,
     DATE,
     Case,
-    case_fixture,
     memo_keys,
     template,
 )
 from workflows.devservices.sample_api import Faults
 
 pytestmark = pytest.mark.timeout(120)
-case = pytest.fixture(name="case")(case_fixture)
 MEMOIZED = ("extract-http", "extract-sql", "clean", "transform")
 PAGES = 4
 

@@ -21,7 +21,6 @@ from tests.faults.support import (
     Case,
     add_args,
     attempts,
-    case_fixture,
     errors,
     notify_records,
     set_flag,
@@ -29,7 +28,6 @@ from tests.faults.support import (
 from tests.fixtures_mail import SmtpServer, WebhookReceiver
 
 pytestmark = pytest.mark.timeout(120)
-case = pytest.fixture(name="case")(case_fixture)
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ from typing import Any
 import pytest
 
 from tests.e2e.pipeline_support import PipelineRun, ledger_rows, target_rows
-from tests.faults.support import ALL_IDS, DATE, Case, attempts, case_fixture
+from tests.faults.support import ALL_IDS, DATE, Case, attempts
 
 pytestmark = pytest.mark.timeout(120)
-case = pytest.fixture(name="case")(case_fixture)
 EXTRACTS = ("extract-http", "extract-sql")
 
 
