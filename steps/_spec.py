@@ -10,7 +10,7 @@ Type names (``int64``, ``float64``, ``string``, ``bool``, ``date``, ``timestamp`
 only when a type is resolved, so ``--help`` stays fast.
 
 :func:`read_frame` / :func:`write_frame` move polars frames in and out of Parquet (zstd,
-atomic through ``steps._core.parquet_io.atomic_path``); :func:`iso_timestamps` is the one
+atomic through ``steps._core.files.atomic_path``); :func:`iso_timestamps` is the one
 ISO 8601 parser of clean and transform.
 """
 
@@ -240,7 +240,8 @@ def write_frame(path: str | Path, frame: Any) -> int:
 
     polars' own writer (parallel, ~2x pyarrow's here); strings read back as large_string.
     """
-    from steps._core.parquet_io import ROW_GROUP_SIZE, atomic_path
+    from steps._core.files import atomic_path
+    from steps._core.parquet_io import ROW_GROUP_SIZE
 
     with atomic_path(path) as tmp:
         frame.write_parquet(tmp, compression="zstd", row_group_size=ROW_GROUP_SIZE)

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from steps import _spec
 from steps._core import runner
 from steps._core.errors import DataError
+from steps._core.files import write_json
 from steps._validate.rules import Rule, parse_rules
 
 if TYPE_CHECKING:
@@ -168,8 +169,6 @@ def main() -> None:
     args = p.parse_args()
 
     def body(a: Any) -> dict[str, Any]:
-        from steps._core.parquet_io import write_json
-
         rules, file_threshold = parse_rules(_spec.load(a.rules, "rules"))
         threshold = a.reject_threshold if a.reject_threshold is not None else (
             file_threshold or 0.0)

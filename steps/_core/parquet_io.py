@@ -15,10 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from steps._core.errors import ConfigError, DataError
-from steps._core.files import atomic_path, write_json, write_text
-
-__all__ = ["ParquetSink", "atomic_path", "iter_batches", "open_parquet", "read_table",
-           "write_json", "write_table", "write_text"]
+from steps._core.files import atomic_path
 
 COMPRESSION = "zstd"
 ROW_GROUP_SIZE = 128 * 1024
