@@ -9,14 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from steps._core.errors import ConfigError, DataError
-from steps._core.parquet_io import (
-    ParquetSink,
-    atomic_path,
-    iter_batches,
-    read_table,
-    write_json,
-    write_table,
-)
+from steps._core.files import atomic_path, write_json
+from steps._core.parquet_io import ParquetSink, iter_batches, read_table, write_table
 
 TABLE = pa.table({"id": pa.array([1, 2, 3], pa.int64()), "name": ["a", "b", None]})
 
