@@ -69,8 +69,6 @@ def main(argv: list[str] | None = None) -> int:
     missed = []
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
-        # Children first: a child's peak RSS counts the pages it shares with its parent
-        # at fork, so the parent must not hold the big table yet.
         src = Path(make_orders_parquet(d / "src.parquet", rows))
         whole = child_rss("whole", src, d / "w.parquet")
         stream = child_rss("stream", src, d / "s.parquet")
