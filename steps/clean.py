@@ -1,4 +1,4 @@
-"""clean: union the extracted inputs, drop rows with a null key and duplicate rows.
+"""clean: union the extracted inputs, drop duplicate rows and superseded versions.
 
 Inputs:
   ``--input PATH`` (repeatable): Parquet files, e.g. from extract-http and extract-sql.
@@ -13,11 +13,16 @@ dropped); ``--parse-timestamps COL`` parses a string column even when no input h
 a timestamp. Timestamps come out naive (UTC by convention). Any other mix (e.g. int64
 and string) is a data error naming the column and both types.
 
-Dedupe: ``--key COL`` (repeatable or comma-separated) keeps one row per key: the one
-with the greatest ``--order-by COL`` (a null order-by value counts as oldest; ties go to
-the later row), or without ``--order-by`` the last occurrence in input order. Rows with a
-null in any key column are dropped first. Without ``--key`` only whole-row duplicates
-are dropped (the first occurrence is kept). Output keeps input order.
+Dedupe: ``--key COL`` (repeatable or comma-separated) removes only what is provably
+redundant and passes on what it cannot decide, for validate's ``not_null`` and ``unique``
+rules to quarantine with the rule each row broke:
+  - whole-row duplicates (e.g. the same order from both sources): the first is kept;
+  - with ``--order-by COL``, older versions of a key: the rows with the key's greatest
+    COL are kept (a null COL counts as oldest);
+  - rows that still share a key but differ (no ``--order-by``, or tied at the greatest
+    COL) are conflicts: all are kept, counted and logged as a warning;
+  - rows with a null in any key column are kept, counted and logged as a warning.
+Without ``--key`` only whole-row duplicates are dropped. Output keeps input order.
 
 Outputs:
   ``--out PATH``: Parquet (zstd), written atomically (nothing on failure)
@@ -114,11 +119,13 @@ def union(frames: Sequence[pl.DataFrame], names: Sequence[str] | None = None,
 
 
 def clean(frame: pl.DataFrame, *, key: Sequence[str] = (), order_by: str | None = None
-          ) -> tuple[pl.DataFrame, dict[str, int]]:
-    """Drop rows with a null key, then duplicates (see the module docstring)."""
+          ) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Drop duplicates and superseded versions; count what is passed on (module docstring)."""
     import polars as pl
 
-    counts = {"rows_in": frame.height, "null_keys_dropped": 0, "duplicates_dropped": 0}
+    counts: dict[str, Any] = {"rows_in": frame.height, "duplicates_dropped": 0,
+                              "superseded_dropped": 0, "null_key_rows": 0,
+                              "conflicting_rows": 0}
     if frame.height == 0 or frame.width == 0:
         return frame, {**counts, "rows": frame.height}
     for col in [*key, *([order_by] if order_by else [])]:
@@ -126,21 +133,30 @@ def clean(frame: pl.DataFrame, *, key: Sequence[str] = (), order_by: str | None 
             raise ConfigError(f"column {col!r} (from --key/--order-by) is not in the inputs"
                               f"{_spec.suggest(col, frame.columns)}; columns: "
                               f"{', '.join(frame.columns)}", column=col)
-    out = frame
-    if key:
-        out = out.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in key]))
-        counts["null_keys_dropped"] = frame.height - out.height
+    out = frame.unique(keep="first", maintain_order=True)
+    counts["duplicates_dropped"] = frame.height - out.height
+    if not key:
+        return out, {**counts, "rows": out.height}
+    null_key = pl.any_horizontal([pl.col(k).is_null() for k in key])
+    if order_by:  # null keys are not one group: they never supersede each other
+        latest = pl.col(order_by).max().over(key)
+        keep = null_key | latest.is_null() | (pl.col(order_by) == latest)
         before = out.height
-        if order_by:  # the latest wins; null order-by sorts first (oldest), ties by position
-            row = "__cadencia_row"
-            latest = pl.col(row).sort_by([order_by, row], nulls_last=False).last().over(key)
-            out = out.with_row_index(row).filter(pl.col(row) == latest).drop(row)
-        else:
-            out = out.unique(subset=list(key), keep="last", maintain_order=True)
-        counts["duplicates_dropped"] = before - out.height
-    else:
-        out = out.unique(keep="first", maintain_order=True)
-        counts["duplicates_dropped"] = frame.height - out.height
+        out = out.filter(keep)
+        counts["superseded_dropped"] = before - out.height
+    nulls = out.filter(null_key).height
+    keyed = out.filter(~null_key)
+    shared = pl.struct(key).is_duplicated() if len(key) > 1 else pl.col(key[0]).is_duplicated()
+    conflicts = keyed.filter(shared)
+    counts.update(null_key_rows=nulls, conflicting_rows=conflicts.height)
+    if nulls or conflicts.height:
+        keys = conflicts.select(key).unique(maintain_order=True).head(SAMPLES)
+        samples = keys.to_series().to_list() if len(key) == 1 else keys.rows()
+        logger.warning(
+            "%d row(s) with a null key and %d row(s) sharing a key with different values "
+            "passed on for validate's not_null/unique rules%s", nulls, conflicts.height,
+            f"; conflicting keys: {samples!r}" if conflicts.height else "",
+            extra={"null_key_rows": nulls, "conflicting_rows": conflicts.height})
     return out, {**counts, "rows": out.height}
 
 

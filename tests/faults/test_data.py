@@ -71,15 +71,18 @@ def test_source_dropping_a_required_column_fails_65_naming_it_and_target_untouch
 
 
 def seed_bad_rows(case: Case) -> None:
-    """The day's orders plus: 3 with quantity 0 (out of range), 2 with no id, and a newer
-    version of order 1500 with other values (a duplicate id that disagrees)."""
+    """The day's orders plus: 3 with quantity 0 (out of range), 2 with no id, a newer
+    version of order 1500 (created later: it supersedes the old one) and a second order
+    1600 with other values at the same time (a duplicate id that nothing resolves)."""
     case.seed(bad=3)
     case.sql("INSERT INTO pedidos VALUES (NULL, 'sem-id', 10, 1, '2026-03-14 10:00', 'casa'),"
              " (NULL, 'sem-id-2', 10, 1, '2026-03-14 11:00', 'casa'),"
              " (1500, 'versao-nova', 999.5, 7, '2026-03-14 23:59:59', 'casa')")
+    case.sql("INSERT INTO pedidos SELECT id, 'conflito', valor + 1, quantidade, created_at, "
+             "categoria FROM pedidos WHERE id = 1600")
 
 
-def test_bad_rows_are_dropped_or_quarantined_by_rule_and_the_good_rows_load_once(
+def test_bad_rows_are_quarantined_with_the_rule_each_broke_and_the_good_rows_load_once(
         case: Case) -> None:
     seed_bad_rows(case)
 
@@ -88,35 +91,26 @@ def test_bad_rows_are_dropped_or_quarantined_by_rule_and_the_good_rows_load_once
     assert run.phase == "Succeeded", run.describe()
     (clean,) = attempts(run, "clean")
     (summary,) = [r["summary"] for r in run.json_log(clean) if "summary" in r]
-    assert summary["null_keys_dropped"] == 2
-    assert summary["duplicates_dropped"] == 1001  # 1000 API/SQL overlaps + order 1500's
+    assert summary["duplicates_dropped"] == 1000  # the orders both sources returned
+    assert summary["superseded_dropped"] == 1  # order 1500's older version
+    assert (summary["null_key_rows"], summary["conflicting_rows"]) == (2, 2)
     (validate,) = attempts(run, "validate")
     quarantine = pq.read_table(io.BytesIO(artifact(case, validate, "quarantine"))).to_pylist()
-    assert sorted(r["id"] for r in quarantine) == [2498, 2499, 2500]
-    assert {r["_rejected_by"] for r in quarantine} == {"range:quantidade"}
-    good = ALL_IDS[:-3]
+    by_rule = sorted((r["_rejected_by"], r["id"], r["_reason"]) for r in quarantine)
+    assert by_rule == [
+        ("not_null:id", None, "id is null"), ("not_null:id", None, "id is null"),
+        ("range:quantidade", 2498, "quantidade=0 is below the minimum 1"),
+        ("range:quantidade", 2499, "quantidade=0 is below the minimum 1"),
+        ("range:quantidade", 2500, "quantidade=0 is below the minimum 1"),
+        ("unique:id", 1600, "id=1600 is duplicated"),
+        ("unique:id", 1600, "id=1600 is duplicated")]
+    assert {r["cliente"] for r in quarantine if r["id"] is None} == {"sem-id", "sem-id-2"}
+    good = [i for i in ALL_IDS[:-3] if i != 1600]
     assert target_rows(case.pg_url, DATE) == (len(good), len(good), good)
     assert ledger_rows(case.pg_url, DATE) == [(run.name, len(good))]
-    # the duplicate that disagreed: the newest version (by created_at) won
+    # the duplicate that a later created_at resolves: the newest version won
     assert case.sql("SELECT cliente, valor FROM vendas WHERE id = 1500") == [
         ("versao-nova", 999.5)]
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 6 asks that null ids and duplicate ids with different values be QUARANTINED "
-    "with the rule each broke; clean drops them before validate (only counted in clean's "
-    "summary), so validate's not_null:id and unique:id never see them and the quarantine "
-    "holds only the range:quantidade rows."))
-def test_null_and_conflicting_ids_are_quarantined_with_the_rule_they_broke(
-        case: Case) -> None:
-    seed_bad_rows(case)
-
-    run = case.run().run
-
-    (validate,) = attempts(run, "validate")
-    quarantine = pq.read_table(io.BytesIO(artifact(case, validate, "quarantine"))).to_pylist()
-    rules = {r["_rejected_by"] for r in quarantine}
-    assert {"not_null:id", "unique:id"} <= rules, rules
 
 
 def test_bad_rows_above_the_reject_threshold_fail_and_the_partition_keeps_its_rows(

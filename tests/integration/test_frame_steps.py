@@ -62,8 +62,9 @@ def test_clean_unions_dedupes_and_reports(inputs: dict[str, Path], tmp_path: Pat
                       "--summary-out", str(summary), "--rows-out", str(rows))
     assert result.code == 0, result
     table = pq.read_table(out)
-    assert table.column("id").to_pylist() == [1, 2, 3, 4]
-    assert table.column("valor").to_pylist() == [10.0, 20.0, 6.0, 1.0]  # id 3: newer SQL row
+    # id 3: the newer SQL row; the null id is passed on for validate's not_null rule
+    assert table.column("id").to_pylist() == [1, 2, 3, 4, None]
+    assert table.column("valor").to_pylist() == [10.0, 20.0, 6.0, 1.0, 0.0]
     assert table.schema.field("created_at").type == pa.timestamp("us")
     assert table.schema.field("nome").type in (pa.string(), pa.large_string())
     assert pq.ParquetFile(out).metadata.row_group(0).column(0).compression == "ZSTD"
@@ -71,9 +72,11 @@ def test_clean_unions_dedupes_and_reports(inputs: dict[str, Path], tmp_path: Pat
     assert counts["inputs"] == [{"path": str(inputs["http"]), "rows": 3},
                                 {"path": str(inputs["sql"]), "rows": 3},
                                 {"path": str(inputs["empty"]), "rows": 0}]
-    assert (counts["null_keys_dropped"], counts["duplicates_dropped"], counts["rows"]) == (1, 1, 4)
-    assert rows.read_text() == "4"
+    assert (counts["null_key_rows"], counts["superseded_dropped"], counts["rows"]) == (1, 1, 5)
+    assert rows.read_text() == "5"
     assert result.errors == []
+    (warning,) = [r for r in result.logs if r["level"] == "warning"]
+    assert warning["null_key_rows"] == 1 and "1 row(s) with a null key" in warning["message"]
 
 
 def test_clean_incompatible_types_exit_65(inputs: dict[str, Path], tmp_path: Path) -> None:

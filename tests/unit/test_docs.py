@@ -1,4 +1,4 @@
-"""The docs name what the programs accept: every step option is in docs/steps.md."""
+"""The docs name what exists: every step option is in docs/steps.md, every cited test exists."""
 
 from __future__ import annotations
 
@@ -31,3 +31,14 @@ def test_every_step_option_is_documented(step: str) -> None:
 def test_readme_lists_every_step() -> None:
     readme = (ROOT / "README.md").read_text()
     assert [s for s in STEPS if f"`{s}`" not in readme] == []
+
+
+def test_every_proof_in_the_reliability_guide_names_a_test_that_exists() -> None:
+    guide = (ROOT / "docs" / "reliability.md").read_text()
+    cited = set(re.findall(r"`(test_\w+\.py)::(test_\w+)", guide))
+    assert len(cited) >= 20
+    faults = ROOT / "tests" / "faults"
+    missing = [f"{module}::{name}" for module, name in sorted(cited)
+               if not (faults / module).exists()
+               or not re.search(rf"^def {name}\(", (faults / module).read_text(), re.MULTILINE)]
+    assert missing == [], f"docs/reliability.md cites tests that do not exist: {missing}"

@@ -130,6 +130,10 @@ def test_an_overlay_merges_mappings_and_replaces_lists(config_dir: Path) -> None
     ("deadlines:\n  load: 3h\n", "environments.prod.deadlines.load",
      "longer than the hard deadline"),
     ("sla:\n  soft: 3h\n", "environments.prod.sla.soft", "shorter than sla.hard"),
+    ("pipeline:\n  clean: {key: [id, categoria]}\n", "environments.prod.pipeline.clean.key",
+     "needs error-level rules not_null on 'categoria' and unique on ['id', 'categoria']"),
+    ("pipeline:\n  clean: {key: [nome]}\n", "environments.prod.pipeline.clean.key",
+     "not_null on 'cliente' and unique on ['cliente']"),
 ])
 def test_a_wrong_value_is_an_error_naming_its_field_path(config_dir: Path, extra: str,
                                                         path: str, says: str) -> None:

@@ -99,44 +99,61 @@ def test_empty_inputs_with_and_without_columns_are_fine() -> None:
 
 
 def test_dedupe_by_key_keeps_the_latest_by_order_by_and_input_order() -> None:
-    frame = pl.DataFrame({"id": [1, 2, 1, 2, 3, None],
-                          "v": ["a-new", "b-old", "a-old", "b-new", "c", "x"],
-                          "ts": [5, 1, 3, 9, None, 1]})
+    frame = pl.DataFrame({"id": [1, 2, 1, 2, 3, 2], "v": ["a-new", "b-old", "a-old", "b-new",
+                                                          "c", "b-new"],
+                          "ts": [5, 1, 3, 9, None, 9]})
     out, counts = clean(frame, key=["id"], order_by="ts")
     assert out.to_dict(as_series=False) == {"id": [1, 2, 3], "v": ["a-new", "b-new", "c"],
                                             "ts": [5, 9, None]}
-    assert counts == {"rows_in": 6, "null_keys_dropped": 1, "duplicates_dropped": 2,
-                      "rows": 3}
+    assert counts == {"rows_in": 6, "duplicates_dropped": 1, "superseded_dropped": 2,
+                      "null_key_rows": 0, "conflicting_rows": 0, "rows": 3}
 
 
-def test_null_order_by_counts_as_oldest_and_ties_go_to_the_later_row() -> None:
-    frame = pl.DataFrame({"id": [1, 1, 2, 2], "v": ["a", "b", "c", "d"],
-                          "ts": [None, None, 7, 7]})
-    out, _ = clean(frame.vstack(pl.DataFrame({"id": [1], "v": ["e"], "ts": [0]})),
-                   key=["id"], order_by="ts")
-    assert sorted(zip(out["id"], out["v"], strict=True)) == [(1, "e"), (2, "d")]
+def test_null_order_by_counts_as_oldest() -> None:
+    frame = pl.DataFrame({"id": [1, 1, 2], "v": ["a", "b", "c"], "ts": [None, 0, None]})
+    out, counts = clean(frame, key=["id"], order_by="ts")
+    assert out.to_dict(as_series=False) == {"id": [1, 2], "v": ["b", "c"], "ts": [0, None]}
+    assert counts["superseded_dropped"] == 1
 
 
-def test_dedupe_without_order_by_keeps_the_last_occurrence() -> None:
-    frame = pl.DataFrame({"id": [1, 2, 1], "v": ["first", "only", "last"]})
+def test_rows_sharing_a_key_that_nothing_orders_are_kept_as_conflicts_and_logged(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # 1: tied at the latest ts with other values; 2: no ts at all; 3: an older version
+    frame = pl.DataFrame({"id": [1, 1, 2, 2, 3, 3], "v": ["a", "b", "c", "d", "e", "f"],
+                          "ts": [7, 7, None, None, 1, 2]})
+    out, counts = clean(frame, key=["id"], order_by="ts")
+    assert out["v"].to_list() == ["a", "b", "c", "d", "f"]
+    assert (counts["conflicting_rows"], counts["superseded_dropped"]) == (4, 1)
+    (record,) = caplog.records
+    assert record.levelname == "WARNING"
+    assert "4 row(s) sharing a key with different values" in record.getMessage()
+    assert "conflicting keys: [1, 2]" in record.getMessage()
+
+
+def test_without_order_by_every_differing_row_of_a_key_is_a_conflict() -> None:
+    frame = pl.DataFrame({"id": [1, 2, 1, 1], "v": ["first", "only", "last", "first"]})
     out, counts = clean(frame, key=["id"])
-    assert out.to_dict(as_series=False) == {"id": [2, 1], "v": ["only", "last"]}
-    assert counts["duplicates_dropped"] == 1
+    assert out.to_dict(as_series=False) == {"id": [1, 2, 1], "v": ["first", "only", "last"]}
+    assert (counts["duplicates_dropped"], counts["conflicting_rows"]) == (1, 2)
 
 
-def test_composite_key_and_null_in_any_key_column() -> None:
-    frame = pl.DataFrame({"a": [1, 1, 1, None], "b": ["x", "y", "x", "x"], "v": [1, 2, 3, 4]})
-    out, counts = clean(frame, key=["a", "b"])
-    assert out["v"].to_list() == [2, 3]
-    assert counts["null_keys_dropped"] == 1 and counts["duplicates_dropped"] == 1
+def test_null_keys_are_kept_for_validate_and_never_supersede_each_other(
+        caplog: pytest.LogCaptureFixture) -> None:
+    frame = pl.DataFrame({"a": [1, 1, 1, None, None], "b": ["x", "y", "x", "x", None],
+                          "ts": [1, 2, 1, 5, 1]})
+    out, counts = clean(frame, key=["a", "b"], order_by="ts")
+    assert out["ts"].to_list() == [1, 2, 5, 1]
+    assert (counts["null_key_rows"], counts["duplicates_dropped"],
+            counts["conflicting_rows"]) == (2, 1, 0)
+    assert "2 row(s) with a null key" in caplog.records[0].getMessage()
 
 
 def test_without_key_only_whole_row_duplicates_go() -> None:
     frame = pl.DataFrame({"id": [1, 1, 1, None, None], "v": ["a", "a", "b", None, None]})
     out, counts = clean(frame)
     assert out.to_dict(as_series=False) == {"id": [1, 1, None], "v": ["a", "b", None]}
-    assert counts == {"rows_in": 5, "null_keys_dropped": 0, "duplicates_dropped": 2,
-                      "rows": 3}
+    assert counts == {"rows_in": 5, "duplicates_dropped": 2, "superseded_dropped": 0,
+                      "null_key_rows": 0, "conflicting_rows": 0, "rows": 3}
 
 
 def test_unknown_key_or_order_by_column_is_a_config_error() -> None:
