@@ -96,10 +96,12 @@ def libpq(pg_url: str) -> str:
 
 
 def write_secrets(path: Path, pg_url: str, s3: MotoS3,
-                  settings: dict[str, str] | None = None) -> Path:
+                  settings: dict[str, str] | None = None, *,
+                  target_url: str | None = None) -> Path:
+    """The secrets file: ``pg_url`` is the source and, unless ``target_url``, the target."""
     data: dict[str, Any] = {
         "cadencia-source-db": {"url": pg_url},
-        "cadencia-target-db": {"url": pg_url},
+        "cadencia-target-db": {"url": target_url or pg_url},
         SECRET_NAME: {"accesskey": s3.access_key, "secretkey": s3.secret_key},
     }
     if settings:

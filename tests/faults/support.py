@@ -108,6 +108,7 @@ class Case:
         self.docs = local_manifests()
         self.settings: dict[str, str] = dict(FAST_HTTP)
         self.store = RunStore(tmp / "runs")
+        self.target_url: str | None = None  # load's database URL when not pg_url
         self.hook_errors: list[BaseException] = []
 
     def seed(self, *, start: int = SQL_START, count: int = SQL_COUNT, bad: int = 0) -> None:
@@ -124,7 +125,8 @@ class Case:
             previous: dict[str, Any] | None = None) -> Outcome:
         # one file per run: two runs started together must not share a half-written one
         secrets = write_secrets(self.tmp / f"secrets-{uuid.uuid4().hex[:8]}.yaml",
-                                self.pg_url, self.s3, self.settings)
+                                self.pg_url, self.s3, self.settings,
+                                target_url=self.target_url)
         store = store or self.store
         events: list[dict[str, Any]] = []
 

@@ -14,6 +14,7 @@ import os
 import signal
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from tests.faults.support import (
     Outcome,
     attempts,
     errors,
+    notices,
     open_case,
     wait_for,
 )
@@ -273,3 +275,34 @@ def test_two_machines_loading_one_date_at_once_serialize_on_the_advisory_lock(
     exactly_once(case, ALL_IDS)
     assert sorted(r for r, _ in ledger_rows(case.pg_url, DATE)[1:]) == sorted(
         r.name for r in together)
+
+
+def test_a_target_role_without_write_privilege_fails_76_once_and_keeps_the_partition(
+        case: Case) -> None:
+    """Added case: the target refuses the load (SQLSTATE 42501). That is permanent: one
+    attempt, exit 76 naming the cause, the previous load intact, and notify tells."""
+    case.seed()
+    first = case.run().run
+    assert first.phase == "Succeeded", first.describe()
+    role = f"reader_{uuid.uuid4().hex[:8]}"  # roles are per server, not per database
+    case.sql(f"CREATE ROLE {role} LOGIN")
+    try:
+        case.sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+        case.target_url = case.pg_url.replace("://postgres@", f"://{role}@", 1)
+
+        run = case.run().run
+
+        assert run.phase == "Failed", run.describe()
+        (load,) = attempts(run, "load")  # not retried
+        assert load["outputs"]["exitCode"] == "76"
+        (error,) = errors(run, load)
+        assert "permission denied" in error["message"], error
+        exactly_once(case, ALL_IDS)
+        assert ledger_rows(case.pg_url, DATE) == [(first.name, len(ALL_IDS))]
+        (notice,) = notices(run)
+        assert notice["status"] == "Failed"
+        # Argo's workflow.failures: the pod, its retry node and the DAG
+        assert {f["template"] for f in notice["failures"]} == {"load", "main"}
+    finally:
+        case.sql(f"DROP OWNED BY {role}")
+        case.sql(f"DROP ROLE {role}")
