@@ -114,6 +114,8 @@ def test_an_overlay_merges_mappings_and_replaces_lists(config_dir: Path) -> None
      "needs 'keys'"),
     ("pipeline:\n  clean: {key: [id-x]}\n", "environments.prod.pipeline.clean.key[0]",
      "not an identifier"),
+    (f"pipeline:\n  target: {{partition_column: {'d' * 64}}}\n",
+     "environments.prod.pipeline.target.partition_column", "at most 63"),
     ("pipeline:\n  sources: {http: {url: 'http://x/{{workflow.name}}'}}\n",
      "environments.prod.pipeline.sources.http.url", "Argo would substitute it"),
     ("pipeline:\n  sources: {http: {schema: {id: integer64}}}\n",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -19,7 +20,8 @@ _GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.
 _GO_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$")
 _GO_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# SQL identifiers: as steps._core.db checks them (PostgreSQL truncates names past 63)
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _CPU = re.compile(r"^(\d+(\.\d+)?|\d+m)$")
 _MEMORY = re.compile(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
 _IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -107,6 +109,17 @@ def _timezone(value: str) -> str:
     return value
 
 
+def _matching(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
+    """A validator: ``value`` matches ``pattern``, else "'value' is not WHAT"."""
+
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
+
+    return check
+
+
 def _dns_label(value: str) -> str:
     if len(value) > 63 or not _DNS_LABEL.match(value):
         raise ValueError(f"{value!r} is not a DNS-1123 label (lower case letters, digits and "
@@ -121,29 +134,11 @@ def _dns_subdomain(value: str) -> str:
     return value
 
 
-def _identifier(value: str) -> str:
-    if not _IDENTIFIER.match(value):
-        raise ValueError(f"{value!r} is not an identifier (letters, digits and '_', not "
-                         "starting with a digit)")
-    return value
-
-
 def _table(value: str) -> str:
     parts = value.split(".")
     if len(parts) > 2 or not all(_IDENTIFIER.match(p) for p in parts):
-        raise ValueError(f"{value!r} is not a table name ([schema.]name of identifiers)")
-    return value
-
-
-def _cpu(value: str) -> str:
-    if not _CPU.match(value):
-        raise ValueError(f"{value!r} is not a CPU quantity (e.g. 250m, 1, 1.5)")
-    return value
-
-
-def _memory(value: str) -> str:
-    if not _MEMORY.match(value):
-        raise ValueError(f"{value!r} is not a memory quantity (e.g. 256Mi, 1Gi)")
+        raise ValueError(f"{value!r} is not a table name ([schema.]name of identifiers of "
+                         "at most 63)")
     return value
 
 
@@ -167,24 +162,20 @@ def _no_placeholder(value: str) -> str:
     return value
 
 
-def _metric_name(value: str) -> str:
-    if not _METRIC_NAME.match(value):
-        raise ValueError(f"{value!r} is not a metric name ([A-Za-z0-9_], not starting with a "
-                         "digit)")
-    return value
-
-
 GoDuration = Annotated[str, AfterValidator(_go_duration)]
 Cron = Annotated[str, AfterValidator(_cron)]
 Timezone = Annotated[str, AfterValidator(_timezone)]
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 DnsName = Annotated[str, AfterValidator(_dns_subdomain)]
-Identifier = Annotated[str, AfterValidator(_identifier)]
+Identifier = Annotated[str, AfterValidator(_matching(
+    _IDENTIFIER, "an identifier (letters, digits and '_', not starting with a digit, at most 63)"))]
 TableName = Annotated[str, AfterValidator(_table)]
-Cpu = Annotated[str, AfterValidator(_cpu)]
-Memory = Annotated[str, AfterValidator(_memory)]
+Cpu = Annotated[str, AfterValidator(_matching(_CPU, "a CPU quantity (e.g. 250m, 1, 1.5)"))]
+Memory = Annotated[str, AfterValidator(_matching(_MEMORY,
+                                                  "a memory quantity (e.g. 256Mi, 1Gi)"))]
 ImageTag = Annotated[str, AfterValidator(_image_tag)]
 ImageRepository = Annotated[str, AfterValidator(_image_repository)]
 Text = Annotated[str, AfterValidator(_no_placeholder)]
-MetricPrefix = Annotated[str, AfterValidator(_metric_name)]
+MetricPrefix = Annotated[str, AfterValidator(_matching(
+    _METRIC_NAME, "a metric name ([A-Za-z0-9_], not starting with a digit)"))]
 SecretKey = Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]+$", max_length=253)]
