@@ -160,6 +160,19 @@ def clean(frame: pl.DataFrame, *, key: Sequence[str] = (), order_by: str | None 
     return out, {**counts, "rows": out.height}
 
 
+def note(counts: dict[str, Any]) -> str:
+    """The summary's one line, e.g. "1,000 duplicates dropped; 2 null keys passed on"."""
+    def listed(pairs: tuple[tuple[str, str], ...], verb: str) -> list[str]:
+        found = [f"{counts[k]:,} {what}" for k, what in pairs if counts.get(k)]
+        return [", ".join(found) + f" {verb}"] if found else []
+
+    return "; ".join(
+        listed((("duplicates_dropped", "duplicates"), ("superseded_dropped", "superseded")),
+               "dropped")
+        + listed((("null_key_rows", "null keys"), ("conflicting_rows", "conflicting rows")),
+                 "passed on"))
+
+
 def _names(values: list[str]) -> list[str]:
     return [part.strip() for v in values for part in v.split(",") if part.strip()]
 
@@ -184,7 +197,7 @@ def main() -> None:
         _spec.write_frame(a.out, out)
         return {"inputs": [{"path": n, "rows": f.height} for n, f in zip(names, frames,
                                                                           strict=True)],
-                **counts, "out": str(a.out)}
+                **counts, "note": note(counts), "out": str(a.out)}
 
     runner.run("clean", args, body)
 

@@ -115,8 +115,10 @@ def extract(a: argparse.Namespace) -> dict[str, Any]:
     finally:
         gc.enable()
         client.close()
+    retried = f"; {client.retries} requests retried" if client.retries else ""
     return {"rows": outcome.rows, "pages": outcome.pages, "columns": outcome.columns,
-            "http_retries": client.retries, "end": pager.end_reason, "out": str(a.out)}
+            "http_retries": client.retries, "end": pager.end_reason,
+            "note": f"{outcome.pages:,} pages{retried}", "out": str(a.out)}
 
 
 def main() -> None:

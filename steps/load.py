@@ -103,7 +103,20 @@ def body(a: Any) -> dict[str, Any]:
     summary = target.load(url, spec, source, checksum)
     summary.update(partition_column=spec.partition_column, logical_date=spec.logical_date,
                    input=source.path)
+    summary["note"] = note(summary)
     return summary
+
+
+def note(summary: dict[str, Any]) -> str:
+    """The summary's one line: what the load did to the rows already there."""
+    if summary["mode"] == "upsert":
+        if "inserted" not in summary:  # SQLite does not tell them apart
+            return "upserted"
+        return f"{summary['inserted']:,} inserted, {summary['updated']:,} updated"
+    if summary["mode"] == "append":
+        return "appended"
+    return (f"replaced {summary['deleted_rows']:,} rows of {summary['logical_date']}"
+            if summary["deleted_rows"] else f"new partition {summary['logical_date']}")
 
 
 def check_columns(names: list[str], partition_column: str, keys: tuple[str, ...]) -> None:

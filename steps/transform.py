@@ -186,6 +186,15 @@ def transform(frame: pl.DataFrame, spec: Spec) -> tuple[pl.DataFrame, dict[str, 
                  "removed_by_filter": removed, "columns": out.columns}
 
 
+def note(counts: dict[str, Any]) -> str:
+    """The summary's one line: rows the filters removed and values casts nulled, if any."""
+    parts = [f"{n:,} rows removed by {text!r}" for text, n in
+             counts["removed_by_filter"].items() if n]
+    parts += [f"{n:,} values of {col!r} nulled by the cast" for col, n in
+              counts["cast_nulls"].items() if n]
+    return "; ".join(parts)
+
+
 def main() -> None:
     p = runner.parser("transform", __doc__)
     p.add_argument("--input", type=Path, required=True, help="input Parquet path")
@@ -200,7 +209,7 @@ def main() -> None:
             logger.warning("cast of %r turned %d value(s) into null", col, n,
                            extra={"column": col, "rows": n})
         _spec.write_frame(a.out, out)
-        return {**counts, "out": str(a.out)}
+        return {**counts, "note": note(counts), "out": str(a.out)}
 
     runner.run("transform", args, body)
 

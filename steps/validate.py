@@ -140,6 +140,21 @@ def validate(frame: pl.DataFrame, rules: list[Rule], *, reject_threshold: float 
     return Result(good, quarantine, report, failures)
 
 
+def note(result: Result) -> str:
+    """The summary's one line: rejected and warned rows by rule, when any."""
+    def by_rule(status: str) -> str:
+        return ", ".join(f"{e['name']} {e['rows_failed']:,}" for e in result.report["rules"]
+                         if e["status"] == status and e["rows_failed"])
+
+    totals = result.report["totals"]
+    parts = []
+    if totals["rejected"]:
+        parts.append(f"{totals['rejected']:,} quarantined ({by_rule('failed')})")
+    if totals["warned"]:
+        parts.append(f"{totals['warned']:,} warned ({by_rule('warned')})")
+    return "; ".join(parts)
+
+
 def reference_time(logical_date: str | None) -> dt.datetime:
     """End of the logical date (the next midnight), or now in UTC; naive."""
     if logical_date:
@@ -187,7 +202,7 @@ def main() -> None:
             raise DataError("validation failed: " + "; ".join(result.failures),
                             failed_rules=result.report["failed_rules"], totals=totals)
         _spec.write_frame(a.out, result.good)
-        return {"rows": result.good.height, "passed": totals["passed"],
+        return {"rows": result.good.height, "passed": totals["passed"], "note": note(result),
                 "rejected": totals["rejected"],
                 "warned": totals["warned"], "failed_rules": result.report["failed_rules"],
                 "warned_rules": result.report["warned_rules"], "out": str(a.out)}

@@ -104,11 +104,16 @@ def _seconds(node: Mapping[str, Any], timings: Timings) -> float | None:
     return (end - start).total_seconds() if start and end else None
 
 
-def _rows(node: Mapping[str, Any]) -> str:
+def _output(node: Mapping[str, Any], name: str) -> str:
     for p in (node.get("outputs") or {}).get("parameters") or []:
-        if p.get("name") == "rows" and p.get("value") not in (None, "unknown"):
-            return f"{int(p['value']):,}" if str(p["value"]).isdigit() else str(p["value"])
+        if p.get("name") == name and p.get("value") not in (None, "unknown"):
+            return str(p["value"])
     return ""
+
+
+def _rows(node: Mapping[str, Any]) -> str:
+    rows = _output(node, "rows")
+    return f"{int(rows):,}" if rows.isdigit() else rows
 
 
 def summary_rows(workflow: Mapping[str, Any], timings: Timings | None = None) -> list[StepRow]:
@@ -123,7 +128,8 @@ def summary_rows(workflow: Mapping[str, Any], timings: Timings | None = None) ->
         children = [nodes[c] for c in node.get("children") or [] if c in nodes]
         attempts = len(children) if node.get("type") == "Retry" else (
             0 if node.get("phase") in ("Skipped", "Omitted") else 1)
-        message = node.get("message") or (children[-1].get("message") if children else "") or ""
+        message = (node.get("message") or (children[-1].get("message") if children else "")
+                   or _output(node, "note"))
         if (node.get("memoizationStatus") or {}).get("hit"):
             message = "memoized" + (f"; {message}" if message else "")
         is_exit = display.endswith(".onExit")

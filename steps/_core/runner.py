@@ -1,8 +1,8 @@
 """The one place that turns a step's outcome into a log line and an exit code.
 
 Each step builds its parser with :func:`parser` (common options: ``--run-id``,
-``--logical-date``, ``--summary-out``, ``--rows-out``, ``--checksum-out``) and hands its
-body to :func:`run`.
+``--logical-date``, ``--summary-out``, ``--rows-out``, ``--note-out``, ``--checksum-out``)
+and hands its body to :func:`run`.
 A :class:`PipelineError` is logged once as an error line and exits with its code;
 anything else is a bug: logged with its traceback, exit 1. A usage error is a
 configuration error (78), not argparse's 2, so Argo never retries it. SIGTERM (a
@@ -71,6 +71,9 @@ def parser(step: str, doc: str | None, *, needs_date: bool = False, strict_date:
                         help="write the step summary as JSON to PATH")
     common.add_argument("--rows-out", metavar="PATH",
                         help="write the output row count to PATH (an Argo output parameter)")
+    common.add_argument("--note-out", metavar="PATH",
+                        help="write a one-line note on what the step did beyond its row "
+                             "count to PATH (an Argo output parameter; may be empty)")
     common.add_argument("--checksum-out", metavar="PATH",
                         help="write the SHA-256 of the step's output file to PATH (feeds the "
                              "memoize keys of the steps downstream)")
@@ -117,5 +120,7 @@ def run(step: str, args: argparse.Namespace, body: Callable[[argparse.Namespace]
         write_json(args.summary_out, summary)
     if args.rows_out is not None and "rows" in summary:
         write_text(args.rows_out, str(summary["rows"]))
+    if args.note_out is not None:
+        write_text(args.note_out, str(summary.get("note", "")))
     logger.info("%s finished", step, extra={"summary": summary})
     sys.exit(0)

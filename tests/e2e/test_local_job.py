@@ -33,10 +33,18 @@ def test_run_twice_loads_the_day_once_and_the_second_run_is_memoized(tmp_path: P
                  "notify (onExit)"):
         assert node in first.stdout
     assert "Succeeded in" in first.stdout
+    # what each step did beyond its row count, in the summary's message column
+    notes = {line.split("│")[1].strip(): line.split("│")[-2].strip()
+             for line in first.stdout.splitlines() if line.count("│") == 7}
+    assert notes["clean"] == "1,000 duplicates dropped"
+    assert notes["validate"] == "3 quarantined (range:quantidade 3)"
+    assert notes["load"] == f"new partition {DATE}"
 
     second = cadencia("run", "--date", DATE, cwd=tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr
     assert second.stdout.count("memoized") >= 4  # extract-http, extract-sql, clean, transform
+    assert "memoized; 1,000 duplicates dropped" in second.stdout  # a hit replays the note
+    assert f"replaced 2,997 rows of {DATE}" in second.stdout
 
     # 2000 API ids + 2000 SQL ids overlapping by 1000 = 3000; 3 quarantined (quantidade 0)
     assert warehouse(tmp_path, "SELECT count(*), count(DISTINCT id) FROM vendas "

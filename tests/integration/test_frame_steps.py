@@ -75,6 +75,7 @@ def test_clean_unions_dedupes_and_reports(inputs: dict[str, Path], tmp_path: Pat
     assert (counts["null_key_rows"], counts["superseded_dropped"], counts["rows"]) == (1, 1, 5)
     assert rows.read_text() == "5"
     assert result.errors == []
+    assert counts["note"] == "1 superseded dropped; 1 null keys passed on"
     (warning,) = [r for r in result.logs if r["level"] == "warning"]
     assert warning["null_key_rows"] == 1 and "1 row(s) with a null key" in warning["message"]
 
@@ -192,6 +193,7 @@ def test_validate_passes_within_threshold_and_writes_everything(
     assert report["status"] == "passed" and report["totals"]["rejected"] == 1
     assert paths["rows.txt"].read_text() == "2"
     assert result.logs[-1]["summary"]["failed_rules"] == ["not_null:id", "range:valor"]
+    assert result.logs[-1]["summary"]["note"] == "1 quarantined (not_null:id 1, range:valor 1)"
 
 
 def test_validate_failure_exits_65_keeps_report_and_quarantine_not_output(

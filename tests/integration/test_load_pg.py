@@ -97,12 +97,14 @@ def test_loading_twice_leaves_one_copy_dates_coexist_and_the_ledger_shows_each_r
     path = parquet(tmp_path, orders(1000))
     first = summary(load(pg_url, path, run_id="r1"))
     assert first["created"] is True and first["deleted_rows"] == 0
+    assert first["note"] == f"new partition {D1}"
     out = tmp_path / "rows.txt"
     second = summary(load(pg_url, path, "--rows-out", str(out), "--batch-rows", "300",
                           run_id="r2"))
     here(parquet(tmp_path, orders(10, tag="d2"), "d2.parquet"), date=D2, run_id="r3")
 
     assert second["deleted_rows"] == 1000 and second["rows"] == 1000 and out.read_text() == "1000"
+    assert second["note"] == f"replaced 1,000 rows of {D1}"
     assert second["checksum"] == first["checksum"] and first["checksum"].startswith("sha256:")
     assert rows(conn, "SELECT logical_date::text, count(*), count(DISTINCT id) FROM orders "
                       "GROUP BY 1 ORDER BY 1") == [(D1, 1000, 1000), (D2, 10, 10)]
@@ -180,6 +182,7 @@ def test_upsert_updates_existing_keys_inserts_new_ones_and_the_last_duplicate_wi
     result = here(parquet(tmp_path, batch, "v2.parquet"), "--mode", "upsert", "--key", "id",
                   date=D2, run_id="r2")
     assert (result["rows"], result["inserted"], result["updated"]) == (5, 2, 2)
+    assert result["note"] == "2 inserted, 2 updated"
     assert rows(conn, "SELECT id, nome, logical_date::text FROM orders ORDER BY id") == [
         (1, "v1_1", D1), (2, "v2_2", D2), (3, "v2_3", D2), (4, "last_4", D2), (5, "v3_5", D2)]
 

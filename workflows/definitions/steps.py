@@ -45,13 +45,20 @@ def rows_out(step: str) -> Parameter:
                      value_from=m.ValueFrom(path=d.out_path("rows", ""), default=MISSING))
 
 
+def note_out() -> Parameter:
+    """A one-line note on what the step did (the local summary's message column)."""
+    return Parameter(name="note", value_from=m.ValueFrom(path=d.out_path("note", ""),
+                                                         default=""))
+
+
 def sha_out() -> Parameter:
     return Parameter(name="sha256", value_from=m.ValueFrom(path=d.out_path("sha256", ""),
                                                            default=MISSING))
 
 
+NOTE_ARGS = ["--note-out", "{{outputs.parameters.note.path}}"]
 OUT_ARGS = ["--out", "{{outputs.artifacts.data.path}}",
-            "--rows-out", "{{outputs.parameters.rows.path}}"]
+            "--rows-out", "{{outputs.parameters.rows.path}}", *NOTE_ARGS]
 SHA_ARGS = ["--checksum-out", "{{outputs.parameters.sha256.path}}"]
 
 
@@ -81,7 +88,7 @@ def extract_http(env: Environment) -> Container:
     return d.step_container(
         env, "extract-http", args=[*d.common_args(), *http_args(src), *OUT_ARGS, *SHA_ARGS],
         secrets_for="http_", inputs=[Parameter(name="run-date")],
-        outputs=[parquet_out("data"), rows_out("extract-http"), sha_out()],
+        outputs=[parquet_out("data"), rows_out("extract-http"), note_out(), sha_out()],
         memoize=memoize(env, "extract-http", src.model_dump(by_alias=True), ["run-date"]),
         metrics=step_metrics(env, "extract-http"))
 
@@ -98,7 +105,7 @@ def extract_sql(env: Environment) -> Container:
     return d.step_container(
         env, "extract-sql", args=[*args, *OUT_ARGS, *SHA_ARGS], secrets_for="source_db",
         inputs=[Parameter(name="run-date")],
-        outputs=[parquet_out("data"), rows_out("extract-sql"), sha_out()],
+        outputs=[parquet_out("data"), rows_out("extract-sql"), note_out(), sha_out()],
         memoize=memoize(env, "extract-sql", src.model_dump(), ["run-date"]),
         metrics=step_metrics(env, "extract-sql"))
 
@@ -117,7 +124,7 @@ def clean(env: Environment) -> Container:
     return d.step_container(
         env, "clean", args=[*args, *OUT_ARGS, *SHA_ARGS],
         inputs=[*(Parameter(name=p) for p in params), parquet_in("http"), parquet_in("sql")],
-        outputs=[parquet_out("data"), rows_out("clean"), sha_out()],
+        outputs=[parquet_out("data"), rows_out("clean"), note_out(), sha_out()],
         memoize=memoize(env, "clean", c.model_dump(), params),
         metrics=step_metrics(env, "clean"))
 
@@ -130,7 +137,7 @@ def transform(env: Environment) -> Container:
         args=[*d.common_args(), "--input", "{{inputs.artifacts.data.path}}",
               "--spec", "{{inputs.artifacts.spec.path}}", *OUT_ARGS, *SHA_ARGS],
         inputs=[*(Parameter(name=p) for p in params), parquet_in("data"), raw_in("spec", spec)],
-        outputs=[parquet_out("data"), rows_out("transform"), sha_out()],
+        outputs=[parquet_out("data"), rows_out("transform"), note_out(), sha_out()],
         memoize=memoize(env, "transform", spec, params),
         metrics=step_metrics(env, "transform"))
 
@@ -147,7 +154,8 @@ def validate(env: Environment) -> Container:
         # quarantine and report are written even when validation fails; optional so that a
         # step failing before them keeps its own error message
         outputs=[parquet_out("data"), parquet_out("quarantine", optional=True),
-                 parquet_out("report", optional=True, suffix=".json"), rows_out("validate")],
+                 parquet_out("report", optional=True, suffix=".json"), rows_out("validate"),
+                 note_out()],
         metrics=step_metrics(env, "validate"))
 
 
@@ -161,9 +169,9 @@ def load(env: Environment) -> Container:
     if t.batch_rows is not None:
         args += ["--batch-rows", str(t.batch_rows)]
     return d.step_container(
-        env, "load", args=[*args, "--rows-out", "{{outputs.parameters.rows.path}}"],
+        env, "load", args=[*args, "--rows-out", "{{outputs.parameters.rows.path}}", *NOTE_ARGS],
         secrets_for="target_db", inputs=[Parameter(name="run-date"), parquet_in("data")],
-        outputs=[rows_out("load")],
+        outputs=[rows_out("load"), note_out()],
         # one load of a target at a time in the namespace: cron, ad-hoc runs and backfills
         synchronization=m.Synchronization(mutexes=[m.Mutex(name=mutex_name(env))]),
         metrics=step_metrics(env, "load", rows_gauge=True))

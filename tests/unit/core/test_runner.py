@@ -34,7 +34,7 @@ args = p.parse_args()
 
 def body(a):
     if a.mode == "ok":
-        return {"rows": 42, "out": "x.parquet"}
+        return {"rows": 42, "note": "2 duplicates dropped", "out": "x.parquet"}
     if a.mode == "data":
         raise DataError("column id has 3 nulls", column="id", nulls=3)
     if a.mode == "transient":
@@ -75,7 +75,8 @@ def test_success_logs_one_summary_and_writes_the_output_parameters(tiny: Path,
                                                                     tmp_path: Path) -> None:
     code, logs, _ = run(tiny, "--mode", "ok", "--logical-date", "2026-11-26",
                         "--run-id", "r-1", "--summary-out", str(tmp_path / "s.json"),
-                        "--rows-out", str(tmp_path / "rows.txt"))
+                        "--rows-out", str(tmp_path / "rows.txt"),
+                        "--note-out", str(tmp_path / "note.txt"))
     assert code == 0
     (line,) = logs
     assert line["message"] == "tiny finished" and line["summary"]["rows"] == 42
@@ -83,6 +84,7 @@ def test_success_logs_one_summary_and_writes_the_output_parameters(tiny: Path,
     summary = json.loads((tmp_path / "s.json").read_text())
     assert summary["rows"] == 42 and summary["duration_s"] >= 0
     assert (tmp_path / "rows.txt").read_text() == "42"
+    assert (tmp_path / "note.txt").read_text() == "2 duplicates dropped"
 
 
 @pytest.mark.parametrize(("mode", "code", "kind"), [("data", 65, "bad_data"),
