@@ -133,24 +133,32 @@ def clean(frame: pl.DataFrame, *, key: Sequence[str] = (), order_by: str | None 
             raise ConfigError(f"column {col!r} (from --key/--order-by) is not in the inputs"
                               f"{_spec.suggest(col, frame.columns)}; columns: "
                               f"{', '.join(frame.columns)}", column=col)
-    out = frame.unique(keep="first", maintain_order=True)
-    counts["duplicates_dropped"] = frame.height - out.height
     if not key:
+        out = frame.unique(keep="first", maintain_order=True)
+        counts["duplicates_dropped"] = frame.height - out.height
         return out, {**counts, "rows": out.height}
+    # Only rows whose key is null or not unique can be duplicates, superseded or in
+    # conflict: work on that (usually small) part and keep the rest as it is.
+    row = "__cadencia_row"
     null_key = pl.any_horizontal([pl.col(k).is_null() for k in key])
+    key_expr = pl.struct(key) if len(key) > 1 else pl.col(key[0])
+    work = frame.with_row_index(row)
+    shared = work.select(key_expr.is_duplicated() | null_key).to_series()
+    part = work.filter(shared)
+    # the row index keeps the output in input order, so unique need not
+    unique_rows = part.unique(subset=frame.columns, keep="first", maintain_order=False)
+    counts["duplicates_dropped"] = part.height - unique_rows.height
+    part = unique_rows
     if order_by:  # null keys are not one group: they never supersede each other
         latest = pl.col(order_by).max().over(key)
-        keep = null_key | latest.is_null() | (pl.col(order_by) == latest)
-        before = out.height
-        out = out.filter(keep)
-        counts["superseded_dropped"] = before - out.height
-    nulls = out.filter(null_key).height
-    keyed = out.filter(~null_key)
-    shared = pl.struct(key).is_duplicated() if len(key) > 1 else pl.col(key[0]).is_duplicated()
-    conflicts = keyed.filter(shared)
+        part = part.filter(null_key | latest.is_null() | (pl.col(order_by) == latest))
+        counts["superseded_dropped"] = unique_rows.height - part.height
+    nulls = part.filter(null_key).height
+    conflicts = part.filter(~null_key).filter(key_expr.is_duplicated())
     counts.update(null_key_rows=nulls, conflicting_rows=conflicts.height)
+    out = work.filter(~shared | pl.col(row).is_in(part[row].implode())).drop(row)
     if nulls or conflicts.height:
-        keys = conflicts.select(key).unique(maintain_order=True).head(SAMPLES)
+        keys = conflicts.sort(row).select(key).unique(maintain_order=True).head(SAMPLES)
         samples = keys.to_series().to_list() if len(key) == 1 else keys.rows()
         logger.warning(
             "%d row(s) with a null key and %d row(s) sharing a key with different values "
