@@ -8,6 +8,9 @@ Inputs (flags, as Argo substitutes them; all strings):
                      unsubstituted means nothing failed
   ``--sla-verdict``  met, missed, at-risk or unknown
   ``--count NAME=VALUE``  row counts to report (repeatable; non-integers shown as given)
+  ``--note NAME=TEXT``    what a step did beyond its count, e.g. ``validate=3 quarantined
+                     (range:quantidade 3)`` (repeatable; a blank or unsubstituted text is
+                     left out)
   ``--workflow NAME``, ``--event finished|sla-at-risk``
   ``--channel``      log, webhook, slack, email (repeatable or comma-separated; default log)
   ``--sla-seconds N``  derive the verdict from ``--duration`` (met when at most N seconds,
@@ -138,6 +141,8 @@ def main() -> None:
     p.add_argument("--sla-verdict", help="met, missed, at-risk or unknown")
     p.add_argument("--count", action="append", default=[], metavar="NAME=VALUE",
                    help="a row count to report (repeatable)")
+    p.add_argument("--note", action="append", default=[], metavar="NAME=TEXT",
+                   help="a step's note to report (repeatable)")
     p.add_argument("--workflow", default="cadencia", help="workflow name for the title")
     p.add_argument("--event", choices=EVENTS, default="finished")
     p.add_argument("--channel", action="append", metavar="NAME",
@@ -165,7 +170,8 @@ def main() -> None:
         message = build(workflow=a.workflow, status=a.status, event=a.event,
                         duration=duration, failures=a.failures,
                         sla_verdict=sla_verdict(a.sla_verdict, duration, a.sla_seconds),
-                        counts=known_counts(a.count), logical_date=a.logical_date,
+                        counts=known_counts(a.count), notes=a.note,
+                        logical_date=a.logical_date,
                         run_id=a.run_id)
         channels = channel_registry.build(channel_names(a.channel), os.environ, settings)
         results = [deliver(channel, message, settings) for channel in channels]

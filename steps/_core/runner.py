@@ -28,6 +28,7 @@ from steps._core.files import write_json, write_text
 
 logger = logging.getLogger("steps")
 EXIT_TERMINATED = 143
+NOTE_MAX = 300  # characters of a --note-out line
 
 
 class _Terminated(BaseException):
@@ -80,6 +81,13 @@ def parser(step: str, doc: str | None, *, needs_date: bool = False, strict_date:
     return p
 
 
+def one_line(text: str, limit: int = NOTE_MAX) -> str:
+    """``text`` safe to travel as an Argo parameter into other templates' args: one line,
+    no double quotes, no ``{{``/``}}`` (Argo would read a tag), at most ``limit`` chars."""
+    text = " ".join(text.split()).replace('"', "'").replace("{{", "{ {").replace("}}", "} }")
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def file_sha256(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -121,6 +129,6 @@ def run(step: str, args: argparse.Namespace, body: Callable[[argparse.Namespace]
     if args.rows_out is not None and "rows" in summary:
         write_text(args.rows_out, str(summary["rows"]))
     if args.note_out is not None:
-        write_text(args.note_out, str(summary.get("note", "")))
+        write_text(args.note_out, one_line(str(summary.get("note", ""))))
     logger.info("%s finished", step, extra={"summary": summary})
     sys.exit(0)

@@ -138,6 +138,20 @@ def parse_counts(items: Sequence[str]) -> dict[str, int | str]:
     return counts
 
 
+def parse_notes(items: Sequence[str]) -> dict[str, str]:
+    """``NAME=TEXT`` pairs; a blank or unsubstituted text (a step that never ran, or had
+    nothing to say) is left out."""
+    notes: dict[str, str] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ConfigError(f"--note expects NAME=TEXT, got {item!r}")
+        if not is_blank(text):
+            notes[name] = text.strip()
+    return notes
+
+
 @dataclasses.dataclass(frozen=True)
 class Message:
     """What every channel says, in one place."""
@@ -150,6 +164,7 @@ class Message:
     duration_s: float | None = None
     sla_verdict: str = "unknown"
     counts: dict[str, int | str] = dataclasses.field(default_factory=dict)
+    notes: dict[str, str] = dataclasses.field(default_factory=dict)
     failures: tuple[Failure, ...] = ()
 
     @property
@@ -177,6 +192,8 @@ class Message:
             lines.append(f"Run: {self.run_id}")
         if self.counts:
             lines += ["", "Row counts:"] + [f"  {k}: {v}" for k, v in self.counts.items()]
+        if self.notes:
+            lines += ["", "Notes:"] + [f"  {k}: {v}" for k, v in self.notes.items()]
         if self.failures:
             lines += ["", f"Failed nodes ({len(self.failures)}):"]
             lines += [f"  - {f.line()}" for f in self.failures[:MAX_FAILURES]]
@@ -198,6 +215,7 @@ class Message:
             "duration": self.duration,
             "sla_verdict": self.sla_verdict,
             "counts": dict(self.counts),
+            "notes": dict(self.notes),
             "failures": [dataclasses.asdict(f) for f in self.failures],
         }
 
@@ -205,7 +223,8 @@ class Message:
 def build(*, workflow: str, status: str | None, event: str = "finished",
           duration: str | None = None, failures: str | None = None,
           sla_verdict: str | None = None, counts: Sequence[str] = (),
-          logical_date: str | None = None, run_id: str | None = None) -> Message:
+          notes: Sequence[str] = (), logical_date: str | None = None,
+          run_id: str | None = None) -> Message:
     """A :class:`Message` from the raw strings Argo substitutes into the flags."""
     if event not in EVENTS:
         raise ConfigError(f"unknown event {event!r}: expected one of {', '.join(EVENTS)}")
@@ -220,4 +239,5 @@ def build(*, workflow: str, status: str | None, event: str = "finished",
     return Message(workflow=workflow.strip() or "cadencia", status=status_text, event=event,
                    logical_date=logical_date, run_id=run_id,
                    duration_s=parse_duration(duration), sla_verdict=verdict,
-                   counts=parse_counts(counts), failures=tuple(parse_failures(failures)))
+                   counts=parse_counts(counts), notes=parse_notes(notes),
+                   failures=tuple(parse_failures(failures)))

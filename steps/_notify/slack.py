@@ -47,6 +47,9 @@ def payload(message: Message) -> dict[str, Any]:
     if message.counts:
         rows = "\n".join(f"`{escape(k)}` {escape(str(v))}" for k, v in message.counts.items())
         blocks.append(_section(f"*Row counts*\n{rows}"))
+    if message.notes:
+        rows = "\n".join(f"`{escape(k)}` {escape(v)}" for k, v in message.notes.items())
+        blocks.append(_section(f"*Notes*\n{rows}"))
     if message.failures:
         shown = message.failures[:MAX_FAILURES]
         items = "\n".join(f"• {escape(f.line())}" for f in shown)

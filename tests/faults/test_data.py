@@ -111,6 +111,12 @@ def test_bad_rows_are_quarantined_with_the_rule_each_broke_and_the_good_rows_loa
     # the duplicate that a later created_at resolves: the newest version won
     assert case.sql("SELECT cliente, valor FROM vendas WHERE id = 1500") == [
         ("versao-nova", 999.5)]
+    # the on-call reads all of it in the notification, without opening a log
+    (notice,) = notices(run)
+    assert notice["notes"]["clean"] == ("1,000 duplicates, 1 superseded dropped; "
+                                        "2 null keys, 2 conflicting rows passed on")
+    assert notice["notes"]["validate"] == (
+        "7 quarantined (not_null:id 2, unique:id 2, range:quantidade 3)")
 
 
 def test_bad_rows_above_the_reject_threshold_fail_and_the_partition_keeps_its_rows(

@@ -302,7 +302,7 @@ def test_secrets_come_from_secret_key_refs_never_parameters(env: str) -> None:
         assert {p["name"] for p in params} <= {"run-date", "start-date", "end-date"}
 
 
-def test_the_exit_handler_reports_status_failures_duration_sla_and_counts() -> None:
+def test_the_exit_handler_reports_status_failures_duration_sla_counts_and_notes() -> None:
     etl = load("prod", "cadencia-etl.yaml")
     notify = templates(etl)[etl["spec"]["onExit"]]
     args = notify["container"]["args"]
@@ -311,13 +311,18 @@ def test_the_exit_handler_reports_status_failures_duration_sla_and_counts() -> N
                         ("--failures", "{{workflow.failures}}"),
                         ("--duration", "{{workflow.duration}}"), ("--sla-seconds", "3600")):
         assert args[args.index(flag) + 1] == value
-    counts = [args[i + 1] for i, a in enumerate(args) if a == "--count"]
     exported = {p["globalName"]: p for t in containers(etl)
                 for p in t.get("outputs", {}).get("parameters", []) if "globalName" in p}
-    assert counts == [f"{s}={{{{workflow.outputs.parameters.rows-{s}}}}}" for s in
-                      ("extract-http", "extract-sql", "clean", "transform", "validate", "load")]
-    assert set(exported) == {f"rows-{s}" for s in STEPS}
-    assert all(p["valueFrom"]["default"] for p in exported.values())
+    for flag, name in (("--count", "rows"), ("--note", "note")):
+        given = [args[i + 1] for i, a in enumerate(args) if a == flag]
+        assert given == [f"{s}={{{{workflow.outputs.parameters.{name}-{s}}}}}" for s in
+                         ("extract-http", "extract-sql", "clean", "transform", "validate",
+                          "load")]
+    assert set(exported) == {f"{name}-{s}" for s in STEPS for name in ("rows", "note")}
+    assert all(p["valueFrom"]["default"] == "unknown" for n, p in exported.items()
+               if n.startswith("rows-"))
+    assert all(p["valueFrom"]["default"] == "" for n, p in exported.items()
+               if n.startswith("note-"))
     assert "memoize" not in notify
     assert "memoize" not in templates(etl)["load"]
 

@@ -1,10 +1,11 @@
 """The notify templates: the exit handler and the soft-SLA watcher.
 
 The exit handler reads only workflow variables: ``{{workflow.status}}``,
-``{{workflow.duration}}``, ``{{workflow.failures}}`` and the row counts the steps
-exported as global output parameters (``{{workflow.outputs.parameters.rows-<step>}}``;
-a count a failed run never produced reaches notify unsubstituted, and notify reports it
-as unknown). notify itself turns the duration into the SLA verdict (``--sla-seconds``).
+``{{workflow.duration}}``, ``{{workflow.failures}}`` and the row counts and notes the
+steps exported as global output parameters (``{{workflow.outputs.parameters.rows-<step>}}``,
+``note-<step>``; a count a failed run never produced reaches notify unsubstituted, and
+notify reports it as unknown; such a note is left out). notify itself turns the duration
+into the SLA verdict (``--sla-seconds``).
 
 The watcher is a daemon that sleeps until the soft SLA, then sends "SLA at risk"; when the
 DAG ends first, Argo stops it and it exits quietly.
@@ -34,7 +35,8 @@ def exit_handler(env: Environment, *, run: bool = True) -> Container:
     if run:
         args += ["--sla-seconds", str(env.seconds(env.sla.soft))]
         for step in COUNTED_STEPS:
-            args += ["--count", f"{step}={{{{workflow.outputs.parameters.rows-{step}}}}}"]
+            args += ["--count", f"{step}={{{{workflow.outputs.parameters.rows-{step}}}}}",
+                     "--note", f"{step}={{{{workflow.outputs.parameters.note-{step}}}}}"]
     return d.step_container(env, "notify", args=[*args, *_channels(env)],
                             secrets_for="notify_",
                             # A default, so that validating the exit handler alone never

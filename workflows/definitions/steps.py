@@ -45,10 +45,16 @@ def rows_out(step: str) -> Parameter:
                      value_from=m.ValueFrom(path=d.out_path("rows", ""), default=MISSING))
 
 
-def note_out() -> Parameter:
-    """A one-line note on what the step did (the local summary's message column)."""
-    return Parameter(name="note", value_from=m.ValueFrom(path=d.out_path("note", ""),
-                                                         default=""))
+def note_out(step: str) -> Parameter:
+    """A one-line note on what the step did: the local summary's message column, and the
+    global ``note-<step>`` the exit handler reports."""
+    return Parameter(name="note", global_name=f"note-{step}",
+                     value_from=m.ValueFrom(path=d.out_path("note", ""), default=""))
+
+
+def reported(step: str) -> list[Parameter]:
+    """The step's row count and note, global for the exit handler."""
+    return [rows_out(step), note_out(step)]
 
 
 def sha_out() -> Parameter:
@@ -88,7 +94,7 @@ def extract_http(env: Environment) -> Container:
     return d.step_container(
         env, "extract-http", args=[*d.common_args(), *http_args(src), *OUT_ARGS, *SHA_ARGS],
         secrets_for="http_", inputs=[Parameter(name="run-date")],
-        outputs=[parquet_out("data"), rows_out("extract-http"), note_out(), sha_out()],
+        outputs=[parquet_out("data"), *reported("extract-http"), sha_out()],
         memoize=memoize(env, "extract-http", src.model_dump(by_alias=True), ["run-date"]),
         metrics=step_metrics(env, "extract-http"))
 
@@ -105,7 +111,7 @@ def extract_sql(env: Environment) -> Container:
     return d.step_container(
         env, "extract-sql", args=[*args, *OUT_ARGS, *SHA_ARGS], secrets_for="source_db",
         inputs=[Parameter(name="run-date")],
-        outputs=[parquet_out("data"), rows_out("extract-sql"), note_out(), sha_out()],
+        outputs=[parquet_out("data"), *reported("extract-sql"), sha_out()],
         memoize=memoize(env, "extract-sql", src.model_dump(), ["run-date"]),
         metrics=step_metrics(env, "extract-sql"))
 
@@ -124,7 +130,7 @@ def clean(env: Environment) -> Container:
     return d.step_container(
         env, "clean", args=[*args, *OUT_ARGS, *SHA_ARGS],
         inputs=[*(Parameter(name=p) for p in params), parquet_in("http"), parquet_in("sql")],
-        outputs=[parquet_out("data"), rows_out("clean"), note_out(), sha_out()],
+        outputs=[parquet_out("data"), *reported("clean"), sha_out()],
         memoize=memoize(env, "clean", c.model_dump(), params),
         metrics=step_metrics(env, "clean"))
 
@@ -137,7 +143,7 @@ def transform(env: Environment) -> Container:
         args=[*d.common_args(), "--input", "{{inputs.artifacts.data.path}}",
               "--spec", "{{inputs.artifacts.spec.path}}", *OUT_ARGS, *SHA_ARGS],
         inputs=[*(Parameter(name=p) for p in params), parquet_in("data"), raw_in("spec", spec)],
-        outputs=[parquet_out("data"), rows_out("transform"), note_out(), sha_out()],
+        outputs=[parquet_out("data"), *reported("transform"), sha_out()],
         memoize=memoize(env, "transform", spec, params),
         metrics=step_metrics(env, "transform"))
 
@@ -154,8 +160,7 @@ def validate(env: Environment) -> Container:
         # quarantine and report are written even when validation fails; optional so that a
         # step failing before them keeps its own error message
         outputs=[parquet_out("data"), parquet_out("quarantine", optional=True),
-                 parquet_out("report", optional=True, suffix=".json"), rows_out("validate"),
-                 note_out()],
+                 parquet_out("report", optional=True, suffix=".json"), *reported("validate")],
         metrics=step_metrics(env, "validate"))
 
 
@@ -171,7 +176,7 @@ def load(env: Environment) -> Container:
     return d.step_container(
         env, "load", args=[*args, "--rows-out", "{{outputs.parameters.rows.path}}", *NOTE_ARGS],
         secrets_for="target_db", inputs=[Parameter(name="run-date"), parquet_in("data")],
-        outputs=[rows_out("load"), note_out()],
+        outputs=[*reported("load")],
         # one load of a target at a time in the namespace: cron, ad-hoc runs and backfills
         synchronization=m.Synchronization(mutexes=[m.Mutex(name=mutex_name(env))]),
         metrics=step_metrics(env, "load", rows_gauge=True))

@@ -146,3 +146,12 @@ def test_sigterm_exits_143_and_leaves_no_temp_file(tiny: Path, tmp_path: Path) -
     assert list(outdir.iterdir()) == []
     errors = [json.loads(line) for line in stderr.splitlines() if '"error"' in line]
     assert [e["error_kind"] for e in errors] == ["terminated"]
+
+
+def test_a_note_travels_as_one_line_argo_cannot_mistake_for_a_tag() -> None:
+    from steps._core.runner import NOTE_MAX, one_line
+
+    assert one_line('1 rows removed by "x > 1"\n  and {{workflow.name}}') == (
+        "1 rows removed by 'x > 1' and { {workflow.name} }")
+    long = one_line("x" * (NOTE_MAX + 50))
+    assert len(long) == NOTE_MAX and long.endswith("…")

@@ -21,6 +21,7 @@ from steps._notify.message import (
     parse_counts,
     parse_duration,
     parse_failures,
+    parse_notes,
 )
 from steps._notify.smtp import EmailSettings, check
 from steps.notify import channel_names, outcome
@@ -77,13 +78,18 @@ def test_counts_are_ints_when_they_can_be_and_given_text_otherwise() -> None:
 def test_a_count_without_name_or_value_is_a_config_error(bad: str) -> None:
     with pytest.raises(ConfigError, match="NAME=VALUE"):
         parse_counts([bad])
+    with pytest.raises(ConfigError, match="NAME=TEXT"):
+        parse_notes([bad])
 
 
 def failed_message(**kw: object) -> Message:
     args: dict[str, object] = dict(
         workflow="cadencia-etl", status="Failed", duration="754.3",
         failures=json.dumps([NODE]), sla_verdict="met",
-        counts=["extracted_http=100", "loaded=180"], logical_date="2026-11-26", run_id="r-1")
+        counts=["extracted_http=100", "loaded=180"],
+        notes=["validate=3 quarantined (range:quantidade 3)",
+               "load={{workflow.outputs.parameters.note-load}}", "clean="],
+        logical_date="2026-11-26", run_id="r-1")
     args.update(kw)
     return build(**args)  # type: ignore[arg-type]
 
@@ -94,11 +100,15 @@ def test_message_text_says_status_duration_sla_counts_and_failures() -> None:
     assert not m.ok
     text = m.text()
     for expected in ("Status: Failed", "Duration: 12m 34s", "SLA: met", "Run: r-1",
-                     "  extracted_http: 100", "  loaded: 180", "Failed nodes (1):",
+                     "  extracted_http: 100", "  loaded: 180",
+                     "Notes:", "  validate: 3 quarantined (range:quantidade 3)",
+                     "Failed nodes (1):",
                      "  - extract-http(0) (extract-http, Failed): Error (exit code 75)"):
         assert expected in text.splitlines()
     d = m.to_dict()
     assert d["counts"] == {"extracted_http": 100, "loaded": 180}
+    # a step that never ran (unsubstituted) or had nothing to say (blank) has no note
+    assert d["notes"] == {"validate": "3 quarantined (range:quantidade 3)"}
     assert d["failures"][0]["name"] == "extract-http(0)"
     assert json.loads(json.dumps(d)) == d
 
@@ -139,12 +149,13 @@ def test_unknown_sla_verdict_or_event_is_a_config_error() -> None:
 def test_slack_payload_shape() -> None:
     p = slack.payload(failed_message(failures=json.dumps([dict(NODE, message="a <b> & c")])))
     assert set(p) == {"text", "blocks"}
-    header, fields, counts, failures = p["blocks"]
+    header, fields, counts, notes, failures = p["blocks"]
     assert header == {"type": "header", "text": {
         "type": "plain_text", "text": "cadencia-etl 2026-11-26: Failed", "emoji": False}}
     assert [f["text"] for f in fields["fields"]] == [
         "*Status*\nFailed", "*Duration*\n12m 34s", "*SLA*\nmet", "*Run*\nr-1"]
     assert counts["text"]["text"] == "*Row counts*\n`extracted_http` 100\n`loaded` 180"
+    assert notes["text"]["text"] == "*Notes*\n`validate` 3 quarantined (range:quantidade 3)"
     assert "a &lt;b&gt; &amp; c" in failures["text"]["text"]  # mrkdwn control chars escaped
     assert p["text"].startswith("cadencia-etl 2026-11-26: Failed\n")
 
@@ -159,7 +170,7 @@ def test_slack_payload_respects_slack_limits() -> None:
 
 
 def test_slack_payload_without_counts_or_failures() -> None:
-    p = slack.payload(failed_message(status="Succeeded", failures="null", counts=[]))
+    p = slack.payload(failed_message(status="Succeeded", failures="null", counts=[], notes=[]))
     assert [b["type"] for b in p["blocks"]] == ["header", "section"]
 
 
