@@ -112,8 +112,9 @@ def known_counts(items: Sequence[str]) -> list[str]:
     return out
 
 
-class _Stopped(Exception):
-    pass
+class _Stopped(BaseException):
+    """Not an Exception: logging swallows those, so a SIGTERM landing while the "waiting"
+    line is being written would be lost and the daemon would sleep on."""
 
 
 def _stop(signum: int, frame: object) -> None:
