@@ -17,6 +17,7 @@ from hera.workflows import CronWorkflow, WorkflowTemplate
 
 from workflows.compile import OUT_DIR, check_stale, compile_all
 from workflows.config import CONFIG_DIR, ConfigError, Environment, go_seconds, load_config
+from workflows.lint.crossref import strings
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -55,17 +56,6 @@ def templates(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def containers(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
     return (t for t in doc["spec"].get("templates", []) if "container" in t)
-
-
-def strings(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for value in node.values():
-            yield from strings(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from strings(value)
-    elif isinstance(node, str):
-        yield node
 
 
 def evaluate_memo_key(key: str, inputs: dict[str, str]) -> str:

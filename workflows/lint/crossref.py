@@ -15,15 +15,16 @@ from workflows.lint.lintset import LintSet, reachable
 from workflows.lint.scope import declared_parameters
 
 
-def _strings(value: Any) -> Iterator[str]:
+def strings(value: Any) -> Iterator[str]:
+    """Every string under a parsed YAML node, depth first."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _strings(item)
+            yield from strings(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _strings(item)
+            yield from strings(item)
 
 
 def workflow_parameters_used(doc: ArgoDoc, names: set[str]) -> set[str]:
@@ -32,7 +33,7 @@ def workflow_parameters_used(doc: ArgoDoc, names: set[str]) -> set[str]:
     for t in doc.templates:
         if t.name not in names:
             continue
-        for text in _strings(t.data):
+        for text in strings(t.data):
             tags = placeholders(text)
             variables = [v for tag in tags if tag.startswith("=")
                          for v in expression_variables(tag[1:])]
