@@ -40,7 +40,9 @@ class Progress:
             if phase != "Running" and event.get("startedAt") and event.get("finishedAt"):
                 took = f" {float(event['finishedAt']) - float(event['startedAt']):.2f}s"
             memo = " (memoized)" if event.get("memoized") else ""
-            note = f"  {message}" if phase in ("Failed", "Error") and message else ""
+            note = (f"  {message}" if phase in ("Failed", "Error") and message
+                    else f"  {event['note']}" if phase == "Succeeded" and event.get("note")
+                    else "")
             style = PHASE_STYLE.get(phase, "")
             self.console.print(f"  [{style}]{phase:<9}[/] {name}{took}{memo}{note}")
 

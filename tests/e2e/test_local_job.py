@@ -39,6 +39,8 @@ def test_run_twice_loads_the_day_once_and_the_second_run_is_memoized(tmp_path: P
     assert notes["clean"] == "1,000 duplicates dropped"
     assert notes["validate"] == "3 quarantined (range:quantidade 3)"
     assert notes["load"] == f"new partition {DATE}"
+    live = [line for line in first.stdout.splitlines() if "Succeeded validate(0)" in line]
+    assert len(live) == 1 and live[0].endswith("3 quarantined (range:quantidade 3)"), live
 
     second = cadencia("run", "--date", DATE, cwd=tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr

@@ -153,6 +153,10 @@ class Status:
         attempt = self.attempts.get(node["id"])
         if attempt is not None:
             event["attempt"] = attempt
+        note = next((p.get("value") for p in (node.get("outputs") or {}).get("parameters") or []
+                     if p.get("name") == "note"), None)
+        if note:  # a step's one-line note (steps/_core/runner.py --note-out)
+            event["note"] = note
         return event
 
     def workflow_event(self) -> None:
