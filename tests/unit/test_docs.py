@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -42,3 +45,18 @@ def test_every_proof_in_the_reliability_guide_names_a_test_that_exists() -> None
                if not (faults / module).exists()
                or not re.search(rf"^def {name}\(", (faults / module).read_text(), re.MULTILINE)]
     assert missing == [], f"docs/reliability.md cites tests that do not exist: {missing}"
+
+
+def test_the_documented_notification_json_is_what_notify_sends() -> None:
+    doc = (ROOT / "docs" / "steps.md").read_text()
+    section = doc[doc.index("The webhook channel POSTs"):]
+    command = section.split("```bash\n", 1)[1].split("```", 1)[0].replace("\\\n", " ")
+    shown = json.loads(section.split("```json\n", 1)[1].split("```", 1)[0])
+    argv = shlex.split(command)
+    assert argv[:3] == ["python", "-m", "steps.notify"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CADENCIA_")}
+    proc = subprocess.run([sys.executable, *argv[1:]], cwd=ROOT, capture_output=True,
+                          text=True, check=True, env={**env, "CADENCIA_LOG_FORMAT": "json"})
+    (sent,) = [json.loads(line)["notification"] for line in proc.stderr.splitlines()
+               if '"notification"' in line]
+    assert sent == shown
