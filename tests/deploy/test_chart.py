@@ -211,6 +211,7 @@ def test_prometheus_rule_alerts_on_the_compiled_metrics() -> None:
     for alert in alerts.values():
         used = set(re.findall(r"argo_workflows_(\w+)\{", alert["expr"]))
         assert used and used <= metrics, alert["alert"]
+    assert all('environment="staging"' in a["expr"] for a in alerts.values())  # never prod's
     assert "{{ $labels.step }}" in alerts["CadenciaWorkflowFailed"]["annotations"]["summary"]
     assert "[26h]" in alerts["CadenciaNoSuccess"]["expr"]
 

@@ -64,9 +64,10 @@ def check_expression(expr: str, known: dict[str, set[str]]) -> None:
         assert name in known, f"{name} is not emitted by the compiled manifests"
         for label in re.findall(r"(\w+)\s*(?:=~|!~|!=|=)", matchers):
             assert label in known[name], f"{name} has no label {label}"
-    for name, label in re.findall(r"label_values\(\s*([\w:]+)\s*,\s*(\w+)\s*\)", expr):
+    values_of = r"label_values\(\s*([\w:]+)\s*(?:\{[^}]*\})?\s*,\s*(\w+)\s*\)"
+    for name, label in re.findall(values_of, expr):
         assert label in known.get(name, set()), f"{name} has no label {label}"
-    expr = re.sub(r"label_values\(\s*([\w:]+)\s*,\s*\w+\s*\)", r"label_values(\1)", expr)
+    expr = re.sub(values_of, r"label_values(\1)", expr)
     all_labels = set().union(*known.values())
     for clause in re.findall(r"\b(?:by|on|without|ignoring)\s*\(([^)]*)\)", expr):
         for label in re.split(r"\s*,\s*", clause.strip()):
@@ -117,11 +118,12 @@ def test_dashboard_is_importable() -> None:
     ids = [p["id"] for p in dash["panels"]]
     assert len(ids) == len(set(ids))
     names = {v["name"] for v in dash["templating"]["list"]}
-    assert {"datasource", "pipeline"} <= names
+    assert {"datasource", "environment", "pipeline"} <= names
     for panel in dash["panels"]:
         assert panel["datasource"]["uid"] == "${datasource}" and panel["targets"]
         for target in panel["targets"]:
-            assert 'pipeline=~"$pipeline"' in target["expr"], panel["title"]
+            assert 'environment=~"$environment", pipeline=~"$pipeline"' in target["expr"], \
+                panel["title"]
 
 
 # --- promtool ---------------------------------------------------------------------------------
@@ -148,10 +150,11 @@ def test_promtool_accepts_the_rules(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-STEP = 'argo_workflows_cadencia_step_results{pipeline="%s", step="%s", status="%s"}'
-SLA = 'argo_workflows_cadencia_sla_misses{pipeline="%s"}'
+STEP = ('argo_workflows_cadencia_step_results'
+        '{environment="%s", pipeline="%s", step="%s", status="%s"}')
+SLA = 'argo_workflows_cadencia_sla_misses{environment="%s", pipeline="%s"}'
 BUCKET = ('argo_workflows_cadencia_step_duration_seconds_bucket'
-          '{pipeline="p", step="extract-http", status="Succeeded", le="%s"}')
+          '{environment="prod", pipeline="p", step="extract-http", status="Succeeded", le="%s"}')
 
 
 def duration_series(fast_hours: int, slow_hours: int) -> list[dict[str, str]]:
@@ -178,42 +181,57 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "interval": "1m",
         "input_series": [
             # a step's first failure: a new series already at 1
-            {"series": STEP % ("p", "load", "Failed"), "values": "_x40 1x80"},
-            {"series": STEP % ("p", "clean", "Succeeded"), "values": "1+0x120"},
+            {"series": STEP % ("prod", "p", "load", "Failed"), "values": "_x40 1x80"},
+            {"series": STEP % ("prod", "p", "clean", "Succeeded"), "values": "1+0x120"},
             # a second failure of a step that had failed long before
-            {"series": STEP % ("q", "extract-sql", "Error"), "values": "1x70 2x50"},
+            {"series": STEP % ("prod", "q", "extract-sql", "Error"), "values": "1x70 2x50"},
+            # the same pipeline in staging, on the same controller: its own alert
+            {"series": STEP % ("staging", "p", "load", "Failed"), "values": "_x60 1x60"},
         ],
         "alert_rule_test": [
             alerts_at("35m", "CadenciaWorkflowFailed", []),
             alerts_at("45m", "CadenciaWorkflowFailed", [
-                {"pipeline": "p", "step": "load", "severity": "critical"}]),
+                {"environment": "prod", "pipeline": "p", "step": "load",
+                 "severity": "critical"}]),
+            alerts_at("65m", "CadenciaWorkflowFailed", [
+                {"environment": "prod", "pipeline": "p", "step": "load",
+                 "severity": "critical"},
+                {"environment": "staging", "pipeline": "p", "step": "load",
+                 "severity": "critical"}]),
             alerts_at("75m", "CadenciaWorkflowFailed", [
-                {"pipeline": "q", "step": "extract-sql", "severity": "critical"}]),
+                {"environment": "prod", "pipeline": "q", "step": "extract-sql",
+                 "severity": "critical"},
+                {"environment": "staging", "pipeline": "p", "step": "load",
+                 "severity": "critical"}]),
             alerts_at("105m", "CadenciaWorkflowFailed", []),
         ],
     },
     "sla-missed": {
         "interval": "1m",
         # p misses its SLA for the first time at 80m; q missed it long ago, and again at 150m
-        "input_series": [{"series": SLA % "p", "values": "_x80 1x120"},
-                         {"series": SLA % "q", "values": "3x150 4x50"}],
+        "input_series": [{"series": SLA % ("prod", "p"), "values": "_x80 1x120"},
+                         {"series": SLA % ("prod", "q"), "values": "3x150 4x50"}],
         "alert_rule_test": [
             alerts_at("75m", "CadenciaSlaMissed", []),
-            alerts_at("85m", "CadenciaSlaMissed", [{"pipeline": "p", "severity": "warning"}]),
-            alerts_at("155m", "CadenciaSlaMissed", [{"pipeline": "q", "severity": "warning"}]),
+            alerts_at("85m", "CadenciaSlaMissed", [
+                {"environment": "prod", "pipeline": "p", "severity": "warning"}]),
+            alerts_at("155m", "CadenciaSlaMissed", [
+                {"environment": "prod", "pipeline": "q", "severity": "warning"}]),
         ],
     },
     "no-success": {
         "interval": "10m",
         "input_series": [
             # p loaded once at the start, never again; q loads every day
-            {"series": STEP % ("p", "load", "Succeeded"), "values": "1x200"},
-            {"series": STEP % ("q", "load", "Succeeded"), "values": "1x140 2x60"},
+            {"series": STEP % ("prod", "p", "load", "Succeeded"), "values": "1x200"},
+            {"series": STEP % ("prod", "q", "load", "Succeeded"), "values": "1x140 2x60"},
+            # p in staging loads daily: its loads must not hide p's silence in prod
+            {"series": STEP % ("staging", "p", "load", "Succeeded"), "values": "1x140 2x60"},
         ],
         "alert_rule_test": [
             alerts_at("20h", "CadenciaNoSuccessIn26h", []),
             alerts_at("27h", "CadenciaNoSuccessIn26h", [
-                {"pipeline": "p", "severity": "critical"}]),
+                {"environment": "prod", "pipeline": "p", "severity": "critical"}]),
         ],
     },
     "retries": {
@@ -222,7 +240,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "alert_rule_test": [
             alerts_at("99h", "CadenciaRetriesSpiking", []),
             alerts_at("105h", "CadenciaRetriesSpiking", [
-                {"pipeline": "p", "step": "extract-http", "severity": "warning"}]),
+                {"environment": "prod", "pipeline": "p", "step": "extract-http",
+                 "severity": "warning"}]),
         ],
     },
 }
