@@ -188,9 +188,9 @@ def transform(frame: pl.DataFrame, spec: Spec) -> tuple[pl.DataFrame, dict[str, 
 
 def note(counts: dict[str, Any]) -> str:
     """The summary's one line: rows the filters removed and values casts nulled, if any."""
-    parts = [f"{n:,} rows removed by {text!r}" for text, n in
+    parts = [f"{n:,} rows removed by filter {text}" for text, n in
              counts["removed_by_filter"].items() if n]
-    parts += [f"{n:,} values of {col!r} nulled by the cast" for col, n in
+    parts += [f"{n:,} values of {col} nulled by the cast" for col, n in
               counts["cast_nulls"].items() if n]
     return "; ".join(parts)
 

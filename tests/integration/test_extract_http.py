@@ -161,6 +161,7 @@ def test_5xx_and_429_are_retried_inside_the_step(api: SampleApi, tmp_path: Path)
     api.faults = Faults(fail_first=2, fail_status=429, retry_after="0")
     s = summary(extract(api, tmp_path / "o.parquet"))
     assert (s["rows"], s["http_retries"]) == (250, 2)
+    assert s["note"].endswith("pages; 2 requests retried")
 
 
 @pytest.mark.parametrize(("args", "code", "cause"), [

@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal
 
 from steps import _spec
 from steps._core.errors import ConfigError, DataError
-from steps.transform import Spec, parse_spec, transform
+from steps.transform import Spec, note, parse_spec, transform
 from tests.unit.steps.test_expr import DOCS, doc_examples, table_frame
 
 
@@ -36,6 +36,7 @@ def test_the_documented_spec_gives_the_documented_result() -> None:
     out, counts = run(data, spec)
     assert_frame_equal(out, expected)
     assert counts["removed_by_filter"] == {"total > 0": 2, 'categoria != "moda"': 0}
+    assert note(counts) == "2 rows removed by filter total > 0"
 
 
 def test_every_yaml_block_in_expressions_doc_is_a_valid_spec() -> None:
@@ -85,6 +86,7 @@ def test_lenient_cast_turns_bad_values_into_null_and_counts_them() -> None:
     out, counts = run(frame, {"cast": {"qtd": "int64"}, "strict": False})
     assert out["qtd"].to_list() == [1, None, 3, None]
     assert counts["cast_nulls"] == {"qtd": 1}
+    assert note(counts) == "1 values of qtd nulled by the cast"
 
 
 def test_casts_to_every_type_family() -> None:
