@@ -61,9 +61,10 @@ def run(target: str, logical_date: str | None, parameters: dict[str, str], entry
 
     With the defaults it runs the `local` environment's cadencia-etl WorkflowTemplate on
     embedded defaults: a sample API served on 127.0.0.1:18080 for the run (always, with
-    --env local), and unless --secrets says otherwise a SQLite source and a SQLite
-    warehouse under .cadencia/. Retries, deadlines, memoize, the exit handler and
-    artifacts behave as on a cluster. Exits 0 when the workflow Succeeded.
+    --env local; on a free port when 18080 is taken), and unless --secrets says otherwise
+    a SQLite source and a SQLite warehouse under .cadencia/. Retries, deadlines, memoize,
+    the exit handler and artifacts behave as on a cluster. Exits 0 when the workflow
+    Succeeded.
 
     \b
     Examples:
@@ -91,7 +92,7 @@ def run(target: str, logical_date: str | None, parameters: dict[str, str], entry
     if embedded:
         local_defaults.seed_source(home, date, local_defaults.RECORDS)
         secrets_file = local_defaults.write_secrets(home)
-    stack = _local_services(target if from_env else "", date)
+    stack = _local_services(target if from_env else "", date, docs, console)
     repository = yaml.safe_load(artifacts_file.read_text()) if artifacts_file else None
     store = RunStore(home / "runs")
     progress = Progress(console)
@@ -117,9 +118,12 @@ def run(target: str, logical_date: str | None, parameters: dict[str, str], entry
     sys.exit(0 if succeeded else 1)
 
 
-def _local_services(env: str, date: str) -> Any:
-    """The sample API the `local` environment's manifests read, served for the run."""
+def _local_services(env: str, date: str, docs: list[dict[str, Any]], console: Console) -> Any:
+    """The sample API the `local` environment's manifests read, served for the run: on
+    127.0.0.1:18080 as compiled, or when that port is taken on a free one, with the loaded
+    manifests pointed at it (the files stay as compiled)."""
     import contextlib
+    import errno
 
     from workflows import local_defaults
 
@@ -127,13 +131,22 @@ def _local_services(env: str, date: str) -> Any:
     if env == "local":
         from workflows.devservices.sample_api import SampleApi
 
+        def serve(port: int) -> SampleApi:
+            api = SampleApi(records=local_defaults.RECORDS, date=date, port=port)
+            stack.enter_context(api)
+            return api
+
         try:
-            stack.enter_context(SampleApi(records=local_defaults.RECORDS, date=date,
-                                          port=local_defaults.SAMPLE_API_PORT))
+            serve(local_defaults.SAMPLE_API_PORT)
         except OSError as exc:
-            raise click.ClickException(
-                f"cannot serve the sample API on 127.0.0.1:{local_defaults.SAMPLE_API_PORT} "
-                f"({exc.strerror}); stop what uses that port") from exc
+            if exc.errno != errno.EADDRINUSE:
+                raise click.ClickException(
+                    f"cannot serve the sample API on 127.0.0.1:"
+                    f"{local_defaults.SAMPLE_API_PORT} ({exc.strerror})") from exc
+            api = serve(0)
+            local_defaults.repoint_sample_api(docs, api.port)
+            console.print(f"127.0.0.1:{local_defaults.SAMPLE_API_PORT} is in use: the sample "
+                          f"API serves this run on 127.0.0.1:{api.port}")
     return stack
 
 def _store(home: Path) -> Any:
@@ -233,10 +246,11 @@ def retry(run_name: str, home: Path) -> None:
     progress = Progress(console)
     started = time.perf_counter()
     store = _store(home)
-    with _local_services(how.target, how.parameters.get("run-date", "")):
+    docs = local_run.load_docs([Path(f) for f in how.files])
+    with _local_services(how.target, how.parameters.get("run-date", ""), docs, console):
         try:
             workflow = run_workflow(
-                local_run.load_docs([Path(f) for f in how.files]), entry=how.entry,
+                docs, entry=how.entry,
                 parameters=how.parameters, store=store, repository_spec=how.repository,
                 secrets_file=Path(how.secrets_file) if how.secrets_file else None,
                 on_event=progress, previous=previous)

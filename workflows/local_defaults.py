@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from workflows.devservices.sample_data import orders
 
 SAMPLE_API_PORT = 18080
+SAMPLE_API = f"http://127.0.0.1:{SAMPLE_API_PORT}/"
 RECORDS = 2000  # per source and day; the local manifests ask the API for this many
 TABLE = "vendas"
 # Rows the default rules quarantine: quantity 0 fails `range quantidade >= 1`.
@@ -57,3 +59,17 @@ def write_secrets(home: Path) -> Path:
     path.write_text("# Written by `cadencia run --env local`: the embedded defaults.\n"
                     + yaml.safe_dump(secrets, sort_keys=True))
     return path
+
+
+def repoint_sample_api(docs: list[dict[str, Any]], port: int) -> int:
+    """Point the loaded manifests' sample-API URLs (container args) at ``port`` instead of
+    18080; returns how many were changed. The files on disk stay as compiled."""
+    changed = 0
+    for doc in docs:
+        for template in (doc.get("spec") or {}).get("templates") or []:
+            args = (template.get("container") or {}).get("args") or []
+            for i, arg in enumerate(args):
+                if isinstance(arg, str) and arg.startswith(SAMPLE_API):
+                    args[i] = f"http://127.0.0.1:{port}/" + arg[len(SAMPLE_API):]
+                    changed += 1
+    return changed

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -85,3 +87,19 @@ def test_a_failed_run_is_retried_from_its_failed_node(tmp_path: Path) -> None:
     ran = [line for line in retried.stdout.splitlines() if "Running" in line]
     assert any("load" in line for line in ran)
     assert not any("extract-http" in line or "clean" in line for line in ran)
+
+
+def test_a_taken_sample_api_port_moves_the_run_to_a_free_one(tmp_path: Path) -> None:
+    """Another program (or another `cadencia run`) on 127.0.0.1:18080 does not stop the run."""
+    with contextlib.ExitStack() as stack:
+        holder = stack.enter_context(socket.socket())
+        with contextlib.suppress(OSError):  # already taken by someone else: just as good
+            holder.bind(("127.0.0.1", 18080))
+            holder.listen()
+        result = cadencia("run", "--date", DATE, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "127.0.0.1:18080 is in use: the sample API serves this run on 127.0.0.1:" \
+        in result.stdout
+    assert warehouse(tmp_path, "SELECT count(*) FROM vendas") == [(2997,)]
+    compiled = (ROOT / "k8s" / "workflows" / "local" / "cadencia-etl.yaml").read_text()
+    assert "http://127.0.0.1:18080/orders/page" in compiled  # the file stays as compiled
