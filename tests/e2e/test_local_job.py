@@ -93,6 +93,9 @@ def test_a_taken_sample_api_port_moves_the_run_to_a_free_one(tmp_path: Path) -> 
     """Another program (or another `cadencia run`) on 127.0.0.1:18080 does not stop the run."""
     with contextlib.ExitStack() as stack:
         holder = stack.enter_context(socket.socket())
+        # SO_REUSEADDR: bind despite an earlier test's server in TIME_WAIT, which would not
+        # stop cadencia's own server (it sets the option too) from taking the port
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         with contextlib.suppress(OSError):  # already taken by someone else: just as good
             holder.bind(("127.0.0.1", 18080))
             holder.listen()
