@@ -27,6 +27,14 @@ def both_extracts_done(events: list[dict[str, Any]]) -> bool:
     return set(EXTRACTS) <= done
 
 
+def stored(case: Case, step: str) -> tuple[str, bytes]:
+    """The key and bytes of the S3 object ``step`` uploaded."""
+    client, bucket = case.s3.client(), case.s3.bucket
+    key = next(k["Key"] for k in client.list_objects_v2(Bucket=bucket)["Contents"]
+               if step in k["Key"])
+    return key, client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
 def loaded_once(case: Case, run: PipelineRun) -> None:
     assert target_rows(case.pg_url, DATE) == (len(ALL_IDS), len(ALL_IDS), ALL_IDS)
     assert ledger_rows(case.pg_url, DATE) == [(run.name, len(ALL_IDS))]
@@ -69,9 +77,7 @@ def test_corrupted_artifact_is_refused_before_any_step_reads_it(
     def corrupt_then_repair(event: dict[str, Any]) -> None:
         seen.append(event)
         if not original and both_extracts_done(seen):
-            key = next(k["Key"] for k in client.list_objects_v2(Bucket=bucket)["Contents"]
-                       if "extract-sql" in k["Key"])
-            body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+            key, body = stored(case, "extract-sql")
             original[key] = body
             bad = body[:-100] + bytes(b ^ 0xFF for b in body[-100:]) if damage == "flipped" \
                 else body[: len(body) // 2]
@@ -102,9 +108,7 @@ def test_corrupted_artifact_that_stays_corrupted_fails_the_run_and_loads_nothing
     def corrupt(event: dict[str, Any]) -> None:
         seen.append(event)
         if not done and both_extracts_done(seen):
-            key = next(k["Key"] for k in client.list_objects_v2(Bucket=bucket)["Contents"]
-                       if "extract-http" in k["Key"])
-            body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+            key, body = stored(case, "extract-http")
             client.put_object(Bucket=bucket, Key=key, Body=body[::-1])  # same size
             done.append(key)
 
