@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from workflows.engine.records import RunStore, parse_time
+from workflows.engine.records import RunStore, output_parameter, parse_time
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ENTRY = "cadencia-etl"
@@ -105,10 +105,9 @@ def _seconds(node: Mapping[str, Any], timings: Timings) -> float | None:
 
 
 def _output(node: Mapping[str, Any], name: str) -> str:
-    for p in (node.get("outputs") or {}).get("parameters") or []:
-        if p.get("name") == name and p.get("value") not in (None, "unknown"):
-            return str(p["value"])
-    return ""
+    """The output parameter as text; empty when absent or never written (``unknown``)."""
+    value = output_parameter(node, name)
+    return "" if value in (None, "unknown") else str(value)
 
 
 def _rows(node: Mapping[str, Any]) -> str:

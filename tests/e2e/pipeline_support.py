@@ -31,6 +31,7 @@ from workflows.devservices.sample_api import Faults, SampleApi
 from workflows.devservices.sample_data import orders
 from workflows.engine import run_workflow
 from workflows.engine.records import RunStore
+from workflows.local_defaults import repoint_sample_api
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "k8s" / "workflows" / "local" / "cadencia-etl.yaml"
@@ -47,28 +48,23 @@ def local_manifests() -> list[dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def sample_api(faults: Faults | None = None) -> Iterator[SampleApi]:
-    """The sample API on 127.0.0.1:18080, or on a free port when 18080 is taken."""
+def sample_api(faults: Faults | None = None,
+               kind: type[SampleApi] = SampleApi) -> Iterator[SampleApi]:
+    """The sample API (or a ``kind`` of it) on 127.0.0.1:18080, or on a free port when
+    18080 is taken."""
     try:
-        api = SampleApi(API_RECORDS, port=API_PORT, faults=faults)
+        api = kind(API_RECORDS, port=API_PORT, faults=faults)
     except OSError:
-        api = SampleApi(API_RECORDS, port=0, faults=faults)
+        api = kind(API_RECORDS, port=0, faults=faults)
     with api:
         yield api
 
 
 def point_at(docs: list[dict[str, Any]], api: SampleApi) -> list[dict[str, Any]]:
     """``docs`` with extract-http's URL on ``api`` (unchanged when it serves on 18080)."""
-    url = f"{api.url}/orders/page"
-    if url == COMPILED_URL:
+    if api.port == API_PORT:
         return docs
-    replaced = 0
-    for doc in docs:
-        for template in doc.get("spec", {}).get("templates") or []:
-            args = (template.get("container") or {}).get("args") or []
-            for i, arg in enumerate(args):
-                if arg == COMPILED_URL:
-                    args[i], replaced = url, replaced + 1
+    replaced = repoint_sample_api(docs, api.port)
     assert replaced == 1, f"expected one {COMPILED_URL} argument, found {replaced}"
     return docs
 

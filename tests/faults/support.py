@@ -32,12 +32,11 @@ import psycopg
 from moto.server import ThreadedMotoServer
 
 from tests.e2e.pipeline_support import (
-    API_PORT,
-    API_RECORDS,
     PipelineRun,
     libpq,
     local_manifests,
     point_at,
+    sample_api,
     seed_source,
     write_secrets,
 )
@@ -78,16 +77,6 @@ class TimedApi(SampleApi):
     def _count(self, target: str) -> int:
         self.arrivals.append(time.monotonic())
         return super()._count(target)
-
-
-@contextlib.contextmanager
-def timed_api(faults: Faults | None) -> Iterator[TimedApi]:
-    try:
-        api = TimedApi(API_RECORDS, port=API_PORT, faults=faults)
-    except OSError:  # 18080 taken: a free port, and point_at rewrites the one URL
-        api = TimedApi(API_RECORDS, port=0, faults=faults)
-    with api:
-        yield api
 
 
 @dataclass
@@ -138,7 +127,7 @@ class Case:
                 except BaseException as exc:  # the engine would swallow it; keep it
                     self.hook_errors.append(exc)
 
-        with timed_api(faults) as api:
+        with sample_api(faults, TimedApi) as api:
             docs = point_at(copy.deepcopy(self.docs), api)
             began = time.monotonic()
             workflow = run_workflow(docs, entry="cadencia-etl", parameters={"run-date": date},

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from workflows.engine.records import RunRecord, node_id, pod_name, timestamp
+from workflows.engine.records import RunRecord, node_id, output_parameter, pod_name, timestamp
 from workflows.engine.records import parse_time as _parse_time
 
 logger = logging.getLogger(__name__)
@@ -153,8 +153,7 @@ class Status:
         attempt = self.attempts.get(node["id"])
         if attempt is not None:
             event["attempt"] = attempt
-        note = next((p.get("value") for p in (node.get("outputs") or {}).get("parameters") or []
-                     if p.get("name") == "note"), None)
+        note = output_parameter(node, "note")
         if note:  # a step's one-line note (steps/_core/runner.py --note-out)
             event["note"] = note
         return event

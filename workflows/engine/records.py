@@ -74,6 +74,12 @@ def parse_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def output_parameter(node: Any, name: str) -> Any:
+    """The value of the node's output parameter ``name``; None when it has none."""
+    return next((p.get("value") for p in (node.get("outputs") or {}).get("parameters") or []
+                 if p.get("name") == name), None)
+
+
 class RunLookupError(LookupError):
     """A run name that does not designate exactly one run; ``candidates`` lists names."""
 
