@@ -17,8 +17,9 @@ Settings:
   CADENCIA_SOURCE_CONNECT_TIMEOUT  seconds to wait for a PostgreSQL connection (default
   10; whole seconds, rounded up; a ``connect_timeout`` in the URL wins)
 
-Errors: unreachable database or connect timeout 75; bad SQL or unknown table 78; auth
-refused 76; a column required by ``--columns`` missing from the result (schema drift) or a
+Errors: unreachable database or connect timeout 75; bad SQL, unknown table, unknown
+database or a SQLite file in a folder that does not exist 78; wrong password or unknown
+role 76; a column required by ``--columns`` missing from the result (schema drift) or a
 column whose type changes between chunks 65.
 """
 
@@ -161,6 +162,8 @@ def query_batches(url: str, query: str, params: Mapping[str, Any], chunk_rows: i
     holding the ``required`` columns (default: all of them)."""
     import sqlalchemy as sa  # deferred: 0.35 s of imports, not needed for --help
 
+    if (parsed := db.parse_url(url)).dialect == "sqlite":
+        db.check_sqlite_directory(parsed)
     try:
         engine = sa.create_engine(url, connect_args=connect_args(url, connect_timeout))
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:

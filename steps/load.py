@@ -30,7 +30,8 @@ Settings:
 
 Errors: bad table/column/key name, missing input, upsert without a unique key 78;
 input columns missing from or incompatible with an existing table (schema drift), rows
-the table refuses 65; database unreachable or busy 75; permission refused 76.
+the table refuses 65; database unreachable or busy 75; wrong password, unknown role or
+permission refused 76; unknown database or SQLite folder that does not exist 78.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.fixtures_pg_auth import AppLogin, start_app_login
 from workflows.devservices.postgres import TempPostgres
 
 TESTS = Path(__file__).parent
@@ -27,6 +28,16 @@ def postgres() -> Iterator[TempPostgres]:
     """One PostgreSQL server for the session (Debian packages, loopback, trust auth)."""
     with TempPostgres() as pg:
         yield pg
+
+
+@pytest.fixture(scope="session")
+def password_login() -> Iterator[AppLogin]:
+    """A second server that asks every client for a password, and a role that has one."""
+    server, login = start_app_login()
+    try:
+        yield login
+    finally:
+        server.destroy()
 
 
 @pytest.fixture

@@ -5,12 +5,15 @@ URLs use SQLAlchemy's form (``postgresql+psycopg://user:pass@host:5432/db``,
 to SQLite through ``sqlite3`` (SQLAlchemy's import alone costs 0.35 s per container);
 ``extract_sql`` uses SQLAlchemy for any dialect. Every driver error leaves through
 :func:`classify`, which decides transient vs bad data vs refused vs configuration by
-SQLSTATE class.
+SQLSTATE class (for a login refused at connect time, which has no SQLSTATE, by the server's
+message: a wrong password or unknown role is refused, 76; an unknown database is
+configuration, 78).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import sqlite3
 from typing import Any
@@ -116,10 +119,47 @@ _CONFIG_STATES = ("42", "3D", "3F")
 _DATA_STATES = ("22", "23")
 
 
+# A login the server refuses arrives as a FATAL message before the connection exists, so
+# libpq (and psycopg's OperationalError) carries no SQLSTATE: the server's own words are
+# all there is. Each pattern stands for the SQLSTATE the server logged with it.
+_CONNECT_REFUSALS = (
+    (re.compile(r"password authentication failed"), "28P01"),
+    (re.compile(r'authentication failed for user|role ".*" does not exist|'
+                r"is not permitted to log in|no pg_hba\.conf entry|pg_hba\.conf rejects|"
+                r"no password supplied"), "28000"),
+    (re.compile(r"permission denied for database"), "42501"),
+    (re.compile(r'database ".*" does not exist'), "3D000"),
+)
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a driver error; for a refused login, the one its message stands for."""
+    orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the DBAPI error
+    diag = getattr(orig, "diag", None)
+    state = (getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+             or getattr(diag, "sqlstate", None))
+    if state or type(orig).__name__ != "OperationalError" or isinstance(orig, sqlite3.Error):
+        return state
+    text = str(orig)
+    return next((code for pattern, code in _CONNECT_REFUSALS if pattern.search(text)), None)
+
+
+def check_sqlite_directory(url: DbUrl) -> None:
+    """A SQLite file's folder must exist: SQLite creates the file, never the folder, and
+    "unable to open database file" would otherwise read as transient and be retried."""
+    path = url.database or ":memory:"
+    if path == ":memory:" or path.startswith("file:"):
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ConfigError(f"the folder of the SQLite database {path} does not exist: "
+                          f"create {folder} or fix the database URL", path=path)
+
+
 def classify(exc: BaseException, doing: str) -> PipelineError:
     """Map a driver exception (psycopg, sqlite3, SQLAlchemy) to the error tree."""
     orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the DBAPI error
-    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    state = sqlstate(exc)
     detail = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
     msg = f"{doing}: {detail}"
     if state:

@@ -27,6 +27,7 @@ BUSY_TIMEOUT_S = 600.0
 def load(url: db.DbUrl, spec: LoadSpec, source: Source, checksum: Checksum) -> dict[str, Any]:
     """Run one load; returns the summary fields."""
     path = url.database or ":memory:"
+    db.check_sqlite_directory(url)
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error as exc:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from steps._core.db import classify
 from steps._core.errors import ConfigError, DataError, TransientError, UpstreamError
+from tests.fixtures_pg_auth import AppLogin
 from workflows.devservices.postgres import TempPostgres
 
 
@@ -65,3 +66,25 @@ def test_sqlalchemy_wrapped_errors_are_classified_by_their_driver_error(
     finally:
         engine.dispose()
     assert isinstance(classify(info.value, "x"), ConfigError)
+
+
+def connect_error(dsn: str) -> psycopg.Error:
+    with pytest.raises(psycopg.Error) as info:
+        psycopg.connect(dsn, connect_timeout=10)
+    return info.value
+
+
+def test_login_refusals_without_sqlstate_are_classified_by_the_server_message(
+        password_login: AppLogin, postgres: TempPostgres) -> None:
+    port = password_login.server.port
+    wrong = connect_error(f"host=127.0.0.1 port={port} user={password_login.role} "
+                          f"password=wrong dbname={password_login.database}")
+    assert wrong.sqlstate is None  # libpq has no SQLSTATE for a FATAL at start-up
+    err = classify(wrong, "x")
+    assert isinstance(err, UpstreamError) and err.fields["sqlstate"] == "28P01"
+    ghost = classify(connect_error(f"host=127.0.0.1 port={postgres.port} user=ghost_x "
+                                   "dbname=postgres"), "x")
+    assert isinstance(ghost, UpstreamError) and ghost.fields["sqlstate"] == "28000"
+    nodb = classify(connect_error(f"host=127.0.0.1 port={port} user={password_login.role} "
+                                  f"password={password_login.password} dbname=nodb_x"), "x")
+    assert isinstance(nodb, ConfigError) and nodb.fields["sqlstate"] == "3D000"
