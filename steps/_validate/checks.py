@@ -46,6 +46,17 @@ def _bound(value: Any, dtype: Any, rule: Rule, key: str) -> Any:
                         f"{type_name_of(dtype)}")
 
 
+def _reason(*parts: str | pl.Expr) -> pl.Expr:
+    """A per-row reason from literal text and column values, joined as they are.
+
+    Not ``pl.format``: its template reads ``{}`` as a placeholder, so a pattern such as
+    ``^\\d{5}$`` or a column named ``a{b}`` would be taken for format syntax. User text is
+    only ever a literal here.
+    """
+    return pl.concat_str([pl.lit(p, pl.String) if isinstance(p, str) else p.cast(pl.String)
+                          for p in parts])
+
+
 def row_check(rule: Rule, frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
     """``(fails, reason)`` for a row-level rule; NotApplicable when it cannot apply."""
     _require(frame, rule)
@@ -60,9 +71,9 @@ def row_check(rule: Rule, frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
         dup = key.is_duplicated() if rule.params["keep"] == "none" else ~key.is_first_distinct()
         label = ", ".join(rule.columns)
         label = f"({label})" if len(keys) > 1 else label
-        shown = pl.format(", ".join("{}" for _ in keys), *keys)
+        shown = pl.concat_str([k.cast(pl.String) for k in keys], separator=", ")
         return (dup & pl.all_horizontal([k.is_not_null() for k in keys]),
-                pl.format(f"{label}={{}} is duplicated", shown))
+                _reason(f"{label}=", shown, " is duplicated"))
     if rule.kind == "range":
         low, high, inclusive = rule.params["min"], rule.params["max"], rule.params["inclusive"]
         below = pl.lit(False)
@@ -73,9 +84,9 @@ def row_check(rule: Rule, frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
         if high is not None:
             bound = _bound(high, dtype, rule, "max")
             above = col > bound if inclusive else col >= bound
-        reason = pl.when(below).then(pl.format(f"{name}={{}} is below the minimum {low}", col)
-                                     ).otherwise(pl.format(
-                                         f"{name}={{}} is above the maximum {high}", col))
+        reason = pl.when(below).then(_reason(f"{name}=", col, f" is below the minimum {low}")
+                                     ).otherwise(_reason(f"{name}=", col,
+                                                         f" is above the maximum {high}"))
         return below | above, reason
     if rule.kind == "allowed":
         values = rule.params["values"]
@@ -86,14 +97,14 @@ def row_check(rule: Rule, frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
             raise NotApplicable(f"the allowed values {values!r} do not fit column {name!r}, "
                                 f"which is {type_name_of(dtype)}") from None
         return (col.is_not_null() & ~col.is_in(allowed.implode()),
-                pl.format(f"{name}={{}} is not an allowed value", col))
+                _reason(f"{name}=", col, " is not an allowed value"))
     assert rule.kind == "regex"
     if dtype != pl.String:
         raise NotApplicable(f"regex needs a string column, but {name!r} is "
                             f"{type_name_of(dtype)}")
     pattern = rule.params["pattern"]
     return (col.is_not_null() & ~col.str.contains(pattern),
-            pl.format(f"{name}={{}} does not match {pattern}", col))
+            _reason(f"{name}=", col, f" does not match {pattern}"))
 
 
 def dataset_check(rule: Rule, frame: pl.DataFrame, reference: dt.datetime
