@@ -16,6 +16,7 @@ import dataclasses
 import os
 import re
 import sqlite3
+import unicodedata
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -27,21 +28,52 @@ from steps._core.errors import (
     UpstreamError,
 )
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+MAX_IDENTIFIER_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1; longer names are truncated
+IDENTIFIER_RULE = ("letters of any script, digits and _, not starting with a digit, at most "
+                   f"{MAX_IDENTIFIER_BYTES} bytes in UTF-8")
+
+
+def _identifier_char(ch: str, first: bool) -> bool:
+    if ch == "_":
+        return True
+    category = unicodedata.category(ch)
+    # letters (Lu, Ll, Lt, Lm, Lo) anywhere; decimal digits and combining marks (the
+    # cedilla of a decomposed "ç") after the first. Quotes, spaces, punctuation, symbols,
+    # control and format characters (bidi overrides, zero-width joiners) never.
+    return category[0] == "L" or (not first and (category == "Nd" or category[0] == "M"))
+
+
+def identifier_problem(name: object) -> str | None:
+    """Why ``name`` is not an identifier cadencia accepts, or None when it is.
+
+    The one rule for every name that reaches SQL (steps and configuration alike): the
+    statements always double-quote names, so case and accents are kept (``Preço``).
+    """
+    if not isinstance(name, str) or not name:
+        return "it is empty"
+    if not all(_identifier_char(ch, i == 0) for i, ch in enumerate(name)):
+        return f"use {IDENTIFIER_RULE}"
+    size = len(name.encode("utf-8"))
+    if size > MAX_IDENTIFIER_BYTES:
+        return f"it is {size} bytes in UTF-8; use {IDENTIFIER_RULE}"
+    return None
 
 
 def check_identifier(name: str, what: str = "identifier") -> str:
-    """Return ``name`` if it is a plain SQL identifier, else raise ConfigError."""
-    if not isinstance(name, str) or not _IDENTIFIER.match(name):
-        raise ConfigError(
-            f"invalid {what} {name!r}: use letters, digits and _ (max 63, not starting "
-            "with a digit)", identifier=str(name))
+    """Return ``name`` if it is an identifier (:func:`identifier_problem`), else ConfigError."""
+    problem = identifier_problem(name)
+    if problem:
+        raise ConfigError(f"invalid {what} {name!r}: {problem}", identifier=str(name))
     return name
 
 
 def quote_ident(name: str, what: str = "identifier") -> str:
-    """A validated identifier, double-quoted for PostgreSQL and SQLite."""
-    return '"' + check_identifier(name, what) + '"'
+    """A validated identifier, double-quoted for PostgreSQL and SQLite.
+
+    A checked name holds no quote; doubling them anyway keeps the quoting correct on its
+    own (as ``psycopg.sql.Identifier`` does).
+    """
+    return '"' + check_identifier(name, what).replace('"', '""') + '"'
 
 
 def qualified(table: str) -> tuple[str | None, str]:
@@ -56,7 +88,7 @@ def qualified(table: str) -> tuple[str | None, str]:
 
 def quote_table(table: str) -> str:
     schema, name = qualified(table)
-    return f'"{schema}"."{name}"' if schema else f'"{name}"'
+    return f"{quote_ident(schema)}.{quote_ident(name)}" if schema else quote_ident(name)
 
 
 @dataclasses.dataclass(frozen=True)

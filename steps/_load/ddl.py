@@ -197,11 +197,16 @@ def create_table_sql(schema: str | None, name: str, columns: Sequence[Column],
                      + ")")
     stmts = [f"CREATE TABLE {table_sql} ({', '.join(parts)})"]
     if partition_index and sqlite:
-        index = quote_ident(f"{name}_{partition_column}"[:59] + "_idx", "index name")
+        index = quote_ident(_fit(f"{name}_{partition_column}", 59) + "_idx", "index name")
         stmts.append(f"CREATE INDEX {prefix}{index} ON {quote_ident(name)} ({part})")
     elif partition_index:
         stmts.append(f"CREATE INDEX ON {table_sql} USING brin ({part})")
     return stmts
+
+
+def _fit(text: str, max_bytes: int) -> str:
+    """``text`` cut to ``max_bytes`` of UTF-8 (identifier limits count bytes, not letters)."""
+    return text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
 
 
 def sql_type(pg_type: str, sqlite: bool) -> str:

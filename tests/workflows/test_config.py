@@ -146,6 +146,29 @@ def test_a_wrong_value_is_an_error_naming_its_field_path(config_dir: Path, extra
     assert problem.endswith("(prod.yaml)")
 
 
+def test_accented_identifiers_are_accepted_and_past_63_bytes_refused_as_the_load_refuses(
+        config_dir: Path) -> None:
+    from steps._core.db import check_identifier
+    from steps._core.errors import ConfigError as StepConfigError
+
+    overlay(config_dir, "prod", "pipeline:\n  target: {table: 'vendas_preço', "
+                                "partition_column: 'data_referência'}\n")
+    target = load_environment("prod", config_dir).pipeline.target
+    assert (target.table, target.partition_column) == ("vendas_preço", "data_referência")
+    too_long = "ç" * 32  # 64 bytes of UTF-8
+    overlay(config_dir, "prod", f"pipeline:\n  target: {{partition_column: '{too_long}', "
+                                f"table: 'public.{too_long}'}}\n")
+    found = problems(config_dir, ["prod"])
+    assert [p.split(":")[0] for p in found] == ["environments.prod.pipeline.target.table",
+                                                "environments.prod.pipeline.target"
+                                                ".partition_column"]
+    with pytest.raises(StepConfigError) as step:
+        check_identifier(too_long, "partition column")
+    for problem in found:  # one rule, one wording
+        assert "it is 64 bytes in UTF-8; use letters of any script" in problem
+        assert step.value.message.split(": ", 1)[1] in problem
+
+
 def test_an_error_in_the_base_file_names_it_for_every_environment(config_dir: Path) -> None:
     base = config_dir / "pipeline.yaml"
     base.write_text(base.read_text(encoding="utf-8").replace("America/Sao_Paulo",

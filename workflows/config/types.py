@@ -3,8 +3,9 @@
 Each one refuses a value Argo or Kubernetes would refuse later, at run time, on the
 cluster: Go durations (``30s``, ``1h30m``; no bare numbers, no ``1d``), cron lines as the
 Argo controller parses them (five fields or a ``@daily`` style descriptor), IANA time
-zones, DNS-1123 names, SQL identifiers and Kubernetes quantities. Values that end up in a
-manifest must not carry ``{{`` either: Argo would read it as a placeholder.
+zones, DNS-1123 names, SQL identifiers (the steps' own rule: letters of any script, at
+most 63 bytes) and Kubernetes quantities. Values that end up in a manifest must not carry
+``{{`` either: Argo would read it as a placeholder.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from steps._core.db import identifier_problem
+
 _GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _GO_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$")
 _GO_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-# SQL identifiers: as steps._core.db checks them (PostgreSQL truncates names past 63)
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _CPU = re.compile(r"^(\d+(\.\d+)?|\d+m)$")
 _MEMORY = re.compile(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
 _IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -134,11 +135,20 @@ def _dns_subdomain(value: str) -> str:
     return value
 
 
+def _identifier(value: str) -> str:
+    """SQL identifiers follow the steps' one rule (steps._core.db.identifier_problem)."""
+    problem = identifier_problem(value)
+    if problem:
+        raise ValueError(f"{value!r} is not an identifier: {problem}")
+    return value
+
+
 def _table(value: str) -> str:
     parts = value.split(".")
-    if len(parts) > 2 or not all(_IDENTIFIER.match(p) for p in parts):
-        raise ValueError(f"{value!r} is not a table name ([schema.]name of identifiers of "
-                         "at most 63)")
+    problems = [identifier_problem(p) for p in parts]
+    if len(parts) > 2 or any(problems):
+        why = next((p for p in problems if p), "expected [schema.]name")
+        raise ValueError(f"{value!r} is not a table name ([schema.]name): {why}")
     return value
 
 
@@ -167,8 +177,7 @@ Cron = Annotated[str, AfterValidator(_cron)]
 Timezone = Annotated[str, AfterValidator(_timezone)]
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 DnsName = Annotated[str, AfterValidator(_dns_subdomain)]
-Identifier = Annotated[str, AfterValidator(_matching(
-    _IDENTIFIER, "an identifier (letters, digits and '_', not starting with a digit, at most 63)"))]
+Identifier = Annotated[str, AfterValidator(_identifier)]
 TableName = Annotated[str, AfterValidator(_table)]
 Cpu = Annotated[str, AfterValidator(_matching(_CPU, "a CPU quantity (e.g. 250m, 1, 1.5)"))]
 Memory = Annotated[str, AfterValidator(_matching(_MEMORY,

@@ -68,14 +68,16 @@ def test_invalid_urls_are_config_errors(url: str) -> None:
         parse_url(url)
 
 
-@pytest.mark.parametrize("name", ["sales", "_tmp", "Sales_2026", "a" * 63])
-def test_plain_identifiers_pass(name: str) -> None:
+@pytest.mark.parametrize("name", ["sales", "_tmp", "Sales_2026", "a" * 63, "tábla", "Preço",
+                                  "Prec\u0327o", "數量", "ç" * 31 + "a"])
+def test_identifiers_of_letters_of_any_script_pass(name: str) -> None:
     assert check_identifier(name) == name
     assert quote_ident(name) == f'"{name}"'
 
 
 @pytest.mark.parametrize("name", ["x; drop table y", 'a"b', "1abc", "", "a-b", "a b",
-                                  "a" * 64, "tábla", "x--"])
+                                  "a" * 64, "ç" * 32, "x--", "a\x00b", "a\nb", "a\u202eb",
+                                  "a\u200db", "\u0327a", "١abc", "a'b", "a.b", "a$b"])
 def test_anything_else_is_rejected(name: str) -> None:
     with pytest.raises(ConfigError, match="invalid table name"):
         check_identifier(name, "table name")
