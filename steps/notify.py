@@ -50,7 +50,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from steps._core import runner
+from steps._core import redact, runner
 from steps._core.errors import TransientError, UpstreamError
 from steps._notify import channels as channel_registry
 from steps._notify.delivery import NotifySettings, Result, deliver
@@ -175,6 +175,7 @@ def main() -> None:
                         logical_date=a.logical_date,
                         run_id=a.run_id)
         channels = channel_registry.build(channel_names(a.channel), os.environ, settings)
+        redact.register(*(secret for channel in channels for secret in channel.secrets()))
         results = [deliver(channel, message, settings) for channel in channels]
         summary = outcome(results, fail_on_error=a.fail_on_error)
         return {"event": message.event, "status": message.status, "title": message.title,

@@ -3,6 +3,10 @@
 Every record carries ``step``, ``run_id`` and ``logical_date`` (set once by
 :func:`setup`) plus any ``extra=`` fields. ``CADENCIA_LOG_FORMAT`` chooses ``json``,
 ``human`` or ``auto`` (the default: human on a TTY, JSON otherwise, so pods log JSON).
+
+Both formats pass the message, the fields and the traceback through
+:func:`steps._core.redact.text`: a secret the step registered never reaches the log, even
+when a server or an exception echoes it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import os
 import sys
 import time
 from typing import Any
+
+from steps._core import redact
 
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
@@ -30,7 +36,11 @@ class _Context(logging.Filter):
 
 
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
-    return {k: v for k, v in vars(record).items() if k not in _RESERVED}
+    return {k: redact.deep(v) for k, v in vars(record).items() if k not in _RESERVED}
+
+
+def _text_of(value: object) -> str:
+    return redact.text(str(value))
 
 
 class JsonFormatter(logging.Formatter):
@@ -42,12 +52,12 @@ class JsonFormatter(logging.Formatter):
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact.text(record.getMessage()),
         }
         payload.update(_fields(record))
         if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
-        return json.dumps(payload, default=str, ensure_ascii=False)
+            payload["exception"] = redact.text(self.formatException(record.exc_info))
+        return json.dumps(payload, default=_text_of, ensure_ascii=False)
 
 
 class HumanFormatter(logging.Formatter):
@@ -58,15 +68,15 @@ class HumanFormatter(logging.Formatter):
         step = fields.pop("step", record.name)
         fields.pop("run_id", None)
         fields.pop("logical_date", None)
-        extras = " ".join(f"{k}={v}" for k, v in fields.items())
+        extras = " ".join(f"{k}={_text_of(v)}" for k, v in fields.items())
         line = (
             f"{time.strftime('%H:%M:%S', time.localtime(record.created))} "
-            f"{record.levelname.lower():7} {step}: {record.getMessage()}"
+            f"{record.levelname.lower():7} {step}: {redact.text(record.getMessage())}"
         )
         if extras:
             line += f"  {extras}"
         if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
+            line += "\n" + redact.text(self.formatException(record.exc_info))
         return line
 
 

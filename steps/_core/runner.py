@@ -3,7 +3,8 @@
 Each step builds its parser with :func:`parser` (common options: ``--run-id``,
 ``--logical-date``, ``--summary-out``, ``--rows-out``, ``--note-out``, ``--checksum-out``)
 and hands its body to :func:`run`.
-A :class:`PipelineError` is logged once as an error line and exits with its code;
+A :class:`PipelineError` is logged once as an error line and exits with its code (the log
+formatter masks every secret the step registered with :mod:`steps._core.redact`);
 anything else is a bug: logged with its traceback, exit 1. A usage error is a
 configuration error (78), not argparse's 2, so Argo never retries it. SIGTERM (a
 deadline) unwinds the stack so temporary outputs are removed, then exits 143.
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from steps._core import log as logsetup
+from steps._core import redact
 from steps._core.errors import EXIT_BUG, ConfigError, PipelineError
 from steps._core.files import write_json, write_text
 
@@ -129,6 +131,7 @@ def run(step: str, args: argparse.Namespace, body: Callable[[argparse.Namespace]
     if args.rows_out is not None and "rows" in summary:
         write_text(args.rows_out, str(summary["rows"]))
     if args.note_out is not None:
-        write_text(args.note_out, one_line(str(summary.get("note", ""))))
+        # The note travels on to the notification: no registered secret goes with it.
+        write_text(args.note_out, one_line(redact.text(str(summary.get("note", "")))))
     logger.info("%s finished", step, extra={"summary": summary})
     sys.exit(0)

@@ -8,12 +8,16 @@ bearer     ``Authorization: Bearer $CADENCIA_HTTP_TOKEN``
 basic      HTTP basic with ``$CADENCIA_HTTP_USERNAME`` / ``$CADENCIA_HTTP_PASSWORD``
 api-key    ``$CADENCIA_HTTP_API_KEY_HEADER: $CADENCIA_HTTP_API_KEY`` (header X-API-Key)
 =========  ==========================================================================
+
+:func:`credentials` registers each secret with :mod:`steps._core.redact` (the basic pair
+also as the base64 its header carries), so no log line can show it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+from steps._core import redact
 from steps._core.errors import ConfigError
 from steps._core.settings import Secret, Settings
 
@@ -42,6 +46,8 @@ class Credentials:
 
 def credentials(s: AuthSettings) -> Credentials:
     """Headers (and basic-auth pair) for the chosen scheme; ConfigError names what is missing."""
+    # Every secret set is masked, even one the chosen mode does not send.
+    redact.register(*(v.reveal() for v in (s.token, s.password, s.api_key) if v))
     mode = s.auth.strip().lower()
     if mode not in MODES:
         raise ConfigError(f"CADENCIA_HTTP_AUTH={s.auth!r} is not one of {', '.join(MODES)}",
@@ -58,7 +64,9 @@ def credentials(s: AuthSettings) -> Credentials:
     if mode == "bearer":
         return Credentials({"Authorization": f"Bearer {need('token')}"}, None)
     if mode == "basic":
-        return Credentials({}, (need("username"), need("password")))
+        username, password = need("username"), need("password")
+        redact.register_basic(username, password)
+        return Credentials({}, (username, password))
     if mode == "api-key":
         header = s.api_key_header.strip()
         if not header:

@@ -11,16 +11,18 @@ from typing import Any
 
 import orjson
 
+from steps._core import redact
 from steps._core.errors import DataError
 from steps._extract_http.pagination import MISSING, lookup
 
 
-def _snippet(content: bytes, limit: int = 80) -> str:
-    text = content[:limit].decode("utf-8", "replace").strip().replace("\n", " ")
-    return repr(text + ("..." if len(content) > limit else ""))
+def _snippet(content: bytes | bytearray, limit: int = 80, window: int = 1 << 16) -> str:
+    """The body's start for an error message, with every registered secret masked."""
+    text = content[:window].decode("utf-8", "replace")
+    return repr(redact.snippet(text, limit, cut=len(content) > window))
 
 
-def decode_body(content: bytes, content_type: str, where: str) -> Any:
+def decode_body(content: bytes | bytearray, content_type: str, where: str) -> Any:
     """Parse a JSON body; refuse HTML, empty, truncated and non-JSON bodies."""
     looks_html = content.lstrip()[:1] == b"<"
     if not looks_html:

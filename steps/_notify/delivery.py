@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
+from steps._core import redact
 from steps._core.errors import TransientError, UpstreamError
 from steps._core.settings import Settings
 from steps._notify.message import Message
@@ -62,12 +63,7 @@ class Result:
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """``text`` with every secret value (and its URL-quoted form) replaced by ``***``."""
-    from urllib.parse import quote
-
-    for secret in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
-        for form in {secret, quote(secret, safe=""), quote(secret)}:
-            text = text.replace(form, "***")
-    return text
+    return redact.scrub(text, secrets)
 
 
 def backoff_delay(settings: NotifySettings, attempt: int, retry_after: float | None) -> float:

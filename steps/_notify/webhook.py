@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from steps._core import redact
 from steps._core.errors import ConfigError, TransientError, UpstreamError
 from steps._core.http import RETRYABLE_STATUS, parse_retry_after
 from steps._core.settings import Secret, Settings
@@ -68,7 +69,7 @@ def post_json(url: str, body: Mapping[str, Any], timeout: float) -> None:
     code = resp.status_code
     if 200 <= code < 300:
         return
-    snippet = resp.text.strip().replace("\n", " ")[:200]
+    snippet = redact.snippet(resp.text[:1 << 16], 200, cut=len(resp.content) > 1 << 16)
     if code in RETRYABLE_STATUS or code >= 500:
         raise TransientError(f"HTTP {code} {snippet}".strip(), status=code,
                              retry_after=parse_retry_after(resp.headers.get("Retry-After")))
