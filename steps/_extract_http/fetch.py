@@ -64,7 +64,7 @@ class PageFetcher:
         try:
             req: Request | None = pager.first()
             while req is not None:
-                resp = self.client.get(req.url, req.params)
+                resp = self.client.get(req.url, req.params, what=f"page {pager.pages + 1}")
                 where = safe_url(resp.url)
                 body = decode_body(resp.content, resp.headers.get("Content-Type", ""), where)
                 records = records_at(body, pager.spec.records_path, where)

@@ -16,9 +16,10 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from steps._core.errors import ConfigError, DataError
+from steps._core.urls import origin
 
 STYLES = ("page", "offset", "cursor", "link")
 DEFAULT_SIZE_PARAM = {"page": "per_page", "offset": "limit", "cursor": "limit", "link": "limit"}
@@ -195,9 +196,9 @@ class Pager:
         if s.style == "cursor":
             return self._request({s.cursor_param: str(token)})
         nxt = urljoin(self.url, str(token))
-        if _origin(nxt) != _origin(self.base):
+        if origin(nxt) != origin(self.base):
             raise DataError(f"{where}: the next link points to another origin "
-                            f"({_origin(nxt)}); refusing to send credentials there")
+                            f"({origin(nxt)}); refusing to send credentials there")
         self.url = nxt
         return Request(nxt, None)
 
@@ -211,7 +212,3 @@ class Pager:
         self.end_reason = reason
         return None
 
-
-def _origin(url: str) -> str:
-    p = urlsplit(url)
-    return f"{p.scheme}://{p.netloc.rpartition('@')[2].lower()}"
