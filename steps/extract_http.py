@@ -23,11 +23,17 @@ Settings (environment only):
   (+ CADENCIA_HTTP_API_KEY_HEADER, default X-API-Key)
   CADENCIA_HTTP_CONNECT_TIMEOUT, _READ_TIMEOUT, _MAX_RETRIES, _BACKOFF_BASE, _BACKOFF_CAP,
   _MAX_RETRY_AFTER  (in-step retries of connection errors, timeouts, 408, 429, 5xx)
+  CADENCIA_HTTP_MAX_PAGE_BYTES  a page's size after decompression (default 16 MiB),
+  counted while it is read
+
+  Credentials go only to the origin of --url: same-origin redirects are followed (at
+  most 5), another origin is refused; every secret is masked as *** in the logs.
 
 Errors: timeouts, 5xx, 429 after the in-step retries 75; HTML, non-JSON, truncated JSON,
 a missing records path, records that are not objects, a short page without an end
-marker, a column that appears or changes type, more than --max-pages pages 65; other 4xx
-(401/403: authentication) 76; bad options or a missing secret 78.
+marker, a column that appears or changes type, more than --max-pages pages, a page past
+CADENCIA_HTTP_MAX_PAGE_BYTES, a next link to another origin 65; other 4xx (401/403:
+authentication), a redirect to another origin 76; bad options or a missing secret 78.
 """
 
 from __future__ import annotations
