@@ -42,7 +42,8 @@ def _params(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 @click.option("--env", "target", default="local", show_default=True, metavar="ENV|PATH",
               help="A compiled environment (k8s/workflows/ENV/) or a manifest file or folder.")
 @click.option("--date", "logical_date", callback=_date, metavar="YYYY-MM-DD",
-              help="Logical date: the run-date parameter (default: today).")
+              help="Logical date: the run-date parameter (default: the date the daily "
+                   "schedule loads now, by default yesterday in its time zone).")
 @click.option("-p", "--parameter", "parameters", multiple=True, callback=_params,
               metavar="NAME=VALUE", help="Set a workflow parameter (repeatable).")
 @click.option("--entry", metavar="NAME",
@@ -76,6 +77,7 @@ def run(target: str, logical_date: str | None, parameters: dict[str, str], entry
     from workflows import local_defaults, local_run
     from workflows.engine import EngineError, run_workflow
     from workflows.engine.records import RunStore
+    from workflows.run_date import scheduled_run_date
 
     console = Console()
     try:
@@ -83,7 +85,7 @@ def run(target: str, logical_date: str | None, parameters: dict[str, str], entry
         docs = local_run.load_docs(files)
     except (OSError, ValueError, yaml.YAMLError) as exc:
         raise click.ClickException(str(exc)) from exc
-    date = logical_date or dt.date.today().isoformat()
+    date = logical_date or scheduled_run_date(docs)
     chosen = entry or local_run.default_entry(docs, from_env)
     params = dict(parameters)
     if local_run.declares_parameter(docs, chosen, "run-date"):

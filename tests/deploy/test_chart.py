@@ -76,7 +76,8 @@ def test_rendered_argo_kinds_equal_the_compiled_goldens(env: str) -> None:
     text, docs = rendered(env, *CRON_ON)
     argo = {d["metadata"]["name"]: d for d in docs if d["kind"] in ARGO_KINDS}
     assert argo == golden(env)
-    assert "'{{workflow.name}}'" in text and "{{=sprig.trunc(10, workflow.scheduledTime)}}" in text
+    assert "'{{workflow.name}}'" in text and "{{=sprig.dateInZone(" in text
+    assert "workflow.scheduledTime), ''America/Sao_Paulo'')" in text  # Helm left it alone
 
 
 @pytest.mark.parametrize("env", ENVS)

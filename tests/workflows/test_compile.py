@@ -17,6 +17,8 @@ from hera.workflows import CronWorkflow, WorkflowTemplate
 
 from workflows.compile import OUT_DIR, check_stale, compile_all
 from workflows.config import CONFIG_DIR, ConfigError, Environment, go_seconds, load_config
+from workflows.definitions.cron import run_date_expression
+from workflows.engine.expressions import substitute
 from workflows.lint.crossref import strings
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -30,8 +32,13 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
 RETRY = 'lastRetry.status == "Error" || asInt(lastRetry.exitCode) == 75'
 # The only Argo expressions ({{=...}}) the manifests may use: the local engine implements
 # exactly these (docs/workflows.md lists them).
+_TICK = (r"sprig\.dateInZone\('2006-01-02', sprig\.mustToDate\('2006-01-02T15:04:05Z07:00', "
+         r"workflow\.scheduledTime\), '[A-Za-z0-9_/+-]+'\)")
 EXPRESSION_FORMS = (
-    re.compile(r"^sprig\.trunc\(10, workflow\.scheduledTime\)$"),
+    re.compile(rf"^{_TICK}$"),  # run_date_offset_days: 0
+    re.compile(r"^sprig\.dateInZone\('2006-01-02', sprig\.dateModify\('-[0-9]+h', "
+               rf"sprig\.mustToDate\('2006-01-02T15:04:05Z07:00', {_TICK} \+ 'T12:00:00Z'\)\), "
+               r"'UTC'\)$"),
     re.compile(r"^sprig\.sha256sum\('[0-9a-f]{64}'"
                r"( \+ '\|' \+ inputs\.parameters\['[-a-z0-9]+'\])+\)$"),
 )
@@ -153,7 +160,34 @@ def test_prod_cron_runs_the_template_daily_at_2_in_sao_paulo() -> None:
     assert spec["workflowSpec"]["workflowTemplateRef"] == {"name": "cadencia-etl"}
     (param,) = spec["workflowSpec"]["arguments"]["parameters"]
     assert param == {"name": "run-date",
-                     "value": "{{=sprig.trunc(10, workflow.scheduledTime)}}"}
+                     "value": run_date_expression("America/Sao_Paulo", -1)}
+    assert config("prod").schedule.run_date_offset_days == -1
+
+
+@pytest.mark.parametrize(("offset", "loads"), [(0, "2026-11-26"), (-2, "2026-11-24")])
+def test_the_run_date_offset_setting_is_compiled_into_the_cron_run_date(
+        tmp_path: Path, offset: int, loads: str) -> None:
+    config_dir = tmp_path / "pipeline"
+    shutil.copytree(CONFIG_DIR, config_dir)
+    prod = config_dir / "prod.yaml"
+    text = prod.read_text(encoding="utf-8")
+    assert "\nschedule:\n" in text
+    prod.write_text(text.replace("\nschedule:\n",
+                                 f"\nschedule:\n  run_date_offset_days: {offset}\n"),
+                    encoding="utf-8")
+    compile_all(tmp_path / "out", ["prod"], config_dir=config_dir)
+    cron = yaml.safe_load((tmp_path / "out" / "prod" / "cadencia-etl-daily.yaml").read_text())
+    (param,) = cron["spec"]["workflowSpec"]["arguments"]["parameters"]
+    assert param["value"] == run_date_expression("America/Sao_Paulo", offset)
+    tick = {"workflow.scheduledTime": "2026-11-26T05:00:00Z"}  # 02:00 in Sao Paulo
+    assert substitute(param["value"], tick, where="run-date") == loads
+    assert substitute(compiled_cron_run_date(), tick, where="run-date") == "2026-11-25"
+
+
+def compiled_cron_run_date() -> str:
+    (param,) = load("prod", "cadencia-etl-daily.yaml")["spec"]["workflowSpec"]["arguments"][
+        "parameters"]
+    return str(param["value"])
 
 
 def test_prod_template_has_a_hard_deadline_and_the_sla_daemon() -> None:

@@ -45,6 +45,9 @@ class Image(Strict):
 class Schedule(Strict):
     schedules: list[Cron] = Field(default_factory=lambda: ["0 2 * * *"], min_length=1)
     timezone: Timezone = "America/Sao_Paulo"
+    # The tick's calendar date in ``timezone`` plus this many days is the run-date a
+    # scheduled run loads: -1, the daily-batch convention, loads the day that has ended.
+    run_date_offset_days: int = Field(default=-1, ge=-366, le=0)
     concurrency_policy: Literal["Forbid", "Allow", "Replace"] = "Forbid"
     starting_deadline: GoDuration = "30m"
     successful_history: int = Field(default=3, ge=0, le=100)

@@ -1,9 +1,16 @@
 """CronWorkflow ``<pipeline>-daily``: runs ``cadencia-etl`` on the configured schedule.
 
-The logical date is the date part of ``{{workflow.scheduledTime}}`` (RFC 3339 in the
-CronWorkflow's time zone), taken with ``sprig.trunc(10, ...)``: a 02:00 run on
-2026-11-25 in America/Sao_Paulo loads 2026-11-25, and no ``:`` of the time reaches a
-memoize key.
+The run-date is the tick's calendar date in the CronWorkflow's time zone plus
+``schedule.run_date_offset_days`` (default -1: the 02:00 America/Sao_Paulo tick of
+2026-11-26 loads 2026-11-25, the day that has ended). Argo's controller formats
+``{{workflow.scheduledTime}}`` as RFC 3339 in its *own* zone (robfig/cron returns the
+tick in the cron runner's location, ``time.Local``: UTC in the controller's container),
+so the expression never takes the text's date: it parses the time
+(``sprig.mustToDate``), prints its date in the schedule's zone (``sprig.dateInZone``)
+and, for a non-zero offset, shifts that date by whole days at noon UTC
+(``sprig.dateModify``), so a DST change can never move it by a day. The result is a
+plain ``YYYY-MM-DD``: no ``:`` of the time reaches a memoize key. ``-p run-date=...``
+on ``argo submit`` (or ``cadencia run --date``) still names any date explicitly.
 """
 
 from __future__ import annotations
@@ -14,7 +21,19 @@ from hera.workflows import models as m
 from workflows.config import Environment
 from workflows.definitions.defaults import labels
 
-RUN_DATE_FROM_SCHEDULE = "{{=sprig.trunc(10, workflow.scheduledTime)}}"
+RFC3339 = "2006-01-02T15:04:05Z07:00"  # Go's time.RFC3339, the scheduledTime format
+DATE = "2006-01-02"
+
+
+def run_date_expression(timezone: str, offset_days: int) -> str:
+    """The ``run-date`` argument: the tick's date in ``timezone`` plus ``offset_days``."""
+    tick = f"sprig.mustToDate('{RFC3339}', workflow.scheduledTime)"
+    day = f"sprig.dateInZone('{DATE}', {tick}, '{timezone}')"
+    if offset_days == 0:
+        return f"{{{{={day}}}}}"
+    noon = f"sprig.mustToDate('{RFC3339}', {day} + 'T12:00:00Z')"
+    shifted = f"sprig.dateModify('{offset_days * 24}h', {noon})"
+    return f"{{{{=sprig.dateInZone('{DATE}', {shifted}, 'UTC')}}}}"
 
 
 def daily_cron(env: Environment) -> CronWorkflow:
@@ -31,5 +50,6 @@ def daily_cron(env: Environment) -> CronWorkflow:
         failed_jobs_history_limit=s.failed_history,
         cron_suspend=s.suspend,
         workflow_template_ref=m.WorkflowTemplateRef(name=env.pipeline.name),
-        arguments=[Parameter(name="run-date", value=RUN_DATE_FROM_SCHEDULE)],
+        arguments=[Parameter(name="run-date",
+                             value=run_date_expression(s.timezone, s.run_date_offset_days))],
     )

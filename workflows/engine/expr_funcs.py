@@ -16,8 +16,11 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
+
+from workflows.engine import expr_time
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _GO_INT = re.compile(r"[+-]?[0-9]+")
@@ -48,6 +51,8 @@ def type_name(value: Any) -> str:
             return name
     if value is None:
         return "nil"
+    if isinstance(value, datetime):
+        return "time.Time"
     if isinstance(value, Mapping):
         return "map"
     return "array" if isinstance(value, list | tuple) else "value"
@@ -165,6 +170,8 @@ def go_string(value: Any) -> str:
         return _float_text(value, exponent_if=lambda exp: exp < -4 or exp >= 6, short_exp=False)
     if value is None:
         return "<nil>"
+    if isinstance(value, datetime):
+        return expr_time.go_time_string(value)
     if isinstance(value, list | tuple):
         return "[" + " ".join(go_string(item) for item in value) + "]"
     if isinstance(value, Mapping):
@@ -184,6 +191,10 @@ def go_json(value: Any) -> str:
     if isinstance(value, str):
         text = json.dumps(value, ensure_ascii=False)
         return "".join(_JSON_ESCAPES.get(char, char) for char in text)
+    if isinstance(value, datetime):  # time.Time marshals as RFC 3339 with nanoseconds
+        utc = value.utcoffset() is not None and not value.utcoffset()
+        moment = value.astimezone(timezone.utc) if utc else value
+        return json.dumps(expr_time.go_format(moment, "2006-01-02T15:04:05.999999999Z07:00"))
     if isinstance(value, list | tuple):
         return "[" + ",".join(go_json(item) for item in value) + "]"
     if isinstance(value, Mapping):
@@ -191,6 +202,15 @@ def go_json(value: Any) -> str:
             raise ValueFailure("json: unsupported map key type")
         return "{" + ",".join(f"{go_json(k)}:{go_json(value[k])}" for k in sorted(value)) + "}"
     raise ValueFailure(f"json: unsupported type: {type(value).__name__}")
+
+
+def _time(impl: Callable[..., Any], arity: int) -> Function:
+    def call(*args: Any) -> Any:
+        try:
+            return impl(*args)
+        except expr_time.TimeFailure as exc:
+            raise ValueFailure(str(exc)) from None
+    return Function(call, arity)
 
 
 FUNCTIONS: dict[str, Function] = {
@@ -209,4 +229,12 @@ FUNCTIONS: dict[str, Function] = {
     "sprig.upper": _text("sprig.upper", str.upper),
     "sprig.trim": _text("sprig.trim", lambda s: s.strip(_GO_SPACE)),
     "sprig.replace": Function(_replace, 3),
+    "sprig.toDate": _time(expr_time.to_date, 2),
+    "sprig.mustToDate": _time(expr_time.must_to_date, 2),
+    "sprig.dateModify": _time(expr_time.date_modify, 2),
+    "sprig.date_modify": _time(expr_time.date_modify, 2),
+    "sprig.mustDateModify": _time(expr_time.must_date_modify, 2),
+    "sprig.dateInZone": _time(expr_time.date_in_zone, 3),
+    "sprig.date_in_zone": _time(expr_time.date_in_zone, 3),
+    "sprig.unixEpoch": _time(expr_time.unix_epoch, 1),
 }

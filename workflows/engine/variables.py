@@ -1,7 +1,7 @@
 """The workflow-level variables: ``workflow.*`` and ``{{workflow.failures}}``.
 
 ``workflow.parameters.X`` are the arguments after substitution (a CronWorkflow's
-``{{=sprig.trunc(10, workflow.scheduledTime)}}`` becomes the date here).
+``run-date`` expression over ``workflow.scheduledTime`` becomes the date here).
 ``workflow.creationTimestamp.<c>`` is the creation time through strftime ``%<c>``, as
 Argo offers it. ``workflow.failures`` is the JSON list of every Failed or Error node
 (``displayName``, ``message``, ``templateName``, ``phase``, ``podName``, ``finishedAt``),

@@ -439,14 +439,14 @@ def test_memoize_key_is_the_sha256_of_the_digest_and_the_date() -> None:
     assert key == f"extract-http-{expected}"
 
 
-def test_cron_run_date_is_the_date_part_of_the_scheduled_time() -> None:
+def test_cron_run_date_is_the_day_before_the_scheduled_time_in_its_zone() -> None:
     crons = [d for _, d in _docs() if d["kind"] == "CronWorkflow"]
     assert crons
     for cron in crons:
         (param,) = cron["spec"]["workflowSpec"]["arguments"]["parameters"]
-        assert param["value"] == "{{=sprig.trunc(10, workflow.scheduledTime)}}"
-        scope = {"workflow.scheduledTime": "2026-11-25T02:00:00-03:00"}
-        assert substitute(param["value"], scope, where="run-date") == "2026-11-25"
+        for tick in ("2026-11-25T02:00:00-03:00", "2026-11-25T05:00:00Z"):
+            scope = {"workflow.scheduledTime": tick}
+            assert substitute(param["value"], scope, where="run-date") == "2026-11-24"
 
 
 def test_retry_expressions_and_metric_conditions_of_the_manifests_evaluate() -> None:
