@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from workflows.engine import LoadError, ManifestRefused, check, run_workflow
+from workflows.engine.nodes import SAVE_INTERVAL
 from workflows.engine.records import RunStore
 
 CASES = Path(__file__).parent / "engine_cases"
@@ -168,8 +169,10 @@ def test_backoff_waits_duration_times_factor_and_says_so(run_case, store):
 
     def peek(event: dict[str, Any]) -> None:  # what `cadencia get` reads meanwhile
         if event.get("message") == "Backoff for 2 seconds":
+            # The record lags the run by at most SAVE_INTERVAL: read it after that, well
+            # inside the 2 s wait.
             reader = threading.Timer(
-                0.3, lambda: on_disk.append(store.load(event["workflow"]).load()))
+                SAVE_INTERVAL + 0.5, lambda: on_disk.append(store.load(event["workflow"]).load()))
             reader.start()
 
     ran = run_case("backoff.yaml", on_event=peek)

@@ -2,8 +2,12 @@
 
 Node ids and pod names are Argo's (``records.node_id``/``pod_name``); a node's display
 name is its name without its boundary's name, as the controller computes it. Every change
-is reported through ``on_event`` at once and written to the run record before the event
-loop runs anything else, so ``cadencia get`` on a running workflow sees it.
+is reported through ``on_event`` at once. The run record is written at a bounded rate: a
+change is on disk within ``SAVE_INTERVAL`` seconds (at once when the record has not been
+written for that long), so ``cadencia get`` on a running workflow sees it, while a run of
+thousands of nodes does not rewrite its whole ``workflow.json`` at every change (that
+made the engine's cost grow with the square of the node count). The end of a run (and a
+stop by a signal) saves at once through ``save``.
 
 Times in the record are RFC 3339 seconds like Argo's; the precise epoch times stay here
 (``started``/``finished``) for retries, memoize ages and the events.
@@ -23,6 +27,7 @@ from workflows.engine.records import parse_time as _parse_time
 logger = logging.getLogger(__name__)
 FINISHED = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
 FAILED = frozenset({"Failed", "Error"})
+SAVE_INTERVAL = 0.5  # seconds: the most a live reader of the record lags behind the run
 Event = dict[str, Any]
 
 __all__ = ["FAILED", "FINISHED", "Status", "pod_name"]
@@ -49,7 +54,9 @@ class Status:
         self.finished: dict[str, float] = {}
         self.attempts: dict[str, int] = {}  # attempt node id -> its index under a Retry
         self.listeners: set[asyncio.Event] = set()
-        self._save_scheduled = False
+        self._children: dict[str, set[str]] = {}  # parent id -> its children, for lookups
+        self._pending_save: asyncio.Handle | None = None
+        self._last_save = float("-inf")  # time.monotonic() of the last write
 
     # -- nodes --------------------------------------------------------------------
     def create(self, name: str, *, type: str, template: dict[str, Any] | None,
@@ -83,9 +90,11 @@ class Status:
         node["startedAt"] = _stamp(now)
         self.nodes[nid] = node
         for parent in parents:
-            children = self.nodes[parent].setdefault("children", [])
-            if nid not in children:
-                children.append(nid)
+            known = self._children.setdefault(parent, set(self.nodes[parent].get("children")
+                                                          or []))
+            if nid not in known:
+                known.add(nid)
+                self.nodes[parent].setdefault("children", []).append(nid)
         if phase in FINISHED:
             self._finish(node, now)
         self.changed(node)
@@ -134,12 +143,15 @@ class Status:
             self._emit(self.node_event(node))
         for listener in self.listeners:
             listener.set()
-        if not self._save_scheduled:
-            self._save_scheduled = True
+        if self._pending_save is None:
             try:
-                asyncio.get_running_loop().call_soon(self.save)
+                loop = asyncio.get_running_loop()
             except RuntimeError:
                 self.save()
+                return
+            wait = self._last_save + SAVE_INTERVAL - time.monotonic()
+            self._pending_save = (loop.call_later(wait, self._save_pending) if wait > 0
+                                  else loop.call_soon(self._save_pending))
 
     def node_event(self, node: dict[str, Any]) -> Event:
         event: Event = {"kind": "node", "time": time.time(), "workflow": self.name,
@@ -172,9 +184,18 @@ class Status:
             logger.exception("on_event callback failed; no more events for %s", self.name)
             self.on_event = None
 
-    def save(self) -> None:
-        self._save_scheduled = False
+    def _save_pending(self) -> None:
+        self._pending_save = None
+        self.save(compact=True)
+
+    def save(self, *, compact: bool = False) -> None:
+        """Write the record now (a scheduled write is then void). The writes while the run
+        goes are ``compact``; the first and the last are indented for people."""
+        if self._pending_save is not None:
+            self._pending_save.cancel()
+            self._pending_save = None
         pods = [n for n in self.nodes.values() if n["type"] == "Pod"]
         done = sum(1 for n in pods if n["phase"] in ("Succeeded", "Skipped"))
         self.status["progress"] = f"{done}/{len(pods)}"
-        self.record.save(self.workflow)
+        self.record.save(self.workflow, indent=None if compact else 2)
+        self._last_save = time.monotonic()

@@ -4,7 +4,8 @@
 
     .cadencia/runs/<run name>/
         workflow.json        the Argo Workflow object (metadata, spec, status.nodes), rewritten
-                             atomically at every save
+                             atomically at each save (while the run goes, at most every
+                             half second, compact; at its end, indented)
         logs/<node id>.log   what the node's process printed
         .created             creation time in ns, orders runs created within one second
 
@@ -118,9 +119,14 @@ class RunRecord:
         self.workflow_path = self.path / WORKFLOW_FILE
         self._lock = threading.Lock()
 
-    def save(self, workflow: dict[str, Any]) -> None:
-        """Write ``workflow.json`` atomically: readers see the old or the new object."""
-        text = json.dumps(workflow, indent=2, ensure_ascii=False, default=str) + "\n"
+    def save(self, workflow: dict[str, Any], *, indent: int | None = 2) -> None:
+        """Write ``workflow.json`` atomically: readers see the old or the new object.
+
+        ``indent=None`` writes it compact, several times faster (json's C encoder): the
+        engine's writes while a run is going."""
+        separators = None if indent else (",", ":")
+        text = json.dumps(workflow, indent=indent, separators=separators,
+                          ensure_ascii=False, default=str) + "\n"
         with self._lock:
             fd, tmp = tempfile.mkstemp(dir=self.path, prefix=f".{WORKFLOW_FILE}.")
             try:
