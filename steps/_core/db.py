@@ -20,6 +20,7 @@ import unicodedata
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from steps._core import redact
 from steps._core.errors import (
     ConfigError,
     DataError,
@@ -134,10 +135,12 @@ def parse_url(url: str) -> DbUrl:
         port = parts.port
     except ValueError as exc:
         raise ConfigError("invalid database URL: bad port") from exc
+    password = unquote(parts.password) if parts.password else None
+    redact.register(password)  # a driver error or a traceback may quote it
     return DbUrl(
         dialect, driver,
         unquote(parts.username) if parts.username else None,
-        unquote(parts.password) if parts.password else None,
+        password,
         parts.hostname, port,
         unquote(parts.path.lstrip("/")) or None,
         dict(parse_qsl(parts.query)),

@@ -81,3 +81,11 @@ def test_the_human_formatter_masks_too() -> None:
     redact.register(SECRET)
     line = HumanFormatter().format(record("refused: %s", SECRET, exc=True, body=SECRET))
     assert SECRET not in line and "refused: ***" in line
+
+
+def test_a_database_password_is_masked_once_its_url_is_read() -> None:
+    from steps._core import db
+
+    db.parse_url("postgresql+psycopg://etl:pw-9Xq%40l@db.internal:5432/shop")
+    line = JsonFormatter().format(record("connect failed: password 'pw-9Xq@l' for etl"))
+    assert "pw-9Xq" not in line and "***" in json.loads(line)["message"]
