@@ -11,7 +11,9 @@
 Keys follow Argo's layout: ``keyFormat`` (default ``{{workflow.name}}/{{pod.name}}``), then
 ``/<artifact name>.tgz`` for tar archives or ``/<file base name>`` for ``archive: none``.
 ``put`` records the stored object's size and sha256 in the location; ``get`` refuses an
-object that differs (``ArtifactError``). Writes are atomic in both directions.
+object that differs (``ArtifactError``). Writes are atomic in both directions. A key is
+relative, without ``.`` or ``..`` segments (``check_key``), for both repositories: an S3
+key cannot leave its bucket, and a local object never lands outside the folder.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from workflows.engine.artifacts_files import (
     verify,
 )
 from workflows.engine.expressions import UnresolvedReference, substitute
+from workflows.engine.within import PathEscape, within
 
 __all__ = ["DEFAULT_KEY_FORMAT", "ArtifactError", "ArtifactRepository", "LocalRepository",
            "Secrets", "archive_kind", "open_repository", "render_key"]
@@ -102,7 +105,8 @@ class ArtifactRepository(ABC):
 
 
 class LocalRepository(ArtifactRepository):
-    """Objects are files under ``path``: ``<path>/<key>``."""
+    """Objects are files under ``path``: ``<path>/<key>``, and never anywhere else (the
+    object's path is resolved, symbolic links included, and must stay under ``path``)."""
 
     kind = "local"
 
@@ -110,8 +114,14 @@ class LocalRepository(ArtifactRepository):
         self.path = Path(path)
         self.key_format = key_format
 
+    def _object(self, key: str) -> Path:
+        try:
+            return within(self.path, self.path / key, f"artifact {key!r}")
+        except PathEscape as exc:
+            raise ArtifactError(str(exc), transient=False) from exc
+
     def _upload(self, payload: Path, key: str, size: int) -> None:
-        final = self.path / key
+        final = self._object(key)
         try:
             final.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.")
@@ -127,7 +137,7 @@ class LocalRepository(ArtifactRepository):
                                 transient=False) from exc
 
     def _download(self, key: str, dest: Path, ref: Mapping[str, Any]) -> None:
-        source = self.path / key
+        source = self._object(key)
         if not source.is_file():
             raise ArtifactError(f"artifact {key!r} not found in {self.path}", transient=False)
         try:

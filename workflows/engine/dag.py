@@ -10,6 +10,8 @@
 - ``parallelism`` bounds the tasks (and fanned-out items) running at once.
 - Daemon tasks count as done for their dependents once started and are stopped when the
   rest of the DAG has finished.
+- A task that raises (a bug, an input nothing foresaw) ends in Error with the exception's
+  text, and the DAG goes on as after any Error: it never waits on it.
 - The DAG's phase is Argo's ``assessDAGPhase``: each target task (default: the leaves)
   gives its phase, an Omitted one its dependencies' (a failure preferred); a failure of
   a target without a matching ``continueOn`` fails the DAG.
@@ -37,7 +39,7 @@ from workflows.engine.nodes import FAILED, FINISHED
 from workflows.engine.records import node_id
 from workflows.engine.scope import SubstitutionError, node_scope, subst, subst_value
 from workflows.engine.task_args import task_arguments
-from workflows.engine.template import execute
+from workflows.engine.template import execute, fail_node
 
 OMITTED = "omitted: depends condition not met"
 
@@ -131,7 +133,9 @@ class Dag:
                         continue
                     pending.remove(name)
                     if verdict:
-                        running[name] = asyncio.ensure_future(self.run_task(name))
+                        running[name] = asyncio.ensure_future(self.guarded(name))
+                        # However a task ends, the loop looks again.
+                        running[name].add_done_callback(lambda _: wake.set())
                 stopped = stopped or (self.fail_fast and self.any_failure())
                 busy = [n for n, t in running.items()
                         if not t.done() and not (self.task_node(n) or {}).get("daemoned")]
@@ -186,6 +190,17 @@ class Dag:
     def assess(self) -> str:
         return assess(self.targets(), self.task_node, self.deps, self.continue_on,
                       self.fail_fast)
+
+    async def guarded(self, name: str) -> None:
+        """``run_task``; an exception in it ends the task's node in Error with its text."""
+        try:
+            await self.run_task(name)
+        except Exception as exc:  # a bug or an unforeseen input: fail the task, never hang
+            node = self.task_node(name)
+            if node is None:
+                node = self.create(name, f"{self.node['name']}.{name}", type="Skipped",
+                                   phase="Running")
+            fail_node(self.run, node, exc)
 
     async def run_task(self, name: str) -> None:
         task, base = self.tasks[name], f"{self.node['name']}.{name}"
@@ -245,8 +260,9 @@ class Dag:
                 return fail(f"when '{when}' evaluated false", phase="Skipped")
         except (*SubstitutionError, KeyError) as exc:
             return fail(str(exc))
-        if self.run.deadline_message(self.branch):
-            return fail("Step exceeded its deadline", phase="Failed")
+        stop = self.run.deadline_message(self.branch)
+        if stop:
+            return fail(stop, phase="Failed")
         holder = {k: task[k] for k in ("template", "templateRef") if k in task}
         return await execute(
             self.run, self.branch, name=node_name, holder=holder, templates=self.templates,

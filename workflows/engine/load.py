@@ -11,6 +11,7 @@ may be omitted):
 Every ``WorkflowTemplate`` among the documents is also a library for ``templateRef`` and
 ``workflowTemplateRef``. ``parameters`` override ``spec.arguments.parameters``; a name the
 workflow does not declare, or a declared parameter left without a value, is an error.
+So is a name Argo would refuse (:mod:`workflows.engine.names`): names become paths.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workflows.engine.errors import LoadError
+from workflows.engine.names import name_problems
 
 KINDS = ("Workflow", "WorkflowTemplate", "CronWorkflow")
 
@@ -42,6 +44,10 @@ class Loaded:
 
 
 def index(docs: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The runnable documents by (kind, name); refuses names Argo would refuse."""
+    problems = name_problems(docs, KINDS)
+    if problems:
+        raise LoadError("names Argo would refuse: " + "; ".join(problems))
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for doc in docs:
         if not isinstance(doc, dict) or doc.get("kind") not in KINDS:

@@ -5,7 +5,8 @@ Failed with ``Error (exit code N)``; a process that cannot start, a Secret that 
 there or an input artifact that cannot be fetched is Error (the pod never ran); the
 template's ``activeDeadlineSeconds`` kills the process group and fails the attempt with
 ``Pod was active on the node longer than the specified deadline``; the workflow deadline
-(or a retry's ``maxDuration``) fails it with ``Step exceeded its deadline``. A daemon is
+(or a retry's ``maxDuration``) fails it with ``Step exceeded its deadline``; a shutdown
+(``Run.terminate``) with ``workflow shutdown with strategy:  Terminate``. A daemon is
 marked ``daemoned`` once started and succeeds when its scope stops it.
 """
 
@@ -20,7 +21,7 @@ from typing import Any
 
 from workflows.engine import executor
 from workflows.engine.artifacts import ArtifactError
-from workflows.engine.context import Branch, Run, image_repository
+from workflows.engine.context import SHUTDOWN_RUNNING_POD, Branch, Run, image_repository
 from workflows.engine.inputs import Inputs
 from workflows.engine.nodes import pod_name
 from workflows.engine.sandbox import Sandbox, place_inputs, read_parameter, store_outputs
@@ -83,13 +84,16 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
                   on_daemoned: Callable[[], None] | None = None) -> Attempt:
     status, nid = run.status, node["id"]
     pod = pod_name(run.name, tmpl["name"], node["name"])
-    box = Sandbox(run.record_path / "sandbox" / pod)
-    scope = {**run.globals, **inputs.scope(), "retries": str(retries), "pod.name": pod,
-             "node.name": node["name"], **_paths(tmpl, box)}
     container = tmpl["container"]
     status.update(node, phase="Running", inputs=inputs.record())
     log = status.record.log_path(nid)
     try:
+        box = Sandbox(run.record_path / "sandbox", pod)
+    except (ValueError, OSError) as exc:
+        return _error(run, node, None, log, f"cannot make the pod's sandbox: {exc}")
+    try:
+        scope = {**run.globals, **inputs.scope(), "retries": str(retries), "pod.name": pod,
+                 "node.name": node["name"], **_paths(tmpl, box)}
         await place_inputs(box, inputs.artifacts, run.repo)
         env = run.secrets.container_env(
             container, substitute=lambda text, where: subst(text, scope, where))
@@ -104,19 +108,29 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
         return _error(run, node, box, log, str(exc))
     except (*SubstitutionError, ValueError) as exc:
         return _error(run, node, box, log, str(exc))
+    except OSError as exc:
+        return _error(run, node, box, log, f"cannot prepare the pod: {exc}")
     started = await executor.start(argv, env=env, cwd=cwd, log=log, grace=run.config.kill_grace)
     if isinstance(started, executor.Outcome):
         return _finish(run, node, tmpl, box, scope, started)
     proc = started
     run.processes[nid] = (proc, branch.on_exit)
-    timers = _timers(run, branch, tmpl, proc, execution_deadline)
-    if tmpl.get("daemon"):
-        run.daemons.setdefault(node.get("boundaryID", ""), []).append((nid, proc))
-        status.update(node, daemoned=True)
-        if on_daemoned is not None:
-            on_daemoned()
+    timers: list[asyncio.TimerHandle] = []
     try:
+        timers = _timers(run, branch, tmpl, proc, execution_deadline)
+        if tmpl.get("daemon"):
+            run.daemons.setdefault(node.get("boundaryID", ""), []).append((nid, proc))
+            status.update(node, daemoned=True)
+            if on_daemoned is not None:
+                on_daemoned()
         outcome = await proc.wait()
+    except Exception:
+        proc.stop("engine-error")  # whatever went wrong here, the process does not outlive it
+        await proc.wait()  # reaped, and its log closed
+        raise
+    except BaseException:
+        proc.stop("engine-error")
+        raise
     finally:
         for timer in timers:
             timer.cancel()
@@ -128,8 +142,8 @@ def _timers(run: Run, branch: Branch, tmpl: dict[str, Any], proc: executor.Proce
             execution_deadline: float | None) -> list[asyncio.TimerHandle]:
     loop = asyncio.get_running_loop()
     timers = []
-    if run.deadline_message(branch):
-        proc.stop("workflow-deadline")
+    if run.deadline_message(branch):  # it came while the process was starting
+        proc.stop("shutdown" if run.shutdown else "workflow-deadline")
     if tmpl.get("activeDeadlineSeconds") not in (None, ""):
         seconds = float(str(tmpl["activeDeadlineSeconds"]))
         timers.append(loop.call_later(seconds, proc.stop, "template-deadline"))
@@ -139,12 +153,12 @@ def _timers(run: Run, branch: Branch, tmpl: dict[str, Any], proc: executor.Proce
     return timers
 
 
-def _error(run: Run, node: dict[str, Any], box: Sandbox, log: Any, message: str, *,
+def _error(run: Run, node: dict[str, Any], box: Sandbox | None, log: Any, message: str, *,
            transient: bool = False) -> Attempt:
     with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as handle:
         handle.write(message + "\n")
     run.status.update(node, phase="Error", message=message)
-    if not run.config.keep_sandboxes:
+    if box is not None and not run.config.keep_sandboxes:
         box.remove()
     return Attempt(transient=transient)
 
@@ -163,6 +177,8 @@ def _verdict(outcome: executor.Outcome) -> tuple[str, str]:
         return "Failed", STEP_DEADLINE
     if reason == "template-deadline":
         return "Failed", TEMPLATE_DEADLINE
+    if reason == "shutdown":
+        return "Failed", SHUTDOWN_RUNNING_POD
     if reason == "daemon" or outcome.exit_code == 0:
         return "Succeeded", ""
     return "Failed", f"Error (exit code {outcome.exit_code})"

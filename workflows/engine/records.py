@@ -190,6 +190,10 @@ class RunStore:
         for _ in range(100):
             suffix = "".join(secrets.choice(SUFFIX_ALPHABET) for _ in range(5))
             path = self.root / f"{base}-{suffix}"
+            if "/" in base or "\\" in base or path.resolve().parent != self.root:
+                # the loader refuses such names; a run folder is never made elsewhere
+                raise ValueError(f"workflow name {workflow_name!r} cannot name a run "
+                                 f"folder in {self.root}")
             try:
                 path.mkdir()
             except FileExistsError:

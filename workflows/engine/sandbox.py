@@ -6,6 +6,11 @@ node's own folder (``<run>/sandbox/<pod name>/tmp/cadencia/in/data.parquet``), a
 see each other's files, as two pods would not. Inputs are placed before the process
 starts (``raw.data`` written, others fetched and verified through the repository);
 outputs are read and stored after it ends.
+
+The sandbox is a folder under the run's ``sandbox/`` and every path in it stays inside
+it, resolved (a ``..`` or a symbolic link a step planted is a ``PathEscape``); an output
+artifact whose key cannot be built (a ``keyFormat`` giving ``a/../../b``) is an error of
+the node, never an exception that escapes it.
 """
 
 from __future__ import annotations
@@ -18,19 +23,28 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from workflows.engine.artifacts import ArtifactError, ArtifactRepository, archive_kind, render_key
+from workflows.engine.scope import SubstitutionError
+from workflows.engine.within import PathEscape, within
 
 
 class Sandbox:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True)
+    """The folder ``<base>/<pod name>``; raises PathEscape when it would not be under
+    ``base``."""
+
+    def __init__(self, base: Path, pod: str) -> None:
+        if not pod or "/" in pod or pod in (".", ".."):
+            raise PathEscape(f"pod name {pod!r} cannot name a sandbox folder")
+        self.root = within(base, Path(base) / pod, f"the sandbox of pod {pod!r}")
+        self.root.mkdir(parents=True, exist_ok=True)
 
     def path(self, declared: str) -> Path:
         """Where the container path ``declared`` is on this machine."""
         parts = [p for p in PurePosixPath("/", declared).parts[1:] if p not in ("", ".")]
         if ".." in parts:
-            raise ValueError(f"path {declared!r} leaves the sandbox")
-        return self.root.joinpath(*parts)
+            raise PathEscape(f"path {declared!r} leaves the sandbox")
+        joined = self.root.joinpath(*parts)
+        within(self.root, joined, f"path {declared!r}")
+        return joined
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -59,7 +73,10 @@ async def place_inputs(box: Sandbox, artifacts: Mapping[str, Mapping[str, Any]],
 def read_parameter(box: Sandbox, spec: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """(value, error) of an output parameter read through ``valueFrom.path``."""
     value_from = spec.get("valueFrom") or {}
-    path = box.path(str(value_from["path"]))
+    try:
+        path = box.path(str(value_from["path"]))
+    except PathEscape as exc:
+        return None, f"failed to read output parameter {spec['name']}: {exc}"
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -78,19 +95,22 @@ async def store_outputs(box: Sandbox, specs: list[Mapping[str, Any]], repo: Arti
     skipped; a missing required one is an error only when ``required``."""
     stored: list[dict[str, Any]] = []
     for spec in specs:
-        src = box.path(str(spec["path"]))
+        try:
+            src = box.path(str(spec["path"]))
+        except PathEscape as exc:
+            return stored, f"failed to save outputs: {exc}"
         if not src.exists():
             if spec.get("optional") or not required:
                 continue
             return stored, f"failed to save outputs: {spec['path']} does not exist"
-        archive = archive_kind(spec.get("archive"))
-        explicit = (spec.get("s3") or {}).get("key")
-        key = (key_of(str(explicit)) if explicit else
-               render_key(repo.key_format, scope, str(spec["name"]), str(spec["path"]),
-                          archive))
         try:
+            archive = archive_kind(spec.get("archive"))
+            explicit = (spec.get("s3") or {}).get("key")
+            key = (key_of(str(explicit)) if explicit else
+                   render_key(repo.key_format, scope, str(spec["name"]), str(spec["path"]),
+                              archive))
             location = await asyncio.to_thread(repo.put, src, key, archive=archive)
-        except ArtifactError as exc:
-            return stored, f"failed to save outputs: {exc.message}"
+        except (ArtifactError, *SubstitutionError) as exc:
+            return stored, f"failed to save outputs: {exc}"
         stored.append({"name": spec["name"], "path": spec["path"], **location})
     return stored, None

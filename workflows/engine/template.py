@@ -7,23 +7,29 @@ hit is a Succeeded node replaying the cached outputs); the template's mutexes ar
 (the node is Pending meanwhile); then the body runs, directly or as attempts
 ``name(0)``, ``name(1)``... under a Retry node, as ``retry.decide`` says. When the node
 ends: global outputs are exported, a Succeeded memoized node is saved, metrics computed.
+An exception inside the body (a bug, an input nothing foresaw) ends the attempt in Error
+with its text (``fail_node``): a workflow never waits on a node that can no longer end.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
 from collections.abc import Mapping
 from typing import Any
 
 from workflows.engine import memo as memo_mod
-from workflows.engine.context import Branch, Run, Templates
+from workflows.engine.context import SHUTDOWN_STOPPED, Branch, Run, Templates
 from workflows.engine.expressions import evaluate_when
 from workflows.engine.inputs import Arguments, InputError, Inputs, resolve_inputs
 from workflows.engine.locks import Mutex, lock_path
-from workflows.engine.nodes import FAILED
+from workflows.engine.nodes import FAILED, FINISHED
 from workflows.engine.pod import run_pod
 from workflows.engine.retrying import run_attempts, until_deadline
 from workflows.engine.scope import SubstitutionError, subst
+
+logger = logging.getLogger(__name__)
 
 
 def export_globals(run: Run, node: Mapping[str, Any]) -> None:
@@ -75,7 +81,8 @@ async def _lock(run: Run, branch: Branch, node: dict[str, Any],
             elif not await until_deadline(run, mutex.acquire(), None):
                 for other in held:
                     other.release()
-                run.status.update(node, phase="Failed", message="Step exceeded its deadline")
+                run.status.update(node, phase="Failed", message=(
+                    SHUTDOWN_STOPPED if run.shutdown else "Step exceeded its deadline"))
                 return None
             run.status.restart_clock(node)
         held.append(mutex)
@@ -131,8 +138,17 @@ async def execute(run: Run, branch: Branch, *, name: str, holder: Mapping[str, A
             status.update(top, daemoned=True, phase="Running")
 
     async def body(node: dict[str, Any], retries: int, execution_deadline: float | None) -> Any:
-        if run.deadline_message(branch):
-            status.update(node, phase="Failed", message="Step exceeded its deadline")
+        try:
+            return await _body(node, retries, execution_deadline)
+        except Exception as exc:  # a bug or an unforeseen input: the node ends, never hangs
+            fail_node(run, node, exc)
+            return None
+
+    async def _body(node: dict[str, Any], retries: int, execution_deadline: float | None
+                    ) -> Any:
+        stop = run.deadline_message(branch)
+        if stop:
+            status.update(node, phase="Failed", message=stop)
             return None
         if kind == "DAG":
             return await run_dag(run, branch, node, tmpl, scope_templates, inputs)
@@ -157,6 +173,18 @@ async def execute(run: Run, branch: Branch, *, name: str, holder: Mapping[str, A
         for mutex in held:
             mutex.release()
     return _finished(run, top, tmpl, inputs, memo_status)
+
+
+def fail_node(run: Run, node: dict[str, Any], exc: Exception) -> None:
+    """End ``node`` in Error with the exception's text, unless it already ended; the
+    traceback goes to the debug log and the node's log file."""
+    message = f"local engine error: {type(exc).__name__}: {exc}"
+    logger.debug("node %s failed inside the engine", node.get("name"), exc_info=exc)
+    with contextlib.suppress(OSError, ValueError), open(
+            run.status.record.log_path(node["id"]), "a", encoding="utf-8") as handle:
+        handle.write(message + "\n")
+    if node.get("phase") not in FINISHED:
+        run.status.update(node, phase="Error", message=message)
 
 
 def _reuse(run: Run, name: str, parents: list[str]) -> dict[str, Any] | None:

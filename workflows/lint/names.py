@@ -1,23 +1,28 @@
 """Names: object names (DNS-1123, 63 characters, CronWorkflow 52) and Argo field names.
 
-Argo's own regexes: templates, tasks and steps ``[a-zA-Z0-9][-a-zA-Z0-9]*`` (at most 128
-characters), parameters and artifacts ``[-a-zA-Z0-9_]+``; each unique in its list.
+The rules are Argo's, stated once in :mod:`workflows.argo.names` (the local engine refuses
+the same names); here each broken one is a finding, and each name must be unique in its
+list.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from workflows.argo.names import (
+    DNS1123_RULE,
+    DNS1123_SUBDOMAIN,
+    FIELD_NAME,
+    FIELD_RULE,
+    MAX_CRON_NAME,
+    MAX_FIELD_NAME,
+    MAX_OBJECT_NAME,
+    PARAM_NAME,
+    PARAM_RULE,
+    generate_name_problem,
+)
 from workflows.lint.argo import ArgoDoc, Template, as_dict, as_list
 from workflows.lint.findings import Finding, Path_
-
-DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-FIELD_NAME = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")
-PARAM_NAME = re.compile(r"^[-a-zA-Z0-9_]+$")
-MAX_OBJECT = 63
-MAX_CRON = 52
-MAX_FIELD = 128
 
 
 def _metadata(adoc: ArgoDoc) -> list[Finding]:
@@ -28,18 +33,17 @@ def _metadata(adoc: ArgoDoc) -> list[Finding]:
                              "metadata.name (or generateName) is required")]
     out = []
     if name:
-        limit = MAX_CRON if adoc.kind == "CronWorkflow" else MAX_OBJECT
+        limit = MAX_CRON_NAME if adoc.kind == "CronWorkflow" else MAX_OBJECT_NAME
         if len(str(name)) > limit:
             out.append(adoc.finding(("metadata", "name"), "name-length",
                                     f"{adoc.kind} name {name!r} is {len(str(name))} characters; "
                                     f"the limit is {limit}"))
-        if not DNS1123.match(str(name)):
+        if not DNS1123_SUBDOMAIN.match(str(name)):
             out.append(adoc.finding(("metadata", "name"), "name-format",
-                                    f"{name!r} is not a DNS-1123 name (lower-case letters, "
-                                    "digits, '-' and '.', starting and ending alphanumeric)"))
-    if generate and not DNS1123.match(str(generate) + "x"):
-        out.append(adoc.finding(("metadata", "generateName"), "name-format",
-                                f"{generate!r} is not a DNS-1123 name prefix"))
+                                    f"{name!r} is not a DNS-1123 name ({DNS1123_RULE})"))
+    problem = generate_name_problem(str(generate)) if generate else None
+    if problem:
+        out.append(adoc.finding(("metadata", "generateName"), "name-format", problem))
     return out
 
 
@@ -58,13 +62,12 @@ def check_names(adoc: ArgoDoc, items: Any, path: Path_, what: str, *,
             continue
         name = str(name)
         where = (*path, i, "name")
-        if not params and len(name) > MAX_FIELD:
+        if not params and len(name) > MAX_FIELD_NAME:
             out.append(adoc.finding(where, "name-length",
                                     f"{what} name is {len(name)} characters; the limit is "
-                                    f"{MAX_FIELD}"))
+                                    f"{MAX_FIELD_NAME}"))
         elif not pattern.match(name):
-            rule = ("alphanumerics, '-' and '_'" if params
-                    else "alphanumerics and '-', starting alphanumeric")
+            rule = PARAM_RULE if params else FIELD_RULE
             out.append(adoc.finding(where, "name-format", f"{what} name {name!r} must use {rule}"))
         if name in seen:
             out.append(adoc.finding(where, "name-duplicate", f"{what} name {name!r} is not unique"))
@@ -81,7 +84,7 @@ def _io(adoc: ArgoDoc, holder: dict[str, Any], path: Path_, label: str) -> list[
             glob = as_dict(item).get("globalName")
             if glob and "{{" not in str(glob) and not PARAM_NAME.match(str(glob)):
                 out.append(adoc.finding((*path, kind, i, "globalName"), "name-format",
-                                        f"globalName {glob!r} must use alphanumerics, '-', '_'"))
+                                        f"globalName {glob!r} must use {PARAM_RULE}"))
     return out
 
 
@@ -102,9 +105,9 @@ def _template(adoc: ArgoDoc, t: Template) -> list[Finding]:
             if not name:
                 out.append(adoc.finding(t.at("steps", i, j), "schema-required",
                                         "step name is required"))
-            elif not FIELD_NAME.match(name) or len(name) > MAX_FIELD:
-                out.append(adoc.finding(where, "name-format", f"step name {name!r} must use "
-                                        "alphanumerics and '-', starting alphanumeric"))
+            elif not FIELD_NAME.match(name) or len(name) > MAX_FIELD_NAME:
+                out.append(adoc.finding(where, "name-format",
+                                        f"step name {name!r} must use {FIELD_RULE}"))
             elif name in seen:
                 out.append(adoc.finding(where, "name-duplicate",
                                         f"step name {name!r} is not unique"))

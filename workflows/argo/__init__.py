@@ -1,0 +1,1 @@
+"""Argo facts stated once, for the engine, the lint and the compiler to share."""
