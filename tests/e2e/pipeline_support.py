@@ -3,7 +3,8 @@
 - ``local_manifests()``: ``k8s/workflows/local/cadencia-etl.yaml`` as the engine reads it.
 - ``sample_api(faults)``: the sample orders API on the port the manifest names
   (127.0.0.1:18080). When that port is taken, the API binds a free port instead and
-  ``point_at(docs, api)`` rewrites that one ``--url`` argument of extract-http, so the run
+  ``point_at(docs, api)`` rewrites extract-http's ``--url`` (and source-fingerprint's
+  ``--http-url``), so the run
   still happens; the rest of the manifest runs exactly as compiled.
 - ``seed_source(pg_url, date, ...)``: the ``pedidos`` table the SQL source query reads,
   filled with the same deterministic orders the API serves (``sample_data.orders``).
@@ -65,7 +66,8 @@ def point_at(docs: list[dict[str, Any]], api: SampleApi) -> list[dict[str, Any]]
     if api.port == API_PORT:
         return docs
     replaced = repoint_sample_api(docs, api.port)
-    assert replaced == 1, f"expected one {COMPILED_URL} argument, found {replaced}"
+    # extract-http's --url and source-fingerprint's --http-url (its memo keys' source)
+    assert replaced == 2, f"expected two {COMPILED_URL} arguments, found {replaced}"
     return docs
 
 

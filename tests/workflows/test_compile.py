@@ -211,7 +211,8 @@ def test_the_dag_runs_both_extracts_in_parallel_then_the_chain() -> None:
     tasks = {t["name"]: t for t in templates(load("prod", "cadencia-etl.yaml"))["main"]["dag"][
         "tasks"]}
     assert {n: t.get("dependencies", []) for n, t in tasks.items()} == {
-        "sla-watch": [], "extract-http": [], "extract-sql": [],
+        "sla-watch": [], "source-fingerprint": [],
+        "extract-http": ["source-fingerprint"], "extract-sql": ["source-fingerprint"],
         "clean": ["extract-http", "extract-sql"], "transform": ["clean"],
         "validate": ["transform"], "load": ["validate"]}
 
@@ -259,7 +260,8 @@ def test_memoize_is_on_the_pure_steps_only_with_a_valid_key(env: str) -> None:
     backfill = load(env, "cadencia-etl-backfill.yaml")
     assert not [t["name"] for t in containers(backfill) if "memoize" in t]
     # nasty inputs: the key must still match Argo's pattern
-    inputs = {"run-date": "2026-11-25T02:00:00-03:00", "http-sha256": "a/b.c_d",
+    inputs = {"run-date": "2026-11-25T02:00:00-03:00", "source-fingerprint": "s:/ ",
+              "http-sha256": "a/b.c_d",
               "sql-sha256": "x" * 64, "input-sha256": ""}
     for name in sorted(MEMOIZED):
         memo = templates(etl)[name]["memoize"]
@@ -278,6 +280,31 @@ def test_a_memo_key_changes_with_each_input() -> None:
                         ("sql-sha256", "4" * 64)):
         keys.add(evaluate_memo_key(memo["key"], {**base, name: value}))
     assert len(keys) == 4
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_extract_memo_keys_cover_the_source_fingerprint_which_never_sees_a_secret(
+        env: str) -> None:
+    etl = load(env, "cadencia-etl.yaml")
+    tasks = {t["name"]: t for t in templates(etl)["main"]["dag"]["tasks"]}
+    for step, source in (("extract-http", "http"), ("extract-sql", "sql")):
+        args = {p["name"]: p["value"] for p in tasks[step]["arguments"]["parameters"]}
+        assert args["source-fingerprint"] == (
+            f"{{{{tasks.source-fingerprint.outputs.parameters.{source}}}}}")
+        memo = templates(etl)[step]["memoize"]
+        base = {"run-date": "2026-11-25", "source-fingerprint": "a" * 64}
+        assert evaluate_memo_key(memo["key"], base) != evaluate_memo_key(
+            memo["key"], {**base, "source-fingerprint": "b" * 64})
+    fingerprint = templates(etl)["source-fingerprint"]
+    assert "memoize" not in fingerprint  # it must look at the sources every run
+    assert fingerprint["container"]["command"] == ["python", "-m", "steps.source_fingerprint"]
+    args = fingerprint["container"]["args"]
+    http_args = templates(etl)["extract-http"]["container"]["args"]
+    assert args[args.index("--http-url") + 1] == http_args[http_args.index("--url") + 1]
+    refs = {e["name"] for e in fingerprint["container"]["env"] if "valueFrom" in e}
+    assert refs == {"CADENCIA_SOURCE_DB_URL"} | (
+        {"CADENCIA_HTTP_USERNAME"} if config(env).secrets.http_username else set())
+    assert not refs & {"CADENCIA_HTTP_TOKEN", "CADENCIA_HTTP_PASSWORD", "CADENCIA_HTTP_API_KEY"}
 
 
 def test_a_memo_key_changes_with_the_step_config_and_image() -> None:

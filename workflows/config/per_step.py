@@ -16,7 +16,7 @@ from workflows.config.types import Cpu, GoDuration, Memory, go_seconds
 STEP_MODULES = {
     "extract-http": "extract_http", "extract-sql": "extract_sql", "clean": "clean",
     "transform": "transform", "validate": "validate", "load": "load", "notify": "notify",
-    "date-range": "date_range",
+    "date-range": "date_range", "source-fingerprint": "source_fingerprint",
 }
 
 
@@ -36,6 +36,7 @@ class PerStep(Strict):
     load: object = None
     notify: object = None
     date_range: object = None
+    source_fingerprint: object = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -54,6 +55,7 @@ class Deadlines(PerStep):
     load: GoDuration | None = None
     notify: GoDuration | None = None
     date_range: GoDuration | None = None
+    source_fingerprint: GoDuration | None = None
 
     def seconds(self, step: str) -> int:
         return int(go_seconds(str(self.for_step(step))))
@@ -79,3 +81,4 @@ class Resources(PerStep):
     load: StepResources | None = None
     notify: StepResources | None = None
     date_range: StepResources | None = None
+    source_fingerprint: StepResources | None = None

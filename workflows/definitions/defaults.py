@@ -73,13 +73,18 @@ def resources(env: Environment, step: str) -> m.ResourceRequirements:
                                   limits=quantities(spec.limits))
 
 
-def env_vars(env: Environment, secrets_for: str | None) -> list[Env | SecretEnv]:
-    """JSON logs always; secrets only by ``secretKeyRef``, only for the step that needs them."""
+def env_vars(env: Environment, secrets_for: str | tuple[str, ...] | None
+             ) -> list[Env | SecretEnv]:
+    """JSON logs always; secrets only by ``secretKeyRef``, only for the step that needs them
+    (``secrets_for``: a field-name prefix, or a tuple of exact secret field names)."""
     out: list[Env | SecretEnv] = [Env(name="CADENCIA_LOG_FORMAT", value="json")]
-    if secrets_for:
-        out += [SecretEnv(name=var, secret_name=ref.name, secret_key=ref.key,
-                          optional=ref.optional or None)
-                for var, ref in env.secrets.env_for(secrets_for)]
+    if isinstance(secrets_for, tuple):
+        refs = [(var, ref) for field in secrets_for for var, ref in env.secrets.env_for(field)
+                if var == f"CADENCIA_{field.upper()}"]
+    else:
+        refs = env.secrets.env_for(secrets_for) if secrets_for else []
+    out += [SecretEnv(name=var, secret_name=ref.name, secret_key=ref.key,
+                      optional=ref.optional or None) for var, ref in refs]
     return out
 
 
@@ -89,7 +94,8 @@ def common_args(run_date: bool = True) -> list[str]:
 
 
 def step_container(env: Environment, name: str, *, args: list[str],
-                   secrets_for: str | None = None, deadline: int | None = None,
+                   secrets_for: str | tuple[str, ...] | None = None,
+                   deadline: int | None = None,
                    resource_step: str | None = None, **template: Any) -> Container:
     """A Container template running ``python -m steps.<module>`` with every default set.
 

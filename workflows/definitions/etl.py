@@ -2,11 +2,15 @@
 
 ::
 
-    sla-watch (daemon) ...........................................  killed at the end
-    extract-http -+
-                  +-> clean -> transform -> validate -> load
-    extract-sql  -+
+    sla-watch (daemon) .............................................  killed at the end
+                          +-> extract-http -+
+    source-fingerprint ---+                 +-> clean -> transform -> validate -> load
+                          +-> extract-sql  -+
     onExit: notify
+
+source-fingerprint hashes the sources' resolved settings (from the Secrets the extracts
+read, which Argo's controller cannot see when it evaluates a memoize key); each extract
+takes its source's hash into its memoize key, so another source never hits its entries.
 
 The entrypoint ``main`` takes the logical date as its input ``run-date`` (filled from
 the workflow argument of the same name), so the backfill can call it through
@@ -42,14 +46,21 @@ def _sha(task: str) -> str:
     return f"{{{{tasks.{task}.outputs.parameters.sha256}}}}"
 
 
+def _fingerprint(source: str) -> str:
+    return f"{{{{tasks.source-fingerprint.outputs.parameters.{source}}}}}"
+
+
 def main_dag() -> DAG:
     date = _param("run-date", RUN_DATE)
     tasks: list[Any] = [
         # the watcher must never fail the run it watches
         Task(name="sla-watch", template="sla-watch", arguments=[date],
              continue_on=m.ContinueOn(failed=True, error=True)),
-        Task(name="extract-http", template="extract-http", arguments=[date]),
-        Task(name="extract-sql", template="extract-sql", arguments=[date]),
+        Task(name="source-fingerprint", template="source-fingerprint"),
+        Task(name="extract-http", template="extract-http", dependencies=["source-fingerprint"],
+             arguments=[date, _param("source-fingerprint", _fingerprint("http"))]),
+        Task(name="extract-sql", template="extract-sql", dependencies=["source-fingerprint"],
+             arguments=[date, _param("source-fingerprint", _fingerprint("sql"))]),
         Task(name="clean", template="clean", dependencies=["extract-http", "extract-sql"],
              arguments=[date, _param("http-sha256", _sha("extract-http")),
                         _param("sql-sha256", _sha("extract-sql")),

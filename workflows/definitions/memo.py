@@ -4,8 +4,11 @@ The key is ``<template>-<sha256 hex>``, so it always matches Argo's
 ``^[a-zA-Z0-9][-a-zA-Z0-9]*$`` whatever the inputs hold (a ``:`` from a timestamp, a
 ``/``). The hash covers a compile-time digest of the step's configuration and image (a
 new spec or release misses the cache) and, at run time, the step's input parameters:
-the logical date and the upstream steps' ``--checksum-out`` digests of their Parquet
-output. It is one Argo expression: ``sprig.sha256sum`` over ``+``-joined strings.
+the logical date; for the extracts, ``source-fingerprint`` (the hash of the source's
+resolved settings: database, API URL, auth kind; see ``steps.source_fingerprint``); for
+clean and transform, the upstream steps' ``--checksum-out`` digests of their Parquet
+output (another source's rows are another digest). It is one Argo expression:
+``sprig.sha256sum`` over ``+``-joined strings.
 """
 
 from __future__ import annotations

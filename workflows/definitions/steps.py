@@ -1,4 +1,5 @@
-"""The six ETL step templates: extract-http, extract-sql, clean, transform, validate, load.
+"""The ETL step templates: source-fingerprint, extract-http, extract-sql, clean, transform,
+validate, load.
 
 Every path a step reads or writes is an Argo placeholder (``{{inputs.artifacts.X.path}}``,
 ``{{outputs.artifacts.X.path}}``, ``{{outputs.parameters.X.path}}``), never a literal, so
@@ -89,13 +90,31 @@ def http_args(src: HttpSource) -> list[str]:
     return args
 
 
+# The secrets source-fingerprint reads: what names a source, never a password or token
+# (the database URL holds its password, which the step leaves out of the hash).
+FINGERPRINT_SECRETS = ("source_db_url", "http_username")
+EXTRACT_PARAMS = ["run-date", "source-fingerprint"]
+
+
+def source_fingerprint(env: Environment) -> Container:
+    """The hash of each source's resolved settings, an input of the extracts' memo keys."""
+    return d.step_container(
+        env, "source-fingerprint",
+        args=[*d.common_args(run_date=False), "--http-url", env.pipeline.sources.http.url,
+              "--http-out", "{{outputs.parameters.http.path}}",
+              "--sql-out", "{{outputs.parameters.sql.path}}"],
+        secrets_for=FINGERPRINT_SECRETS,
+        outputs=[Parameter(name=name, value_from=m.ValueFrom(path=d.out_path(name, "")))
+                 for name in ("http", "sql")])
+
+
 def extract_http(env: Environment) -> Container:
     src = env.pipeline.sources.http
     return d.step_container(
         env, "extract-http", args=[*d.common_args(), *http_args(src), *OUT_ARGS, *SHA_ARGS],
-        secrets_for="http_", inputs=[Parameter(name="run-date")],
+        secrets_for="http_", inputs=[Parameter(name=p) for p in EXTRACT_PARAMS],
         outputs=[parquet_out("data"), *reported("extract-http"), sha_out()],
-        memoize=memoize(env, "extract-http", src.model_dump(by_alias=True), ["run-date"]),
+        memoize=memoize(env, "extract-http", src.model_dump(by_alias=True), EXTRACT_PARAMS),
         metrics=step_metrics(env, "extract-http"))
 
 
@@ -110,9 +129,9 @@ def extract_sql(env: Environment) -> Container:
         args += ["--columns", ",".join(src.columns)]
     return d.step_container(
         env, "extract-sql", args=[*args, *OUT_ARGS, *SHA_ARGS], secrets_for="source_db",
-        inputs=[Parameter(name="run-date")],
+        inputs=[Parameter(name=p) for p in EXTRACT_PARAMS],
         outputs=[parquet_out("data"), *reported("extract-sql"), sha_out()],
-        memoize=memoize(env, "extract-sql", src.model_dump(), ["run-date"]),
+        memoize=memoize(env, "extract-sql", src.model_dump(), EXTRACT_PARAMS),
         metrics=step_metrics(env, "extract-sql"))
 
 
@@ -188,5 +207,5 @@ def mutex_name(env: Environment) -> str:
 
 
 def all_steps(env: Environment) -> list[Container]:
-    return [extract_http(env), extract_sql(env), clean(env), transform(env), validate(env),
-            load(env)]
+    return [source_fingerprint(env), extract_http(env), extract_sql(env), clean(env),
+            transform(env), validate(env), load(env)]

@@ -395,7 +395,8 @@ def test_every_tag_of_every_compiled_manifest_parses_and_substitutes() -> None:
             scope.update(
                 {"workflow.scheduledTime": "2026-11-25T02:00:00-03:00"}
                 | {f"inputs.parameters.{p}": "2026-11-25" for p in
-                   ("run-date", "http-sha256", "sql-sha256", "input-sha256")}
+                   ("run-date", "source-fingerprint", "http-sha256", "sql-sha256",
+                    "input-sha256")}
             )  # fmt: skip
             result = substitute(text, scope, where=f"{name}{path}")
             assert "{{" not in result, f"{name}{path}"
@@ -428,14 +429,16 @@ def test_memoize_keys_are_valid_whatever_the_inputs_hold(value: str) -> None:
     assert found >= 4
 
 
-def test_memoize_key_is_the_sha256_of_the_digest_and_the_date() -> None:
+def test_memoize_key_is_the_sha256_of_the_digest_the_date_and_the_source() -> None:
     where, template = next(t for t in _memoized_templates() if t[0].endswith(":extract-http"))
     digest = re.search(r"'([0-9a-f]{64})'", template["memoize"]["key"])
     assert digest, where
     key = substitute(
-        template["memoize"]["key"], {"inputs.parameters.run-date": "2026-11-25"}, where=where
+        template["memoize"]["key"], {"inputs.parameters.run-date": "2026-11-25",
+                                     "inputs.parameters.source-fingerprint": "f" * 64},
+        where=where
     )
-    expected = hashlib.sha256(f"{digest.group(1)}|2026-11-25".encode()).hexdigest()
+    expected = hashlib.sha256(f"{digest.group(1)}|2026-11-25|{'f' * 64}".encode()).hexdigest()
     assert key == f"extract-http-{expected}"
 
 
