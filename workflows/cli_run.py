@@ -16,6 +16,7 @@ import click
 import yaml
 from rich.console import Console
 
+from steps._core import yaml_safe
 from workflows.run_display import Progress, finish
 
 
@@ -65,7 +66,12 @@ def run(target: str, logical_date: str | None, parameters: dict[str, str], entry
     --env local; on a free port when 18080 is taken), and unless --secrets says otherwise
     a SQLite source and a SQLite warehouse under .cadencia/. Retries, deadlines, memoize,
     the exit handler and artifacts behave as on a cluster. Exits 0 when the workflow
-    Succeeded.
+    Succeeded, 1 when it did not.
+
+    Ctrl-C, SIGTERM or SIGHUP stop the run as `argo terminate` does: every step gets
+    SIGTERM (SIGKILL 5 s later), the exit handler does not run, the record says Failed,
+    "Stopped with strategy 'Terminate'", and the exit code is 128 + the signal (130, 143,
+    129). `cadencia retry RUN` then runs what did not succeed.
 
     \b
     Examples:
@@ -75,7 +81,6 @@ def run(target: str, logical_date: str | None, parameters: dict[str, str], entry
           -p start-date=2026-11-01 -p end-date=2026-11-03
     """
     from workflows import local_defaults, local_run
-    from workflows.engine import EngineError, run_workflow
     from workflows.engine.records import RunStore
     from workflows.run_date import scheduled_run_date
 
@@ -94,30 +99,61 @@ def run(target: str, logical_date: str | None, parameters: dict[str, str], entry
     if embedded:
         local_defaults.seed_source(home, date, local_defaults.RECORDS)
         secrets_file = local_defaults.write_secrets(home)
+    try:
+        repository = yaml_safe.load(artifacts_file.read_text()) if artifacts_file else None
+    except (OSError, yaml.YAMLError) as exc:
+        raise click.ClickException(f"--artifacts {artifacts_file}: "
+                                   + " ".join(str(exc).split())) from exc
     stack = _local_services(target if from_env else "", date, docs, console)
-    repository = yaml.safe_load(artifacts_file.read_text()) if artifacts_file else None
     store = RunStore(home / "runs")
     progress = Progress(console)
     console.print(f"[bold]cadencia[/] run of [cyan]{chosen or files[0].name}[/] "
                   f"({target}), parameters {params or '{}'}")
+    how = local_run.Invocation(
+        target=target, files=[str(f.resolve()) for f in files], entry=chosen,
+        secrets_file=str(secrets_file.resolve()) if secrets_file else None,
+        repository=repository, parameters=params)
     started = time.perf_counter()
     with stack:
-        try:
-            workflow = run_workflow(docs, entry=chosen, parameters=params, store=store,
-                                    repository_spec=repository, secrets_file=secrets_file,
-                                    on_event=progress)
-        except EngineError as exc:
-            raise click.ClickException(str(exc)) from exc
+        workflow, stopped = _engine(docs, how, store, progress)
     run_dir = local_run.latest_run_dir(store, workflow)
-    local_run.Invocation(target=target, files=[str(f.resolve()) for f in files], entry=chosen,
-                         secrets_file=str(secrets_file.resolve()) if secrets_file else None,
-                         repository=repository, parameters=params).save(run_dir)
     finish(console, workflow, time.perf_counter() - started, run_dir, progress.timings)
     succeeded = workflow["status"]["phase"] == "Succeeded"
     if embedded and chosen == local_run.DEFAULT_ENTRY and succeeded:
         console.print(f"rows for {date} are in table [cyan]{local_defaults.TABLE}[/] of "
                       f"{local_defaults.warehouse_db(home)}")
-    sys.exit(0 if succeeded else 1)
+    sys.exit(_exit_code(console, workflow, stopped))
+
+
+def _engine(docs: list[dict[str, Any]], how: Any, store: Any, progress: Progress,
+            previous: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
+    """Run the engine as ``how`` (an Invocation, saved beside the record as the run starts,
+    so even a stopped run can be retried) says; returns the workflow and the RunStopped
+    exception when a signal stopped it."""
+    from workflows.engine import EngineError, run_workflow
+    from workflows.engine.engine import RunStopped
+
+    try:
+        workflow = run_workflow(
+            docs, entry=how.entry, parameters=how.parameters, store=store,
+            repository_spec=how.repository,
+            secrets_file=Path(how.secrets_file) if how.secrets_file else None,
+            on_event=progress, previous=previous, on_start=how.save)
+    except EngineError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except RunStopped as stop:
+        return stop.workflow, stop
+    return workflow, None
+
+
+def _exit_code(console: Console, workflow: dict[str, Any], stopped: Any) -> int:
+    """0 Succeeded, 1 not; 128 + the signal's number when one stopped the run."""
+    if stopped is not None:
+        console.print(f"[red]stopped by {stopped.signal_name}[/]: every step was stopped; "
+                      f"`cadencia retry {workflow['metadata']['name']}` runs what did not "
+                      "succeed")
+        return 128 + int(stopped.signal_number)
+    return 0 if workflow["status"]["phase"] == "Succeeded" else 1
 
 
 def _local_services(env: str, date: str, docs: list[dict[str, Any]], console: Console) -> Any:
@@ -227,14 +263,14 @@ def retry(run_name: str, home: Path) -> None:
     """Re-run a failed run from its failed nodes, reusing what succeeded (like `argo retry`).
 
     The same manifests, parameters, secrets and artifact repository are used; the nodes
-    that succeeded keep their outputs and are not run again.
+    that succeeded keep their outputs and are not run again. A run stopped by a signal
+    (Ctrl-C, SIGTERM, SIGHUP) is retried the same way. Exit codes as for `cadencia run`.
 
     \b
     Example:
       cadencia retry @latest
     """
     from workflows import local_run
-    from workflows.engine import EngineError, run_workflow
 
     record = _record(home, run_name)
     previous = record.load()
@@ -250,17 +286,9 @@ def retry(run_name: str, home: Path) -> None:
     store = _store(home)
     docs = local_run.load_docs([Path(f) for f in how.files])
     with _local_services(how.target, how.parameters.get("run-date", ""), docs, console):
-        try:
-            workflow = run_workflow(
-                docs, entry=how.entry,
-                parameters=how.parameters, store=store, repository_spec=how.repository,
-                secrets_file=Path(how.secrets_file) if how.secrets_file else None,
-                on_event=progress, previous=previous)
-        except EngineError as exc:
-            raise click.ClickException(str(exc)) from exc
+        workflow, stopped = _engine(docs, how, store, progress, previous)
     run_dir = local_run.latest_run_dir(store, workflow)
-    how.save(run_dir)
     finish(console, workflow, time.perf_counter() - started, run_dir, progress.timings)
-    sys.exit(0 if workflow["status"]["phase"] == "Succeeded" else 1)
+    sys.exit(_exit_code(console, workflow, stopped))
 
 

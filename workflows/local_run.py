@@ -3,7 +3,8 @@
 ``--env NAME`` takes the compiled manifests of an environment (``k8s/workflows/NAME/``)
 and runs the ``cadencia-etl`` WorkflowTemplate; ``--env PATH`` takes any manifest file or
 folder. The run's record is kept under ``.cadencia/runs/`` (``cadencia get``), with an
-``invocation.json`` beside it so ``cadencia retry`` can run the same manifests again.
+``invocation.json`` beside it, written as the run starts, so ``cadencia retry`` can run
+the same manifests again, even after the run was stopped or killed.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from steps._core import yaml_safe
 from workflows.engine.records import RunStore, output_parameter, parse_time
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,8 @@ def manifest_files(target: str) -> tuple[list[Path], bool]:
 
 
 def load_docs(files: list[Path]) -> list[dict[str, Any]]:
-    docs = [d for f in files for d in yaml.safe_load_all(f.read_text()) if isinstance(d, dict)]
+    docs = [d for f in files for d in yaml_safe.load_all(f.read_text(), str(f))
+            if isinstance(d, dict)]
     if not any(d.get("kind") in RUNNABLE for d in docs):
         raise ValueError(f"no Workflow, WorkflowTemplate or CronWorkflow in {len(files)} file(s)")
     return docs

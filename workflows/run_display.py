@@ -21,6 +21,10 @@ class Progress:
         self.timings: dict[str, tuple[float, float | None, float | None]] = {}
 
     def __call__(self, event: dict[str, Any]) -> None:
+        if event.get("kind") == "stopping":
+            self.console.print(f"  [red]{'Stopping':<9}[/] {event.get('signal')}: SIGTERM to "
+                               f"every step, SIGKILL after {event.get('grace', 0):.0f}s")
+            return
         if event.get("kind") != "node":
             return
         phase, message = str(event.get("phase", "")), str(event.get("message") or "")

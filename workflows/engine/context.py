@@ -4,7 +4,9 @@
 WorkflowTemplate a ``templateRef`` went into (a template found through ``templateRef``
 resolves its own ``template:`` references in its WorkflowTemplate, as in Argo).
 ``Branch`` says whether code runs under the exit handler, which the workflow deadline
-does not touch.
+does not touch. ``Run.terminate`` is Argo's ``Terminate`` shutdown (``argo terminate``;
+locally, a signal to ``cadencia run``): nothing more starts, exit handler included, and
+every running step is stopped, with Argo's messages for each kind of node.
 """
 
 from __future__ import annotations
@@ -28,6 +30,13 @@ from workflows.engine.reuse import Previous
 from workflows.engine.secrets import SecretSource
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TERMINATE = "Terminate"
+# Argo's messages under a shutdown strategy (workflow/controller): a node that would start
+# (workflowpod.go), a running pod (exec_control.go: two spaces, sic), a Retry node, a
+# node waiting for a lock and the workflow itself (operator.go).
+SHUTDOWN_NOT_STARTED = f"workflow shutdown with strategy: {TERMINATE}"
+SHUTDOWN_RUNNING_POD = f"workflow shutdown with strategy:  {TERMINATE}"
+SHUTDOWN_STOPPED = f"Stopped with strategy '{TERMINATE}'"
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,7 @@ class Run:
     closed_scopes: set[str] = field(default_factory=set)  # DAGs whose daemons were stopped
     pod_slots: asyncio.Semaphore | None = None
     previous: Previous | None = None
+    shutdown: str | None = None  # Argo's spec.shutdown, once the run is being stopped
 
     @property
     def record_path(self) -> Path:
@@ -102,6 +112,8 @@ class Run:
 
     def deadline_message(self, branch: Branch) -> str | None:
         """Why nothing more may start or be retried on ``branch``, or None."""
+        if self.shutdown:
+            return SHUTDOWN_NOT_STARTED
         if self.deadline_passed and not branch.on_exit:
             return "Step exceeded its deadline"
         return None
@@ -113,4 +125,13 @@ class Run:
         for process, on_exit in list(self.processes.values()):
             if not on_exit:
                 process.stop("workflow-deadline")
+        self.status.changed()
+
+    def terminate(self) -> None:
+        """Stop the run as ``argo terminate`` does: nothing more starts (the exit handler
+        neither) and every running step gets SIGTERM, then SIGKILL after the grace."""
+        self.shutdown = TERMINATE
+        self.deadline_event.set()  # cuts short backoff and lock waits
+        for process, _ in list(self.processes.values()):
+            process.stop("shutdown")
         self.status.changed()

@@ -7,6 +7,12 @@ record in the ``RunStore``, saved at every change: the entrypoint runs at the ro
 runs with ``workflow.status``, ``workflow.failures`` and ``workflow.duration``, and the
 workflow's phase is decided as Argo's ``operate`` does (a failing exit handler turns a
 Succeeded run into Failed). ``on_event`` gets every node change as it happens.
+
+SIGINT, SIGTERM and SIGHUP stop a run as ``argo terminate`` does (``Run.terminate``):
+every step's process group gets SIGTERM, then SIGKILL after the grace period, nothing
+more starts, the exit handler does not run, and the record ends Failed with
+``Stopped with strategy 'Terminate'``; then ``run_workflow`` raises ``RunStopped``. The
+engine returns only once every step's process is gone.
 """
 
 from __future__ import annotations
@@ -14,15 +20,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+import signal
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from workflows.engine.artifacts import ArtifactError, open_repository
-from workflows.engine.context import Branch, EngineConfig, Run, Templates
+from workflows.engine.context import SHUTDOWN_STOPPED, Branch, EngineConfig, Run, Templates
 from workflows.engine.errors import LoadError, ManifestRefused
 from workflows.engine.inputs import Arguments
 from workflows.engine.load import Loaded, load
@@ -41,7 +49,19 @@ WORKFLOW_PHASE = {"Succeeded": "Succeeded", "Skipped": "Succeeded", "Omitted": "
                   "Failed": "Failed", "Error": "Error"}
 CLUSTER_ONLY_NOTE = ("accepted and recorded; these fields only matter on a cluster and have "
                      "no effect on a local run")
-TERMINATED = "Stopped with strategy 'Terminate'"
+TERMINATED = SHUTDOWN_STOPPED
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+logger = logging.getLogger(__name__)
+
+
+class RunStopped(Exception):
+    """A signal stopped the run; ``workflow`` is its final object (saved, Failed)."""
+
+    def __init__(self, workflow: dict[str, Any], signal_number: int) -> None:
+        self.workflow = workflow
+        self.signal_number = signal_number
+        self.signal_name = signal.Signals(signal_number).name
+        super().__init__(f"{workflow['metadata']['name']} was stopped by {self.signal_name}")
 
 
 def run_workflow(docs: list[dict[str, Any]], *, entry: str | None = None,
@@ -52,13 +72,16 @@ def run_workflow(docs: list[dict[str, Any]], *, entry: str | None = None,
                  now: Callable[[], datetime] | None = None,
                  scheduled_time: datetime | date | None = None,
                  config: EngineConfig | None = None,
-                 previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                 previous: Mapping[str, Any] | None = None,
+                 on_start: Callable[[Path], None] | None = None) -> dict[str, Any]:
     """Run the workflow ``entry`` names among ``docs``; returns the final Workflow object.
 
     ``previous`` (a finished run's workflow object) makes this run a retry of it, as
     ``argo retry``: its Succeeded nodes are reused, not run again, and its parameters are
     the defaults. Raises ManifestRefused or LoadError before running anything; once a run
     starts it always ends with a saved workflow object, whatever happens inside it.
+    ``on_start`` gets the run's folder once its record exists, before anything runs.
+    Raises ``RunStopped`` (after saving the record) when a signal stopped the run.
     """
     findings = check(docs, entry)
     if findings.problems:
@@ -90,8 +113,46 @@ def run_workflow(docs: list[dict[str, Any]], *, entry: str | None = None,
               previous=Previous(previous) if previous is not None else None)
     if previous is not None:
         workflow["metadata"]["labels"]["cadencia.dev/retry-of"] = previous["metadata"]["name"]
-    asyncio.run(_main(run))
+    if on_start is not None:
+        on_start(record.path)
+    received: list[int] = []
+    asyncio.run(_main(run, received))
+    if received and workflow["status"]["phase"] != "Succeeded":
+        raise RunStopped(workflow, received[0])
     return workflow
+
+
+@contextlib.contextmanager
+def _stop_on_signals(run: Run, received: list[int]) -> Iterator[None]:
+    """While the run goes, SIGINT, SIGTERM and SIGHUP terminate it (main thread only: in
+    another thread signals stay the caller's business); the handlers before come back."""
+    loop = asyncio.get_running_loop()
+
+    def on_signal(number: int) -> None:
+        received.append(number)
+        if run.shutdown is None:
+            logger.info("%s: stopping %s (SIGTERM to every step, SIGKILL after %.0f s)",
+                           signal.Signals(number).name, run.name, run.config.kill_grace)
+            run.status.emit({"kind": "stopping", "time": time.time(), "workflow": run.name,
+                             "signal": signal.Signals(number).name,
+                             "grace": run.config.kill_grace})
+            run.terminate()
+
+    installed: dict[int, Any] = {}
+    for number in STOP_SIGNALS:
+        before = signal.getsignal(number)
+        try:
+            loop.add_signal_handler(number, on_signal, number)
+        except (ValueError, RuntimeError):
+            continue
+        installed[number] = before
+    try:
+        yield
+    finally:
+        for installed_number, before in installed.items():
+            loop.remove_signal_handler(installed_number)
+            if before is not None:
+                signal.signal(installed_number, before)
 
 
 def _scheduled(annotations: Mapping[str, str]) -> datetime | None:
@@ -122,7 +183,12 @@ def _workflow_object(loaded: Loaded, record: RunRecord, created: datetime,
     }
 
 
-async def _main(run: Run) -> None:
+async def _main(run: Run, received: list[int]) -> None:
+    with _stop_on_signals(run, received):
+        await _operate(run)
+
+
+async def _operate(run: Run) -> None:
     status, spec = run.status, run.loaded.spec
     loop = asyncio.get_running_loop()
     timer = None
@@ -145,8 +211,11 @@ async def _main(run: Run) -> None:
         outcome = WORKFLOW_PHASE.get(root["phase"], "Error")
         run.globals["workflow.status"] = outcome
         run.globals["workflow.failures"] = json.dumps(failures(run))
-        exit_node = await _exit_handler(run, templates)
+        # Terminate runs no exit handler (Argo: ShouldExecute(onExit) is false).
+        exit_node = None if run.shutdown else await _exit_handler(run, templates)
         phase, message = outcome, root.get("message", "")
+        if run.shutdown and outcome != "Succeeded":
+            message = SHUTDOWN_STOPPED
         if outcome == "Succeeded" and exit_node is not None and exit_node["phase"] in FAILED:
             phase, message = exit_node["phase"], exit_node.get("message", "")
     except (*SubstitutionError, LoadError) as exc:

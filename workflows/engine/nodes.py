@@ -140,7 +140,7 @@ class Status:
     # -- saving and events ----------------------------------------------------------
     def changed(self, node: dict[str, Any] | None = None) -> None:
         if node is not None and self.on_event is not None:
-            self._emit(self.node_event(node))
+            self.emit(self.node_event(node))
         for listener in self.listeners:
             listener.set()
         if self._pending_save is None:
@@ -171,10 +171,10 @@ class Status:
         return event
 
     def workflow_event(self) -> None:
-        self._emit({"kind": "workflow", "time": time.time(), "workflow": self.name,
+        self.emit({"kind": "workflow", "time": time.time(), "workflow": self.name,
                     "phase": self.status.get("phase"), "message": self.status.get("message", "")})
 
-    def _emit(self, event: Event) -> None:
+    def emit(self, event: Event) -> None:
         if self.on_event is None:
             return
         try:

@@ -2,7 +2,8 @@
 
 Each failed attempt is handed to ``decide``; while it says "wait" the Retry node reads
 ``Backoff for <duration>`` and the wait is cut short by the workflow deadline (after
-which nothing is retried: ``retry exceeded workflow deadline <time>``). From the second
+which nothing is retried: ``retry exceeded workflow deadline <time>``; after a shutdown,
+``Stopped with strategy 'Terminate'``). From the second
 attempt on, a ``maxDuration`` is also the attempt's execution deadline, as in Argo.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from workflows.engine.context import Branch, Run
+from workflows.engine.context import SHUTDOWN_STOPPED, Branch, Run
 from workflows.engine.expressions import UnsupportedExpression, evaluate_bool
 from workflows.engine.retry import Attempt, Decision, RetryStrategy, decide
 
@@ -34,6 +35,8 @@ async def until_deadline(run: Run, waiter: Awaitable[Any], timeout: float | None
 
 
 def _deadline_message(run: Run, branch: Branch) -> str | None:
+    if run.shutdown:
+        return SHUTDOWN_STOPPED
     if not run.deadline_message(branch) or run.deadline is None:
         return None
     moment = datetime.fromtimestamp(int(run.deadline), tz=timezone.utc)
