@@ -61,18 +61,12 @@ def load(path: str | Path, what: str = "spec") -> dict[str, Any]:
     else:
         import yaml  # deferred: not needed for --help
 
-        class NoAliases(yaml.SafeLoader):
-            """Refuses ``*alias``: a few lines of nested aliases expand to billions of nodes."""
-
-            def compose_node(self, parent: Any, index: Any) -> Any:
-                if self.check_event(yaml.AliasEvent):
-                    raise yaml.composer.ComposerError(
-                        None, None, "aliases (*name) are not allowed in spec files",
-                        self.peek_event().start_mark)
-                return super().compose_node(parent, index)
+        from steps._core import yaml_safe
 
         try:
-            data = yaml.load(text, Loader=NoAliases)  # noqa: S506 - a SafeLoader subclass
+            data = yaml_safe.load(text)
+        except yaml_safe.AliasRefused as exc:
+            raise ConfigError(f"{what} file {p}: {exc}", path=str(p)) from None
         except yaml.YAMLError as exc:
             raise ConfigError(f"{what} file {p} is not valid YAML: {exc}", path=str(p)) from exc
     if not isinstance(data, dict):

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from steps._core import yaml_safe
 from workflows.config.checks import problems
 from workflows.config.environment import Environment
 
@@ -55,9 +56,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 def read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
+        data = yaml_safe.load(path.read_text(encoding="utf-8"), loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise ConfigError([f"{path.name}: file not found ({path})"]) from None
+    except yaml_safe.AliasRefused as exc:
+        raise ConfigError([f"{path.name}: {exc}"]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{path.name}: not valid YAML: {exc}"]) from None
     if data is None:

@@ -125,7 +125,8 @@ def run_workflow(docs: list[dict[str, Any]], *, entry: str | None = None,
 @contextlib.contextmanager
 def _stop_on_signals(run: Run, received: list[int]) -> Iterator[None]:
     """While the run goes, SIGINT, SIGTERM and SIGHUP terminate it (main thread only: in
-    another thread signals stay the caller's business); the handlers before come back."""
+    another thread signals stay the caller's business; an ignored one stays ignored);
+    the handlers before come back."""
     loop = asyncio.get_running_loop()
 
     def on_signal(number: int) -> None:
@@ -141,6 +142,8 @@ def _stop_on_signals(run: Run, received: list[int]) -> Iterator[None]:
     installed: dict[int, Any] = {}
     for number in STOP_SIGNALS:
         before = signal.getsignal(number)
+        if before == signal.SIG_IGN:  # the caller chose so (nohup cadencia run): keep it
+            continue
         try:
             loop.add_signal_handler(number, on_signal, number)
         except (ValueError, RuntimeError):

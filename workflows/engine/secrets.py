@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from steps._core import yaml_safe
+
 # What a process needs from the host to run at all; a container would bring its own.
 HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME", "SYSTEMROOT")
 PASS_THROUGH_PREFIX = "CADENCIA_"  # noqa: S105 - a variable prefix, not a secret
@@ -52,7 +54,9 @@ class SecretSource:
 
     def _read(self, path: Path) -> None:
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+            data = yaml_safe.load(Path(path).read_text(encoding="utf-8")) or {}
+        except yaml_safe.AliasRefused as exc:
+            raise MissingSecret(f"secrets file {path}: {exc}") from None
         except (OSError, yaml.YAMLError) as exc:
             raise MissingSecret(f"cannot read secrets file {path}: {exc}") from exc
         if not isinstance(data, dict):

@@ -16,6 +16,8 @@ RULES: dict[str, str] = {
     # YAML and structure
     "yaml-parse": "the file is valid YAML and each document is a mapping",
     "yaml-duplicate-key": "no mapping repeats a key (the API server rejects it)",
+    "yaml-alias": "no *alias (nested aliases expand a few lines into billions of nodes); "
+    "the file is not loaded",
     "schema-unknown-field": "every field is known to the Argo v4.1.2 schema (strict decoding)",
     "schema-type": "every value has the type the schema gives (IntOrString widened)",
     "schema-required": "every field the schema requires is present",

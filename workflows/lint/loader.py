@@ -2,7 +2,9 @@
 
 Multi-document files give one ``Document`` each. Timestamps stay strings (Kubernetes reads
 ``2024-01-01`` as a string, PyYAML would make it a date) and duplicate keys are reported,
-since the API server rejects what PyYAML silently overwrites.
+since the API server rejects what PyYAML silently overwrites. A file with an ``*alias`` is
+not loaded at all (one ``yaml-alias`` finding): lint runs on untrusted pull requests, and
+a few lines of nested aliases expand to billions of nodes.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from steps._core import yaml_safe
 from workflows.lint.findings import Finding, Path_
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -118,6 +121,12 @@ def load_file(path: Path) -> tuple[list[Document], list[Finding]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Finding(name, None, (), "yaml-parse", f"cannot read the file: {exc}")]
+    try:
+        yaml_safe.refuse_aliases(text)
+    except yaml_safe.AliasRefused as exc:
+        return [], [Finding(name, exc.problem_mark.line + 1, (), "yaml-alias", str(exc))]
+    except yaml.YAMLError:
+        pass  # reported with its line by the loader below
     loader = _Loader(text)
     index = 0
     try:
