@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +11,7 @@ from tests.faults.support import Case, open_case
 
 
 @pytest.fixture
-def case(tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Case]:
-    """The host's CADENCIA_* variables go: the engine passes them to every step."""
-    for name in [n for n in os.environ if n.startswith("CADENCIA_")]:
-        monkeypatch.delenv(name)
+def case(tmp_path: Path, pg_url: str) -> Iterator[Case]:
+    """The host's CADENCIA_* variables may stay: the engine gives a step only its own env."""
     with open_case(tmp_path, pg_url) as opened:
         yield opened

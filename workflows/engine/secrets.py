@@ -1,22 +1,21 @@
 """Secrets and ConfigMaps for local runs, and the environment of a container.
 
-A step's ``secretKeyRef``/``configMapKeyRef``/``envFrom`` read, in this order:
+A step's ``secretKeyRef``/``configMapKeyRef``/``envFrom`` read the secrets file (YAML),
+the local stand-in for the cluster's Secrets and ConfigMaps::
 
-1. the secrets file (YAML), when one is given::
+    cadencia-source-db:          # a Secret: name -> {key: value}
+      url: postgresql+psycopg://...
+    configMaps:                  # reserved key: ConfigMaps, name -> {key: value}
+      cadencia-settings:
+        CADENCIA_HTTP_AUTH: bearer
 
-       cadencia-source-db:          # a Secret: name -> {key: value}
-         url: postgresql+psycopg://...
-       configMaps:                  # reserved key: ConfigMaps, name -> {key: value}
-         cadencia-settings:
-           CADENCIA_HTTP_AUTH: bearer
-
-2. the process environment: the variable the manifest names (``CADENCIA_SOURCE_DB_URL``
-   for ``env: [{name: CADENCIA_SOURCE_DB_URL, valueFrom: {secretKeyRef: ...}}]``).
-
-Every ``CADENCIA_*`` variable of the process environment also passes through to every
-step, like a settings ConfigMap. ``optional: true`` is honoured; a missing required
-value raises ``MissingSecret`` (the node errors, as a pod that cannot start would).
-Values are never logged.
+A step's environment is what its container declares (``envFrom``, then ``env``) plus the
+host basics a process needs to run at all (``HOST_VARIABLES``: PATH, HOME, locale, time
+zone, user), as a pod gets its image's: no other variable of the caller's environment
+reaches it, ``CADENCIA_*`` included, so a setting exported in the shell never changes what
+a step does behind the manifest's back. ``optional: true`` is honoured; a missing
+required value raises ``MissingSecret`` (the node errors, as a pod that cannot start
+would). Values are never logged.
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ from steps._core import yaml_safe
 
 # What a process needs from the host to run at all; a container would bring its own.
 HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME", "SYSTEMROOT")
-PASS_THROUGH_PREFIX = "CADENCIA_"  # noqa: S105 - a variable prefix, not a secret
 CONFIG_MAPS_KEY = "configMaps"
 
 
@@ -41,7 +39,8 @@ class MissingSecret(Exception):
 
 
 class SecretSource:
-    """Secrets and ConfigMaps from a YAML file and the process environment."""
+    """Secrets and ConfigMaps from a YAML file; ``environ`` (default: this process's)
+    gives only the host basics."""
 
     def __init__(self, path: Path | None = None,
                  environ: Mapping[str, str] | None = None) -> None:
@@ -77,10 +76,9 @@ class SecretSource:
 
     def container_env(self, container: Mapping[str, Any], *,
                       substitute: Any = None) -> dict[str, str]:
-        """The environment of ``container``: host basics, ``CADENCIA_*`` pass-through,
-        ``envFrom``, then ``env`` (later entries win, as in Kubernetes)."""
-        env = {k: v for k, v in self.environ.items()
-               if k in HOST_VARIABLES or k.startswith(PASS_THROUGH_PREFIX)}
+        """The environment of ``container``: host basics, ``envFrom``, then ``env`` (later
+        entries win, as in Kubernetes); nothing else of the caller's environment."""
+        env = {k: v for k, v in self.environ.items() if k in HOST_VARIABLES}
         for source in container.get("envFrom") or []:
             env.update(self._env_from(source))
         for entry in container.get("env") or []:
@@ -116,12 +114,10 @@ class SecretSource:
             ref, kind, store = value_from["configMapKeyRef"], "configmap", self.config_maps
         name, key = ref["name"], ref["key"]
         value = store.get(name, {}).get(key)
-        if value is None:
-            value = self.environ.get(env_name)
         if value is None and not ref.get("optional"):
             raise MissingSecret(
                 f'{kind} "{name}" has no key "{key}" for env {env_name}: add it to '
-                f"{self._where()} or set {env_name} in the environment")
+                f"{self._where()}")
         return value
 
 
