@@ -65,8 +65,8 @@ def test_run_twice_loads_the_day_once_and_the_second_run_is_memoized(tmp_path: P
 
 
 def test_a_failed_run_is_retried_from_its_failed_node(tmp_path: Path) -> None:
-    """The warehouse cannot be opened: load fails (75, retried, then out of retries);
-    after the fix `cadencia retry` runs only what had not succeeded."""
+    """The warehouse's folder does not exist: load fails (78, a configuration error, not
+    retried); after the fix `cadencia retry` runs only what had not succeeded."""
     secrets = tmp_path / "secrets.yaml"
     source = tmp_path / ".cadencia" / "source.db"
     broken = {"cadencia-source-db": {"url": f"sqlite:///{source}"},
@@ -77,8 +77,8 @@ def test_a_failed_run_is_retried_from_its_failed_node(tmp_path: Path) -> None:
 
     failed = cadencia("run", "--date", "2026-11-26", "--secrets", str(secrets), cwd=tmp_path)
     assert failed.returncode == 1
-    assert "No more retries left" in failed.stdout
-    assert "Backoff for" in failed.stdout
+    assert "Error (exit code 78)" in failed.stdout
+    assert "retryStrategy.expression evaluated to false" in failed.stdout
 
     fixed = {**broken, "cadencia-target-db": {"url": f"sqlite:///{tmp_path}/w.db"}}
     secrets.write_text(yaml.safe_dump(fixed))
