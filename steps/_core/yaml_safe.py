@@ -32,9 +32,11 @@ class AliasRefused(yaml.composer.ComposerError):
         super().__init__(None, None, WHY, mark)
         self.source = source
         self.alias = alias
+        self.line = int(mark.line) + 1  # 1-based, as editors count
+        self.column = int(mark.column) + 1
 
     def __str__(self) -> str:
-        where = f"line {self.problem_mark.line + 1}, column {self.problem_mark.column + 1}"
+        where = f"line {self.line}, column {self.column}"
         prefix = f"{self.source}: " if self.source else ""
         return f"{prefix}{where}: {WHY} (found *{self.alias})"
 

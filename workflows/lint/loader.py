@@ -124,7 +124,7 @@ def load_file(path: Path) -> tuple[list[Document], list[Finding]]:
     try:
         yaml_safe.refuse_aliases(text)
     except yaml_safe.AliasRefused as exc:
-        return [], [Finding(name, exc.problem_mark.line + 1, (), "yaml-alias", str(exc))]
+        return [], [Finding(name, exc.line, (), "yaml-alias", str(exc))]
     except yaml.YAMLError:
         pass  # reported with its line by the loader below
     loader = _Loader(text)
