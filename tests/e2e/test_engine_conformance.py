@@ -432,7 +432,7 @@ def test_artifacts_pass_between_sandboxes_archived_or_not(run_case, store):
 def test_cron_workflow_runs_its_template_at_the_scheduled_time(run_case):
     ran = run_case("cron.yaml", entry="daily", scheduled_time=date(2026, 11, 25))
     name = ran.workflow["metadata"]["name"]
-    assert ran.result(name).strip() == "2026-11-25 2026-11-25T02:00:00-03:00"
+    assert ran.result(name).strip() == "2026-11-25 2026-11-25T05:00:00Z"  # 02:00 -03:00
     assert ran.workflow["metadata"]["labels"]["workflows.argoproj.io/cron-workflow"] == "daily"
 
 

@@ -6,7 +6,7 @@ may be omitted):
 - a ``Workflow`` (with or without ``spec.workflowTemplateRef``);
 - a ``WorkflowTemplate``, as ``argo submit --from workflowtemplate/<name>``;
 - a ``CronWorkflow``: its ``workflowSpec``, as one scheduled run. ``{{workflow.
-  scheduledTime}}`` is the tick being run, RFC 3339 in the CronWorkflow's time zone.
+  scheduledTime}}`` is the tick being run, RFC 3339 in UTC as Argo's controller writes it.
 
 Every ``WorkflowTemplate`` among the documents is also a library for ``templateRef`` and
 ``workflowTemplateRef``. ``parameters`` override ``spec.arguments.parameters``; a name the
@@ -119,7 +119,14 @@ def apply_parameters(spec: dict[str, Any], parameters: Mapping[str, str]) -> Non
 
 def scheduled_time(cron_spec: Mapping[str, Any], when: datetime | date | None,
                    now: datetime) -> str:
-    """RFC 3339 of the tick: a date runs at the first schedule's hour and minute."""
+    """RFC 3339 of the tick, in UTC: a date runs at the first schedule's hour and minute.
+
+    The tick is found in the CronWorkflow's zone, and written as Argo's controller writes
+    it: robfig/cron returns ``Entry.Prev`` in the controller's own zone (``time.Local``,
+    UTC in its container) and ``ConvertCronWorkflowToWorkflowWithProperties`` formats it
+    with ``time.RFC3339``, so ``2026-11-25 02:00 America/Sao_Paulo`` is
+    ``2026-11-25T05:00:00Z``.
+    """
     name = cron_spec.get("timezone") or "UTC"
     try:
         zone = ZoneInfo(name)
@@ -133,8 +140,7 @@ def scheduled_time(cron_spec: Mapping[str, Any], when: datetime | date | None,
         moment = datetime(when.year, when.month, when.day, hour, minute, tzinfo=zone)
     else:
         moment = now.astimezone(zone)
-    text = moment.replace(microsecond=0).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _schedule_time(cron_spec: Mapping[str, Any]) -> tuple[int, int]:

@@ -78,7 +78,7 @@ def test_the_engine_scheduled_tick_of_a_date_loads_the_previous_day() -> None:
     cron = compiled_cron("local")
     tick = scheduled_time(cron["spec"], date(2026, 11, 26),  # type: ignore[arg-type]
                           datetime(2026, 11, 26, 12, tzinfo=timezone.utc))
-    assert tick == "2026-11-26T02:00:00-03:00"
+    assert tick == "2026-11-26T05:00:00Z"  # written in UTC, as the controller does
     assert run_date_of(compiled_run_date("local"), tick) == "2026-11-25"
 
 
