@@ -97,8 +97,20 @@ def run(target: str, logical_date: str | None, parameters: dict[str, str], entry
         params = {"run-date": date, **params}
     embedded = from_env and target == "local" and secrets_file is None
     if embedded:
-        local_defaults.seed_source(home, date, local_defaults.RECORDS)
-        secrets_file = local_defaults.write_secrets(home)
+        import sqlite3
+
+        try:
+            local_defaults.seed_source(home, date, local_defaults.RECORDS)
+        except (OSError, sqlite3.Error) as exc:  # e.g. a full disk under --home
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise click.ClickException(
+                f"cannot write the embedded source {local_defaults.source_db(home)}: "
+                f"{reason}") from exc
+        try:
+            secrets_file = local_defaults.write_secrets(home)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write the embedded secrets: "
+                                       f"{_os_error(exc)}") from exc
     try:
         repository = yaml_safe.load(artifacts_file.read_text()) if artifacts_file else None
     except (OSError, yaml.YAMLError) as exc:
@@ -122,7 +134,7 @@ def run(target: str, logical_date: str | None, parameters: dict[str, str], entry
     if embedded and chosen == local_run.DEFAULT_ENTRY and succeeded:
         console.print(f"rows for {date} are in table [cyan]{local_defaults.TABLE}[/] of "
                       f"{local_defaults.warehouse_db(home)}")
-    sys.exit(_exit_code(console, workflow, stopped))
+    sys.exit(_exit_code(console, workflow, stopped, home))
 
 
 def _engine(docs: list[dict[str, Any]], how: Any, store: Any, progress: Progress,
@@ -143,17 +155,63 @@ def _engine(docs: list[dict[str, Any]], how: Any, store: Any, progress: Progress
         raise click.ClickException(str(exc)) from exc
     except RunStopped as stop:
         return stop.workflow, stop
+    except OSError as exc:  # the run's folder or invocation.json (e.g. a full disk)
+        raise click.ClickException(f"cannot write {_os_error(exc)}; the run did not "
+                                   "start") from exc
     return workflow, None
 
 
-def _exit_code(console: Console, workflow: dict[str, Any], stopped: Any) -> int:
-    """0 Succeeded, 1 not; 128 + the signal's number when one stopped the run."""
+def _os_error(exc: OSError) -> str:
+    from workflows.engine.records import describe_os_error
+
+    return describe_os_error(exc)
+
+
+RECORD_STATE = {  # what the run record holds after some of its writes failed
+    "complete": "written in full at the end",
+    "cut short": "only a smaller one fit at the end (phases, messages and outputs; no node "
+                 "inputs nor step output)",
+    "not written": "not written at the end either: it may still say Running",
+}
+
+
+FULL_BELOW = 1 << 20  # bytes free under which the filesystem of --home counts as full
+
+
+def _exit_code(console: Console, workflow: dict[str, Any], stopped: Any, home: Path) -> int:
+    """0 Succeeded, 1 not or when some write of the engine failed; 128 + the signal's
+    number when one stopped the run. A failed run on a full disk says so in one line."""
+    local = workflow["status"].get("localEngine") or {}
+    errors = local.get("writeErrors") or []
+    if errors:  # one line: which file, why, and what the run record holds
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        written = local.get("recordWritten")
+        record = f"; the run record: {RECORD_STATE.get(written, written)}" if written else ""
+        console.print(f"[red]cannot write[/] {errors[0]}{more}{record}", soft_wrap=True)
+        if stopped is None:
+            return 1
+    elif workflow["status"]["phase"] != "Succeeded" and stopped is None:
+        free = _free_bytes(home)
+        if free is not None and free < FULL_BELOW:
+            console.print(f"[red]the filesystem of {home.resolve()} is full[/] ({free // 1024} "
+                          "KiB free): what the steps write under --home fails there",
+                          soft_wrap=True)
     if stopped is not None:
         console.print(f"[red]stopped by {stopped.signal_name}[/]: every step was stopped; "
                       f"`cadencia retry {workflow['metadata']['name']}` runs what did not "
                       "succeed")
         return 128 + int(stopped.signal_number)
     return 0 if workflow["status"]["phase"] == "Succeeded" else 1
+
+
+def _free_bytes(path: Path) -> int | None:
+    import os
+
+    try:
+        fs = os.statvfs(path)
+    except OSError:
+        return None
+    return fs.f_bavail * fs.f_frsize
 
 
 def _local_services(env: str, date: str, docs: list[dict[str, Any]], console: Console) -> Any:
@@ -289,6 +347,6 @@ def retry(run_name: str, home: Path) -> None:
         workflow, stopped = _engine(docs, how, store, progress, previous)
     run_dir = local_run.latest_run_dir(store, workflow)
     finish(console, workflow, time.perf_counter() - started, run_dir, progress.timings)
-    sys.exit(_exit_code(console, workflow, stopped))
+    sys.exit(_exit_code(console, workflow, stopped, home))
 
 

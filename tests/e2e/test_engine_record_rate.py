@@ -46,7 +46,9 @@ def fan_out(nodes: int) -> dict[str, Any]:
                 {"name": "main", "dag": {"tasks": [
                     {"name": "noop", "template": "true",
                      "withSequence": {"count": str(nodes)}}]}},
-                {"name": "true", "container": {"image": "alpine:3.20", "command": ["true"]}}]}}
+                # 20 ms each, two at a time: the run lasts several SAVE_INTERVALs
+                {"name": "true", "container": {"image": "alpine:3.20",
+                                               "command": ["sleep", "0.02"]}}]}}
 
 
 def test_a_300_node_run_writes_its_record_at_a_bounded_rate_and_readers_follow_it(

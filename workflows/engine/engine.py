@@ -37,7 +37,7 @@ from workflows.engine.load import Loaded, load
 from workflows.engine.memo import MemoCache
 from workflows.engine.metrics import Registry
 from workflows.engine.nodes import FAILED, FINISHED, Status
-from workflows.engine.records import RunRecord, RunStore, timestamp
+from workflows.engine.records import RunRecord, RunStore, describe_os_error, timestamp
 from workflows.engine.refuse import check
 from workflows.engine.reuse import Previous
 from workflows.engine.scope import SubstitutionError, parameter_text, subst
@@ -114,7 +114,14 @@ def run_workflow(docs: list[dict[str, Any]], *, entry: str | None = None,
     if previous is not None:
         workflow["metadata"]["labels"]["cadencia.dev/retry-of"] = previous["metadata"]["name"]
     if on_start is not None:
-        on_start(record.path)
+        try:
+            on_start(record.path)
+        except OSError as exc:  # e.g. no room for invocation.json: the run does not start
+            workflow["status"]["phase"] = "Error"
+            workflow["status"]["message"] = f"cannot start: {describe_os_error(exc)}"
+            workflow["status"]["finishedAt"] = timestamp(clock())
+            status.save_final()
+            raise
     received: list[int] = []
     asyncio.run(_main(run, received))
     if received and workflow["status"]["phase"] != "Succeeded":
@@ -288,5 +295,13 @@ def _finish(run: Run, phase: str, message: str) -> None:
         status.status["message"] = message
     if not run.status.status.get("outputs", {}).get("parameters"):
         status.status.pop("outputs", None)
-    status.save()
+    if run.metrics.write_error is not None:
+        status.write_failed(run.metrics.write_error, run.metrics.path)
+    local = status.status.setdefault("localEngine", {})
+    if status.write_errors:  # some of the engine's writes failed (a full disk): which
+        local["writeErrors"] = list(status.write_errors)
+    written = status.save_final()
+    if status.save_error is not None:
+        local["recordWritten"] = written
     status.workflow_event()
+

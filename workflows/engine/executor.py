@@ -7,7 +7,9 @@ stderr go to the attempt's log file as they arrive; stdout is also kept (the las
 left behind in its group is killed, as the end of a container would.
 
 ``stop`` sends SIGTERM to the group, then SIGKILL after the grace period; the reason it
-was stopped (a deadline, the end of a daemon's scope) travels with the outcome.
+was stopped (a deadline, the end of a daemon's scope) travels with the outcome. A log that
+cannot be written (a full disk) is cut there, the output still read to the end (the
+process never blocks on a full pipe), and the error travels with the outcome.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Outcome:
     stdout: str
     start_error: str | None = None
     stopped_for: str | None = None  # the reason given to ``stop``
+    log_error: OSError | None = None  # writing the log failed (it is cut there)
 
 
 class Process:
@@ -51,6 +54,7 @@ class Process:
         self._stopped_for: str | None = None
         self._killer: asyncio.Task[None] | None = None
         self._handle = log.open("ab", buffering=0)
+        self._log_error: OSError | None = None
         self._readers = [
             asyncio.ensure_future(self._pump(proc.stdout, keep=True)),
             asyncio.ensure_future(self._pump(proc.stderr, keep=False)),
@@ -67,7 +71,12 @@ class Process:
             chunk = await stream.read(_READ_CHUNK)
             if not chunk:
                 return
-            self._handle.write(chunk)
+            if self._log_error is None:
+                try:
+                    self._handle.write(chunk)
+                except OSError as exc:
+                    exc.filename = exc.filename or str(self._log)
+                    self._log_error = exc
             if keep:
                 self._stdout += chunk
                 if len(self._stdout) > 2 * RESULT_LIMIT:
@@ -98,12 +107,14 @@ class Process:
             reader.cancel()
         if self._killer is not None:
             self._killer.cancel()
-        self._handle.close()
+        with contextlib.suppress(OSError):
+            self._handle.close()
         text = bytes(self._stdout[-RESULT_LIMIT:]).decode("utf-8", errors="replace")
         # A signal shows as 128 + its number, as a container runtime reports it.
         exit_code = 128 - code if code < 0 else code
         return Outcome(exit_code=exit_code, started=self._started, finished=finished,
-                       stdout=text, stopped_for=self._stopped_for)
+                       stdout=text, stopped_for=self._stopped_for,
+                       log_error=self._log_error)
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

@@ -36,6 +36,7 @@ class Registry:
         self.path = path
         self.series: dict[str, _Series] = {}
         self.notes: list[str] = []
+        self.write_error: OSError | None = None  # the first failed write (a full disk)
 
     def observe(self, metrics: Mapping[str, Any] | None, scope: Mapping[str, str], *,
                 where: str, substitute: Substitute, when: When) -> None:
@@ -92,8 +93,13 @@ class Registry:
         return "\n".join(lines) + ("\n" if lines else "")
 
     def write(self) -> None:
+        """Rewrite the file; a failure (a full disk) is kept in ``write_error``, never
+        raised: metrics must not fail the node that observed them."""
         if self.series or self.notes:
-            self.path.write_text(self.text(), encoding="utf-8")
+            try:
+                self.path.write_text(self.text(), encoding="utf-8")
+            except OSError as exc:
+                self.write_error = self.write_error or exc
 
 
 def _labels(labels: tuple[tuple[str, str], ...]) -> str:

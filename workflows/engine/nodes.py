@@ -7,7 +7,12 @@ change is on disk within ``SAVE_INTERVAL`` seconds (at once when the record has 
 written for that long), so ``cadencia get`` on a running workflow sees it, while a run of
 thousands of nodes does not rewrite its whole ``workflow.json`` at every change (that
 made the engine's cost grow with the square of the node count). The end of a run (and a
-stop by a signal) saves at once through ``save``.
+stop by a signal) saves at once through ``save_final``.
+
+A write that fails (a full disk) does not stop the run: the first error is kept in
+``save_error`` and the next change tries again. The last write falls back to a smaller
+record (no node inputs nor step stdout, then no nodes) so that, if anything at all can
+be written, the record never stays Running.
 
 Times in the record are RFC 3339 seconds like Argo's; the precise epoch times stay here
 (``started``/``finished``) for retries, memoize ages and the events.
@@ -19,9 +24,17 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from workflows.engine.records import RunRecord, node_id, output_parameter, pod_name, timestamp
+from workflows.engine.records import (
+    RunRecord,
+    describe_os_error,
+    node_id,
+    output_parameter,
+    pod_name,
+    timestamp,
+)
 from workflows.engine.records import parse_time as _parse_time
 
 logger = logging.getLogger(__name__)
@@ -57,6 +70,8 @@ class Status:
         self._children: dict[str, set[str]] = {}  # parent id -> its children, for lookups
         self._pending_save: asyncio.Handle | None = None
         self._last_save = float("-inf")  # time.monotonic() of the last write
+        self.save_error: OSError | None = None  # the first write of the record that failed
+        self.write_errors: list[str] = []  # "<path>: <reason>" of the engine's failed writes
 
     # -- nodes --------------------------------------------------------------------
     def create(self, name: str, *, type: str, template: dict[str, Any] | None,
@@ -188,14 +203,57 @@ class Status:
         self._pending_save = None
         self.save(compact=True)
 
-    def save(self, *, compact: bool = False) -> None:
-        """Write the record now (a scheduled write is then void). The writes while the run
-        goes are ``compact``; the first and the last are indented for people."""
+    def save(self, *, compact: bool = False) -> bool:
+        """Write the record now (a scheduled write is then void); False if it failed. The
+        writes while the run goes are ``compact``; the first and the last are indented."""
         if self._pending_save is not None:
             self._pending_save.cancel()
             self._pending_save = None
         pods = [n for n in self.nodes.values() if n["type"] == "Pod"]
         done = sum(1 for n in pods if n["phase"] in ("Succeeded", "Skipped"))
         self.status["progress"] = f"{done}/{len(pods)}"
-        self.record.save(self.workflow, indent=None if compact else 2)
-        self._last_save = time.monotonic()
+        self._last_save = time.monotonic()  # a failing disk is retried at the same pace
+        try:
+            self.record.save(self.workflow, indent=None if compact else 2)
+        except OSError as exc:
+            if self.save_error is None:
+                self.save_error = exc
+                self.write_failed(exc, self.record.workflow_path)
+            return False
+        return True
+
+    def write_failed(self, exc: OSError, path: Path | str | None = None) -> None:
+        """Note a write of the engine's that failed (the record, a log, the metrics)."""
+        text = describe_os_error(exc, path)
+        if text not in self.write_errors and len(self.write_errors) < 10:
+            logger.info("cannot write %s", text)
+            self.write_errors.append(text)
+
+    def save_final(self) -> str:
+        """The run's last write: ``complete``; ``cut short`` when only a smaller record fit
+        (a full disk: nodes without inputs nor stdout, or no nodes); ``not written``."""
+        if self.save():
+            return "complete"
+        slim = self._slim()
+        for workflow in (slim, {**slim, "status": {**slim["status"], "nodes": {}}}):
+            try:
+                self.record.save(workflow, indent=None)
+            except OSError:
+                continue
+            return "cut short"
+        return "not written"
+
+    def _slim(self) -> dict[str, Any]:
+        """The workflow without the spec, node inputs and step stdout (``outputs.result``);
+        phases, messages, times and the outputs a retry reuses stay."""
+        nodes = {}
+        for nid, node in self.nodes.items():
+            small = {k: v for k, v in node.items() if k != "inputs"}
+            if "outputs" in node:
+                small["outputs"] = {k: v for k, v in node["outputs"].items() if k != "result"}
+            nodes[nid] = small
+        meta = self.workflow.get("metadata") or {}
+        return {"apiVersion": self.workflow.get("apiVersion"), "kind": self.workflow.get("kind"),
+                "metadata": meta, "spec": {},
+                "status": {**{k: v for k, v in self.status.items() if k != "nodes"},
+                           "nodes": nodes}}

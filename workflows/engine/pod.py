@@ -187,6 +187,8 @@ def _verdict(outcome: executor.Outcome) -> tuple[str, str]:
 async def _collect(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sandbox,
                    scope: dict[str, str], outcome: executor.Outcome) -> Attempt:
     phase, message = _verdict(outcome)
+    if outcome.log_error is not None:
+        run.status.write_failed(outcome.log_error)
     outputs: dict[str, Any] = {"exitCode": str(outcome.exit_code)}
     declared = tmpl.get("outputs") or {}
     params = []

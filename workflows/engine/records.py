@@ -16,6 +16,7 @@ run name, every other id is ``<run name>-<FNV-1a 32-bit hash of the node name>``
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -34,6 +35,7 @@ __all__ = ["DEFAULT_ROOT", "AmbiguousRun", "RunLookupError", "RunRecord", "RunSt
 
 DEFAULT_ROOT = Path(".cadencia") / "runs"
 WORKFLOW_FILE = "workflow.json"
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 # Argo's generateName alphabet (no vowels, no look-alikes) and name budget.
 SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 MAX_NAME = 63
@@ -73,6 +75,14 @@ def parse_time(text: str | None) -> datetime | None:
     if not text:
         return None
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def describe_os_error(exc: OSError, path: Path | str | None = None) -> str:
+    """``<path>: <reason>`` of a failed write, e.g. ``/h/runs/x/workflow.json: No space
+    left on device``."""
+    where = exc.filename or path
+    reason = exc.strerror or str(exc)
+    return f"{where}: {reason}" if where else reason
 
 
 def output_parameter(node: Any, name: str) -> Any:
@@ -123,19 +133,42 @@ class RunRecord:
         """Write ``workflow.json`` atomically: readers see the old or the new object.
 
         ``indent=None`` writes it compact, several times faster (json's C encoder): the
-        engine's writes while a run is going."""
+        engine's writes while a run is going. On a full disk (no room for the second
+        copy an atomic write needs) the object is written over the old one in place when
+        it fits in the space the old one holds; otherwise the OSError goes up."""
         separators = None if indent else (",", ":")
-        text = json.dumps(workflow, indent=indent, separators=separators,
-                          ensure_ascii=False, default=str) + "\n"
+        data = (json.dumps(workflow, indent=indent, separators=separators,
+                           ensure_ascii=False, default=str) + "\n").encode()
         with self._lock:
-            fd, tmp = tempfile.mkstemp(dir=self.path, prefix=f".{WORKFLOW_FILE}.")
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                os.replace(tmp, self.workflow_path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+                self._replace(data)
+            except OSError as exc:
+                if exc.errno not in DISK_FULL or not self._overwrite(data):
+                    raise
+
+    def _replace(self, data: bytes) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.path, prefix=f".{WORKFLOW_FILE}.")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, self.workflow_path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _overwrite(self, data: bytes) -> bool:
+        """Write ``data`` over the file's own blocks (none is allocated); False when it
+        would not fit in them."""
+        try:
+            held = os.stat(self.workflow_path)
+        except FileNotFoundError:
+            return False
+        if len(data) > max(held.st_size, held.st_blocks * 512):
+            return False
+        with open(self.workflow_path, "r+b") as handle:
+            handle.write(data)
+            handle.truncate()
+        return True
 
     def load(self) -> dict[str, Any]:
         with self.workflow_path.open(encoding="utf-8") as handle:
