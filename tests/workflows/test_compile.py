@@ -15,8 +15,9 @@ import pytest
 import yaml
 from hera.workflows import CronWorkflow, WorkflowTemplate
 
+from workflows.argo.durations import parse_go_duration
 from workflows.compile import OUT_DIR, check_stale, compile_all
-from workflows.config import CONFIG_DIR, ConfigError, Environment, go_seconds, load_config
+from workflows.config import CONFIG_DIR, ConfigError, Environment, load_config
 from workflows.definitions.cron import run_date_expression
 from workflows.engine.expressions import substitute
 from workflows.lint.crossref import strings
@@ -194,7 +195,7 @@ def test_prod_template_has_a_hard_deadline_and_the_sla_daemon() -> None:
     etl = load("prod", "cadencia-etl.yaml")
     env = config("prod")
     spec = etl["spec"]
-    assert spec["activeDeadlineSeconds"] == go_seconds(env.sla.hard) == 7200
+    assert spec["activeDeadlineSeconds"] == parse_go_duration(env.sla.hard) == 7200
     main = templates(etl)[spec["entrypoint"]]
     watch = next(t for t in main["dag"]["tasks"] if t["name"] == "sla-watch")
     assert "dependencies" not in watch and watch["continueOn"] == {"error": True,
@@ -227,7 +228,8 @@ def test_every_step_template_has_retry_deadline_resources_and_security(env: str)
             assert retry["limit"] == cfg.retry.limit
             backoff = retry["backoff"]
             assert set(backoff) == {"duration", "factor", "cap", "maxDuration"}
-            assert 0 < go_seconds(backoff["maxDuration"]) <= t["activeDeadlineSeconds"], t["name"]
+            max_duration = parse_go_duration(backoff["maxDuration"])
+            assert 0 < max_duration <= t["activeDeadlineSeconds"], t["name"]
             assert t["container"]["resources"]["requests"]["memory"]
             assert t["securityContext"] == {
                 "runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001,

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from workflows.argo.durations import parse_go_duration
 from workflows.config import (
     CONFIG_DIR,
     ConfigError,
     environment_names,
-    go_seconds,
     load_config,
     load_environment,
     merge,
@@ -210,7 +210,7 @@ def test_cron_lines_the_controller_accepts_are_accepted(config_dir: Path, cron: 
 
 
 def test_go_durations_convert_to_seconds() -> None:
-    assert go_seconds("1h30m") == 5400
-    assert go_seconds("90s") == 90
-    assert go_seconds("1.5h") == 5400
-    assert go_seconds("250ms") == 0.25
+    assert parse_go_duration("1h30m") == 5400
+    assert parse_go_duration("90s") == 90
+    assert parse_go_duration("1.5h") == 5400
+    assert parse_go_duration("250ms") == 0.25

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from workflows.argo.durations import is_go_duration
 from workflows.lint import RULES, lint_paths, main
 from workflows.lint.cron import schedule_error, timezone_error
-from workflows.lint.durations import is_go_duration
 from workflows.lint.expressions import expression_variables
 from workflows.lint.findings import format_path
 from workflows.lint.images import image_problem

@@ -18,7 +18,6 @@ from workflows.config.load import (
 )
 from workflows.config.per_step import STEP_MODULES
 from workflows.config.pipeline import Pipeline
-from workflows.config.types import go_seconds
 
 __all__ = ["CONFIG_DIR", "STEP_MODULES", "Config", "ConfigError", "Environment", "Pipeline",
-           "environment_names", "go_seconds", "load_config", "load_environment", "merge"]
+           "environment_names", "load_config", "load_environment", "merge"]

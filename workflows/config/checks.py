@@ -8,25 +8,25 @@ from __future__ import annotations
 
 from steps._validate.rules import parse_rules
 from steps.transform import parse_spec
+from workflows.argo.durations import parse_go_duration
 from workflows.config.environment import CHANNEL_SECRETS, Environment
 from workflows.config.per_step import STEP_MODULES, field_of
 from workflows.config.pipeline import Pipeline
-from workflows.config.types import go_seconds
 
 
 def problems(env: Environment) -> list[tuple[str, str]]:
     """Cross-field errors as ``(field path, message)``; empty when the environment is sound."""
     found: list[tuple[str, str]] = []
-    soft, hard = go_seconds(env.sla.soft), go_seconds(env.sla.hard)
+    soft, hard = parse_go_duration(env.sla.soft), parse_go_duration(env.sla.hard)
     if soft >= hard:
         found.append(("sla.soft", f"{env.sla.soft} must be shorter than sla.hard "
                                   f"({env.sla.hard})"))
     backoff = env.retry.backoff
-    if go_seconds(backoff.cap) < go_seconds(backoff.duration):
+    if parse_go_duration(backoff.cap) < parse_go_duration(backoff.duration):
         found.append(("retry.backoff.cap", f"{backoff.cap} is shorter than "
                                            f"retry.backoff.duration ({backoff.duration})"))
     too_short = [f"{step} ({env.deadlines.for_step(step)})" for step in STEP_MODULES
-                 if go_seconds(backoff.max_duration) > env.deadlines.seconds(step)]
+                 if parse_go_duration(backoff.max_duration) > env.deadlines.seconds(step)]
     if too_short:
         found.append(("retry.backoff.max_duration",
                       f"{backoff.max_duration} does not fit inside the deadline of "
@@ -45,7 +45,7 @@ def problems(env: Environment) -> list[tuple[str, str]]:
         if needed and getattr(env.secrets, needed) is None:
             found.append((f"notify.channels[{i}]", f"channel {channel!r} needs "
                                                    f"secrets.{needed}"))
-    if go_seconds(env.backfill.deadline) < hard:
+    if parse_go_duration(env.backfill.deadline) < hard:
         found.append(("backfill.deadline", f"{env.backfill.deadline} is shorter than one run's "
                                            f"hard deadline sla.hard ({env.sla.hard})"))
     found += _key_rules(env.pipeline)

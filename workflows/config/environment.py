@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from workflows.argo.durations import parse_go_duration
 from workflows.config.per_step import Deadlines, Resources
 from workflows.config.pipeline import Pipeline, Strict
 from workflows.config.types import (
@@ -25,7 +26,6 @@ from workflows.config.types import (
     MetricPrefix,
     SecretKey,
     Timezone,
-    go_seconds,
 )
 
 Channel = Literal["log", "webhook", "slack", "email"]
@@ -177,4 +177,4 @@ class Environment(Strict):
     metrics: Metrics = Metrics()
 
     def seconds(self, duration: str) -> int:
-        return int(go_seconds(duration))
+        return int(parse_go_duration(duration))

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
+from workflows.argo.durations import parse_go_duration
 from workflows.config.pipeline import Strict
-from workflows.config.types import Cpu, GoDuration, Memory, go_seconds
+from workflows.config.types import Cpu, GoDuration, Memory
 
 # Container templates and the step module each one runs.
 STEP_MODULES = {
@@ -58,7 +59,7 @@ class Deadlines(PerStep):
     source_fingerprint: GoDuration | None = None
 
     def seconds(self, step: str) -> int:
-        return int(go_seconds(str(self.for_step(step))))
+        return int(parse_go_duration(str(self.for_step(step))))
 
 
 class Quantities(Strict):

@@ -18,10 +18,12 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from steps._core.db import identifier_problem
+from workflows.argo.durations import is_go_duration, parse_go_duration
 
-_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_GO_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$")
-_GO_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+# The configuration asks for the plain spelling of a Go duration: no sign, no bare
+# "0", no ".5h" or "1.h", the micro sign only as U+00B5. Which units exist is Argo's
+# fact, in workflows.argo.durations.
+_PLAIN_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?[a-zµ]+)+$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _CPU = re.compile(r"^(\d+(\.\d+)?|\d+m)$")
 _MEMORY = re.compile(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
@@ -42,16 +44,11 @@ _CRON_DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@
                      "@hourly")
 
 
-def go_seconds(value: str) -> float:
-    """Seconds in a Go duration string (``1h30m`` -> 5400.0)."""
-    return sum(float(n) * _GO_UNITS[unit] for n, unit in _GO_PART.findall(value))
-
-
 def _go_duration(value: str) -> str:
-    if not _GO_DURATION.match(value):
+    if not (_PLAIN_DURATION.match(value) and is_go_duration(value)):
         raise ValueError(f"{value!r} is not a Go duration (e.g. 30s, 5m, 1h30m; units ns, us, "
                          "ms, s, m, h; no days)")
-    if go_seconds(value) <= 0:
+    if parse_go_duration(value) <= 0:
         raise ValueError(f"{value!r} must be longer than zero")
     return value
 

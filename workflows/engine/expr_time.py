@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from workflows.engine.durations import parse_go_duration
+from workflows.argo.durations import parse_go_duration
 
 GO_ZERO_TIME = datetime(1, 1, 1, tzinfo=timezone.utc)
 _NUMERIC = {"2006": 4, "01": 2, "02": 2, "15": 2, "04": 2, "05": 2}
@@ -177,7 +177,7 @@ def _add(moment: datetime, seconds: float) -> datetime:
 def date_modify(duration: Any, moment: Any) -> datetime:
     text, moment = _text("sprig.dateModify", duration), _moment("sprig.dateModify", moment)
     try:
-        return _add(moment, parse_go_duration(text))
+        return _add(moment, parse_go_duration(text.strip()))
     except ValueError:
         return moment
 
@@ -186,7 +186,7 @@ def must_date_modify(duration: Any, moment: Any) -> datetime:
     text = _text("sprig.mustDateModify", duration)
     moment = _moment("sprig.mustDateModify", moment)
     try:
-        return _add(moment, parse_go_duration(text))
+        return _add(moment, parse_go_duration(text.strip()))
     except ValueError as exc:
         raise TimeFailure(f"time: {exc}") from None
 

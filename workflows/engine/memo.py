@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from workflows.engine.durations import parse_go_duration
+from workflows.argo.durations import parse_go_duration
 from workflows.engine.locks import held, lock_path
 from workflows.engine.records import parse_time, timestamp
 
@@ -44,7 +44,7 @@ def check_key(key: str) -> None:
 
 def max_age_seconds(text: str) -> float:
     try:
-        return parse_go_duration(str(text))
+        return parse_go_duration(str(text).strip())
     except ValueError as exc:
         raise MemoError(f"invalid maxAge {text!r}: {exc}") from exc
 

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflows.argo.durations import parse_go_duration
 from workflows.engine import schema as s
-from workflows.engine.durations import parse_go_duration
 from workflows.engine.load import index, pick_entry
 from workflows.engine.retry import RetryStrategy
 
@@ -148,7 +148,7 @@ def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Finding
         if not ((memo.get("cache") or {}).get("configMap") or {}).get("name"):
             out.problems.append(f"{doc}: {where}.memoize.cache.configMap.name: required")
         try:
-            parse_go_duration(str(memo.get("maxAge", "")))
+            parse_go_duration(str(memo.get("maxAge", "")).strip())
         except ValueError as exc:
             out.problems.append(f"{doc}: {where}.memoize.maxAge: {exc}")
     _metrics(tmpl.get("metrics"), f"{where}.metrics", doc, out)

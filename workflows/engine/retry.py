@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from workflows.engine.durations import humanize, parse_argo_duration
+from workflows.argo.durations import humanize, parse_argo_duration
 
 POLICIES = ("Always", "OnFailure", "OnError", "OnTransientError")
 MAX_DURATION_EXCEEDED = "Max duration limit exceeded"

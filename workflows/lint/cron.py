@@ -12,8 +12,9 @@ import re
 import zoneinfo
 from typing import Any
 
+from workflows.argo.durations import is_go_duration
 from workflows.lint.argo import as_dict, as_list
-from workflows.lint.durations import is_bare_number, is_go_duration
+from workflows.lint.durations import is_bare_number
 from workflows.lint.findings import Finding
 from workflows.lint.loader import Document
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from workflows.argo.durations import is_go_duration
 from workflows.lint.argo import ArgoDoc, Template, as_dict, as_list
-from workflows.lint.durations import is_bare_number, is_go_duration, is_negative, is_templated
+from workflows.lint.durations import is_bare_number, is_negative, is_templated
 from workflows.lint.expressions import PLACEHOLDER, expression_variables, placeholders
 from workflows.lint.findings import Finding
 from workflows.lint.lintset import LintSet

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflows.argo.durations import is_go_duration
 from workflows.lint.argo import ArgoDoc, as_dict
-from workflows.lint.durations import is_bare_number, is_go_duration, is_negative, is_templated
+from workflows.lint.durations import is_bare_number, is_negative, is_templated
 from workflows.lint.findings import Finding, Path_
 
 RETRY_POLICIES = ("Always", "OnFailure", "OnError", "OnTransientError")

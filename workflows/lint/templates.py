@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflows.argo.durations import is_go_duration
 from workflows.lint.argo import ArgoDoc, Call, Template, as_dict, calls
-from workflows.lint.durations import is_bare_number, is_go_duration, is_templated
+from workflows.lint.durations import is_bare_number, is_templated
 from workflows.lint.findings import Finding, Path_
 from workflows.lint.lintset import LintSet
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.engine.durations import humanize, parse_argo_duration, parse_go_duration
+from workflows.argo.durations import humanize, parse_argo_duration, parse_go_duration
 from workflows.engine.expressions import evaluate_bool
 from workflows.engine.retry import (
     Attempt,
