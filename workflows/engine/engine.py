@@ -3,11 +3,11 @@
 Before anything runs, the manifests are checked (``refuse.check``: every unsupported
 field with its YAML path, all at once) and loaded (``load.load``). Then the run is a
 record in the ``RunStore`` (saved within half a second of each change, and when it ends):
-the entrypoint runs at the root node
-(named after the run), the workflow deadline stops what is running, the exit handler
-runs with ``workflow.status``, ``workflow.failures`` and ``workflow.duration``, and the
-workflow's phase is decided as Argo's ``operate`` does (a failing exit handler turns a
-Succeeded run into Failed). ``on_event`` gets every node change as it happens.
+the entrypoint runs at the root node (named after the run), the workflow deadline stops
+what is running, the exit handler runs with ``workflow.status``, ``workflow.failures``
+and ``workflow.duration``, and the workflow's phase is decided as Argo's ``operate`` does
+(a failing exit handler turns a Succeeded run into Failed). ``on_event`` gets every node
+change as it happens.
 
 SIGINT, SIGTERM and SIGHUP stop a run as ``argo terminate`` does (``Run.terminate``):
 every step's process group gets SIGTERM, then SIGKILL after the grace period, nothing
