@@ -1,4 +1,4 @@
-"""Which names Argo and Kubernetes accept: stated once, for the engine and the lint.
+"""Which names Argo and Kubernetes accept: stated once, for config, engine and lint.
 
 - ``metadata.name`` of a Workflow, WorkflowTemplate or CronWorkflow: a DNS-1123
   subdomain (Kubernetes ``IsDNS1123Subdomain``), at most 63 characters, 52 for a
@@ -9,20 +9,33 @@
 - template, DAG task and step names: ``[a-zA-Z0-9][-a-zA-Z0-9]*``, at most 128
   characters (Argo's ``workflowFieldNameFmt``, ``workflowFieldMaxLength``).
 - parameter and artifact names: ``[-a-zA-Z0-9_]+`` (``paramOrArtifactNameRegex``).
+- a DNS-1123 label (a namespace, a Secret's or ConfigMap's name part): Kubernetes
+  ``IsDNS1123Label``, at most 63 characters (k8s.io/apimachinery
+  ``pkg/util/validation/validation.go``); a subdomain is labels joined by ``.``, at most
+  253.
+- memoize cache keys: ``^[a-zA-Z0-9][-a-zA-Z0-9]*$`` (``cacheKeyRegex`` in
+  ``workflow/controller/cache/cache.go``; checked when the node runs: a bad key errors it).
+- Prometheus metric names and label keys: legacy Prometheus names without ``:``,
+  ``[a-zA-Z_][a-zA-Z0-9_]*`` (``IsValidMetricName`` in ``workflow/metrics/util.go``).
 
-Source: argoproj/argo-workflows ``workflow/validate/validate.go``. None of these can hold
-``/`` or start with ``.``: a name is never a path.
+Source: argoproj/argo-workflows v4.1.2 ``workflow/validate/validate.go`` unless named
+above. None of these can hold ``/`` or start with ``.``: a name is never a path.
 """
 
 from __future__ import annotations
 
 import re
 
-DNS1123_SUBDOMAIN = re.compile(
-    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS1123_LABEL_FORMAT = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+DNS1123_LABEL = re.compile(rf"^{_DNS1123_LABEL_FORMAT}$")
+DNS1123_SUBDOMAIN = re.compile(rf"^{_DNS1123_LABEL_FORMAT}(\.{_DNS1123_LABEL_FORMAT})*$")
+MEMOIZE_KEY = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")
+MEMOIZE_KEY_CHAR = re.compile(r"[-a-zA-Z0-9]")
+METRIC_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 FIELD_NAME = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")
 PARAM_NAME = re.compile(r"^[-a-zA-Z0-9_]+$")
 MAX_OBJECT_NAME = 63
+MAX_LABEL = 63
 MAX_CRON_NAME = 52
 MAX_FIELD_NAME = 128
 MAX_SUBDOMAIN = 253

@@ -19,17 +19,22 @@ from pydantic import AfterValidator, Field
 
 from steps._core.db import identifier_problem
 from workflows.argo.durations import is_go_duration, parse_go_duration
+from workflows.argo.names import (
+    DNS1123_LABEL,
+    DNS1123_SUBDOMAIN,
+    MAX_LABEL,
+    MAX_SUBDOMAIN,
+    METRIC_NAME,
+)
 
 # The configuration asks for the plain spelling of a Go duration: no sign, no bare
 # "0", no ".5h" or "1.h", the micro sign only as U+00B5. Which units exist is Argo's
 # fact, in workflows.argo.durations.
 _PLAIN_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?[a-zµ]+)+$")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _CPU = re.compile(r"^(\d+(\.\d+)?|\d+m)$")
 _MEMORY = re.compile(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
 _IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _IMAGE_REPO = re.compile(r"^[a-z0-9]+([._/:-][a-z0-9]+)*$")
-_METRIC_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # cron fields: (low, high, names); the controller uses robfig/cron's standard parser.
 _CRON_FIELDS = (
@@ -119,14 +124,14 @@ def _matching(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
 
 
 def _dns_label(value: str) -> str:
-    if len(value) > 63 or not _DNS_LABEL.match(value):
+    if len(value) > MAX_LABEL or not DNS1123_LABEL.match(value):
         raise ValueError(f"{value!r} is not a DNS-1123 label (lower case letters, digits and "
                          "'-', starting and ending with a letter or digit, at most 63)")
     return value
 
 
 def _dns_subdomain(value: str) -> str:
-    if len(value) > 253 or not all(_DNS_LABEL.match(p) for p in value.split(".")):
+    if len(value) > MAX_SUBDOMAIN or not DNS1123_SUBDOMAIN.match(value):
         raise ValueError(f"{value!r} is not a DNS-1123 name (lower case letters, digits, '-' "
                          "and '.', at most 253)")
     return value
@@ -183,5 +188,5 @@ ImageTag = Annotated[str, AfterValidator(_image_tag)]
 ImageRepository = Annotated[str, AfterValidator(_image_repository)]
 Text = Annotated[str, AfterValidator(_no_placeholder)]
 MetricPrefix = Annotated[str, AfterValidator(_matching(
-    _METRIC_NAME, "a metric name ([A-Za-z0-9_], not starting with a digit)"))]
+    METRIC_NAME, "a metric name ([A-Za-z0-9_], not starting with a digit)"))]
 SecretKey = Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]+$", max_length=253)]

@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from workflows.argo.durations import parse_go_duration
+from workflows.argo.names import MEMOIZE_KEY
 from workflows.engine.locks import held, lock_path
 from workflows.engine.records import parse_time, timestamp
-
-KEY_PATTERN = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")
 
 
 class MemoError(Exception):
@@ -38,7 +37,7 @@ class Entry:
 
 
 def check_key(key: str) -> None:
-    if not KEY_PATTERN.match(key):
+    if not MEMOIZE_KEY.match(key):
         raise MemoError(f"invalid cache key: {key}")
 
 

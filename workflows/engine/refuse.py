@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflows.argo.durations import parse_go_duration
+from workflows.argo.names import METRIC_NAME
 from workflows.engine import schema as s
 from workflows.engine.load import index, pick_entry
 from workflows.engine.retry import RetryStrategy
 
 TEMPLATE_TYPES = ("container", "dag", "steps", "script", "resource", "suspend", "http",
                   "plugin", "containerSet", "data")
-METRIC_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
 
 @dataclass

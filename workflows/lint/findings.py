@@ -10,6 +10,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from workflows.argo.names import MEMOIZE_KEY
+
 Path_ = tuple[str | int, ...]
 
 RULES: dict[str, str] = {
@@ -56,7 +58,7 @@ RULES: dict[str, str] = {
     "metric-help": "every metric has a help text",
     "metric-value": "every metric has exactly one of gauge/counter/histogram, with a value",
     # memoize
-    "memoize-key": "memoize keys can only produce ^[a-zA-Z0-9][-a-zA-Z0-9]*$ (no ':' from times)",
+    "memoize-key": f"memoize keys can only produce {MEMOIZE_KEY.pattern} (no ':' from times)",
     "memoize-max-age": "memoize maxAge is a Go duration (a bare number is invalid)",
     # secrets
     "secret-parameter": "no parameter carries a secret-looking literal",

@@ -10,18 +10,16 @@ CronWorkflow using the template) to find one that can carry ``:`` or ``.``, such
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from workflows.argo.durations import is_go_duration
+from workflows.argo.names import MEMOIZE_KEY, MEMOIZE_KEY_CHAR
 from workflows.lint.argo import ArgoDoc, Template, as_dict, as_list
 from workflows.lint.durations import is_bare_number, is_negative, is_templated
 from workflows.lint.expressions import PLACEHOLDER, expression_variables, placeholders
 from workflows.lint.findings import Finding
 from workflows.lint.lintset import LintSet
 
-KEY_PATTERN = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")
-_KEY_CHAR = re.compile(r"[-a-zA-Z0-9]")
 _UNSAFE = {
     "workflow.scheduledTime": "an RFC 3339 time (it has ':')",
     "workflow.creationTimestamp": "an RFC 3339 time (it has ':')",
@@ -44,7 +42,7 @@ class _Tracer:
     def value(self, doc: ArgoDoc, template: Template | None, value: Any, depth: int) -> str | None:
         """Why ``value`` (a literal with placeholders) can break a key, or None."""
         text = str(value)
-        bad = sorted({c for c in PLACEHOLDER.sub("", text) if not _KEY_CHAR.match(c)})
+        bad = sorted({c for c in PLACEHOLDER.sub("", text) if not MEMOIZE_KEY_CHAR.match(c)})
         if bad:
             return f"{text!r} contains {''.join(bad)!r}"
         for tag in placeholders(text):
@@ -121,11 +119,11 @@ def _key(lint: LintSet, adoc: ArgoDoc, t: Template, key: Any) -> list[Finding]:
     if not text.strip():
         return [adoc.finding(path, "memoize-key", "memoize key is empty")]
     literal = PLACEHOLDER.sub("", text)
-    bad = sorted({c for c in literal if not _KEY_CHAR.match(c)})
+    bad = sorted({c for c in literal if not MEMOIZE_KEY_CHAR.match(c)})
     if bad:
         return [adoc.finding(path, "memoize-key",
                              f"memoize key {text!r} has {''.join(bad)!r}; keys must match "
-                             f"{KEY_PATTERN.pattern}")]
+                             f"{MEMOIZE_KEY.pattern}")]
     if not text.startswith("{{") and not text[0].isalnum():
         return [adoc.finding(path, "memoize-key",
                              f"memoize key {text!r} must start with a letter or digit")]

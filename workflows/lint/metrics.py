@@ -7,13 +7,12 @@ with a value.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from workflows.argo.names import METRIC_NAME
 from workflows.lint.argo import ArgoDoc, as_dict, as_list
 from workflows.lint.findings import Finding, Path_
 
-METRIC_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 KINDS = ("gauge", "counter", "histogram")
 
 
