@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from workflows.argo.parameters import RUN_DATE
 from workflows.engine.expressions import substitute
 
 
@@ -24,7 +25,7 @@ def scheduled_run_date(docs: Iterable[dict[str, Any]], now: datetime | None = No
             continue
         spec = (doc.get("spec") or {}).get("workflowSpec") or {}
         for param in (spec.get("arguments") or {}).get("parameters") or []:
-            if param.get("name") == "run-date" and "value" in param:
+            if param.get("name") == RUN_DATE and "value" in param:
                 return substitute(str(param["value"]), {"workflow.scheduledTime": tick},
-                                  where="CronWorkflow run-date")
+                                  where=f"CronWorkflow {RUN_DATE}")
     return (moment.date() - timedelta(days=1)).isoformat()

@@ -15,6 +15,7 @@ from __future__ import annotations
 from hera.workflows import DAG, Container, Parameter, Task, WorkflowTemplate
 from hera.workflows import models as m
 
+from workflows.argo.parameters import RUN_DATE
 from workflows.config import Environment
 from workflows.definitions import defaults as d
 from workflows.definitions.notify import exit_handler
@@ -46,7 +47,7 @@ def backfill_dag(env: Environment) -> DAG:
             Task(name="run", dependencies=["dates"],
                  template_ref=m.TemplateRef(name=env.pipeline.name, template="main"),
                  with_param="{{tasks.dates.outputs.parameters.dates}}",
-                 arguments=[Parameter(name="run-date", value="{{item}}")]),
+                 arguments=[Parameter(name=RUN_DATE, value="{{item}}")]),
         ])
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from hera.workflows import CronWorkflow, Parameter
 from hera.workflows import models as m
 
+from workflows.argo.parameters import RUN_DATE
 from workflows.config import Environment
 from workflows.definitions.defaults import labels
 
@@ -50,6 +51,6 @@ def daily_cron(env: Environment) -> CronWorkflow:
         failed_jobs_history_limit=s.failed_history,
         cron_suspend=s.suspend,
         workflow_template_ref=m.WorkflowTemplateRef(name=env.pipeline.name),
-        arguments=[Parameter(name="run-date",
+        arguments=[Parameter(name=RUN_DATE,
                              value=run_date_expression(s.timezone, s.run_date_offset_days))],
     )

@@ -14,6 +14,7 @@ from typing import Any
 from hera.workflows import ConfigMapEnvFrom, Container, EmptyDirVolume, Env, SecretEnv
 from hera.workflows import models as m
 
+from workflows.argo.parameters import RUN_DATE_INPUT
 from workflows.config import STEP_MODULES, Environment
 
 SCRATCH_MOUNT = "/tmp"  # noqa: S108 - an emptyDir of the pod's own, not a shared /tmp
@@ -90,7 +91,7 @@ def env_vars(env: Environment, secrets_for: str | tuple[str, ...] | None
 
 def common_args(run_date: bool = True) -> list[str]:
     args = ["--run-id", "{{workflow.name}}"]
-    return [*args, "--logical-date", "{{inputs.parameters.run-date}}"] if run_date else args
+    return [*args, "--logical-date", RUN_DATE_INPUT] if run_date else args
 
 
 def step_container(env: Environment, name: str, *, args: list[str],

@@ -25,13 +25,12 @@ from typing import Any
 from hera.workflows import DAG, Artifact, Parameter, Task, WorkflowTemplate
 from hera.workflows import models as m
 
+from workflows.argo.parameters import RUN_DATE, RUN_DATE_INPUT
 from workflows.config import Environment
 from workflows.definitions import defaults as d
 from workflows.definitions import steps
 from workflows.definitions.metrics import workflow_metrics
 from workflows.definitions.notify import exit_handler, sla_watch
-
-RUN_DATE = "{{inputs.parameters.run-date}}"
 
 
 def _param(name: str, value: str) -> Parameter:
@@ -51,7 +50,7 @@ def _fingerprint(source: str) -> str:
 
 
 def main_dag() -> DAG:
-    date = _param("run-date", RUN_DATE)
+    date = _param(RUN_DATE, RUN_DATE_INPUT)
     tasks: list[Any] = [
         # the watcher must never fail the run it watches
         Task(name="sla-watch", template="sla-watch", arguments=[date],
@@ -72,7 +71,7 @@ def main_dag() -> DAG:
         Task(name="load", template="load", dependencies=["validate"],
              arguments=[date, _from("data", "validate")]),
     ]
-    return DAG(name="main", inputs=[Parameter(name="run-date")], tasks=tasks)
+    return DAG(name="main", inputs=[Parameter(name=RUN_DATE)], tasks=tasks)
 
 
 def etl_template(env: Environment) -> WorkflowTemplate:
@@ -80,7 +79,7 @@ def etl_template(env: Environment) -> WorkflowTemplate:
         name=env.pipeline.name,
         entrypoint="main",
         on_exit="notify",
-        arguments=[Parameter(name="run-date",
+        arguments=[Parameter(name=RUN_DATE,
                              description="Logical date of the run, YYYY-MM-DD.")],
         metrics=workflow_metrics(env),
         templates=[main_dag(), *steps.all_steps(env), sla_watch(env), exit_handler(env)],

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from hera.workflows import Container, Parameter
 
+from workflows.argo.parameters import RUN_DATE, RUN_DATE_WORKFLOW
 from workflows.config import Environment
 from workflows.definitions import defaults as d
 
@@ -41,8 +42,7 @@ def exit_handler(env: Environment, *, run: bool = True) -> Container:
                             secrets_for="notify_",
                             # A default, so that validating the exit handler alone never
                             # finds its input unsupplied (argo-workflows #7424, #10932).
-                            inputs=[Parameter(name="run-date",
-                                              default="{{workflow.parameters.run-date}}")]
+                            inputs=[Parameter(name=RUN_DATE, default=RUN_DATE_WORKFLOW)]
                             if run else None)
 
 
@@ -53,4 +53,4 @@ def sla_watch(env: Environment) -> Container:
     return d.step_container(env, "sla-watch", args=[*args, *_channels(env)],
                             secrets_for="notify_", resource_step="notify",
                             deadline=env.seconds(env.sla.hard),
-                            inputs=[Parameter(name="run-date")], daemon=True)
+                            inputs=[Parameter(name=RUN_DATE)], daemon=True)

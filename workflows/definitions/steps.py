@@ -18,6 +18,7 @@ import yaml
 from hera.workflows import Artifact, Container, NoneArchiveStrategy, Parameter, RawArtifact
 from hera.workflows import models as m
 
+from workflows.argo.parameters import RUN_DATE
 from workflows.config import Environment
 from workflows.config.pipeline import HttpSource
 from workflows.definitions import defaults as d
@@ -93,7 +94,7 @@ def http_args(src: HttpSource) -> list[str]:
 # The secrets source-fingerprint reads: what names a source, never a password or token
 # (the database URL holds its password, which the step leaves out of the hash).
 FINGERPRINT_SECRETS = ("source_db_url", "http_username")
-EXTRACT_PARAMS = ["run-date", "source-fingerprint"]
+EXTRACT_PARAMS = [RUN_DATE, "source-fingerprint"]
 
 
 def source_fingerprint(env: Environment) -> Container:
@@ -145,7 +146,7 @@ def clean(env: Environment) -> Container:
         args += ["--order-by", c.order_by]
     for column in c.parse_timestamps:
         args += ["--parse-timestamps", column]
-    params = ["run-date", "http-sha256", "sql-sha256"]
+    params = [RUN_DATE, "http-sha256", "sql-sha256"]
     return d.step_container(
         env, "clean", args=[*args, *OUT_ARGS, *SHA_ARGS],
         inputs=[*(Parameter(name=p) for p in params), parquet_in("http"), parquet_in("sql")],
@@ -156,7 +157,7 @@ def clean(env: Environment) -> Container:
 
 def transform(env: Environment) -> Container:
     spec = env.pipeline.transform
-    params = ["run-date", "input-sha256"]
+    params = [RUN_DATE, "input-sha256"]
     return d.step_container(
         env, "transform",
         args=[*d.common_args(), "--input", "{{inputs.artifacts.data.path}}",
@@ -174,7 +175,7 @@ def validate(env: Environment) -> Container:
               "--rules", "{{inputs.artifacts.rules.path}}", *OUT_ARGS,
               "--quarantine", "{{outputs.artifacts.quarantine.path}}",
               "--report", "{{outputs.artifacts.report.path}}"],
-        inputs=[Parameter(name="run-date"), parquet_in("data"),
+        inputs=[Parameter(name=RUN_DATE), parquet_in("data"),
                 raw_in("rules", env.pipeline.validation)],
         # quarantine and report are written even when validation fails; optional so that a
         # step failing before them keeps its own error message
@@ -194,7 +195,7 @@ def load(env: Environment) -> Container:
         args += ["--batch-rows", str(t.batch_rows)]
     return d.step_container(
         env, "load", args=[*args, "--rows-out", "{{outputs.parameters.rows.path}}", *NOTE_ARGS],
-        secrets_for="target_db", inputs=[Parameter(name="run-date"), parquet_in("data")],
+        secrets_for="target_db", inputs=[Parameter(name=RUN_DATE), parquet_in("data")],
         outputs=[*reported("load")],
         # one load of a target at a time in the namespace: cron, ad-hoc runs and backfills
         synchronization=m.Synchronization(mutexes=[m.Mutex(name=mutex_name(env))]),
