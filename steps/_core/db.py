@@ -208,7 +208,11 @@ def classify(exc: BaseException, doing: str) -> PipelineError:
     name = type(orig).__name__
     if isinstance(orig, sqlite3.OperationalError):
         text = str(orig)
-        if "locked" in text or "busy" in text or "unable to open" in text:
+        code = getattr(orig, "sqlite_errorname", "")
+        # a full disk or an I/O error is the host's state, not the configuration: the same
+        # classes as PostgreSQL's 53 (insufficient resources) and 58 (system error)
+        if (code.startswith(("SQLITE_FULL", "SQLITE_IOERR")) or "locked" in text
+                or "busy" in text or "unable to open" in text):
             return TransientError(msg)
         return ConfigError(msg)
     if isinstance(orig, sqlite3.IntegrityError | sqlite3.DataError):

@@ -132,6 +132,18 @@ def test_sqlite_constraint_violation_is_a_data_error(tmp_path: Path) -> None:
     assert isinstance(classify(info.value, "loading"), DataError)
 
 
+def test_a_full_sqlite_database_is_transient_not_a_config_error(tmp_path: Path) -> None:
+    """SQLITE_FULL ("database or disk is full"), here from a page limit SQLite enforces
+    itself, is the host's state, like PostgreSQL's 53100 disk_full."""
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        conn.execute("CREATE TABLE t (v TEXT)")
+        conn.execute("PRAGMA max_page_count = 3")
+        with pytest.raises(sqlite3.Error) as info:
+            conn.executemany("INSERT INTO t VALUES (?)", [("x" * 4000,)] * 20)
+    err = classify(info.value, "loading")
+    assert isinstance(err, TransientError) and "disk is full" in err.message
+
+
 def test_sqlite_locked_database_is_transient(tmp_path: Path) -> None:
     path = tmp_path / "x.db"
     holder = sqlite3.connect(path, isolation_level=None)
