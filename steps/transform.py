@@ -23,6 +23,9 @@ Settings: none.
 
 Errors: a bad spec or expression, an unknown key or column 78; a value that does not
 cast in strict mode 65 (names the column and sample values).
+
+Public for the pipeline configuration: ``parse_spec`` (a bad spec fails ``cadencia
+compile`` with the step's own message).
 """
 
 from __future__ import annotations

@@ -23,6 +23,9 @@ Freshness is measured from the end of ``--logical-date`` (next midnight) when gi
 else from now (UTC); naive timestamps are taken as UTC.
 
 Settings: none. Errors: bad rules file 78; validation failed 65.
+
+Public for the pipeline configuration: ``parse_rules`` (a bad rules file fails
+``cadencia compile`` with the step's own message).
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ loader can name it like any other error.
 
 from __future__ import annotations
 
-from steps._validate.rules import parse_rules
 from steps.transform import parse_spec
+from steps.validate import parse_rules
 from workflows.argo.durations import parse_go_duration
 from workflows.config.environment import CHANNEL_SECRETS, Environment
 from workflows.config.per_step import STEP_MODULES, field_of

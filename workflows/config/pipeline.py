@@ -1,7 +1,7 @@
 """What the pipeline does, whatever the environment: sources, clean, transform, rules, target.
 
 The transform spec and the validation rules are checked here with the steps' own parsers
-(``steps.transform.parse_spec``, ``steps._validate.rules.parse_rules``), so a bad
+(``steps.transform.parse_spec``, ``steps.validate.parse_rules``), so a bad
 expression or rule fails ``cadencia compile``, not the 02:00 run.
 """
 
@@ -110,7 +110,7 @@ class Pipeline(Strict):
     @classmethod
     def _rules(cls, value: dict[str, Any]) -> dict[str, Any]:
         from steps._core.errors import ConfigError
-        from steps._validate.rules import parse_rules
+        from steps.validate import parse_rules
 
         try:
             parse_rules(value)
