@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from workflows.argo.names import MAX_CRON_NAME
 from workflows.config.types import DnsLabel, Identifier, TableName, Text
 
 HTTP_TYPES = ("int64", "int32", "float64", "float32", "string", "bool", "timestamp",
@@ -86,8 +87,8 @@ class Target(Strict):
 
 
 class Pipeline(Strict):
-    # <name>-daily must fit the 52 characters of a CronWorkflow name
-    name: DnsLabel = Field(default="cadencia-etl", max_length=46)
+    # <name>-daily (definitions/cron.py) must fit Argo's limit on a CronWorkflow's name
+    name: DnsLabel = Field(default="cadencia-etl", max_length=MAX_CRON_NAME - len("-daily"))
     sources: Sources
     clean: Clean = Clean()
     transform: dict[str, Any]
