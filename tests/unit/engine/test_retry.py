@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.argo.durations import humanize, parse_argo_duration, parse_go_duration
 from workflows.engine.expressions import evaluate_bool
 from workflows.engine.retry import (
     Attempt,
@@ -121,30 +120,6 @@ def test_workflow_deadline_stops_everything_first():
     s = strategy(limit=5, backoff={"duration": 1})
     message = "retry exceeded workflow deadline 2026-11-25 02:30:00 +0000 UTC"
     assert run(s, [failed(0, 1)], now=1, deadline=message) == Decision("stop", "Failed", message)
-
-
-@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("5m", 300), ("1h30m", 5400),
-                                               ("300ms", 0.3), ("0", 0), ("1.5s", 1.5)])
-def test_go_durations(text, seconds):
-    assert parse_go_duration(text) == pytest.approx(seconds)
-
-
-@pytest.mark.parametrize("text", ["1d", "5", "", "m", "10 s"])
-def test_go_durations_refuse_what_go_refuses(text):
-    with pytest.raises(ValueError, match="invalid duration"):
-        parse_go_duration(text)
-
-
-def test_argo_backoff_durations_accept_bare_seconds():
-    assert parse_argo_duration("30") == 30 and parse_argo_duration(2) == 2
-    assert parse_argo_duration("2m") == 120
-
-
-@pytest.mark.parametrize(("seconds", "text"), [
-    (2, "2 seconds"), (59.9, "59 seconds"), (64, "1 minutes 4 seconds"),
-    (3725, "1 hours 2 minutes 5 seconds"), (90061, "1 days 1 hours 1 minutes 1 seconds")])
-def test_humanize_like_argo_messages(seconds, text):
-    assert humanize(seconds) == text
 
 
 @pytest.mark.parametrize(("spec", "error"), [
