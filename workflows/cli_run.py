@@ -216,10 +216,10 @@ def _free_bytes(path: Path) -> int | None:
 
 def _local_services(env: str, date: str, docs: list[dict[str, Any]], console: Console) -> Any:
     """The sample API the `local` environment's manifests read, served for the run: on
-    127.0.0.1:18080 as compiled, or when that port is taken on a free one, with the loaded
-    manifests pointed at it (the files stay as compiled)."""
+    127.0.0.1:18080 as compiled, or when that port is taken on the first free fallback port
+    (the same one run after run, so memo entries still hit), with the loaded manifests
+    pointed at it (the files stay as compiled)."""
     import contextlib
-    import errno
 
     from workflows import local_defaults
 
@@ -233,13 +233,11 @@ def _local_services(env: str, date: str, docs: list[dict[str, Any]], console: Co
             return api
 
         try:
-            serve(local_defaults.SAMPLE_API_PORT)
+            api = local_defaults.serve_sample_api(serve)
         except OSError as exc:
-            if exc.errno != errno.EADDRINUSE:
-                raise click.ClickException(
-                    f"cannot serve the sample API on 127.0.0.1:"
-                    f"{local_defaults.SAMPLE_API_PORT} ({exc.strerror})") from exc
-            api = serve(0)
+            raise click.ClickException(
+                f"cannot serve the sample API on 127.0.0.1 ({exc.strerror})") from exc
+        if api.port != local_defaults.SAMPLE_API_PORT:
             local_defaults.repoint_sample_api(docs, api.port)
             console.print(f"127.0.0.1:{local_defaults.SAMPLE_API_PORT} is in use: the sample "
                           f"API serves this run on 127.0.0.1:{api.port}")

@@ -9,9 +9,11 @@ warehouse, under ``.cadencia/``, with a secrets file that points at them.
 
 from __future__ import annotations
 
+import errno
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -19,10 +21,29 @@ from workflows.devservices.sample_data import orders
 
 SAMPLE_API_PORT = 18080
 SAMPLE_API = f"http://127.0.0.1:{SAMPLE_API_PORT}/"
+# Where the sample API goes when 18080 is taken, tried in this order: the same port run
+# after run, because the API's URL is part of extract-http's memoize key (through
+# source-fingerprint), and a port picked at random would make every run a memo miss.
+SAMPLE_API_FALLBACK_PORTS = range(18081, 18100)
 RECORDS = 2000  # per source and day; the local manifests ask the API for this many
 TABLE = "vendas"
 # Rows the default rules quarantine: quantity 0 fails `range quantidade >= 1`.
 BAD_ROWS = 3
+
+
+Served = TypeVar("Served")
+
+
+def serve_sample_api(serve: Callable[[int], Served]) -> Served:
+    """``serve(port)`` on 18080, else on the first free fallback port, else on any free
+    port (``0``); an error other than "address in use" is raised."""
+    for port in (SAMPLE_API_PORT, *SAMPLE_API_FALLBACK_PORTS):
+        try:
+            return serve(port)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+    return serve(0)
 
 
 def source_db(home: Path) -> Path:

@@ -32,7 +32,7 @@ from workflows.devservices.sample_api import Faults, SampleApi
 from workflows.devservices.sample_data import orders
 from workflows.engine import run_workflow
 from workflows.engine.records import RunStore
-from workflows.local_defaults import repoint_sample_api
+from workflows.local_defaults import repoint_sample_api, serve_sample_api
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "k8s" / "workflows" / "local" / "cadencia-etl.yaml"
@@ -51,12 +51,9 @@ def local_manifests() -> list[dict[str, Any]]:
 @contextlib.contextmanager
 def sample_api(faults: Faults | None = None,
                kind: type[SampleApi] = SampleApi) -> Iterator[SampleApi]:
-    """The sample API (or a ``kind`` of it) on 127.0.0.1:18080, or on a free port when
-    18080 is taken."""
-    try:
-        api = kind(API_RECORDS, port=API_PORT, faults=faults)
-    except OSError:
-        api = kind(API_RECORDS, port=0, faults=faults)
+    """The sample API (or a ``kind`` of it) on 127.0.0.1:18080, or where ``cadencia run``
+    would serve it when 18080 is taken (the same port run after run, so memo keys hold)."""
+    api = serve_sample_api(lambda port: kind(API_RECORDS, port=port, faults=faults))
     with api:
         yield api
 

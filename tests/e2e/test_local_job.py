@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import os
 import socket
 import sqlite3
@@ -90,7 +91,9 @@ def test_a_failed_run_is_retried_from_its_failed_node(tmp_path: Path) -> None:
 
 
 def test_a_taken_sample_api_port_moves_the_run_to_a_free_one(tmp_path: Path) -> None:
-    """Another program (or another `cadencia run`) on 127.0.0.1:18080 does not stop the run."""
+    """Another program (or another `cadencia run`) on 127.0.0.1:18080 does not stop the run,
+    and a second run in the same state still hits the memo entries of the first (the API's
+    URL is in extract-http's key, so the fallback port must be the same each time)."""
     with contextlib.ExitStack() as stack:
         holder = stack.enter_context(socket.socket())
         # SO_REUSEADDR: bind despite an earlier test's server in TIME_WAIT, which would not
@@ -100,9 +103,12 @@ def test_a_taken_sample_api_port_moves_the_run_to_a_free_one(tmp_path: Path) -> 
             holder.bind(("127.0.0.1", 18080))
             holder.listen()
         result = cadencia("run", "--date", DATE, cwd=tmp_path)
+        again = cadencia("run", "--date", DATE, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "127.0.0.1:18080 is in use: the sample API serves this run on 127.0.0.1:" \
         in result.stdout
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert re.search(r"Succeeded extract-http [0-9.]+s \(memoized\)", again.stdout), again.stdout
     assert warehouse(tmp_path, "SELECT count(*) FROM vendas") == [(2997,)]
     compiled = (ROOT / "k8s" / "workflows" / "local" / "cadencia-etl.yaml").read_text()
     assert "http://127.0.0.1:18080/orders/page" in compiled  # the file stays as compiled
