@@ -59,6 +59,10 @@ class Dag:
         limit = tmpl.get("parallelism")
         self.slots = asyncio.Semaphore(int(str(limit))) if limit not in (None, "") else None
         self.ids: dict[str, str] = {}  # task name -> id of its node
+        self.names: dict[str, str] = {}  # id of a task's node -> the task's name
+        self.task_scope: dict[str, str] = {}  # tasks.X.* of finished or daemoned tasks
+        self.task_keys: dict[str, list[str]] = {}  # task -> its keys in task_scope
+        self.log_seen = 0  # how much of Status.change_log task_scope reflects
 
     # -- state of tasks -------------------------------------------------------------
     def task_node(self, name: str) -> dict[str, Any] | None:
@@ -98,20 +102,37 @@ class Dag:
         return found or [self.node["id"]]
 
     def scope(self) -> dict[str, str]:
-        scope = {**self.run.globals, **self.inputs.scope()}
-        for name, nid in self.ids.items():
-            node = self.run.status.nodes.get(nid)
-            if node is not None and (node["phase"] in FINISHED or node.get("daemoned")):
+        """The variables a task sees: globals, the DAG's inputs, and ``tasks.X.*`` of every
+        task that finished or is daemoned. ``self.task_scope`` holds the latter, brought
+        up to date from the nodes changed since the last call (``Status.change_log``):
+        rebuilding it from every task at every start made a DAG of n tasks cost n^2."""
+        log = self.run.status.change_log
+        for i in range(self.log_seen, len(log)):
+            name = self.names.get(log[i])
+            node = self.run.status.nodes.get(log[i]) if name is not None else None
+            if name is None or node is None:
+                continue
+            for key in self.task_keys.pop(name, ()):
+                del self.task_scope[key]
+            if node["phase"] in FINISHED or node.get("daemoned"):
                 kids = [self.run.status.nodes[c] for c in node.get("children") or []]
-                scope.update(node_scope(f"tasks.{name}", node, kids))
-        return scope
+                part = node_scope(f"tasks.{name}", node, kids)
+                self.task_scope.update(part)
+                self.task_keys[name] = list(part)
+        self.log_seen = len(log)
+        return {**self.run.globals, **self.inputs.scope(), **self.task_scope}
+
+    def named(self, name: str, nid: str) -> None:
+        """Task ``name``'s node is ``nid`` (made now, or about to be)."""
+        self.ids[name] = nid
+        self.names[nid] = name
 
     def create(self, name: str, node_name: str, **fields: Any) -> dict[str, Any]:
         task = self.tasks[name]
         node = self.run.status.create(node_name, template={"name": task.get("template", "")},
                                       boundary_id=self.node["id"], parents=self.parents(name),
                                       template_ref=task.get("templateRef"), **fields)
-        self.ids[name] = node["id"]
+        self.named(name, node["id"])
         return node
 
     # -- running ------------------------------------------------------------------
@@ -120,7 +141,9 @@ class Dag:
         wake = asyncio.Event()
         status.listeners.add(wake)
         pending = list(self.tasks)
-        running: dict[str, asyncio.Task[None]] = {}
+        running: dict[str, asyncio.Task[None]] = {}  # started and not yet seen to end
+        started: list[asyncio.Task[None]] = []
+        ended: list[str] = []
         stopped = False
         try:
             while True:
@@ -133,12 +156,20 @@ class Dag:
                         continue
                     pending.remove(name)
                     if verdict:
-                        running[name] = asyncio.ensure_future(self.guarded(name))
-                        # However a task ends, the loop looks again.
-                        running[name].add_done_callback(lambda _: wake.set())
+                        future = asyncio.ensure_future(self.guarded(name))
+                        running[name] = future
+                        started.append(future)
+
+                        def on_end(_: object, name: str = name) -> None:
+                            ended.append(name)  # however a task ends, the loop looks again
+                            wake.set()
+                        future.add_done_callback(on_end)
                 stopped = stopped or (self.fail_fast and self.any_failure())
-                busy = [n for n, t in running.items()
-                        if not t.done() and not (self.task_node(n) or {}).get("daemoned")]
+                # a task that ended leaves `running`: looking at every task ever started,
+                # at every wake, made a DAG of n tasks cost n^2
+                while ended:
+                    running.pop(ended.pop(), None)
+                busy = any(not (self.task_node(n) or {}).get("daemoned") for n in running)
                 if not busy:
                     break
                 await wake.wait()
@@ -146,7 +177,7 @@ class Dag:
             self.run.closed_scopes.add(self.node["id"])
             for _, proc in self.run.daemons.pop(self.node["id"], []):
                 proc.stop("daemon")
-            await asyncio.gather(*running.values())
+            await asyncio.gather(*started)
         finally:
             status.listeners.discard(wake)
         phase = self.assess()
@@ -176,8 +207,14 @@ class Dag:
         return any((self.task_node(d) or {}).get("phase") in FAILED for d in self.deps(name))
 
     def any_failure(self) -> bool:
-        for name, nid in self.ids.items():
-            phase = (self.run.status.nodes.get(nid) or {}).get("phase")
+        """Whether a task failed in a way its ``continueOn`` does not allow. Only the
+        run's failing nodes are looked at (``Status.failing``), not every task: a DAG of n
+        tasks asks this at every wake."""
+        for nid in self.run.status.failing:
+            name = self.names.get(nid)
+            if name is None:
+                continue
+            phase = self.run.status.nodes[nid]["phase"]
             allowed = self.continue_on[name]
             if (phase == "Failed" and not allowed.get("failed")) or (
                     phase == "Error" and not allowed.get("error")):
@@ -244,7 +281,7 @@ class Dag:
                        parents: list[str], index: int | None,
                        task: Mapping[str, Any]) -> dict[str, Any]:
         if index is None:
-            self.ids[name] = node_id(self.run.name, node_name)
+            self.named(name, node_id(self.run.name, node_name))
 
         def fail(message: str, node_type: str = "Skipped", phase: str = "Error") -> dict[str, Any]:
             return self.run.status.create(

@@ -39,6 +39,7 @@ from workflows.engine.records import parse_time as _parse_time
 
 logger = logging.getLogger(__name__)
 FINISHED = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
+FAILING = frozenset({"Failed", "Error"})
 FAILED = frozenset({"Failed", "Error"})
 SAVE_INTERVAL = 0.5  # seconds: the most a live reader of the record lags behind the run
 Event = dict[str, Any]
@@ -67,6 +68,11 @@ class Status:
         self.finished: dict[str, float] = {}
         self.attempts: dict[str, int] = {}  # attempt node id -> its index under a Retry
         self.listeners: set[asyncio.Event] = set()
+        self.change_log: list[str] = []  # ids of changed nodes, in order (DAG scopes)
+        # ids of the nodes now Failed or Error, kept by create/update: failFast asks for
+        # them at every wake, and scanning every node there made a big DAG quadratic
+        self.failing: set[str] = {nid for nid, n in self.nodes.items()
+                                  if n.get("phase") in FAILING}
         self._children: dict[str, set[str]] = {}  # parent id -> its children, for lookups
         self._pending_save: asyncio.Handle | None = None
         self._last_save = float("-inf")  # time.monotonic() of the last write
@@ -112,6 +118,7 @@ class Status:
                 self.nodes[parent].setdefault("children", []).append(nid)
         if phase in FINISHED:
             self._finish(node, now)
+        self.track_failing(node)
         self.changed(node)
         return node
 
@@ -136,7 +143,14 @@ class Status:
         node.update(fields)
         if node["phase"] in FINISHED and node["id"] not in self.finished:
             self._finish(node, time.time())
+        self.track_failing(node)
         self.changed(node)
+
+    def track_failing(self, node: dict[str, Any]) -> None:
+        if node["phase"] in FAILING:
+            self.failing.add(node["id"])
+        else:
+            self.failing.discard(node["id"])
 
     def _finish(self, node: dict[str, Any], now: float) -> None:
         self.finished[node["id"]] = now
@@ -154,8 +168,10 @@ class Status:
 
     # -- saving and events ----------------------------------------------------------
     def changed(self, node: dict[str, Any] | None = None) -> None:
-        if node is not None and self.on_event is not None:
-            self.emit(self.node_event(node))
+        if node is not None:
+            self.change_log.append(node["id"])
+            if self.on_event is not None:
+                self.emit(self.node_event(node))
         for listener in self.listeners:
             listener.set()
         if self._pending_save is None:

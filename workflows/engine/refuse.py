@@ -178,7 +178,8 @@ def _metrics(metrics: Any, where: str, doc: str, out: Findings) -> None:
 
 
 def _cycle(tasks: list[Mapping[str, Any]]) -> list[str]:
-    deps = {str(t.get("name")): list(t.get("dependencies") or []) + _depends_names(t, tasks)
+    names = {t.get("name") for t in tasks}  # once: per task, it made a big DAG quadratic
+    deps = {str(t.get("name")): list(t.get("dependencies") or []) + _depends_names(t, names)
             for t in tasks}
     state: dict[str, int] = {}
     stack: list[str] = []
@@ -205,8 +206,7 @@ def _cycle(tasks: list[Mapping[str, Any]]) -> list[str]:
     return []
 
 
-def _depends_names(task: Mapping[str, Any], tasks: list[Mapping[str, Any]]) -> list[str]:
-    names = {t.get("name") for t in tasks}
+def _depends_names(task: Mapping[str, Any], names: set[Any]) -> list[str]:
     words = re.findall(r"[A-Za-z0-9_-]+", str(task.get("depends") or ""))
     return [w for w in words if w in names]
 

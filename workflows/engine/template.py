@@ -200,6 +200,7 @@ def _reuse(run: Run, name: str, parents: list[str]) -> dict[str, Any] | None:
     for node in subtree:
         copied = run.previous.translate(run.name, node, keep)
         run.status.nodes[copied["id"]] = copied
+        run.status.track_failing(copied)
         top = top or copied
         export_globals(run, copied)
     for parent in parents:
