@@ -473,6 +473,18 @@ def test_unsupported_fields_are_refused_with_their_paths_before_anything_runs(st
     assert store.list_runs() == []
 
 
+@pytest.mark.parametrize("max_age", [" 10m", "10m ", "10"])
+def test_a_memoize_max_age_go_would_not_parse_is_refused(max_age):
+    """Argo reads maxAge with time.ParseDuration: no spaces trimmed, no bare number."""
+    doc = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+           "metadata": {"name": "memo"},
+           "spec": {"entrypoint": "main", "templates": [{
+               "name": "main", "container": {"image": "alpine:3.20", "command": ["true"]},
+               "memoize": {"key": "k", "maxAge": max_age,
+                           "cache": {"configMap": {"name": "c"}}}}]}}
+    assert [p for p in check([doc], "memo").problems if "memoize.maxAge" in p]
+
+
 def test_cluster_only_fields_are_listed_in_the_record(store):
     docs = docs_of("when.yaml")
     docs[0]["spec"]["serviceAccountName"] = "etl"

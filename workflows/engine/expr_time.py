@@ -177,7 +177,7 @@ def _add(moment: datetime, seconds: float) -> datetime:
 def date_modify(duration: Any, moment: Any) -> datetime:
     text, moment = _text("sprig.dateModify", duration), _moment("sprig.dateModify", moment)
     try:
-        return _add(moment, parse_go_duration(text.strip()))
+        return _add(moment, parse_go_duration(text))
     except ValueError:
         return moment
 
@@ -186,7 +186,7 @@ def must_date_modify(duration: Any, moment: Any) -> datetime:
     text = _text("sprig.mustDateModify", duration)
     moment = _moment("sprig.mustDateModify", moment)
     try:
-        return _add(moment, parse_go_duration(text.strip()))
+        return _add(moment, parse_go_duration(text))
     except ValueError as exc:
         raise TimeFailure(f"time: {exc}") from None
 

@@ -43,7 +43,7 @@ def check_key(key: str) -> None:
 
 def max_age_seconds(text: str) -> float:
     try:
-        return parse_go_duration(str(text).strip())
+        return parse_go_duration(str(text))
     except ValueError as exc:
         raise MemoError(f"invalid maxAge {text!r}: {exc}") from exc
 

@@ -148,7 +148,7 @@ def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Finding
         if not ((memo.get("cache") or {}).get("configMap") or {}).get("name"):
             out.problems.append(f"{doc}: {where}.memoize.cache.configMap.name: required")
         try:
-            parse_go_duration(str(memo.get("maxAge", "")).strip())
+            parse_go_duration(str(memo.get("maxAge", "")))
         except ValueError as exc:
             out.problems.append(f"{doc}: {where}.memoize.maxAge: {exc}")
     _metrics(tmpl.get("metrics"), f"{where}.metrics", doc, out)

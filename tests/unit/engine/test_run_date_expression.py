@@ -115,6 +115,8 @@ def test_sprig_date_functions_follow_go() -> None:
     assert evaluate("sprig.dateInZone('2006-01-02', 0, 'UTC')", {}) == "1970-01-01"
     with pytest.raises(EvaluationError, match="invalid duration"):
         evaluate(f"sprig.mustDateModify('1d', {t})", {})
+    with pytest.raises(EvaluationError, match="invalid duration"):  # Go does not trim
+        evaluate(f"sprig.mustDateModify(' -24h', {t})", {})
     with pytest.raises(EvaluationError, match=r"as time\.Time"):
         evaluate("sprig.dateModify('1h', '2026-11-26')", {})
     with pytest.raises(EvaluationError, match="not supported by the local engine"):
