@@ -41,26 +41,16 @@ from steps._core import db, runner
 from steps._core.errors import ConfigError
 from steps._core.files import write_text
 from steps._core.settings import Secret, Settings
+from steps._extract_http.auth import AuthSettings, mode_of
 
 VERSION = 1  # bump when the identity changes shape: every entry misses once
 SECRET_PARAMETER = re.compile(r"pass|secret|token|key|credential|auth", re.IGNORECASE)
-AUTH_KINDS = ("none", "bearer", "basic", "api-key")
 
 
 @dataclasses.dataclass(frozen=True)
 class SourceSettings(Settings):
     prefix = "CADENCIA_SOURCE_"
     db_url: Secret
-
-
-@dataclasses.dataclass(frozen=True)
-class HttpIdentitySettings(Settings):
-    """The non-secret half of extract-http's auth settings (steps._extract_http.auth)."""
-
-    prefix = "CADENCIA_HTTP_"
-    auth: str = "none"
-    username: str | None = None
-    api_key_header: str = "X-API-Key"
 
 
 def digest(kind: str, identity: dict[str, Any]) -> str:
@@ -78,12 +68,10 @@ def sql_identity(url: str) -> dict[str, Any]:
             "query": dict(sorted(query.items()))}
 
 
-def http_identity(url: str, s: HttpIdentitySettings) -> dict[str, Any]:
-    """The endpoint and how extract-http authenticates to it, without the credential."""
-    mode = s.auth.strip().lower()
-    if mode not in AUTH_KINDS:
-        raise ConfigError(f"CADENCIA_HTTP_AUTH={s.auth!r} is not one of {', '.join(AUTH_KINDS)}",
-                          setting="CADENCIA_HTTP_AUTH")
+def http_identity(url: str, s: AuthSettings) -> dict[str, Any]:
+    """The endpoint and how extract-http authenticates to it, without the credential
+    (extract-http's own settings; this container gets none of their secrets)."""
+    mode = mode_of(s)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError("--http-url must be an http(s) URL", setting="--http-url")
@@ -100,7 +88,7 @@ def http_identity(url: str, s: HttpIdentitySettings) -> dict[str, Any]:
 
 def fingerprint(a: argparse.Namespace) -> dict[str, Any]:
     sql = digest("sql", sql_identity(SourceSettings.from_env().db_url.reveal()))
-    http = digest("http", http_identity(a.http_url, HttpIdentitySettings.from_env()))
+    http = digest("http", http_identity(a.http_url, AuthSettings.from_env()))
     write_text(a.http_out, http)
     write_text(a.sql_out, sql)
     return {"http": http, "sql": sql, "note": f"http {http[:12]}, sql {sql[:12]}"}

@@ -44,14 +44,20 @@ class Credentials:
         return f"Credentials(headers={sorted(self.headers)}, basic={self.basic is not None})"
 
 
-def credentials(s: AuthSettings) -> Credentials:
-    """Headers (and basic-auth pair) for the chosen scheme; ConfigError names what is missing."""
-    # Every secret set is masked, even one the chosen mode does not send.
-    redact.register(*(v.reveal() for v in (s.token, s.password, s.api_key) if v))
+def mode_of(s: AuthSettings) -> str:
+    """The scheme ``CADENCIA_HTTP_AUTH`` names (one of :data:`MODES`), else ConfigError."""
     mode = s.auth.strip().lower()
     if mode not in MODES:
         raise ConfigError(f"CADENCIA_HTTP_AUTH={s.auth!r} is not one of {', '.join(MODES)}",
                           setting="CADENCIA_HTTP_AUTH")
+    return mode
+
+
+def credentials(s: AuthSettings) -> Credentials:
+    """Headers (and basic-auth pair) for the chosen scheme; ConfigError names what is missing."""
+    # Every secret set is masked, even one the chosen mode does not send.
+    redact.register(*(v.reveal() for v in (s.token, s.password, s.api_key) if v))
+    mode = mode_of(s)
 
     def need(field: str) -> str:
         value = getattr(s, field)

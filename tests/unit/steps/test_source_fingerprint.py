@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from steps._core.errors import ConfigError
-from steps.source_fingerprint import HttpIdentitySettings, digest, http_identity, sql_identity
+from steps._extract_http.auth import AuthSettings
+from steps.source_fingerprint import digest, http_identity, sql_identity
 from tests.support import run_step
 
 PG = "postgresql+psycopg://etl:{pw}@db.example.com:5432/{db}"
@@ -19,7 +20,7 @@ def sql(url: str) -> str:
 
 
 def http(url: str = API, **settings: str) -> str:
-    return digest("http", http_identity(url, HttpIdentitySettings(**settings)))
+    return digest("http", http_identity(url, AuthSettings(**settings)))
 
 
 def test_another_database_host_port_user_or_driver_is_another_source() -> None:
