@@ -28,35 +28,42 @@ for _command in (cli_run.run, cli_run.runs, cli_run.get, cli_run.logs, cli_run.r
 
 @main.command(name="compile")
 @click.option("--env", "envs", multiple=True, metavar="ENV",
-              help="Environment to compile (repeatable; default: all of local, dev, staging, "
-                   "prod).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("k8s/workflows"),
-              show_default=True, help="Folder that receives one sub-folder per environment.")
+              help="Environment to compile (repeatable; default: every environment in "
+                   "workflows/environments/).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Folder that receives one sub-folder per environment and pipeline "
+                   "(default: k8s/workflows of the project).")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 when the committed manifests differ from a fresh "
                    "compile.")
-def compile_cmd(envs: tuple[str, ...], out_dir: Path, check: bool) -> None:
-    """Compile the Hera definitions into Argo manifests, one folder per environment.
+@click.option("--project", type=click.Path(path_type=Path, file_okay=False),
+              envvar="CADENCIA_PROJECT",
+              help="The project folder holding workflows/ (default: this checkout).")
+def compile_cmd(envs: tuple[str, ...], out_dir: Path | None, check: bool,
+                project: Path | None) -> None:
+    """Compile every pipeline into Argo manifests, one folder per environment and pipeline.
 
-    The manifests (WorkflowTemplate cadencia-etl, CronWorkflow cadencia-etl-daily, the
-    backfill WorkflowTemplate) are generated files: commit them, never edit them.
+    Each pipeline (workflows/pipelines/NAME.py) gives k8s/workflows/ENV/NAME/: the
+    WorkflowTemplate NAME, the CronWorkflow NAME-daily and the WorkflowTemplate
+    NAME-backfill. They are generated files: commit them, never edit them.
 
     \b
     Example:
       cadencia compile --env prod && cadencia lint k8s/workflows/prod
     """
     from workflows import compile as compiler
-    from workflows.config import ConfigError
+    from workflows.config import ConfigError, Project
 
+    where = Project.default(project)
     try:
         if check:
-            problems = compiler.check_stale(out_dir)
+            problems = compiler.check_stale(where, out_dir)
             for line in problems:
                 click.echo(line)
             click.echo(f"{len(problems)} stale file(s)" if problems else "manifests up to date",
                        err=True)
             sys.exit(1 if problems else 0)
-        for path in compiler.compile_all(out_dir, list(envs) or None):
+        for path in compiler.compile_all(where, out_dir, list(envs) or None):
             click.echo(str(path))
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc

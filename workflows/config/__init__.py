@@ -1,23 +1,17 @@
-"""The one typed configuration of the pipeline and its environments (local, dev, staging, prod).
+"""The typed settings of every pipeline in every environment (local, dev, staging, prod).
 
-``workflows/pipeline/pipeline.yaml`` holds the pipeline and the defaults; each
-``workflows/pipeline/<env>.yaml`` overlays it. :func:`load_config` checks everything and
-raises :class:`ConfigError` listing every wrong value by its field path
-(``environments.prod.retry.limit: ...``). docs/workflows.md is the reference.
+``workflows/environments/`` holds the shared settings (``defaults.yaml`` and one file per
+environment); ``workflows/pipelines/<p>.yaml`` and ``<p>.<env>.yaml`` hold a pipeline's
+own (:mod:`workflows.config.project`). :func:`resolve` stacks them for one pipeline in
+one environment and raises :class:`ConfigError` naming the file and field of every wrong
+value. docs/workflows.md is the reference.
 """
 
 from workflows.config.environment import Environment
-from workflows.config.load import (
-    CONFIG_DIR,
-    Config,
-    ConfigError,
-    environment_names,
-    load_config,
-    load_environment,
-    merge,
-)
+from workflows.config.layers import LayerError, Stack
+from workflows.config.load import ConfigError, Resolved, pipelines, resolve
 from workflows.config.per_step import STEP_MODULES
-from workflows.config.pipeline import Pipeline
+from workflows.config.project import PipelineFiles, Project
 
-__all__ = ["CONFIG_DIR", "STEP_MODULES", "Config", "ConfigError", "Environment", "Pipeline",
-           "environment_names", "load_config", "load_environment", "merge"]
+__all__ = ["STEP_MODULES", "ConfigError", "Environment", "LayerError", "PipelineFiles",
+           "Project", "Resolved", "Stack", "pipelines", "resolve"]

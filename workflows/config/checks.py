@@ -6,12 +6,9 @@ loader can name it like any other error.
 
 from __future__ import annotations
 
-from steps.transform import parse_spec
-from steps.validate import parse_rules
 from workflows.argo.durations import parse_go_duration
 from workflows.config.environment import CHANNEL_SECRETS, Environment
 from workflows.config.per_step import STEP_MODULES, field_of
-from workflows.config.pipeline import Pipeline
 
 
 def problems(env: Environment) -> list[tuple[str, str]]:
@@ -48,26 +45,4 @@ def problems(env: Environment) -> list[tuple[str, str]]:
     if parse_go_duration(env.backfill.deadline) < hard:
         found.append(("backfill.deadline", f"{env.backfill.deadline} is shorter than one run's "
                                            f"hard deadline sla.hard ({env.sla.hard})"))
-    found += _key_rules(env.pipeline)
     return found
-
-
-def _key_rules(pipeline: Pipeline) -> list[tuple[str, str]]:
-    """clean passes rows with a null or conflicting key on to validate (steps/clean.py):
-    without error-level not_null and unique rules on the key they would reach the target."""
-    key = pipeline.clean.key
-    if not key:
-        return []
-    rename = parse_spec(pipeline.transform).rename
-    want = [rename.get(k, k) for k in key]
-    rules = [r for r in parse_rules(pipeline.validation)[0] if r.severity == "error"]
-    missing = [f"not_null on {col!r}" for col in want
-               if not any(r.kind == "not_null" and r.column == col for r in rules)]
-    if not any(r.kind == "unique" and set(r.columns) == set(want) for r in rules):
-        missing.append(f"unique on {want!r}")
-    if not missing:
-        return []
-    return [("pipeline.clean.key",
-             f"clean.key {list(key)!r} needs error-level rules {' and '.join(missing)}: "
-             "clean passes rows with a null or conflicting key on for validate to "
-             "quarantine")]

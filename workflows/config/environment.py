@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 
 from workflows.argo.durations import parse_go_duration
 from workflows.config.per_step import Deadlines, Resources
-from workflows.config.pipeline import Pipeline, Strict
+from workflows.config.pipeline import PipelineMeta, Strict
 from workflows.config.types import (
     Cron,
     DnsLabel,
@@ -86,8 +86,9 @@ class SecretRef(Strict):
 class Secrets(Strict):
     """Kubernetes Secrets behind each secret setting; the env var is CADENCIA_<FIELD>."""
 
-    source_db_url: SecretRef
-    target_db_url: SecretRef
+    # the defaults of the steps that set no ``secret`` of their own
+    source_db_url: SecretRef | None = None
+    target_db_url: SecretRef | None = None
     http_token: SecretRef | None = None
     http_username: SecretRef | None = None
     http_password: SecretRef | None = None
@@ -155,7 +156,7 @@ class Metrics(Strict):
 
 class Environment(Strict):
     name: DnsLabel
-    pipeline: Pipeline
+    pipeline: PipelineMeta
     namespace: DnsLabel
     service_account: DnsName = "cadencia-workflow"
     executor_service_account: DnsName = "cadencia-executor"

@@ -1,33 +1,37 @@
-"""Read ``pipeline.yaml`` plus one overlay per environment into checked :class:`Environment`s.
+"""Resolve one pipeline in one environment: four layers into a checked :class:`Environment`.
 
-An overlay is merged into the base key by key (mappings merge, lists and scalars
-replace). Every problem is reported at once, each naming its field path as
-``environments.<env>.<path>`` and the file that set the value, so a wrong value in
-``prod.yaml`` reads ``environments.prod.retry.limit: ... (prod.yaml)``.
+The layers, the later over the earlier (workflows/config/layers.py says how they merge
+and how ``null`` deletes)::
+
+    environments/defaults.yaml  <  environments/<env>.yaml  <  pipelines/<p>.yaml
+                                                            <  pipelines/<p>.<env>.yaml
+
+The shared files hold only shared settings (image, namespace, schedule, SLA, retry,
+deadlines, resources, secrets, notify...); a pipeline's own files may override any of
+them and hold its ``steps:``. A pipeline never sees another pipeline's files. Every
+problem names the file that set the value and its field path:
+``pipelines/orders.prod.yaml: retry.limit: ... (pipeline orders, environment prod)``.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from steps._core import yaml_safe
 from workflows.config.checks import problems
 from workflows.config.environment import Environment
+from workflows.config.layers import LayerError, Stack, dotted, read_yaml
+from workflows.config.project import DEFAULTS_FILE, PipelineFiles, Project, label
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "pipeline"
-BASE_FILE = "pipeline.yaml"
+PIPELINE_ONLY = ("name", "description", "steps")
 
 
 class ConfigError(ValueError):
-    """The configuration is wrong; ``problems`` holds one ``path: message`` per fault."""
+    """The configuration is wrong; ``problems`` holds one ``file: path: message`` per fault."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
@@ -36,76 +40,23 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class Config:
-    environments: dict[str, Environment]
+class Resolved:
+    """One pipeline in one environment: shared settings checked, step settings raw."""
 
+    files: PipelineFiles
+    env: Environment
+    stack: Stack
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses a key given twice (PyYAML would keep the last silently)."""
+    @property
+    def steps(self) -> Stack:
+        return self.stack.sub("steps")
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} is given twice", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+    def where(self, path: tuple[Any, ...]) -> str:
+        return self.stack.origin(path) or self.stack.deleted_by(path) or "defaults"
 
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml_safe.load(path.read_text(encoding="utf-8"), loader=_UniqueKeyLoader)
-    except FileNotFoundError:
-        raise ConfigError([f"{path.name}: file not found ({path})"]) from None
-    except yaml_safe.AliasRefused as exc:
-        raise ConfigError([f"{path.name}: {exc}"]) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError([f"{path.name}: not valid YAML: {exc}"]) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError([f"{path.name}: expected a mapping at the top level"])
-    return data
-
-
-def merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
-    """``overlay`` over ``base``: mappings merge recursively, anything else replaces."""
-    out = copy.deepcopy(dict(base))
-    for key, value in overlay.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def environment_names(config_dir: Path = CONFIG_DIR) -> list[str]:
-    """The environments: one overlay ``<name>.yaml`` beside ``pipeline.yaml`` each."""
-    return sorted(p.stem for p in config_dir.glob("*.yaml") if p.name != BASE_FILE)
-
-
-def _path(loc: Iterable[Any]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _sets(data: Mapping[str, Any], loc: tuple[Any, ...]) -> bool:
-    node: Any = data
-    for part in loc:
-        if ((isinstance(node, Mapping) and part in node)
-                or (isinstance(node, list) and isinstance(part, int) and part < len(node))):
-            node = node[part]
-        else:
-            return False
-    return True
-
-
-def _loc(path: str) -> tuple[str, ...]:
-    return tuple(re.sub(r"\[\d+\]", "", path).split("."))
+    def problem(self, path: tuple[Any, ...], message: str) -> str:
+        return (f"{self.where(path)}: {dotted(path)}: {message} "
+                f"(pipeline {self.env.pipeline.name}, environment {self.env.name})")
 
 
 def _message(error: Mapping[str, Any]) -> str:
@@ -116,44 +67,72 @@ def _message(error: Mapping[str, Any]) -> str:
     return str(error["msg"]).removeprefix("Value error, ")
 
 
-def _check(name: str, data: dict[str, Any], overlay: dict[str, Any]) -> Environment:
+def _loc(path: str) -> tuple[str, ...]:
+    return tuple(re.sub(r"\[\d+\]", "", path).split("."))
+
+
+def stack_for(project: Project, files: PipelineFiles, env: str) -> Stack:
+    """The four layers of ``files`` in ``env``, merged; LayerError on a misplaced key."""
+    stack = Stack()
+    found: list[str] = []
+    shared = [project.environments_dir / DEFAULTS_FILE, project.environments_dir / f"{env}.yaml"]
+    for path in shared:
+        data = read_yaml(path, label(path))
+        found += [f"{label(path)}: {key}: belongs in a pipeline's own settings "
+                  f"(pipelines/<name>.yaml), not in a shared file"
+                  for key in PIPELINE_ONLY if key in data]
+        stack.add(data, label(path))
+    own = [files.settings] if files.settings.exists() else []
+    if env in files.overlays:
+        own.append(files.overlays[env])
+    for path in own:
+        data = read_yaml(path, label(path))
+        if path != files.settings and "name" in data:
+            found.append(f"{label(path)}: name: a pipeline is renamed in "
+                         f"{label(files.settings)} only")
+        stack.add(data, label(path))
+    if found:
+        raise LayerError(found)
+    return stack
+
+
+def resolve(project: Project, files: PipelineFiles, env: str) -> Resolved:
+    """The checked shared settings of ``files`` in ``env``, with its raw step settings."""
+    known = project.environment_names()
+    if env not in known:
+        raise ConfigError([f"no environment {env!r} (known: {', '.join(known)})"])
+    try:
+        stack = stack_for(project, files, env)
+    except LayerError as exc:
+        raise ConfigError(exc.problems) from None
+    shared = {k: v for k, v in stack.data.items() if k not in PIPELINE_ONLY}
+    context = f"(pipeline {files.name}, environment {env})"
+
     def where(loc: tuple[Any, ...]) -> str:
-        return f"{name}.yaml" if _sets(overlay, loc) else BASE_FILE
+        return stack.origin(loc) or stack.deleted_by(loc) or label(files.settings)
 
     try:
-        env = Environment.model_validate({**data, "name": name})
+        checked = Environment.model_validate(
+            {**shared, "name": env, "pipeline": {"name": files.name}})
     except ValidationError as exc:
-        raise ConfigError([
-            f"environments.{name}.{_path(e['loc'])}: {_message(e)} ({where(tuple(e['loc']))})"
-            for e in exc.errors()]) from None
-    found = problems(env)
+        raise ConfigError([f"{where(tuple(e['loc']))}: {dotted(tuple(e['loc']))}: "
+                           f"{_message(e)} {context}" for e in exc.errors()]) from None
+    found = problems(checked)
     if found:
-        raise ConfigError([
-            f"environments.{name}.{path}: {message} ({where(_loc(path))})"
-            for path, message in found])
-    return env
+        raise ConfigError([f"{where(_loc(path))}: {path}: {message} {context}"
+                           for path, message in found])
+    steps = stack.data.get("steps", {})
+    if not isinstance(steps, dict) or not all(isinstance(v, dict) for v in steps.values()):
+        raise ConfigError([f"{where(('steps',))}: steps: expected a mapping of step name to "
+                           f"its settings {context}"])
+    return Resolved(files, checked, stack)
 
 
-def load_environment(name: str, config_dir: Path = CONFIG_DIR) -> Environment:
-    """The checked configuration of one environment (base merged with its overlay)."""
-    known = environment_names(config_dir)
-    if name not in known:
-        raise ConfigError([f"environments.{name}: no such environment (known: "
-                           f"{', '.join(known)})"])
-    overlay = read_yaml(config_dir / f"{name}.yaml")
-    return _check(name, merge(read_yaml(config_dir / BASE_FILE), overlay), overlay)
-
-
-def load_config(envs: Iterable[str] | None = None, config_dir: Path = CONFIG_DIR) -> Config:
-    """Every environment (or those named), checked; all problems reported together."""
-    names = list(envs) if envs is not None else environment_names(config_dir)
-    found: list[str] = []
-    loaded: dict[str, Environment] = {}
-    for name in names:
-        try:
-            loaded[name] = load_environment(name, config_dir)
-        except ConfigError as exc:
-            found += exc.problems
-    if found:
-        raise ConfigError(found)
-    return Config(environments=loaded)
+def pipelines(project: Project, names: Iterable[str] | None = None) -> list[PipelineFiles]:
+    """The pipelines named (default: all); ConfigError on an unknown name or a bad file."""
+    try:
+        if names is None:
+            return project.pipelines()
+        return [project.pipeline(n) for n in names]
+    except LayerError as exc:
+        raise ConfigError(exc.problems) from None

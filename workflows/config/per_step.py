@@ -1,6 +1,7 @@
 """Values set per container template: a ``default`` plus optional per-step overrides.
 
-Keys are the template names with ``_`` for ``-`` (``extract_http``, ``date_range``);
+Keys are the step programs with ``_`` for ``-`` (``extract_http``, ``date_range``; a
+library ``union`` step runs ``clean``), whatever a pipeline names its steps;
 ``validate`` is spelled as is in YAML (the attribute is ``validate_``, since pydantic
 models have a ``validate`` method).
 """
@@ -16,8 +17,8 @@ from workflows.config.types import Cpu, GoDuration, Memory
 # Container templates and the step module each one runs.
 STEP_MODULES = {
     "extract-http": "extract_http", "extract-sql": "extract_sql", "clean": "clean",
-    "transform": "transform", "validate": "validate", "load": "load", "notify": "notify",
-    "date-range": "date_range", "source-fingerprint": "source_fingerprint",
+    "join": "join", "transform": "transform", "validate": "validate", "load": "load",
+    "notify": "notify", "date-range": "date_range", "source-fingerprint": "source_fingerprint",
 }
 
 
@@ -32,6 +33,7 @@ class PerStep(Strict):
     extract_http: object = None
     extract_sql: object = None
     clean: object = None
+    join: object = None
     transform: object = None
     validate_: object = Field(default=None, alias="validate")
     load: object = None
@@ -51,6 +53,7 @@ class Deadlines(PerStep):
     extract_http: GoDuration | None = None
     extract_sql: GoDuration | None = None
     clean: GoDuration | None = None
+    join: GoDuration | None = None
     transform: GoDuration | None = None
     validate_: GoDuration | None = Field(default=None, alias="validate")
     load: GoDuration | None = None
@@ -77,6 +80,7 @@ class Resources(PerStep):
     extract_http: StepResources | None = None
     extract_sql: StepResources | None = None
     clean: StepResources | None = None
+    join: StepResources | None = None
     transform: StepResources | None = None
     validate_: StepResources | None = Field(default=None, alias="validate")
     load: StepResources | None = None

@@ -19,7 +19,7 @@ from workflows.argo.parameters import RUN_DATE
 from workflows.config import Environment
 from workflows.definitions import defaults as d
 from workflows.definitions.notify import exit_handler
-from workflows.definitions.steps import MISSING
+from workflows.definitions.ports import MISSING
 
 
 def date_range(env: Environment) -> Container:

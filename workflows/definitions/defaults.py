@@ -9,6 +9,7 @@ filesystem is read-only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from hera.workflows import ConfigMapEnvFrom, Container, EmptyDirVolume, Env, SecretEnv
@@ -16,6 +17,8 @@ from hera.workflows import models as m
 
 from workflows.argo.parameters import RUN_DATE_INPUT
 from workflows.config import STEP_MODULES, Environment
+from workflows.config.environment import SecretRef
+from workflows.config.per_step import StepResources
 
 SCRATCH_MOUNT = "/tmp"  # noqa: S108 - an emptyDir of the pod's own, not a shared /tmp
 WORK = f"{SCRATCH_MOUNT}/cadencia"
@@ -63,8 +66,9 @@ def container_security() -> m.SecurityContext:
                              run_as_non_root=True, capabilities=m.Capabilities(drop=["ALL"]))
 
 
-def resources(env: Environment, step: str) -> m.ResourceRequirements:
-    spec: Any = env.resources.for_step(step)
+def resources(env: Environment, step: str, own: StepResources | None = None
+              ) -> m.ResourceRequirements:
+    spec: Any = own or env.resources.for_step(step)
 
     def quantities(q: Any) -> dict[str, m.Quantity] | None:
         out = {k: m.Quantity(v) for k, v in (("cpu", q.cpu), ("memory", q.memory)) if v}
@@ -74,16 +78,28 @@ def resources(env: Environment, step: str) -> m.ResourceRequirements:
                                   limits=quantities(spec.limits))
 
 
-def env_vars(env: Environment, secrets_for: str | tuple[str, ...] | None
+SecretEnvs = Sequence[tuple[str, SecretRef]]
+
+
+def env_vars(env: Environment, secrets_for: str | tuple[str, ...] | None,
+             secrets: SecretEnvs = (), plain: dict[str, str] | None = None
              ) -> list[Env | SecretEnv]:
-    """JSON logs always; secrets only by ``secretKeyRef``, only for the step that needs them
-    (``secrets_for``: a field-name prefix, or a tuple of exact secret field names)."""
+    """JSON logs always; secrets only by ``secretKeyRef``, only for the step that needs them.
+
+    ``secrets_for`` picks shared ``secrets.*`` fields (a field-name prefix, or a tuple of
+    exact field names); ``secrets`` are the step's own ``(VAR, ref)``, which replace a
+    shared one of the same variable; ``plain`` are non-secret values (they win over the
+    settings ConfigMap, as a container's env wins over its envFrom).
+    """
     out: list[Env | SecretEnv] = [Env(name="CADENCIA_LOG_FORMAT", value="json")]
+    out += [Env(name=k, value=v) for k, v in (plain or {}).items()]
     if isinstance(secrets_for, tuple):
         refs = [(var, ref) for field in secrets_for for var, ref in env.secrets.env_for(field)
                 if var == f"CADENCIA_{field.upper()}"]
     else:
         refs = env.secrets.env_for(secrets_for) if secrets_for else []
+    own = dict(secrets)
+    refs = [(var, own.pop(var, ref)) for var, ref in refs] + list(own.items())
     out += [SecretEnv(name=var, secret_name=ref.name, secret_key=ref.key,
                       optional=ref.optional or None) for var, ref in refs]
     return out
@@ -96,30 +112,33 @@ def common_args(run_date: bool = True) -> list[str]:
 
 def step_container(env: Environment, name: str, *, args: list[str],
                    secrets_for: str | tuple[str, ...] | None = None,
-                   deadline: int | None = None,
-                   resource_step: str | None = None, **template: Any) -> Container:
+                   secrets: SecretEnvs = (), plain_env: dict[str, str] | None = None,
+                   deadline: int | None = None, kind: str | None = None,
+                   step_resources: StepResources | None = None, **template: Any) -> Container:
     """A Container template running ``python -m steps.<module>`` with every default set.
 
-    ``template`` passes the template's own fields through (inputs, outputs, memoize,
-    metrics, daemon, synchronization).
+    ``kind`` is the step program (``STEP_MODULES``; default ``name``): it picks the module
+    and the shared per-program deadline and resources, which ``deadline`` and
+    ``step_resources`` (a step's own) replace. ``template`` passes the template's own
+    fields through (inputs, outputs, memoize, metrics, daemon, synchronization).
     """
-    module = STEP_MODULES[resource_step or name]
+    kind = kind or name
     return Container(
         name=name,
         image=env.image.ref,
         image_pull_policy=env.image.pull_policy,
-        command=["python", "-m", f"steps.{module}"],
+        command=["python", "-m", f"steps.{STEP_MODULES[kind]}"],
         args=args,
-        env=env_vars(env, secrets_for),
+        env=env_vars(env, secrets_for, secrets, plain_env),
         env_from=[ConfigMapEnvFrom(name=env.settings_config_map, optional=True)],
-        resources=resources(env, resource_step or name),
+        resources=resources(env, kind, step_resources),
         security_context=container_security(),
         pod_security_context=pod_security(env),
         volumes=[EmptyDirVolume(name=SCRATCH_VOLUME, mount_path=SCRATCH_MOUNT,
                                 size_limit=m.Quantity(env.scratch_size_limit))],
         retry_strategy=retry_strategy(env),
         active_deadline_seconds=(deadline if deadline is not None
-                                 else env.deadlines.seconds(resource_step or name)),
+                                 else env.deadlines.seconds(kind)),
         **template,
     )
 

@@ -24,7 +24,8 @@ def _labels(env: Environment, **pairs: str) -> list[m.MetricLabel]:
     return [m.MetricLabel(key=k, value=v) for k, v in every.items()]
 
 
-def step_metrics(env: Environment, step: str, *, rows_gauge: bool = False) -> m.Metrics:
+def step_metrics(env: Environment, step: str, *, table: str | None = None) -> m.Metrics:
+    """Duration and results of the step; with ``table`` (a load), the rows it loaded."""
     metrics = [
         m.Prometheus(
             name=_name(env, "step_duration_seconds"),
@@ -38,11 +39,11 @@ def step_metrics(env: Environment, step: str, *, rows_gauge: bool = False) -> m.
             labels=_labels(env, step=step, status="{{status}}"),
             counter=m.Counter(value="1")),
     ]
-    if rows_gauge:
+    if table is not None:
         metrics.append(m.Prometheus(
             name=_name(env, "rows_loaded"),
             help="Rows written to the target table by the last successful load.",
-            labels=_labels(env, table=env.pipeline.target.table),
+            labels=_labels(env, table=table),
             when="{{status}} == Succeeded",
             gauge=m.Gauge(value="{{outputs.parameters.rows}}", realtime=False)))
     return m.Metrics(prometheus=metrics)

@@ -13,13 +13,13 @@ DAG ends first, Argo stops it and it exits quietly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from hera.workflows import Container, Parameter
 
 from workflows.argo.parameters import RUN_DATE, RUN_DATE_WORKFLOW
 from workflows.config import Environment
 from workflows.definitions import defaults as d
-
-COUNTED_STEPS = ("extract-http", "extract-sql", "clean", "transform", "validate", "load")
 
 
 def _channels(env: Environment) -> list[str]:
@@ -27,15 +27,17 @@ def _channels(env: Environment) -> list[str]:
     return [*args, "--fail-on-error"] if env.notify.fail_on_error else args
 
 
-def exit_handler(env: Environment, *, run: bool = True) -> Container:
-    """``notify`` for ``onExit``; ``run=False`` is the backfill's (no date, counts or SLA)."""
+def exit_handler(env: Environment, *, run: bool = True, counted: Sequence[str] = ()
+                 ) -> Container:
+    """``notify`` for ``onExit``, reporting the ``counted`` steps' rows and notes;
+    ``run=False`` is the backfill's (no date, counts or SLA)."""
     name = env.pipeline.name if run else f"{env.pipeline.name}-backfill"
     args = [*d.common_args(run_date=run), "--workflow", name, "--event", "finished",
             "--status", "{{workflow.status}}", "--duration", "{{workflow.duration}}",
             "--failures", "{{workflow.failures}}"]
     if run:
         args += ["--sla-seconds", str(env.seconds(env.sla.soft))]
-        for step in COUNTED_STEPS:
+        for step in counted:
             args += ["--count", f"{step}={{{{workflow.outputs.parameters.rows-{step}}}}}",
                      "--note", f"{step}={{{{workflow.outputs.parameters.note-{step}}}}}"]
     return d.step_container(env, "notify", args=[*args, *_channels(env)],
@@ -51,6 +53,6 @@ def sla_watch(env: Environment) -> Container:
     args = [*d.common_args(), "--workflow", env.pipeline.name, "--event", "sla-at-risk",
             "--sla-verdict", "at-risk", "--delay-seconds", str(env.seconds(env.sla.soft))]
     return d.step_container(env, "sla-watch", args=[*args, *_channels(env)],
-                            secrets_for="notify_", resource_step="notify",
+                            secrets_for="notify_", kind="notify",
                             deadline=env.seconds(env.sla.hard),
                             inputs=[Parameter(name=RUN_DATE)], daemon=True)
