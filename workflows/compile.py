@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from workflows.config import Project, pipelines, resolve
+from workflows.config import ConfigError, Project, pipelines, resolve
 from workflows.config.project import label
 from workflows.definitions import manifests
 
@@ -30,12 +30,18 @@ def render(project: Project, envs: Iterable[str] | None = None,
     """``{(env, pipeline): {file name: YAML text}}`` (default: every env and pipeline)."""
     chosen = pipelines(project, names)
     out: dict[tuple[str, str], dict[str, str]] = {}
+    found: list[str] = []
     for env in (list(envs) if envs is not None else project.environment_names()):
         for files in chosen:
-            resolved = resolve(project, files, env)
+            try:
+                built = manifests(resolve(project, files, env))
+            except ConfigError as exc:  # every pipeline and environment, then all at once
+                found += [p for p in exc.problems if p not in found]
+                continue
             text = header(env, label(files.source))
-            out[env, files.name] = {f"{w.name}.yaml": text + w.to_yaml()
-                                    for w in manifests(resolved)}
+            out[env, files.name] = {f"{w.name}.yaml": text + w.to_yaml() for w in built}
+    if found:
+        raise ConfigError(found)
     return out
 
 

@@ -16,8 +16,8 @@ import yaml
 from hera.workflows import CronWorkflow, WorkflowTemplate
 
 from workflows.argo.durations import parse_go_duration
-from workflows.compile import OUT_DIR, check_stale, compile_all
-from workflows.config import CONFIG_DIR, ConfigError, Environment, load_config
+from workflows.compile import check_stale, compile_all
+from workflows.config import ConfigError, Environment, Project, resolve
 from workflows.definitions.cron import run_date_expression
 from workflows.engine.expressions import substitute
 from workflows.lint.crossref import strings
@@ -25,7 +25,9 @@ from workflows.lint.crossref import strings
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 ENVS = ("dev", "local", "prod", "staging")
-FILES = ("cadencia-etl.yaml", "cadencia-etl-daily.yaml", "cadencia-etl-backfill.yaml")
+PROJECT = Project.default()
+OUT_DIR = PROJECT.out_dir
+FILES = ("orders/orders.yaml", "orders/orders-daily.yaml", "orders/orders-backfill.yaml")
 MEMOIZED = {"extract-http", "extract-sql", "clean", "transform"}
 STEPS = {"extract-http", "extract-sql", "clean", "transform", "validate", "load"}
 KEY_PATTERN = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")
@@ -53,9 +55,16 @@ def load(env: str, name: str) -> dict[str, Any]:
     return data
 
 
+def copy_project(tmp_path: Path) -> Project:
+    """A copy of the shipped environments and pipelines that a test may change."""
+    for part in ("environments", "pipelines"):
+        shutil.copytree(PROJECT.root / "workflows" / part, tmp_path / "workflows" / part)
+    return Project(tmp_path)
+
+
 @functools.cache
 def config(env: str) -> Environment:
-    return load_config([env]).environments[env]
+    return resolve(PROJECT, PROJECT.pipeline("orders"), env).env
 
 
 def templates(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -85,47 +94,53 @@ def evaluate_memo_key(key: str, inputs: dict[str, str]) -> str:
 # --- golden files ------------------------------------------------------------------------
 
 def test_a_fresh_compile_equals_the_committed_manifests_byte_for_byte(tmp_path: Path) -> None:
-    written = compile_all(tmp_path)
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted(
-        f"{env}/{name}" for env in ENVS for name in FILES)
+    written = compile_all(PROJECT, tmp_path)
+    assert {p.relative_to(tmp_path).as_posix() for p in written} >= {
+        f"{env}/{name}" for env in ENVS for name in FILES}
+    assert {p.relative_to(tmp_path).as_posix() for p in written} == {
+        p.relative_to(OUT_DIR).as_posix() for p in OUT_DIR.rglob("*.yaml")}
     for path in written:
         committed = OUT_DIR / path.relative_to(tmp_path)
         assert committed.read_bytes() == path.read_bytes(), (
             f"{committed} is stale: run `cadencia compile`")
-    assert check_stale() == []
+    assert check_stale(PROJECT) == []
 
 
 def test_check_stale_names_an_edited_a_missing_and_a_foreign_file(tmp_path: Path) -> None:
     out = tmp_path / "workflows"
     shutil.copytree(OUT_DIR, out)
-    edited = out / "prod" / "cadencia-etl.yaml"
+    edited = out / "prod" / "orders" / "orders.yaml"
     edited.write_text(edited.read_text(encoding="utf-8").replace("limit: 3", "limit: 4"),
                       encoding="utf-8")
-    (out / "dev" / "cadencia-etl-daily.yaml").unlink()
-    (out / "dev" / "old.yaml").write_text("kind: Old\n", encoding="utf-8")
-    assert check_stale(out) == [
-        f"{out}/dev/cadencia-etl-daily.yaml: missing (run `cadencia compile`)",
-        f"{out}/dev/old.yaml: not produced by `cadencia compile` any more",
-        f"{out}/prod/cadencia-etl.yaml: stale (run `cadencia compile`)",
+    (out / "dev" / "orders" / "orders-daily.yaml").unlink()
+    (out / "dev" / "orders" / "old.yaml").write_text("kind: Old\n", encoding="utf-8")
+    (out / "dev" / "gone").mkdir()
+    (out / "dev" / "gone" / "gone.yaml").write_text("kind: Old\n", encoding="utf-8")
+    assert check_stale(PROJECT, out) == [
+        f"{out}/dev/orders/orders-daily.yaml: missing (run `cadencia compile`)",
+        f"{out}/dev/gone/gone.yaml: not produced by `cadencia compile` any more",
+        f"{out}/dev/orders/old.yaml: not produced by `cadencia compile` any more",
+        f"{out}/prod/orders/orders.yaml: stale (run `cadencia compile`)",
     ]
-    compile_all(out)
-    assert check_stale(out) == []
+    compile_all(PROJECT, out)
+    assert check_stale(PROJECT, out) == []
+    assert not (out / "dev" / "gone").exists()  # a removed pipeline's folder goes too
 
 
 def test_compile_of_one_environment_leaves_the_others_alone(tmp_path: Path) -> None:
-    assert [p.parent.name for p in compile_all(tmp_path, ["prod"])] == ["prod"] * 3
+    written = compile_all(PROJECT, tmp_path, ["prod"])
+    assert {p.parent.parent.name for p in written} == {"prod"} and len(written) % 3 == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["prod"]
 
 
 def test_a_bad_configuration_writes_nothing(tmp_path: Path) -> None:
-    config = tmp_path / "pipeline"
-    shutil.copytree(CONFIG_DIR, config)
-    prod = config / "prod.yaml"
+    project = copy_project(tmp_path)
+    prod = project.environments_dir / "prod.yaml"
     prod.write_text(prod.read_text(encoding="utf-8").replace("namespace: cadencia",
                                                              "namespace: Cadencia"),
                     encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"environments\.prod\.namespace"):
-        compile_all(tmp_path / "out", config_dir=config)
+    with pytest.raises(ConfigError, match=r"environments/prod\.yaml: namespace: "):
+        compile_all(project, tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 
@@ -147,10 +162,10 @@ def test_hera_loads_every_manifest_back_unchanged(env: str) -> None:
 # --- what issue 3 must show ----------------------------------------------------------------
 
 def test_prod_cron_runs_the_template_daily_at_2_in_sao_paulo() -> None:
-    cron = load("prod", "cadencia-etl-daily.yaml")
+    cron = load("prod", FILES[1])
     assert cron["kind"] == "CronWorkflow"
     name = cron["metadata"]["name"]
-    assert name == "cadencia-etl-daily" and len(name) <= 52
+    assert name == "orders-daily" and len(name) <= 52
     spec = cron["spec"]
     assert spec["timezone"] == "America/Sao_Paulo"
     assert spec["schedules"] == ["0 2 * * *"]
@@ -158,7 +173,7 @@ def test_prod_cron_runs_the_template_daily_at_2_in_sao_paulo() -> None:
     assert spec["startingDeadlineSeconds"] > 0
     assert spec["successfulJobsHistoryLimit"] >= 1 and spec["failedJobsHistoryLimit"] >= 1
     assert "schedule" not in spec
-    assert spec["workflowSpec"]["workflowTemplateRef"] == {"name": "cadencia-etl"}
+    assert spec["workflowSpec"]["workflowTemplateRef"] == {"name": "orders"}
     (param,) = spec["workflowSpec"]["arguments"]["parameters"]
     assert param == {"name": "run-date",
                      "value": run_date_expression("America/Sao_Paulo", -1)}
@@ -168,16 +183,16 @@ def test_prod_cron_runs_the_template_daily_at_2_in_sao_paulo() -> None:
 @pytest.mark.parametrize(("offset", "loads"), [(0, "2026-11-26"), (-2, "2026-11-24")])
 def test_the_run_date_offset_setting_is_compiled_into_the_cron_run_date(
         tmp_path: Path, offset: int, loads: str) -> None:
-    config_dir = tmp_path / "pipeline"
-    shutil.copytree(CONFIG_DIR, config_dir)
-    prod = config_dir / "prod.yaml"
+    project = copy_project(tmp_path)
+    prod = project.environments_dir / "prod.yaml"
     text = prod.read_text(encoding="utf-8")
     assert "\nschedule:\n" in text
     prod.write_text(text.replace("\nschedule:\n",
                                  f"\nschedule:\n  run_date_offset_days: {offset}\n"),
                     encoding="utf-8")
-    compile_all(tmp_path / "out", ["prod"], config_dir=config_dir)
-    cron = yaml.safe_load((tmp_path / "out" / "prod" / "cadencia-etl-daily.yaml").read_text())
+    compile_all(project, tmp_path / "out", ["prod"])
+    cron = yaml.safe_load((tmp_path / "out" / "prod" / "orders" / "orders-daily.yaml")
+                          .read_text())
     (param,) = cron["spec"]["workflowSpec"]["arguments"]["parameters"]
     assert param["value"] == run_date_expression("America/Sao_Paulo", offset)
     tick = {"workflow.scheduledTime": "2026-11-26T05:00:00Z"}  # 02:00 in Sao Paulo
@@ -186,13 +201,13 @@ def test_the_run_date_offset_setting_is_compiled_into_the_cron_run_date(
 
 
 def compiled_cron_run_date() -> str:
-    (param,) = load("prod", "cadencia-etl-daily.yaml")["spec"]["workflowSpec"]["arguments"][
+    (param,) = load("prod", FILES[1])["spec"]["workflowSpec"]["arguments"][
         "parameters"]
     return str(param["value"])
 
 
 def test_prod_template_has_a_hard_deadline_and_the_sla_daemon() -> None:
-    etl = load("prod", "cadencia-etl.yaml")
+    etl = load("prod", FILES[0])
     env = config("prod")
     spec = etl["spec"]
     assert spec["activeDeadlineSeconds"] == parse_go_duration(env.sla.hard) == 7200
@@ -209,7 +224,7 @@ def test_prod_template_has_a_hard_deadline_and_the_sla_daemon() -> None:
 
 
 def test_the_dag_runs_both_extracts_in_parallel_then_the_chain() -> None:
-    tasks = {t["name"]: t for t in templates(load("prod", "cadencia-etl.yaml"))["main"]["dag"][
+    tasks = {t["name"]: t for t in templates(load("prod", FILES[0]))["main"]["dag"][
         "tasks"]}
     assert {n: t.get("dependencies", []) for n, t in tasks.items()} == {
         "sla-watch": [], "source-fingerprint": [],
@@ -256,15 +271,15 @@ def test_templates_are_named_after_their_step_module(env: str) -> None:
 @pytest.mark.parametrize("env", ENVS)
 def test_memoize_is_on_the_pure_steps_only_with_a_valid_key(env: str) -> None:
     cfg = config(env)
-    etl = load(env, "cadencia-etl.yaml")
+    etl = load(env, FILES[0])
     memoized = {t["name"] for t in containers(etl) if "memoize" in t}
     assert memoized == MEMOIZED
-    backfill = load(env, "cadencia-etl-backfill.yaml")
+    backfill = load(env, FILES[2])
     assert not [t["name"] for t in containers(backfill) if "memoize" in t]
     # nasty inputs: the key must still match Argo's pattern
     inputs = {"run-date": "2026-11-25T02:00:00-03:00", "source-fingerprint": "s:/ ",
-              "http-sha256": "a/b.c_d",
-              "sql-sha256": "x" * 64, "input-sha256": ""}
+              "extract-http-sha256": "a/b.c_d",
+              "extract-sql-sha256": "x" * 64, "clean-sha256": ""}
     for name in sorted(MEMOIZED):
         memo = templates(etl)[name]["memoize"]
         assert memo["maxAge"] == cfg.memo.max_age
@@ -275,11 +290,12 @@ def test_memoize_is_on_the_pure_steps_only_with_a_valid_key(env: str) -> None:
 
 
 def test_a_memo_key_changes_with_each_input() -> None:
-    memo = templates(load("prod", "cadencia-etl.yaml"))["clean"]["memoize"]
-    base = {"run-date": "2026-11-25", "http-sha256": "1" * 64, "sql-sha256": "2" * 64}
+    memo = templates(load("prod", FILES[0]))["clean"]["memoize"]
+    base = {"run-date": "2026-11-25", "extract-http-sha256": "1" * 64,
+            "extract-sql-sha256": "2" * 64}
     keys = {evaluate_memo_key(memo["key"], base)}
-    for name, value in (("run-date", "2026-11-26"), ("http-sha256", "3" * 64),
-                        ("sql-sha256", "4" * 64)):
+    for name, value in (("run-date", "2026-11-26"), ("extract-http-sha256", "3" * 64),
+                        ("extract-sql-sha256", "4" * 64)):
         keys.add(evaluate_memo_key(memo["key"], {**base, name: value}))
     assert len(keys) == 4
 
@@ -287,12 +303,12 @@ def test_a_memo_key_changes_with_each_input() -> None:
 @pytest.mark.parametrize("env", ENVS)
 def test_extract_memo_keys_cover_the_source_fingerprint_which_never_sees_a_secret(
         env: str) -> None:
-    etl = load(env, "cadencia-etl.yaml")
+    etl = load(env, FILES[0])
     tasks = {t["name"]: t for t in templates(etl)["main"]["dag"]["tasks"]}
-    for step, source in (("extract-http", "http"), ("extract-sql", "sql")):
+    for step in ("extract-http", "extract-sql"):
         args = {p["name"]: p["value"] for p in tasks[step]["arguments"]["parameters"]}
         assert args["source-fingerprint"] == (
-            f"{{{{tasks.source-fingerprint.outputs.parameters.{source}}}}}")
+            f"{{{{tasks.source-fingerprint.outputs.parameters.{step}}}}}")
         memo = templates(etl)[step]["memoize"]
         base = {"run-date": "2026-11-25", "source-fingerprint": "a" * 64}
         assert evaluate_memo_key(memo["key"], base) != evaluate_memo_key(
@@ -302,19 +318,22 @@ def test_extract_memo_keys_cover_the_source_fingerprint_which_never_sees_a_secre
     assert fingerprint["container"]["command"] == ["python", "-m", "steps.source_fingerprint"]
     args = fingerprint["container"]["args"]
     http_args = templates(etl)["extract-http"]["container"]["args"]
-    assert args[args.index("--http-url") + 1] == http_args[http_args.index("--url") + 1]
+    assert args[args.index("--http") + 1] == (
+        "extract-http=" + http_args[http_args.index("--url") + 1])
+    assert args[args.index("--sql") + 1] == "extract-sql"
     refs = {e["name"] for e in fingerprint["container"]["env"] if "valueFrom" in e}
-    assert refs == {"CADENCIA_SOURCE_DB_URL"} | (
-        {"CADENCIA_HTTP_USERNAME"} if config(env).secrets.http_username else set())
+    assert refs == {"CADENCIA_SOURCE_DB_URL__EXTRACT_SQL"} | (
+        {"CADENCIA_HTTP_USERNAME__EXTRACT_HTTP"} if config(env).secrets.http_username
+        else set())
     assert not refs & {"CADENCIA_HTTP_TOKEN", "CADENCIA_HTTP_PASSWORD", "CADENCIA_HTTP_API_KEY"}
 
 
 def test_a_memo_key_changes_with_the_step_config_and_image() -> None:
-    prod, staging = (templates(load(e, "cadencia-etl.yaml")) for e in ("prod", "staging"))
+    prod, staging = (templates(load(e, FILES[0])) for e in ("prod", "staging"))
     # staging reads another API URL: a different extract-http config, the same clean
     assert prod["extract-http"]["memoize"]["key"] != staging["extract-http"]["memoize"]["key"]
     assert prod["clean"]["memoize"]["key"] == staging["clean"]["memoize"]["key"]
-    local = templates(load("local", "cadencia-etl.yaml"))
+    local = templates(load("local", FILES[0]))
     assert local["clean"]["memoize"]["key"] != prod["clean"]["memoize"]["key"]  # image
 
 
@@ -329,13 +348,13 @@ def test_artifacts_are_unarchived_and_paths_appear_only_as_placeholders(env: str
             for artifact in t.get("inputs", {}).get("artifacts", []):
                 assert f"{{{{inputs.artifacts.{artifact['name']}.path}}}}" in t["container"][
                     "args"]
-    spec_file = templates(load(env, "cadencia-etl.yaml"))["transform"]["inputs"]["artifacts"][1]
+    spec_file = templates(load(env, FILES[0]))["transform"]["inputs"]["artifacts"][1]
     assert spec_file["name"] == "spec" and "compute" in yaml.safe_load(spec_file["raw"]["data"])
 
 
 @pytest.mark.parametrize("env", ENVS)
 def test_secrets_come_from_secret_key_refs_never_parameters(env: str) -> None:
-    etl = templates(load(env, "cadencia-etl.yaml"))
+    etl = templates(load(env, FILES[0]))
     refs = {t: {e["name"]: e["valueFrom"]["secretKeyRef"]["name"]
                 for e in etl[t]["container"]["env"] if "valueFrom" in e}
             for t in ("extract-http", "extract-sql", "clean", "load")}
@@ -356,7 +375,7 @@ def test_secrets_come_from_secret_key_refs_never_parameters(env: str) -> None:
 
 
 def test_the_exit_handler_reports_status_failures_duration_sla_counts_and_notes() -> None:
-    etl = load("prod", "cadencia-etl.yaml")
+    etl = load("prod", FILES[0])
     notify = templates(etl)[etl["spec"]["onExit"]]
     args = notify["container"]["args"]
     assert notify["container"]["command"] == ["python", "-m", "steps.notify"]
@@ -381,7 +400,7 @@ def test_the_exit_handler_reports_status_failures_duration_sla_counts_and_notes(
 
 
 def test_metrics_cover_steps_rows_and_the_workflow() -> None:
-    etl = load("prod", "cadencia-etl.yaml")
+    etl = load("prod", FILES[0])
     for t in containers(etl):
         for metric in t.get("metrics", {}).get("prometheus", []):
             assert NAME_PATTERN.match(metric["name"]) and metric["help"]
@@ -403,7 +422,7 @@ def test_metrics_cover_steps_rows_and_the_workflow() -> None:
 
 
 def test_gc_ttl_mutex_and_service_accounts() -> None:
-    spec = load("prod", "cadencia-etl.yaml")["spec"]
+    spec = load("prod", FILES[0])["spec"]
     assert spec["podGC"]["strategy"] == "OnPodSuccess"
     assert spec["ttlStrategy"] == {"secondsAfterSuccess": 86400, "secondsAfterFailure": 604800}
     assert spec["serviceAccountName"] == "cadencia-workflow"
@@ -411,21 +430,21 @@ def test_gc_ttl_mutex_and_service_accounts() -> None:
     assert spec["executor"] == {"serviceAccountName": "cadencia-executor"}
     assert spec["artifactRepositoryRef"] == {"configMap": "artifact-repositories",
                                              "key": "cadencia"}
-    load_template = templates(load("prod", "cadencia-etl.yaml"))["load"]
-    assert load_template["synchronization"] == {"mutexes": [{"name": "cadencia-etl-load-vendas"}]}
+    load_template = templates(load("prod", FILES[0]))["load"]
+    assert load_template["synchronization"] == {"mutexes": [{"name": "orders-load-vendas"}]}
 
 
 def test_the_backfill_fans_out_over_dates_into_the_main_template() -> None:
-    backfill = load("prod", "cadencia-etl-backfill.yaml")
+    backfill = load("prod", FILES[2])
     main = templates(backfill)[backfill["spec"]["entrypoint"]]
     assert main["parallelism"] == 3 and main["dag"]["failFast"] is False
     dates, run = main["dag"]["tasks"]
     assert templates(backfill)[dates["template"]]["container"]["command"][-1] == (
         "steps.date_range")
-    assert run["templateRef"] == {"name": "cadencia-etl", "template": "main"}
+    assert run["templateRef"] == {"name": "orders", "template": "main"}
     assert run["withParam"] == "{{tasks.dates.outputs.parameters.dates}}"
     assert run["arguments"]["parameters"] == [{"name": "run-date", "value": "{{item}}"}]
-    etl = templates(load("prod", "cadencia-etl.yaml"))
+    etl = templates(load("prod", FILES[0]))
     assert etl["main"]["inputs"]["parameters"] == [{"name": "run-date"}]
 
 

@@ -71,13 +71,20 @@ class Stack:
     data: dict[str, Any] = field(default_factory=dict)
     origins: dict[Path_, str] = field(default_factory=dict)
     deleted: dict[Path_, str] = field(default_factory=dict)
+    layers: list[str] = field(default_factory=list)
 
     def add(self, layer: Mapping[str, Any], origin: str) -> None:
         """Merge ``layer`` (from the file ``origin``) over what is there."""
+        if origin not in self.layers:
+            self.layers.append(origin)
         _merge(self.data, layer, (), origin, self.origins, self.deleted)
 
     def origin(self, path: Path_) -> str | None:
-        """The file that set ``path`` or the nearest value above it (None: nobody did)."""
+        """The file that set ``path`` or the nearest value above it (None: nobody did);
+        for ``()``, the last layer that set anything."""
+        if not path:
+            present = set(self.origins.values())
+            return next((o for o in reversed(self.layers) if o in present), None)
         for n in range(len(path), 0, -1):
             prefix = path[:n]
             if prefix in self.origins:
@@ -105,7 +112,8 @@ class Stack:
         n = len(path)
         return Stack(data=copy.deepcopy(dict(node)) if isinstance(node, Mapping) else {},
                      origins={p[n:]: o for p, o in self.origins.items() if p[:n] == path},
-                     deleted={p[n:]: o for p, o in self.deleted.items() if p[:n] == path})
+                     deleted={p[n:]: o for p, o in self.deleted.items() if p[:n] == path},
+                     layers=list(self.layers))
 
 
 def _merge(out: dict[str, Any], layer: Mapping[str, Any], at: Path_, origin: str,
