@@ -88,7 +88,8 @@ def extract_http(name: str, **settings: Any) -> Data:
     template = d.step_container(
         env, name, kind="extract-http",
         args=[*d.common_args(), *http_args(src), *OUT_ARGS, *SHA_ARGS],
-        secrets_for="http_", secrets=own, plain_env=plain,
+        # a source with Secrets of its own never gets the shared ones (another API's token)
+        secrets_for=None if own else "http_", secrets=own, plain_env=plain,
         deadline=env.seconds(src.deadline) if src.deadline else None,
         step_resources=src.resources,
         inputs=[Parameter(name=p) for p in EXTRACT_PARAMS],
@@ -104,7 +105,7 @@ def extract_http(name: str, **settings: Any) -> Data:
         fp_env.append((f"CADENCIA_HTTP_AUTH__{s}", src.auth))
     if src.api_key_header is not None:
         fp_env.append((f"CADENCIA_HTTP_API_KEY_HEADER__{s}", src.api_key_header))
-    username = src.secrets.username or env.secrets.http_username
+    username = src.secrets.username if own else env.secrets.http_username
     if username is not None:
         fp_env.append((f"CADENCIA_HTTP_USERNAME__{s}", username))
     b.sources.append(Source(name, "http", src.url, tuple(fp_env)))
