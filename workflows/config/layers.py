@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from steps._core import yaml_safe
+from steps import contracts
 
 Path_ = tuple[str | int, ...]
 
@@ -50,10 +50,10 @@ def read_yaml(path: Path, label: str | None = None) -> dict[str, Any]:
     """A settings file's top-level mapping (``{}`` when empty); LayerError names the file."""
     name = label or path.name
     try:
-        data = yaml_safe.load(path.read_text(encoding="utf-8"), loader=_UniqueKeyLoader)
+        data = contracts.load_yaml(path.read_text(encoding="utf-8"), loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise LayerError([f"{name}: file not found ({path})"]) from None
-    except yaml_safe.AliasRefused as exc:
+    except contracts.AliasRefused as exc:
         raise LayerError([f"{name}: {exc}"]) from None
     except yaml.YAMLError as exc:
         raise LayerError([f"{name}: not valid YAML: {exc}"]) from None

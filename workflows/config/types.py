@@ -17,7 +17,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from steps._core.db import identifier_problem
+from steps.contracts import identifier_problem
 from workflows.argo.durations import is_go_duration, parse_go_duration
 from workflows.argo.names import (
     DNS1123_LABEL,

@@ -29,6 +29,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from workflows.argo.names import MAX_OBJECT_NAME
+from workflows.argo.nodes import fnv32a, node_id, pod_name
+
 __all__ = ["DEFAULT_ROOT", "AmbiguousRun", "RunLookupError", "RunRecord", "RunStore",
            "RunSummary", "UnknownRun", "fnv32a", "node_id", "parse_time", "pod_name",
            "timestamp"]
@@ -38,29 +41,8 @@ WORKFLOW_FILE = "workflow.json"
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 # Argo's generateName alphabet (no vowels, no look-alikes) and name budget.
 SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-MAX_NAME = 63
+MAX_NAME = MAX_OBJECT_NAME
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-def fnv32a(text: str) -> int:
-    """FNV-1a 32-bit hash, the one Argo uses for node ids and pod names."""
-    value = 0x811C9DC5
-    for byte in text.encode():
-        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return value
-
-
-def node_id(workflow_name: str, node_name: str) -> str:
-    """Argo's node id: the workflow name for the root node, else name + FNV hash."""
-    return workflow_name if node_name == workflow_name else f"{workflow_name}-{fnv32a(node_name)}"
-
-
-def pod_name(workflow_name: str, template_name: str, node_name: str) -> str:
-    """Argo's v2 pod name: ``<workflow>-<template>-<FNV hash of the node name>``."""
-    if node_name == workflow_name:
-        return workflow_name
-    prefix = f"{workflow_name}-{template_name}"[: 253 - 10 - 1]
-    return f"{prefix}-{fnv32a(node_name)}"
 
 
 def timestamp(moment: datetime) -> str:

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from steps._core import yaml_safe
+from steps import contracts
 
 # What a process needs from the host to run at all; a container would bring its own.
 HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME", "SYSTEMROOT")
@@ -53,8 +53,8 @@ class SecretSource:
 
     def _read(self, path: Path) -> None:
         try:
-            data = yaml_safe.load(Path(path).read_text(encoding="utf-8")) or {}
-        except yaml_safe.AliasRefused as exc:
+            data = contracts.load_yaml(Path(path).read_text(encoding="utf-8")) or {}
+        except contracts.AliasRefused as exc:
             raise MissingSecret(f"secrets file {path}: {exc}") from None
         except (OSError, yaml.YAMLError) as exc:
             raise MissingSecret(f"cannot read secrets file {path}: {exc}") from exc

@@ -103,7 +103,7 @@ class Join(StepArgs):
 
 
 def _checked_spec(value: dict[str, Any]) -> None:
-    from steps._core.errors import ConfigError
+    from steps.contracts import StepConfigError as ConfigError
     from steps.transform import parse_spec
 
     try:
@@ -141,7 +141,7 @@ class Validate(StepArgs):
 
     @model_validator(mode="after")
     def _rules(self) -> Validate:
-        from steps._core.errors import ConfigError
+        from steps.contracts import StepConfigError as ConfigError
         from steps.validate import parse_rules
 
         try:

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from steps._core import yaml_safe
+from steps import contracts
 from workflows.lint.findings import Finding, Path_
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -122,8 +122,8 @@ def load_file(path: Path) -> tuple[list[Document], list[Finding]]:
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Finding(name, None, (), "yaml-parse", f"cannot read the file: {exc}")]
     try:
-        yaml_safe.refuse_aliases(text)
-    except yaml_safe.AliasRefused as exc:
+        contracts.refuse_aliases(text)
+    except contracts.AliasRefused as exc:
         return [], [Finding(name, exc.line, (), "yaml-alias", str(exc))]
     except yaml.YAMLError:
         pass  # reported with its line by the loader below
