@@ -172,3 +172,66 @@ def test_a_custom_container_takes_the_defaults_and_feeds_a_library_step(
     tasks = {x["name"]: x for x in t["main"]["dag"]["tasks"]}
     assert tasks["enrich"]["dependencies"] == ["a"]
     assert tasks["validate"]["dependencies"] == ["enrich"]
+
+
+def test_a_hera_script_step_takes_the_defaults_and_joins_the_dag(project: Project) -> None:
+    (project.pipelines_dir / "shop.py").write_text(f'''
+from workflows.library import *  # noqa: F403
+
+
+@script()
+def report(rows: int) -> None:
+    print(rows)
+
+
+def pipeline() -> None:
+    a = {API.format(name="a", schema='{"id": "int64"}')}
+    a.task >> report(name="report", arguments={{"rows": 1}})
+''', encoding="utf-8")
+    (project.pipelines_dir / "shop.yaml").write_text("", encoding="utf-8")
+    doc = compiled(project)
+    t = templates(doc)
+    report = t["report"]
+    assert "print(rows)" in report["script"]["source"]
+    assert report["script"]["image"] == t["a"]["container"]["image"]
+    assert report["retryStrategy"] == t["a"]["retryStrategy"]
+    assert report["securityContext"] == t["a"]["securityContext"]
+    assert report["script"]["securityContext"] == t["a"]["container"]["securityContext"]
+    assert report["activeDeadlineSeconds"] == t["a"]["activeDeadlineSeconds"]
+    tasks = {x["name"]: x for x in t["main"]["dag"]["tasks"]}
+    # Hera's >> writes depends; one DAG may not mix it with the library's dependencies
+    assert tasks["report"]["dependencies"] == ["a"] and "depends" not in tasks["report"]
+
+
+def test_a_compiled_pipeline_with_a_script_step_lints_clean(project: Project,
+                                                           tmp_path: Path) -> None:
+    from workflows.compile import compile_all
+    from workflows.lint import main as lint
+
+    (project.pipelines_dir / "shop.py").write_text(f'''
+from workflows.library import *  # noqa: F403
+
+
+@script()
+def report(rows: int) -> None:
+    print(rows)
+
+
+def pipeline() -> None:
+    a = {API.format(name="a", schema='{"id": "int64"}')}
+    a.task >> report(name="report", arguments={{"rows": 1}})
+''', encoding="utf-8")
+    compile_all(project, tmp_path / "out", ["prod"])
+    assert lint([tmp_path / "out"]) == 0
+
+
+def test_a_depends_expression_the_dag_cannot_keep_is_refused_by_name(
+        project: Project) -> None:
+    write(project, f"""
+    a = {API.format(name="a", schema='{"id": "int64"}')}
+    mine = container("after-failure", image="busybox:1.36", command=["true"],
+                     outputs_data=False)
+    mine.task.depends = "a.Failed"
+""")
+    assert "task 'after-failure': depends 'a.Failed' is not a plain 'a && b'" in problem(
+        project)

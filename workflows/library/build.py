@@ -24,7 +24,7 @@ from hera.workflows import DAG, Parameter, Task, WorkflowTemplate
 from hera.workflows import models as m
 from pydantic import BaseModel, ValidationError
 
-from workflows.argo.names import field_name_problem
+from workflows.argo.names import FIELD_NAME, field_name_problem
 from workflows.argo.parameters import RUN_DATE, RUN_DATE_INPUT
 from workflows.config import ConfigError, Environment, Resolved, Stack
 from workflows.config.layers import dotted
@@ -156,8 +156,10 @@ def build(resolved: Resolved) -> WorkflowTemplate:
     from workflows.definitions.notify import exit_handler, sla_watch
     from workflows.library.sources import fingerprint_task
 
-    module = load_module(resolved)
     env = resolved.env
+    with building(resolved) as b:
+        # imported inside the build: a module-level @script(...) takes this env's defaults
+        module = load_module(resolved)
     with building(resolved) as b, WorkflowTemplate(
             name=env.pipeline.name, entrypoint="main", on_exit="notify",
             arguments=[Parameter(name=RUN_DATE,
@@ -179,12 +181,32 @@ def build(resolved: Resolved) -> WorkflowTemplate:
     if unused:
         raise ConfigError([resolved.problem(("steps", k), f"no step named {k!r} in "
                                             f"{b.source_label}") for k in unused])
+    for task in dag.tasks:
+        _as_dependencies(task, b)
     # cadencia's own tasks and templates first: the order a reader expects
     own = {t.name for t in first}
     dag.tasks = [*first, *(t for t in dag.tasks if t.name not in own)]
     w.templates = _ordered(w.templates, ["main", "source-fingerprint"],
                            ["sla-watch", "notify"])
     return w
+
+
+def _as_dependencies(task: Task, b: Build) -> None:
+    """Hera's ``a >> b`` writes ``depends: a``; the pipeline's DAG uses ``dependencies``
+    (Argo refuses a DAG mixing both, and sla-watch's ``continueOn`` needs
+    ``dependencies``). A plain ``a && b`` becomes ``dependencies: [a, b]`` (the same
+    rule: each Succeeded, Skipped or Daemoned); anything else is refused by name."""
+    if not task.depends:
+        return
+    names = [n.strip() for n in task.depends.split("&&")]
+    if not all(FIELD_NAME.match(n) for n in names):
+        raise ConfigError([f"{b.source_label}: task {task.name!r}: depends "
+                           f"{task.depends!r} is not a plain 'a && b': a pipeline's DAG "
+                           "orders its tasks by dependencies, since the SLA watcher's "
+                           f"continueOn needs them (pipeline {b.env.pipeline.name}, "
+                           f"environment {b.env.name})"])
+    task.dependencies = list(dict.fromkeys([*(task.dependencies or []), *names]))
+    task.depends = None
 
 
 def _ordered(templates: list[Any], head: list[str], tail: list[str]) -> list[Any]:
