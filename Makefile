@@ -8,7 +8,7 @@ DATE ?=
 
 help:
 	@echo "make setup   install PostgreSQL (for tests) and the virtualenv"
-	@echo "make run     set up, then run the whole pipeline on embedded defaults"
+	@echo "make run     set up, then run the orders pipeline on embedded defaults (PIPELINE=, DATE=)"
 	@echo "make test    set up, then run the whole test suite"
 	@echo "make lint    ruff, mypy, and cadencia lint on the compiled manifests"
 	@echo "make compile regenerate the Argo manifests in k8s/workflows/"
@@ -21,7 +21,7 @@ setup:
 	@bash scripts/tools.sh >/dev/null || echo "setup: helm/kubectl unavailable (offline): tests/deploy will skip" >&2
 
 run: setup
-	$(VENV)/bin/cadencia run $(if $(DATE),--date $(DATE),)
+	$(VENV)/bin/cadencia run --pipeline $(or $(PIPELINE),orders) $(if $(DATE),--date $(DATE),)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

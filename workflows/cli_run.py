@@ -39,16 +39,27 @@ def _params(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
         out[name] = value
     return out
 
+class PipelineChoice(click.ClickException):
+    """Several compiled pipelines and no --pipeline, or an unknown one: a usage error."""
+
+    exit_code = 2
+
+
 @click.command()
 @click.option("--env", "target", default="local", show_default=True, metavar="ENV|PATH",
               help="A compiled environment (k8s/workflows/ENV/) or a manifest file or folder.")
+@click.option("--pipeline", metavar="NAME",
+              help="The compiled pipeline of ENV to run (k8s/workflows/ENV/NAME/; default: "
+                   "the only one; with several, the command lists them).")
 @click.option("--date", "logical_date", callback=_date, metavar="YYYY-MM-DD",
               help="Logical date: the run-date parameter (default: the date the daily "
                    "schedule loads now, by default yesterday in its time zone).")
 @click.option("-p", "--parameter", "parameters", multiple=True, callback=_params,
               metavar="NAME=VALUE", help="Set a workflow parameter (repeatable).")
 @click.option("--entry", metavar="NAME",
-              help="The Workflow/WorkflowTemplate/CronWorkflow to run when several are loaded.")
+              help="The Workflow/WorkflowTemplate/CronWorkflow to run (default: the "
+                   "pipeline's WorkflowTemplate, named after it; PIPELINE-backfill runs a date "
+                   "range).")
 @click.option("--secrets", "secrets_file", type=click.Path(path_type=Path, exists=True),
               help="YAML {secret: {key: value}} for secretKeyRef/envFrom (default for --env "
                    "local: the embedded SQLite databases).")
@@ -57,16 +68,21 @@ def _params(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
                    "insecure, accessKeySecret, secretKeySecret}} (default: a local folder).")
 @click.option("--home", type=click.Path(path_type=Path), default=Path(".cadencia"),
               show_default=True, help="Folder for runs, artifacts and the embedded databases.")
-def run(target: str, logical_date: str | None, parameters: dict[str, str], entry: str | None,
-        secrets_file: Path | None, artifacts_file: Path | None, home: Path) -> None:
+def run(target: str, pipeline: str | None, logical_date: str | None,
+        parameters: dict[str, str], entry: str | None, secrets_file: Path | None,
+        artifacts_file: Path | None, home: Path) -> None:
     """Run compiled Argo manifests on this machine with Argo's semantics.
 
-    With the defaults it runs the `local` environment's cadencia-etl WorkflowTemplate on
-    embedded defaults: a sample API served on 127.0.0.1:18080 for the run (always, with
-    --env local; on a free port when 18080 is taken), and unless --secrets says otherwise
-    a SQLite source and a SQLite warehouse under .cadencia/. Retries, deadlines, memoize,
-    the exit handler and artifacts behave as on a cluster. Exits 0 when the workflow
-    Succeeded, 1 when it did not.
+    --env ENV runs one pipeline of a compiled environment, k8s/workflows/ENV/PIPELINE/
+    (looked for under $CADENCIA_PROJECT when set, the current folder, then this
+    checkout): the one named by --pipeline, or the only one compiled. --env PATH runs a
+    manifest file or folder. With the defaults it runs the `local` environment's pipeline
+    on embedded defaults: the sample API served on 127.0.0.1:18080 for the run when the
+    pipeline's manifests read it (on a free port when 18080 is taken), and unless --secrets
+    says otherwise a SQLite source and a SQLite warehouse under .cadencia/. Retries,
+    deadlines, memoize, the exit handler and artifacts behave as on a cluster. Exits 0 when
+    the workflow Succeeded, 1 when it did not, 2 when several pipelines are compiled and
+    --pipeline names none of them (the message lists them).
 
     Ctrl-C, SIGTERM or SIGHUP stop the run as `argo terminate` does: every step gets
     SIGTERM (SIGKILL 5 s later), the exit handler does not run, the record says Failed,
@@ -75,64 +91,62 @@ def run(target: str, logical_date: str | None, parameters: dict[str, str], entry
 
     \b
     Examples:
-      cadencia run --date 2026-11-25
-      cadencia run --env local --date 2026-11-25 --secrets my-postgres-secrets.yaml
-      cadencia run --entry cadencia-etl-backfill \\
+      cadencia run --pipeline orders --date 2026-11-25
+      cadencia run --pipeline orders --date 2026-11-25 --secrets my-postgres-secrets.yaml
+      cadencia run --pipeline orders --entry orders-backfill \\
           -p start-date=2026-11-01 -p end-date=2026-11-03
+      cadencia run --env k8s/workflows/local/orders/orders.yaml --date 2026-11-25
     """
-    from workflows import local_defaults, local_run
+    from workflows import local_run, run_embedded
     from workflows.engine.records import RunStore
     from workflows.run_date import scheduled_run_date
 
     console = Console()
     try:
-        files, from_env = local_run.manifest_files(target)
+        files, pipeline = local_run.manifest_files(target, pipeline)
         docs = local_run.load_docs(files)
+    except local_run.PipelineChoiceError as exc:
+        raise PipelineChoice(str(exc)) from exc
     except (OSError, ValueError, yaml.YAMLError) as exc:
         raise click.ClickException(str(exc)) from exc
     date = logical_date or scheduled_run_date(docs)
-    chosen = entry or local_run.default_entry(docs, from_env)
+    chosen = entry or local_run.default_entry(docs, pipeline)
     params = dict(parameters)
     if local_run.declares_parameter(docs, chosen, "run-date"):
         params = {"run-date": date, **params}
-    embedded = from_env and target == "local" and secrets_file is None
+    embedded = pipeline is not None and target == "local" and secrets_file is None
+    seeded = run_embedded.seeded_dates(date, params)
     if embedded:
-        import sqlite3
-
-        try:
-            local_defaults.seed_source(home, date, local_defaults.RECORDS)
-        except (OSError, sqlite3.Error) as exc:  # e.g. a full disk under --home
-            reason = getattr(exc, "strerror", None) or str(exc)
-            raise click.ClickException(
-                f"cannot write the embedded source {local_defaults.source_db(home)}: "
-                f"{reason}") from exc
-        try:
-            secrets_file = local_defaults.write_secrets(home)
-        except OSError as exc:
-            raise click.ClickException(f"cannot write the embedded secrets: "
-                                       f"{_os_error(exc)}") from exc
+        secrets_file = run_embedded.embedded_defaults(home, seeded)
     try:
         repository = yaml_safe.load(artifacts_file.read_text()) if artifacts_file else None
     except (OSError, yaml.YAMLError) as exc:
         raise click.ClickException(f"--artifacts {artifacts_file}: "
                                    + " ".join(str(exc).split())) from exc
-    stack = _local_services(target if from_env else "", date, docs, console)
+    stack = run_embedded.local_services(pipeline is not None, date, docs, console)
     store = RunStore(home / "runs")
     progress = Progress(console)
+    where = f"{target}, pipeline {pipeline}" if pipeline else target
     console.print(f"[bold]cadencia[/] run of [cyan]{chosen or files[0].name}[/] "
-                  f"({target}), parameters {params or '{}'}")
+                  f"({where}), parameters {params or '{}'}")
     how = local_run.Invocation(
         target=target, files=[str(f.resolve()) for f in files], entry=chosen,
         secrets_file=str(secrets_file.resolve()) if secrets_file else None,
-        repository=repository, parameters=params)
+        repository=repository, parameters=params, pipeline=pipeline)
     started = time.perf_counter()
     with stack:
         workflow, stopped = _engine(docs, how, store, progress)
     run_dir = local_run.latest_run_dir(store, workflow)
     finish(console, workflow, time.perf_counter() - started, run_dir, progress.timings)
-    succeeded = workflow["status"]["phase"] == "Succeeded"
-    if embedded and chosen == local_run.DEFAULT_ENTRY and succeeded:
-        console.print(f"rows for {date} are in table [cyan]{local_defaults.TABLE}[/] of "
+    # the backfill runs the pipeline's own WorkflowTemplate over its dates
+    mine = pipeline is not None and chosen in (pipeline, f"{pipeline}-backfill")
+    tables = local_run.loaded_tables(docs, pipeline) if mine else []
+    if embedded and tables and workflow["status"]["phase"] == "Succeeded":
+        from workflows import local_defaults
+
+        days = seeded[0] if len(seeded) == 1 else f"{seeded[0]}..{seeded[-1]}"
+        which = "table" if len(tables) == 1 else "tables"
+        console.print(f"rows for {days} are in {which} [cyan]{', '.join(tables)}[/] of "
                       f"{local_defaults.warehouse_db(home)}")
     sys.exit(_exit_code(console, workflow, stopped, home))
 
@@ -213,35 +227,6 @@ def _free_bytes(path: Path) -> int | None:
         return None
     return fs.f_bavail * fs.f_frsize
 
-
-def _local_services(env: str, date: str, docs: list[dict[str, Any]], console: Console) -> Any:
-    """The sample API the `local` environment's manifests read, served for the run: on
-    127.0.0.1:18080 as compiled, or when that port is taken on the first free fallback port
-    (the same one run after run, so memo entries still hit), with the loaded manifests
-    pointed at it (the files stay as compiled)."""
-    import contextlib
-
-    from workflows import local_defaults
-
-    stack = contextlib.ExitStack()
-    if env == "local":
-        from workflows.devservices.sample_api import SampleApi
-
-        def serve(port: int) -> SampleApi:
-            api = SampleApi(records=local_defaults.RECORDS, date=date, port=port)
-            stack.enter_context(api)
-            return api
-
-        try:
-            api = local_defaults.serve_sample_api(serve)
-        except OSError as exc:
-            raise click.ClickException(
-                f"cannot serve the sample API on 127.0.0.1 ({exc.strerror})") from exc
-        if api.port != local_defaults.SAMPLE_API_PORT:
-            local_defaults.repoint_sample_api(docs, api.port)
-            console.print(f"127.0.0.1:{local_defaults.SAMPLE_API_PORT} is in use: the sample "
-                          f"API serves this run on 127.0.0.1:{api.port}")
-    return stack
 
 def _store(home: Path) -> Any:
     from workflows.engine.records import RunStore
@@ -326,7 +311,7 @@ def retry(run_name: str, home: Path) -> None:
     Example:
       cadencia retry @latest
     """
-    from workflows import local_run
+    from workflows import local_run, run_embedded
 
     record = _record(home, run_name)
     previous = record.load()
@@ -341,7 +326,9 @@ def retry(run_name: str, home: Path) -> None:
     started = time.perf_counter()
     store = _store(home)
     docs = local_run.load_docs([Path(f) for f in how.files])
-    with _local_services(how.target, how.parameters.get("run-date", ""), docs, console):
+    served = run_embedded.local_services(how.pipeline is not None,
+                                         how.parameters.get("run-date", ""), docs, console)
+    with served:
         workflow, stopped = _engine(docs, how, store, progress, previous)
     run_dir = local_run.latest_run_dir(store, workflow)
     finish(console, workflow, time.perf_counter() - started, run_dir, progress.timings)

@@ -1,25 +1,30 @@
 """What ``cadencia run`` runs: compiled manifests, through the local engine, shown live.
 
-``--env NAME`` takes the compiled manifests of an environment (``k8s/workflows/NAME/``)
-and runs the ``cadencia-etl`` WorkflowTemplate; ``--env PATH`` takes any manifest file or
-folder. The run's record is kept under ``.cadencia/runs/`` (``cadencia get``), with an
-``invocation.json`` beside it, written as the run starts, so ``cadencia retry`` can run
-the same manifests again, even after the run was stopped or killed.
+``--env NAME`` takes the compiled manifests of one pipeline of an environment
+(``k8s/workflows/NAME/<pipeline>/``: ``--pipeline``, or the only one compiled) and runs the
+WorkflowTemplate named after the pipeline; ``--env PATH`` takes any manifest file or
+folder. The compiled environments are looked for under ``$CADENCIA_PROJECT`` (when set),
+the current folder, then this checkout. The run's record is kept under ``.cadencia/runs/``
+(``cadencia get``), with an ``invocation.json`` beside it, written as the run starts, so
+``cadencia retry`` can run the same manifests again, even after the run was stopped or
+killed.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from steps._core import yaml_safe
 from workflows.engine.records import RunStore, output_parameter, parse_time
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_ENTRY = "cadencia-etl"
 RUNNABLE = ("Workflow", "WorkflowTemplate", "CronWorkflow")
 
 
@@ -33,6 +38,7 @@ class Invocation:
     secrets_file: str | None
     repository: dict[str, Any] | None = None
     parameters: dict[str, str] = field(default_factory=dict)
+    pipeline: str | None = None  # the compiled pipeline of --env ENV; None for --env PATH
 
     def save(self, run_dir: Path) -> None:
         (run_dir / "invocation.json").write_text(json.dumps(self.__dict__, indent=2) + "\n")
@@ -42,19 +48,90 @@ class Invocation:
         return cls(**json.loads((run_dir / "invocation.json").read_text()))
 
 
-def manifest_files(target: str) -> tuple[list[Path], bool]:
-    """The YAML files of an environment name or a path; True when it was an environment."""
+class PipelineChoiceError(ValueError):
+    """``--pipeline`` is missing among several compiled pipelines, or names none of them
+    (a usage error: the CLI exits 2)."""
+
+
+def environment_folder(env: str) -> Path | None:
+    """``k8s/workflows/<env>/`` of the first project that compiled ``env``."""
+    project = os.environ.get("CADENCIA_PROJECT")
+    for base in ((Path(project),) if project else ()) + (Path.cwd(), ROOT):
+        folder = base / "k8s" / "workflows" / env
+        if folder.is_dir():
+            return folder
+    return None
+
+
+def compiled_pipelines(folder: Path) -> dict[str, list[Path]]:
+    """``{pipeline: its manifest files}`` of a compiled environment's folder."""
+    found = {sub.name: sorted(sub.glob("*.yaml")) for sub in sorted(folder.iterdir())
+             if sub.is_dir()}
+    return {name: files for name, files in found.items() if files}
+
+
+def manifest_files(target: str, pipeline: str | None = None) -> tuple[list[Path], str | None]:
+    """The YAML files of an environment's pipeline or of a path, and the pipeline's name
+    (None for a path). One compiled pipeline is the default; with several, ``pipeline``
+    must name one (PipelineChoiceError, listing them, otherwise)."""
     path = Path(target)
     if path.exists():
+        if pipeline is not None:
+            raise PipelineChoiceError(
+                f"--pipeline picks a compiled pipeline of an environment; {target} is a "
+                "manifest path: name the workflow to run with --entry instead")
         files = sorted(path.rglob("*.y*ml")) if path.is_dir() else [path]
-        return files, False
-    for base in (Path.cwd(), ROOT):
-        folder = base / "k8s" / "workflows" / target
-        if folder.is_dir():
-            return sorted(folder.glob("*.yaml")), True
-    raise FileNotFoundError(
-        f"{target!r} is neither a manifest path nor a compiled environment under "
-        "k8s/workflows/ (run `cadencia compile`)")
+        return files, None
+    folder = environment_folder(target)
+    if folder is None:
+        raise FileNotFoundError(
+            f"{target!r} is neither a manifest path nor a compiled environment under "
+            "k8s/workflows/ (run `cadencia compile`)")
+    compiled = compiled_pipelines(folder)
+    if not compiled:
+        raise FileNotFoundError(f"{folder} holds no compiled pipeline (run `cadencia compile`)")
+    if pipeline is None and len(compiled) == 1:
+        pipeline = next(iter(compiled))
+    if pipeline not in compiled:
+        listing = describe_pipelines(compiled)
+        first = next(iter(compiled))
+        env = "" if target == "local" else f" --env {target}"
+        head = (f"{folder} holds {len(compiled)} pipelines; pick one with --pipeline NAME"
+                if pipeline is None else
+                f"no pipeline {pipeline!r} is compiled in {folder}; the pipelines there")
+        raise PipelineChoiceError(f"{head}:\n{listing}\n"
+                                  f"e.g. cadencia run{env} --pipeline {first}")
+    return compiled[pipeline], pipeline
+
+
+def describe_pipelines(compiled: Mapping[str, list[Path]]) -> str:
+    """One line per pipeline: its name and the tables its main workflow loads."""
+    width = max(len(name) for name in compiled)
+    lines = []
+    for name, files in compiled.items():
+        try:
+            tables = loaded_tables(load_docs(files), name)
+        except (OSError, ValueError, yaml.YAMLError):  # unreadable: still list the name
+            tables = []
+        what = f"loads {', '.join(tables)}" if tables else ""
+        lines.append(f"  {name:<{width}}  {what}".rstrip())
+    return "\n".join(lines)
+
+
+def loaded_tables(docs: list[dict[str, Any]], entry: str | None) -> list[str]:
+    """The ``--table`` of every ``steps.load`` container of the workflow ``entry``."""
+    tables: list[str] = []
+    for doc in docs:
+        if (doc.get("metadata") or {}).get("name") != entry:
+            continue
+        for template in (doc.get("spec") or {}).get("templates") or []:
+            container = template.get("container") or {}
+            args = [str(a) for a in container.get("args") or []]
+            if "steps.load" in (container.get("command") or []) and "--table" in args[:-1]:
+                table = args[args.index("--table") + 1]
+                if table not in tables:
+                    tables.append(table)
+    return tables
 
 
 def load_docs(files: list[Path]) -> list[dict[str, Any]]:
@@ -65,9 +142,11 @@ def load_docs(files: list[Path]) -> list[dict[str, Any]]:
     return docs
 
 
-def default_entry(docs: list[dict[str, Any]], from_env: bool) -> str | None:
-    if from_env:
-        return DEFAULT_ENTRY
+def default_entry(docs: list[dict[str, Any]], pipeline: str | None) -> str | None:
+    """The pipeline's WorkflowTemplate (named after it), else the first runnable document
+    when there are several (the engine takes a lone one by itself)."""
+    if pipeline is not None:
+        return pipeline
     runnable = [d for d in docs if d.get("kind") in RUNNABLE]
     return None if len(runnable) == 1 else (runnable[0].get("metadata") or {}).get("name")
 
@@ -145,3 +224,9 @@ def summary_rows(workflow: Mapping[str, Any], timings: Timings | None = None) ->
 
 def latest_run_dir(store: RunStore, workflow: Mapping[str, Any]) -> Path:
     return store.load(str((workflow.get("metadata") or {}).get("name"))).path
+
+
+def container_args(docs: list[dict[str, Any]]) -> list[str]:
+    """Every container argument of every template of ``docs``."""
+    return [str(arg) for doc in docs for template in (doc.get("spec") or {}).get("templates") or []
+            for arg in (template.get("container") or {}).get("args") or []]

@@ -35,10 +35,10 @@ def test_compile_check_says_the_committed_manifests_are_current() -> None:
 def test_compile_check_fails_on_a_hand_edited_manifest(tmp_path: Path) -> None:
     out = tmp_path / "workflows"
     assert invoke("compile", "--out", str(out))[0] == 0
-    daily = out / "prod" / "cadencia-etl-daily.yaml"
+    daily = out / "prod" / "orders" / "orders-daily.yaml"
     daily.write_text(daily.read_text().replace("0 2 * * *", "0 3 * * *"))
     code, output = invoke("compile", "--check", "--out", str(out))
-    assert code == 1 and "cadencia-etl-daily.yaml" in output
+    assert code == 1 and "prod/orders/orders-daily.yaml" in output
 
 
 def test_lint_is_clean_on_the_compiled_manifests() -> None:

@@ -27,7 +27,7 @@ from workflows.engine.expressions import (
 )
 
 ROOT = Path(__file__).resolve().parents[3]
-MANIFESTS = sorted((ROOT / "k8s" / "workflows").glob("*/*.yaml"))
+MANIFESTS = sorted((ROOT / "k8s" / "workflows").glob("*/*/*.yaml"))  # <env>/<pipeline>/
 MEMO_KEY = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")
 VARS: dict[str, Any] = {
     "inputs": {"parameters": {"run-date": "2026-11-25", "n": "7"}},
@@ -358,7 +358,7 @@ def _strings(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
 def _docs() -> list[tuple[str, dict[str, Any]]]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when built, for speed
     return [
-        (f"{manifest.parent.name}/{manifest.name}", doc)
+        (f"{manifest.parent.parent.name}/{manifest.parent.name}/{manifest.name}", doc)
         for manifest in MANIFESTS
         for doc in yaml.load_all(manifest.read_text(), Loader=loader)
     ]
@@ -376,12 +376,15 @@ SIMPLE_TAGS = re.compile(
 
 
 def test_manifests_are_there() -> None:
-    assert len(MANIFESTS) >= 3 and any(m.parent.name == "local" for m in MANIFESTS)
+    assert len(MANIFESTS) >= 3 and any(m.parent.parent.name == "local" for m in MANIFESTS)
 
 
 def test_every_tag_of_every_compiled_manifest_parses_and_substitutes() -> None:
     seen_expressions = 0
     for name, doc in _docs():
+        spec = doc["spec"].get("workflowSpec", doc["spec"])
+        declared = {p["name"] for template in spec.get("templates", [])
+                    for p in (template.get("inputs") or {}).get("parameters") or []}
         for path, text in _strings(doc):
             tags = template_tags(text)
             scope: dict[str, str] = {}
@@ -394,9 +397,7 @@ def test_every_tag_of_every_compiled_manifest_parses_and_substitutes() -> None:
                     scope[tag.body] = "x"
             scope.update(
                 {"workflow.scheduledTime": "2026-11-25T02:00:00-03:00"}
-                | {f"inputs.parameters.{p}": "2026-11-25" for p in
-                   ("run-date", "source-fingerprint", "http-sha256", "sql-sha256",
-                    "input-sha256")}
+                | {f"inputs.parameters.{p}": "2026-11-25" for p in declared | {"run-date"}}
             )  # fmt: skip
             result = substitute(text, scope, where=f"{name}{path}")
             assert "{{" not in result, f"{name}{path}"

@@ -24,7 +24,7 @@ SAO_PAULO = "America/Sao_Paulo"
 
 
 def compiled_cron(env: str) -> dict[str, object]:
-    text = (ROOT / "k8s" / "workflows" / env / "cadencia-etl-daily.yaml").read_text()
+    text = (ROOT / "k8s" / "workflows" / env / "orders" / "orders-daily.yaml").read_text()
     doc = yaml.safe_load(text)
     assert isinstance(doc, dict)
     return doc
