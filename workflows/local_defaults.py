@@ -82,15 +82,26 @@ def write_secrets(home: Path) -> Path:
     return path
 
 
+def reads_sample_api(arg: object) -> bool:
+    """Whether a container argument is a sample-API URL: ``URL`` (extract-http's --url) or
+    ``NAME=URL`` (source-fingerprint's --http)."""
+    if not isinstance(arg, str):
+        return False
+    name, named, url = arg.partition("=")
+    return arg.startswith(SAMPLE_API) or (
+        bool(named) and "/" not in name and url.startswith(SAMPLE_API))
+
+
 def repoint_sample_api(docs: list[dict[str, Any]], port: int) -> int:
-    """Point the loaded manifests' sample-API URLs (container args) at ``port`` instead of
-    18080; returns how many were changed. The files on disk stay as compiled."""
+    """Point the loaded manifests' sample-API URLs (container args, ``URL`` or
+    ``NAME=URL``) at ``port`` instead of 18080; returns how many were changed. The files
+    on disk stay as compiled."""
     changed = 0
     for doc in docs:
         for template in (doc.get("spec") or {}).get("templates") or []:
             args = (template.get("container") or {}).get("args") or []
             for i, arg in enumerate(args):
-                if isinstance(arg, str) and arg.startswith(SAMPLE_API):
-                    args[i] = f"http://127.0.0.1:{port}/" + arg[len(SAMPLE_API):]
+                if reads_sample_api(arg):
+                    args[i] = arg.replace(SAMPLE_API, f"http://127.0.0.1:{port}/", 1)
                     changed += 1
     return changed

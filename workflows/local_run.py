@@ -12,6 +12,7 @@ killed.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from collections.abc import Mapping
@@ -94,7 +95,8 @@ def manifest_files(target: str, pipeline: str | None = None) -> tuple[list[Path]
         pipeline = next(iter(compiled))
     if pipeline not in compiled:
         listing = describe_pipelines(compiled)
-        first = next(iter(compiled))
+        close = difflib.get_close_matches(pipeline, compiled, n=1) if pipeline else []
+        first = close[0] if close else next(iter(compiled))
         env = "" if target == "local" else f" --env {target}"
         head = (f"{folder} holds {len(compiled)} pipelines; pick one with --pipeline NAME"
                 if pipeline is None else

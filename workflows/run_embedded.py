@@ -65,8 +65,7 @@ def local_services(compiled: bool, date: str, docs: list[dict[str, Any]],
     taken on the first free fallback port (the same one run after run, so memo entries
     still hit), with the loaded manifests pointed at it (the files stay as compiled)."""
     stack = contextlib.ExitStack()
-    if compiled and any(arg.startswith(local_defaults.SAMPLE_API)
-                        for arg in local_run.container_args(docs)):
+    if compiled and any(map(local_defaults.reads_sample_api, local_run.container_args(docs))):
         from workflows.devservices.sample_api import SampleApi
 
         def serve(port: int) -> SampleApi:

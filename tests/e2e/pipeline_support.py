@@ -1,10 +1,10 @@
 """Helpers for running the COMPILED local pipeline through the engine against real services.
 
-- ``local_manifests()``: ``k8s/workflows/local/cadencia-etl.yaml`` as the engine reads it.
+- ``local_manifests()``: ``k8s/workflows/local/orders/orders.yaml`` as the engine reads it.
 - ``sample_api(faults)``: the sample orders API on the port the manifest names
   (127.0.0.1:18080). When that port is taken, the API binds a free port instead and
   ``point_at(docs, api)`` rewrites extract-http's ``--url`` (and source-fingerprint's
-  ``--http-url``), so the run
+  ``--http extract-http=URL``), so the run
   still happens; the rest of the manifest runs exactly as compiled.
 - ``seed_source(pg_url, date, ...)``: the ``pedidos`` table the SQL source query reads,
   filled with the same deterministic orders the API serves (``sample_data.orders``).
@@ -35,7 +35,8 @@ from workflows.engine.records import RunStore
 from workflows.local_defaults import repoint_sample_api, serve_sample_api
 
 ROOT = Path(__file__).resolve().parents[2]
-MANIFEST = ROOT / "k8s" / "workflows" / "local" / "cadencia-etl.yaml"
+PIPELINE = "orders"
+MANIFEST = ROOT / "k8s" / "workflows" / "local" / PIPELINE / f"{PIPELINE}.yaml"
 COMPILED_URL = "http://127.0.0.1:18080/orders/page"
 API_PORT = 18080
 API_RECORDS = 2000  # the manifest's `--param records=2000`
@@ -63,7 +64,8 @@ def point_at(docs: list[dict[str, Any]], api: SampleApi) -> list[dict[str, Any]]
     if api.port == API_PORT:
         return docs
     replaced = repoint_sample_api(docs, api.port)
-    # extract-http's --url and source-fingerprint's --http-url (its memo keys' source)
+    # extract-http's --url and source-fingerprint's --http extract-http=URL (its memo
+    # keys' source)
     assert replaced == 2, f"expected two {COMPILED_URL} arguments, found {replaced}"
     return docs
 
@@ -152,7 +154,7 @@ def run_pipeline(docs: list[dict[str, Any]], *, date: str, store: RunStore, secr
                  s3: MotoS3) -> PipelineRun:
     events: list[dict[str, Any]] = []
     began = time.monotonic()
-    workflow = run_workflow(docs, entry="cadencia-etl", parameters={"run-date": date},
+    workflow = run_workflow(docs, entry=PIPELINE, parameters={"run-date": date},
                             store=store, repository_spec=s3.repository_spec(),
                             secrets_file=secrets, on_event=events.append)
     return PipelineRun(workflow, store, time.monotonic() - began, events)

@@ -30,7 +30,7 @@ def warehouse(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
 
 
 def test_run_twice_loads_the_day_once_and_the_second_run_is_memoized(tmp_path: Path) -> None:
-    first = cadencia("run", "--date", DATE, cwd=tmp_path)
+    first = cadencia("run", "--pipeline", "orders", "--date", DATE, cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     for node in ("extract-http", "extract-sql", "clean", "transform", "validate", "load",
                  "notify (onExit)"):
@@ -45,7 +45,7 @@ def test_run_twice_loads_the_day_once_and_the_second_run_is_memoized(tmp_path: P
     live = [line for line in first.stdout.splitlines() if "Succeeded validate(0)" in line]
     assert len(live) == 1 and live[0].endswith("3 quarantined (range:quantidade 3)"), live
 
-    second = cadencia("run", "--date", DATE, cwd=tmp_path)
+    second = cadencia("run", "--pipeline", "orders", "--date", DATE, cwd=tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr
     assert second.stdout.count("memoized") >= 4  # extract-http, extract-sql, clean, transform
     assert "memoized; 1,000 duplicates dropped" in second.stdout  # a hit replays the note
@@ -57,7 +57,7 @@ def test_run_twice_loads_the_day_once_and_the_second_run_is_memoized(tmp_path: P
     assert warehouse(tmp_path, "SELECT count(*) FROM cadencia_load_ledger") == [(2,)]
 
     listing = cadencia("runs", cwd=tmp_path)
-    assert listing.returncode == 0 and listing.stdout.count("cadencia-etl-") == 2
+    assert listing.returncode == 0 and listing.stdout.count("orders-") == 2
     tree = cadencia("get", "@latest", cwd=tmp_path)
     assert tree.returncode == 0
     assert "Status:" in tree.stdout and "Succeeded" in tree.stdout and "onExit" in tree.stdout
@@ -73,10 +73,12 @@ def test_a_failed_run_is_retried_from_its_failed_node(tmp_path: Path) -> None:
     broken = {"cadencia-source-db": {"url": f"sqlite:///{source}"},
               "cadencia-target-db": {"url": f"sqlite:///{tmp_path}/missing/dir/w.db"}}
     secrets.write_text(yaml.safe_dump(broken))
-    seeded = cadencia("run", "--date", DATE, cwd=tmp_path)  # embedded run: seeds the source
+    # an embedded run: seeds the source
+    seeded = cadencia("run", "--pipeline", "orders", "--date", DATE, cwd=tmp_path)
     assert seeded.returncode == 0, seeded.stdout + seeded.stderr
 
-    failed = cadencia("run", "--date", "2026-11-26", "--secrets", str(secrets), cwd=tmp_path)
+    failed = cadencia("run", "--pipeline", "orders", "--date", "2026-11-26",
+                      "--secrets", str(secrets), cwd=tmp_path)
     assert failed.returncode == 1
     assert "Error (exit code 78)" in failed.stdout
     assert "retryStrategy.expression evaluated to false" in failed.stdout
@@ -102,13 +104,14 @@ def test_a_taken_sample_api_port_moves_the_run_to_a_free_one(tmp_path: Path) -> 
         with contextlib.suppress(OSError):  # already taken by someone else: just as good
             holder.bind(("127.0.0.1", 18080))
             holder.listen()
-        result = cadencia("run", "--date", DATE, cwd=tmp_path)
-        again = cadencia("run", "--date", DATE, cwd=tmp_path)
+        result = cadencia("run", "--pipeline", "orders", "--date", DATE, cwd=tmp_path)
+        again = cadencia("run", "--pipeline", "orders", "--date", DATE, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "127.0.0.1:18080 is in use: the sample API serves this run on 127.0.0.1:" \
         in result.stdout
     assert again.returncode == 0, again.stdout + again.stderr
     assert re.search(r"Succeeded extract-http [0-9.]+s \(memoized\)", again.stdout), again.stdout
     assert warehouse(tmp_path, "SELECT count(*) FROM vendas") == [(2997,)]
-    compiled = (ROOT / "k8s" / "workflows" / "local" / "cadencia-etl.yaml").read_text()
+    compiled = (ROOT / "k8s" / "workflows" / "local" / "orders" / "orders.yaml").read_text()
     assert "http://127.0.0.1:18080/orders/page" in compiled  # the file stays as compiled
+    assert "extract-http=http://127.0.0.1:18080/orders/page" in compiled  # the fingerprint's

@@ -1,6 +1,6 @@
 """Issue 4's end-to-end proof: the COMPILED local pipeline, run by the engine, for real.
 
-``k8s/workflows/local/cadencia-etl.yaml`` (WorkflowTemplate ``cadencia-etl``) runs against a
+``k8s/workflows/local/orders/orders.yaml`` (WorkflowTemplate ``orders``) runs against a
 real PostgreSQL (source ``pedidos`` and target ``vendas`` in one fresh database), a real S3
 (moto's server; the artifact repository is Argo's s3 shape) and the sample orders API on
 127.0.0.1:18080, every step a real ``python -m steps.<name>`` process.

@@ -1,4 +1,5 @@
-"""The `cadencia` command line as a user meets it: help, compile --check, lint."""
+"""The `cadencia` command line as a user meets it: help, compile --check, lint, and which
+pipeline `cadencia run` picks."""
 
 from __future__ import annotations
 
@@ -16,6 +17,14 @@ CORPUS = Path(__file__).parent / "lint_corpus"
 def invoke(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, list(args), catch_exceptions=False)
     return result.exit_code, result.output
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder with no k8s/ of its own: `cadencia run` reads this checkout's."""
+    monkeypatch.delenv("CADENCIA_PROJECT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 def test_every_command_has_help_and_is_in_the_readme() -> None:
@@ -49,3 +58,30 @@ def test_lint_is_clean_on_the_compiled_manifests() -> None:
 def test_lint_exits_1_and_names_the_rule(broken: str) -> None:
     code, out = invoke("lint", str(CORPUS / broken))
     assert code == 1 and broken.removesuffix(".yaml") in out
+
+
+def test_run_with_several_compiled_pipelines_and_none_named_exits_2_listing_them(
+        elsewhere: Path) -> None:
+    code, out = invoke("run", "--date", "2026-11-25", "--home", str(elsewhere / "home"))
+    assert code == 2
+    assert "k8s/workflows/local holds 2 pipelines; pick one with --pipeline NAME" in out
+    assert "  customer-payments  loads customers, payments_daily\n" in out
+    assert "  orders             loads vendas\n" in out
+    assert "e.g. cadencia run --pipeline customer-payments" in out
+    assert not (elsewhere / "home").exists()  # nothing seeded, nothing run
+
+
+def test_run_of_a_pipeline_that_is_not_compiled_exits_2_listing_the_compiled_ones(
+        elsewhere: Path) -> None:
+    code, out = invoke("run", "--env", "prod", "--pipeline", "order",
+                       "--home", str(elsewhere / "home"))
+    assert code == 2
+    assert "no pipeline 'order' is compiled in" in out and "k8s/workflows/prod" in out
+    assert "  orders             loads vendas" in out
+    assert "e.g. cadencia run --env prod --pipeline orders" in out  # the closest name
+
+
+def test_run_pipeline_with_a_manifest_path_exits_2_and_points_at_entry(elsewhere: Path) -> None:
+    manifest = ROOT / "k8s" / "workflows" / "local" / "orders" / "orders.yaml"
+    code, out = invoke("run", "--env", str(manifest), "--pipeline", "orders")
+    assert code == 2 and "is a manifest path: name the workflow to run with --entry" in out
