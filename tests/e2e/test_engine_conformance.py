@@ -502,8 +502,8 @@ def test_missing_parameter_is_a_load_error(store):
         run_workflow(docs_of("cron.yaml"), entry="daily-template", store=store)
 
 
-@pytest.mark.parametrize("manifest", sorted((ROOT / "k8s/workflows/local").glob("*.yaml")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("manifest", sorted((ROOT / "k8s/workflows/local").glob("*/*.yaml")),
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_compiled_local_manifests_pass_the_refusal_check(manifest):
     docs = [d for path in sorted(manifest.parent.glob("*.yaml"))
             for d in yaml.safe_load_all(path.read_text()) if d]

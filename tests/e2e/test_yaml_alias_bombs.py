@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.config.load import ConfigError, read_yaml
+from workflows.config.layers import LayerError, read_yaml
 from workflows.engine.secrets import MissingSecret, SecretSource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +122,7 @@ SMALL_ALIAS = "base: &base {retries: 3}\nother: *base\n"
 
 
 @pytest.mark.parametrize(("loader", "error"), [
-    (read_yaml, ConfigError),
+    (read_yaml, LayerError),
     (SecretSource, MissingSecret)], ids=["pipeline-config", "secrets-file"])
 def test_every_config_loader_refuses_an_alias_naming_its_file(
         tmp_path: Path, loader: Callable[[Path], object], error: type[Exception]) -> None:
