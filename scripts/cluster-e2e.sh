@@ -3,8 +3,10 @@
 # and kind (helm and kubectl come from scripts/tools.sh when not on PATH). It creates the
 # cluster, builds and loads the image, installs Argo Workflows v4 and MinIO from their Helm
 # charts, the dev PostgreSQL and sample API (k8s/dev), the Secrets (random values), and
-# charts/cadencia with values-dev.yaml; then it submits one run and waits for it, turns
-# the CronWorkflow on, and prints the UI port-forward command.
+# charts/cadencia with values-dev.yaml (every pipeline of k8s/workflows/dev/); then it
+# submits one run of $PIPELINE (orders: the pipeline the dev services serve data for) and
+# waits for it, turns the CronWorkflows on, checks each pipeline has its own, and prints
+# the UI port-forward command.
 #
 #   scripts/cluster-e2e.sh                run it (KEEP_CLUSTER=0 deletes the cluster after)
 #   scripts/cluster-e2e.sh --render DIR   write every local manifest it would apply to DIR,
@@ -19,6 +21,7 @@ NS=cadencia-dev
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 IMAGE=ghcr.io/cadencia/cadencia:$VERSION
 RUN_DATE=${RUN_DATE:-2026-01-15}
+PIPELINE=${PIPELINE:-orders}                       # the WorkflowTemplate of the one run
 ARGO_CHART_VERSION=${ARGO_CHART_VERSION:-2.0.1}    # argo-helm argo-workflows, app v4.1.0
 MINIO_CHART_VERSION=${MINIO_CHART_VERSION:-5.4.0}  # charts.min.io minio
 # One place for the chart's arguments: the install, the CronWorkflow step and --render.
@@ -39,19 +42,19 @@ secret() {  # name key=value...: a Secret manifest (client-side only, values nev
     for kv in "$@"; do args+=(--from-literal="$kv"); done
     kubectl create secret generic "$name" -n "$NS" "${args[@]}" --dry-run=client -o yaml
 }
-submission() {  # the Workflow `argo submit --from workflowtemplate/cadencia-etl` would create
+submission() {  # the Workflow `argo submit --from workflowtemplate/$PIPELINE` would create
     cat <<YAML
 apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata:
-  generateName: cadencia-etl-e2e-
+  generateName: $PIPELINE-e2e-
   namespace: $NS
   labels:
     cadencia.dev/environment: dev
-    cadencia.dev/pipeline: cadencia-etl
+    cadencia.dev/pipeline: $PIPELINE
 spec:
   workflowTemplateRef:
-    name: cadencia-etl
+    name: $PIPELINE
   arguments:
     parameters:
     - name: run-date
@@ -132,9 +135,11 @@ for _ in $(seq 180); do  # 15 minutes at most
 done
 echo "cluster-e2e: $wf ${phase:-Unknown}" >&2
 
-say "the CronWorkflow"
+say "the CronWorkflows, one per pipeline"
 helm upgrade "${CHART_ARGS[@]}" "${CRON_ARGS[@]}" --wait
-kubectl -n "$NS" get cronworkflow cadencia-etl-daily
+for folder in k8s/workflows/dev/*/; do
+    kubectl -n "$NS" get cronworkflow "$(basename "$folder")-daily"
+done
 
 say "the UI"
 echo "kubectl -n argo port-forward svc/argo-workflows-server 2746:2746  # then http://localhost:2746/workflows/$NS"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.deploy.chart_support import ROOT, golden, helm_path, rendered, walk
+from tests.deploy.chart_support import ROOT, golden, helm_path, pipelines, rendered, walk
 from workflows.lint import lint_paths
 
 SCRIPT = ROOT / "scripts" / "cluster-e2e.sh"
@@ -60,9 +60,9 @@ def test_chart_stages_are_the_documented_install(plan: dict[str, list[dict[str, 
     assert tuple(plan["03-chart.yaml"]) == rendered("dev")[1]
     assert "CronWorkflow" not in {d["kind"] for d in plan["03-chart.yaml"]}
     cron = [d for d in plan["05-chart-with-cron.yaml"] if d["kind"] == "CronWorkflow"]
-    assert cron == [golden("dev")["cadencia-etl-daily"]]
+    assert cron == [golden("dev")[f"{p}-daily"] for p in pipelines("dev")]  # every pipeline's
     submit = plan["04-submit.yaml"][0]
-    assert submit["spec"]["workflowTemplateRef"] == {"name": "cadencia-etl"}
+    assert submit["spec"]["workflowTemplateRef"] == {"name": "orders"}
     assert submit["metadata"]["namespace"] == "cadencia-dev"
 
 
@@ -90,7 +90,7 @@ def test_deploy_guide_gives_the_same_commands() -> None:
     assert f"helm upgrade {INSTALL} --set cronWorkflow.enabled=true" in guide
     assert 'CHART_ARGS=(cadencia charts/cadencia -n "$NS" -f charts/cadencia/values-dev.yaml)' \
         in script
-    for line in ("argo submit -n cadencia-dev --from workflowtemplate/cadencia-etl",
+    for line in ("argo submit -n cadencia-dev --from workflowtemplate/orders -p run-date=",
                  "argo cron list -n cadencia-dev",
                  "kubectl -n argo port-forward svc/argo-workflows-server 2746:2746",
                  "make cluster-e2e", "cannot run"):

@@ -270,10 +270,10 @@ def test_artifact_keys_are_filed_by_logical_date_then_run() -> None:
     from workflows.engine.artifacts import render_key
 
     key_format = _repositories()[0]["s3"]["keyFormat"]
-    scope = {"workflow.name": "cadencia-etl-daily-1705284000",
+    scope = {"workflow.name": "orders-daily-1705284000",
              "inputs.parameters.run-date": "2024-01-15", "pod.name": "extract-sql-123"}
     key = render_key(key_format, scope, "data", "/tmp/cadencia/out/data.parquet", "none")
-    assert key == "cadencia/2024-01-15/cadencia-etl-daily-1705284000/extract-sql-123/data.parquet"
+    assert key == "cadencia/2024-01-15/orders-daily-1705284000/extract-sql-123/data.parquet"
 
 
 def test_settings_configmap_holds_only_settings_the_steps_parse() -> None:
