@@ -32,6 +32,7 @@ import psycopg
 from moto.server import ThreadedMotoServer
 
 from tests.e2e.pipeline_support import (
+    PIPELINE,
     PipelineRun,
     libpq,
     local_manifests,
@@ -130,7 +131,7 @@ class Case:
         with sample_api(faults, TimedApi) as api:
             docs = point_at(copy.deepcopy(self.docs), api)
             began = time.monotonic()
-            workflow = run_workflow(docs, entry="cadencia-etl", parameters={"run-date": date},
+            workflow = run_workflow(docs, entry=PIPELINE, parameters={"run-date": date},
                                     store=store, repository_spec=self.s3.repository_spec(),
                                     secrets_file=secrets, on_event=on_event, now=now,
                                     previous=previous)

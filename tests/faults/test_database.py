@@ -243,7 +243,7 @@ def test_same_date_twice_and_two_runs_at_once_leave_one_copy_and_the_second_wait
                  and e["message"]] for r in together]
     waited = [m for m in messages if m]
     assert len(waited) == 1, messages  # exactly one of the two queued on the mutex
-    assert waited[0][0] == ("Waiting for cadencia-local/Mutex/cadencia-etl-load-vendas "
+    assert waited[0][0] == ("Waiting for cadencia-local/Mutex/orders-load-vendas "
                             "lock. Lock status: 0/1")
     exactly_once(case, ALL_IDS)
     names = [run_id for run_id, _ in ledger_rows(case.pg_url, DATE)]

@@ -66,5 +66,5 @@ def test_deadline_stops_the_running_step_notify_still_runs_and_the_sla_miss_is_c
     (watch,) = attempts(run, "sla-watch")
     warned = [r["notification"] for r in run.json_log(watch) if "notification" in r]
     assert [w["sla_verdict"] for w in warned] == ["at-risk"]  # the soft SLA warned first
-    assert 'argo_workflows_cadencia_sla_misses{environment="local",pipeline="cadencia-etl"} 1' in \
+    assert 'argo_workflows_cadencia_sla_misses{environment="local",pipeline="orders"} 1' in \
         metrics(run).splitlines()

@@ -60,7 +60,8 @@ def test_a_full_disk_under_home_is_one_line_naming_the_path_and_no_record_stays_
     home = small_disk / "home"
     fill(small_disk, leave_kib)
 
-    ran = cadencia("run", "--date", "2026-11-25", "--home", str(home), cwd=tmp_path)
+    ran = cadencia("run", "--pipeline", "orders", "--date", "2026-11-25", "--home", str(home),
+                   cwd=tmp_path)
 
     output = ran.stdout + ran.stderr
     assert ran.returncode == 1, output

@@ -99,8 +99,8 @@ def test_secret_passed_as_a_parameter_is_rejected_by_lint_without_echoing_it(
     submit = tmp_path / "submit.yaml"
     submit.write_text(yaml.safe_dump({
         "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
-        "metadata": {"generateName": "cadencia-etl-", "namespace": "cadencia-local"},
-        "spec": {"workflowTemplateRef": {"name": "cadencia-etl"}, "arguments": {
+        "metadata": {"generateName": "orders-", "namespace": "cadencia-local"},
+        "spec": {"workflowTemplateRef": {"name": "orders"}, "arguments": {
             "parameters": [
                 {"name": "run-date", "value": "2026-11-25"},
                 {"name": "db-password", "value": "hunter2-Xq9"},

@@ -1,6 +1,6 @@
 """Issue 6, cases 1-4: the orders API misbehaves under the compiled pipeline.
 
-Every test runs ``k8s/workflows/local/cadencia-etl.yaml`` through the local engine against
+Every test runs ``k8s/workflows/local/orders/orders.yaml`` through the local engine against
 the sample API (faults switched on), a real PostgreSQL and moto S3, and checks both the
 outcome and the target: after a recovered fault every id of the day is there exactly
 once; after a refused payload nothing was loaded at all.

@@ -113,8 +113,8 @@ def test_a_run_against_another_source_misses_and_loads_that_sources_rows(
     assert [n for n, _ in ledger_rows(warehouse, DATE)] == [first.name, run.name]
     prints = [{p["name"]: p["value"] for p in r.node("source-fingerprint")["outputs"][
         "parameters"]} for r in (first, run)]
-    assert prints[0]["http"] == prints[1]["http"]  # the same URL and auth kind
-    assert prints[0]["sql"] != prints[1]["sql"]  # another database
+    assert prints[0]["extract-http"] == prints[1]["extract-http"]  # same URL and auth kind
+    assert prints[0]["extract-sql"] != prints[1]["extract-sql"]  # another database
     # a hash of the password would let anyone with the Argo UI test guesses: none is made,
     # and the password itself is nowhere in the run's record
     assert "pw-of-b-7f3a" not in json.dumps(run.workflow)

@@ -34,7 +34,7 @@ DATE = "2026-11-25"
 
 def sla_watch(webhook: str) -> dict[str, Any]:
     """The compiled SLA watcher of the local environment, warning after SLA_DELAY s."""
-    docs = yaml.safe_load_all((ROOT / "k8s/workflows/local/cadencia-etl.yaml").read_text())
+    docs = yaml.safe_load_all((ROOT / "k8s/workflows/local/orders/orders.yaml").read_text())
     (tmpl,) = [t for d in docs if d.get("kind") == "WorkflowTemplate"
                for t in d["spec"]["templates"] if t["name"] == "sla-watch"]
     args = tmpl["container"]["args"]
