@@ -152,6 +152,9 @@ def test_promtool_accepts_the_rules(tmp_path: Path) -> None:
 
 STEP = ('argo_workflows_cadencia_step_results'
         '{environment="%s", pipeline="%s", step="%s", status="%s"}')
+# a load step as compiled: any name, program "load" (how the rule finds every pipeline's)
+LOAD = ('argo_workflows_cadencia_step_results'
+        '{environment="%s", pipeline="%s", step="%s", program="load", status="%s"}')
 SLA = 'argo_workflows_cadencia_sla_misses{environment="%s", pipeline="%s"}'
 BUCKET = ('argo_workflows_cadencia_step_duration_seconds_bucket'
           '{environment="prod", pipeline="p", step="extract-http", status="Succeeded", le="%s"}')
@@ -222,11 +225,15 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "no-success": {
         "interval": "10m",
         "input_series": [
-            # p loaded once at the start, never again; q loads every day
-            {"series": STEP % ("prod", "p", "load", "Succeeded"), "values": "1x200"},
-            {"series": STEP % ("prod", "q", "load", "Succeeded"), "values": "1x140 2x60"},
+            # p loaded once at the start, never again; q loads every day, through two load
+            # steps named after their tables (a pipeline with two targets)
+            {"series": LOAD % ("prod", "p", "load", "Succeeded"), "values": "1x200"},
+            {"series": LOAD % ("prod", "q", "load-customers", "Succeeded"),
+             "values": "1x140 2x60"},
+            {"series": LOAD % ("prod", "q", "load-payments", "Succeeded"),
+             "values": "1x140 2x60"},
             # p in staging loads daily: its loads must not hide p's silence in prod
-            {"series": STEP % ("staging", "p", "load", "Succeeded"), "values": "1x140 2x60"},
+            {"series": LOAD % ("staging", "p", "load", "Succeeded"), "values": "1x140 2x60"},
         ],
         "alert_rule_test": [
             alerts_at("20h", "CadenciaNoSuccessIn26h", []),

@@ -24,26 +24,29 @@ def _labels(env: Environment, **pairs: str) -> list[m.MetricLabel]:
     return [m.MetricLabel(key=k, value=v) for k, v in every.items()]
 
 
-def step_metrics(env: Environment, step: str, *, table: str | None = None) -> m.Metrics:
-    """Duration and results of the step; with ``table`` (a load), the rows it loaded."""
+def step_metrics(env: Environment, step: str, program: str, *, table: str | None = None
+                 ) -> m.Metrics:
+    """Duration and results of the step, labelled with its name and its ``program``
+    (``load`` for every load, whatever the pipeline calls it, so one alert rule covers
+    every pipeline); with ``table`` (a load), the rows it loaded."""
     metrics = [
         m.Prometheus(
             name=_name(env, "step_duration_seconds"),
             help="Duration of a cadencia step in seconds, by step and final status.",
-            labels=_labels(env, step=step, status="{{status}}"),
+            labels=_labels(env, step=step, program=program, status="{{status}}"),
             histogram=m.Histogram(value="{{duration}}",
                                   buckets=[m.Amount(b) for b in env.metrics.duration_buckets])),
         m.Prometheus(
             name=_name(env, "step_results"),
             help="Finished cadencia steps, by step and status (Succeeded, Failed, Error).",
-            labels=_labels(env, step=step, status="{{status}}"),
+            labels=_labels(env, step=step, program=program, status="{{status}}"),
             counter=m.Counter(value="1")),
     ]
     if table is not None:
         metrics.append(m.Prometheus(
             name=_name(env, "rows_loaded"),
             help="Rows written to the target table by the last successful load.",
-            labels=_labels(env, table=table),
+            labels=_labels(env, step=step, table=table),
             when="{{status}} == Succeeded",
             gauge=m.Gauge(value="{{outputs.parameters.rows}}", realtime=False)))
     return m.Metrics(prometheus=metrics)

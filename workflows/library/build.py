@@ -191,7 +191,7 @@ def build(resolved: Resolved) -> WorkflowTemplate:
     return w
 
 
-def _as_dependencies(task: Task, b: Build) -> None:
+def _as_dependencies(task: Any, b: Build) -> None:
     """Hera's ``a >> b`` writes ``depends: a``; the pipeline's DAG uses ``dependencies``
     (Argo refuses a DAG mixing both, and sla-watch's ``continueOn`` needs
     ``dependencies``). A plain ``a && b`` becomes ``dependencies: [a, b]`` (the same

@@ -46,7 +46,7 @@ def _pure_step(b: Build, name: str, kind: str, args: StepArgs, inputs: dict[str,
         inputs=[*w.template_inputs, *raw],
         outputs=[parquet_out("data"), *reported(name), sha_out()],
         memoize=memoize(env, name, memo_config(args), w.params) if w.memoizable else None,
-        metrics=step_metrics(env, name))
+        metrics=step_metrics(env, name, kind))
     b.counted.append(name)
     return Task(name=name, template=template, dependencies=w.dependencies,
                 arguments=w.arguments)
@@ -183,7 +183,7 @@ def validate(data: Data, *, name: str = "validate", **settings: Any) -> Data:
         # step failing before them keeps its own error message
         outputs=[parquet_out("data"), parquet_out("quarantine", optional=True),
                  parquet_out("report", optional=True, suffix=".json"), *reported(name)],
-        metrics=step_metrics(env, name))
+        metrics=step_metrics(env, name, "validate"))
     task = Task(name=name, template=template, dependencies=[data.step],
                 arguments=[Parameter(name=RUN_DATE, value=RUN_DATE_INPUT),
                            *wire({data.step: data}, Parameter(name=RUN_DATE)).arguments[-1:]])

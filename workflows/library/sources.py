@@ -95,7 +95,7 @@ def extract_http(name: str, **settings: Any) -> Data:
         inputs=[Parameter(name=p) for p in EXTRACT_PARAMS],
         outputs=[parquet_out("data"), *reported(name), sha_out()],
         memoize=memoize(env, name, memo_config(src), EXTRACT_PARAMS),
-        metrics=step_metrics(env, name))
+        metrics=step_metrics(env, name, "extract-http"))
     task = Task(name=name, template=template, dependencies=[FINGERPRINT],
                 arguments=[Parameter(name=RUN_DATE, value=RUN_DATE_INPUT),
                            _fingerprint_argument(name)])
@@ -146,7 +146,7 @@ def extract_sql(name: str, **settings: Any) -> Data:
         inputs=[Parameter(name=p) for p in EXTRACT_PARAMS],
         outputs=[parquet_out("data"), *reported(name), sha_out()],
         memoize=memoize(env, name, memo_config(src), EXTRACT_PARAMS),
-        metrics=step_metrics(env, name))
+        metrics=step_metrics(env, name, "extract-sql"))
     task = Task(name=name, template=template, dependencies=[FINGERPRINT],
                 arguments=[Parameter(name=RUN_DATE, value=RUN_DATE_INPUT),
                            _fingerprint_argument(name)])

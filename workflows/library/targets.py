@@ -67,7 +67,7 @@ def load(data: Data, *, name: str = "load", **settings: Any) -> Data:
         inputs=[Parameter(name=RUN_DATE), *w.template_inputs[-1:]],
         outputs=[*reported(name)],
         synchronization=m.Synchronization(mutexes=[m.Mutex(name=mutex_name(env, t.table))]),
-        metrics=step_metrics(env, name, table=t.table))
+        metrics=step_metrics(env, name, "load", table=t.table))
     task = Task(name=name, template=template, dependencies=[data.step],
                 arguments=[w.arguments[0], w.arguments[-1]])
     b.counted.append(name)
