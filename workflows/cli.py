@@ -1,8 +1,9 @@
 """The ``cadencia`` command line: a thin layer over the workflows package.
 
 ``run`` (the local engine), ``runs``, ``get``, ``logs``, ``retry`` (run records; in
-:mod:`workflows.cli_run`), ``compile`` (Hera -> Argo manifests) and ``lint`` (offline
-checks of manifests).
+:mod:`workflows.cli_run`), ``compile`` (Hera -> Argo manifests), ``new`` (scaffold a
+pipeline), ``show`` (a pipeline's DAG and settings) and ``lint`` (offline checks of
+manifests).
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ for _command in (cli_run.run, cli_run.runs, cli_run.get, cli_run.logs, cli_run.r
     main.add_command(_command)
 
 
+_PROJECT = click.option("--project", type=click.Path(path_type=Path, file_okay=False),
+                        envvar="CADENCIA_PROJECT",
+                        help="The project folder holding workflows/ (default: the current "
+                             "folder when it holds workflows/environments/, else this "
+                             "checkout).")
+
+
 @main.command(name="compile")
 @click.option("--env", "envs", multiple=True, metavar="ENV",
               help="Environment to compile (repeatable; default: every environment in "
@@ -36,9 +44,7 @@ for _command in (cli_run.run, cli_run.runs, cli_run.get, cli_run.logs, cli_run.r
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 when the committed manifests differ from a fresh "
                    "compile.")
-@click.option("--project", type=click.Path(path_type=Path, file_okay=False),
-              envvar="CADENCIA_PROJECT",
-              help="The project folder holding workflows/ (default: this checkout).")
+@_PROJECT
 def compile_cmd(envs: tuple[str, ...], out_dir: Path | None, check: bool,
                 project: Path | None) -> None:
     """Compile every pipeline into Argo manifests, one folder per environment and pipeline.
@@ -65,6 +71,63 @@ def compile_cmd(envs: tuple[str, ...], out_dir: Path | None, check: bool,
             sys.exit(1 if problems else 0)
         for path in compiler.compile_all(where, out_dir, list(envs) or None):
             click.echo(str(path))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@click.argument("name")
+@_PROJECT
+def new(name: str, project: Path | None) -> None:
+    """Scaffold the pipeline NAME: a DAG, its settings, an overlay per environment, a test.
+
+    The new pipeline reads the sample API's orders, checks them and loads them into the
+    table NAME (with _ for -): it compiles, lints clean and runs locally at once. The
+    command prints what to edit next. Nothing is overwritten.
+
+    \b
+    Example:
+      cadencia new shop && cadencia compile && cadencia run --pipeline shop
+    """
+    from workflows import scaffold
+    from workflows.config import Project
+
+    where = Project.default(project)
+    try:
+        made = scaffold.scaffold(where, name)
+    except scaffold.ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for path in scaffold.write(made):
+        click.echo(f"wrote {path.relative_to(where.root)}")
+    click.echo(scaffold.next_steps(made))
+
+
+@main.command()
+@click.argument("name")
+@click.option("--env", default="local", show_default=True, metavar="ENV",
+              help="The environment whose settings resolve the pipeline.")
+@click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]),
+              default="text", show_default=True,
+              help="text: the DAG and every resolved setting with the file it came from; "
+                   "mermaid or dot: the DAG alone, as a graph to draw.")
+@_PROJECT
+def show(name: str, env: str, fmt: str, project: Path | None) -> None:
+    """Show the pipeline NAME: its DAG and its resolved settings, each with its origin.
+
+    Every value says the file that set it (environments/prod.yaml,
+    pipelines/NAME.yaml, the pipeline's .py for a keyword of a step function) or
+    "default". Nothing is compiled to disk.
+
+    \b
+    Examples:
+      cadencia show orders --env prod
+      cadencia show orders --format mermaid > orders.mmd
+    """
+    from workflows import show as showing
+    from workflows.config import ConfigError, Project
+
+    try:
+        click.echo(showing.show(Project.default(project), name, env, fmt))
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -10,7 +10,8 @@
 
 A pipeline's name is ``name:`` in its settings file, else the file's stem with ``-`` for
 ``_`` (``customer_payments.py`` is ``customer-payments``). The project is the folder
-holding ``workflows/``: this checkout by default, or ``--project``/``CADENCIA_PROJECT``.
+holding ``workflows/``: ``--project``/``CADENCIA_PROJECT``, else the current folder when it
+is one, else this checkout.
 """
 
 from __future__ import annotations
@@ -50,7 +51,12 @@ class Project:
 
     @classmethod
     def default(cls, root: Path | None = None) -> Project:
-        chosen = root or os.environ.get("CADENCIA_PROJECT") or ROOT
+        """``root``, else ``$CADENCIA_PROJECT``, else the current folder when it holds
+        ``workflows/environments/``, else this checkout (the order ``cadencia run`` looks
+        for compiled manifests in)."""
+        here = Path.cwd()
+        chosen = root or os.environ.get("CADENCIA_PROJECT") or (
+            here if (here / "workflows" / "environments").is_dir() else ROOT)
         return cls(Path(chosen).resolve())
 
     @property

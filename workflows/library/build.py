@@ -52,6 +52,8 @@ class Build:
     sources: list[Source] = field(default_factory=list)
     counted: list[str] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
+    # each step's checked settings and the stack they came from (``cadencia show``)
+    resolved_steps: dict[str, tuple[BaseModel, Stack]] = field(default_factory=dict)
 
     @property
     def env(self) -> Environment:
@@ -92,10 +94,12 @@ class Build:
             if path:
                 stack.add(_nested(path, value), origin)
         try:
-            return model.model_validate(stack.data)
+            checked = model.model_validate(stack.data)
         except ValidationError as exc:
             raise ConfigError([self.problem(name, tuple(e["loc"]), _message(e), stack)
                                for e in exc.errors()]) from None
+        self.resolved_steps[name] = (checked, stack)
+        return checked
 
 
 def _nested(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
@@ -151,6 +155,11 @@ def load_module(resolved: Resolved) -> ModuleType:
 
 def build(resolved: Resolved) -> WorkflowTemplate:
     """The pipeline's WorkflowTemplate in ``resolved.env``; ConfigError on a wrong setting."""
+    return build_traced(resolved)[0]
+
+
+def build_traced(resolved: Resolved) -> tuple[WorkflowTemplate, Build]:
+    """:func:`build`, with the :class:`Build` that made it (its steps' settings)."""
     from workflows.definitions import defaults as d
     from workflows.definitions.metrics import workflow_metrics
     from workflows.definitions.notify import exit_handler, sla_watch
@@ -188,7 +197,7 @@ def build(resolved: Resolved) -> WorkflowTemplate:
     dag.tasks = [*first, *(t for t in dag.tasks if t.name not in own)]
     w.templates = _ordered(w.templates, ["main", "source-fingerprint"],
                            ["sla-watch", "notify"])
-    return w
+    return w, b
 
 
 def _as_dependencies(task: Any, b: Build) -> None:
@@ -219,4 +228,4 @@ def _ordered(templates: list[Any], head: list[str], tail: list[str]) -> list[Any
     return sorted(templates, key=rank)
 
 
-__all__ = ["Build", "Source", "build", "current", "load_module"]
+__all__ = ["Build", "Source", "build", "build_traced", "current", "load_module"]
