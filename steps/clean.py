@@ -1,8 +1,13 @@
 """clean: union the extracted inputs, drop duplicate rows and superseded versions.
 
 Inputs:
-  ``--input PATH`` (repeatable): Parquet files, e.g. from extract-http and extract-sql.
+  ``--input PATH`` or ``--input NAME=PATH`` (repeatable): Parquet files, e.g. from
+  extract-http and extract-sql. Messages name an input by NAME, else by its file stem.
   An input with zero rows, or even zero columns, is fine.
+
+Same entity: a union is refused (65) when two non-empty inputs share no column (they
+cannot describe the same entity: join them instead), or when a ``--key`` column that
+other inputs have is missing from a non-empty input (all its rows would have a null key).
 
 Union: columns are matched by name; a column missing in an input is null there. Types
 are aligned per column: integers widen (int32 + int64 -> int64); integers and floats give
@@ -29,13 +34,15 @@ Outputs:
 
 Settings: none.
 
-Errors: a missing input or a --key/--order-by column that is not in the data 78;
-incompatible column types or an unparseable timestamp 65.
+Errors: a missing input or a --key/--order-by column that no input has 78; inputs that
+share no column, an input without a key column the others have, incompatible column
+types or an unparseable timestamp 65.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -94,6 +101,35 @@ def _align(frame: pl.DataFrame, schema: dict[str, Any], source: str) -> pl.DataF
                             f"convert to {_spec.type_name_of(schema[col])}; sample values: "
                             f"{samples.to_list()!r}", column=col, input=source)
     return out
+
+
+def _non_empty(frames: Sequence[pl.DataFrame], names: Sequence[str]
+               ) -> list[tuple[str, pl.DataFrame]]:
+    return [(n, f) for n, f in zip(names, frames, strict=True) if f.width and f.height]
+
+
+def check_same_entity(frames: Sequence[pl.DataFrame], names: Sequence[str],
+                      key: Sequence[str] = ()) -> None:
+    """DataError when the non-empty inputs cannot describe one entity (module docstring).
+
+    A key column that no input has is left to :func:`clean` (a configuration typo, 78).
+    """
+    full = _non_empty(frames, names)
+    for i, (name_a, a) in enumerate(full):
+        for name_b, b in full[i + 1:]:
+            if not set(a.columns) & set(b.columns):
+                raise DataError(f"inputs {name_a} and {name_b} share no column: they cannot "
+                                f"describe the same entity (join them instead of a union); "
+                                f"{name_a} has {', '.join(a.columns)}; {name_b} has "
+                                f"{', '.join(b.columns)}", inputs=[name_a, name_b])
+    known = {c for f in frames for c in f.columns}
+    for name, frame in full:
+        missing = [k for k in key if k in known and k not in frame.columns]
+        if missing:
+            raise DataError(f"input {name} has no key column {', '.join(map(repr, missing))} "
+                            f"that other inputs have: its rows would all have a null key; "
+                            f"its columns: {', '.join(frame.columns)}", input=name,
+                            columns=missing)
 
 
 def union(frames: Sequence[pl.DataFrame], names: Sequence[str] | None = None,
@@ -185,10 +221,28 @@ def _names(values: list[str]) -> list[str]:
     return [part.strip() for v in values for part in v.split(",") if part.strip()]
 
 
+_INPUT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def input_arg(value: str) -> tuple[str | None, Path]:
+    """``--input PATH`` or ``--input NAME=PATH`` (a file named like ``a=b`` stays a path)."""
+    name, sep, path = value.partition("=")
+    if sep and path and _INPUT_NAME.fullmatch(name) and not Path(value).is_file():
+        return name, Path(path)
+    return None, Path(value)
+
+
+def input_names(inputs: Sequence[tuple[str | None, Path]]) -> list[str]:
+    """Each input's label: its NAME, else its file stem (its path where stems repeat)."""
+    stems = [p.stem for _, p in inputs]
+    return [name or (p.stem if stems.count(p.stem) == 1 else str(p)) for name, p in inputs]
+
+
 def main() -> None:
     p = runner.parser("clean", __doc__)
-    p.add_argument("--input", type=Path, action="append", required=True,
-                   help="input Parquet path (repeatable)")
+    p.add_argument("--input", type=input_arg, action="append", required=True,
+                   metavar="[NAME=]PATH", help="input Parquet path, optionally named "
+                   "(repeatable)")
     p.add_argument("--out", type=Path, required=True, help="output Parquet path")
     p.add_argument("--key", action="append", default=[], metavar="COL",
                    help="key column for dedupe (repeatable or comma-separated)")
@@ -198,13 +252,14 @@ def main() -> None:
     args = p.parse_args()
 
     def body(a: Any) -> dict[str, Any]:
-        frames = [_spec.read_frame(path) for path in a.input]
-        names = [str(path) for path in a.input]
+        frames = [_spec.read_frame(path) for _, path in a.input]
+        names, key = input_names(a.input), _names(a.key)
+        check_same_entity(frames, names, key)
         merged = union(frames, names, parse_timestamps=_names(a.parse_timestamps))
-        out, counts = clean(merged, key=_names(a.key), order_by=a.order_by)
+        out, counts = clean(merged, key=key, order_by=a.order_by)
         _spec.write_frame(a.out, out)
-        return {"inputs": [{"path": n, "rows": f.height} for n, f in zip(names, frames,
-                                                                          strict=True)],
+        return {"inputs": [{"path": str(path), "rows": f.height}
+                           for (_, path), f in zip(a.input, frames, strict=True)],
                 **counts, "note": note(counts), "out": str(a.out)}
 
     runner.run("clean", args, body)

@@ -100,6 +100,21 @@ def test_clean_missing_input_and_unknown_key_exit_78(inputs: dict[str, Path],
     assert_failed(unknown, 78, out_dir, "column 'idd'")
 
 
+def test_clean_names_inputs_and_refuses_two_entities_exit_65(inputs: dict[str, Path],
+                                                             tmp_path: Path) -> None:
+    customers = write(tmp_path / "customers.parquet", pa.table({"customer_id": [1],
+                                                                "name": ["ana"]}))
+    out_dir = tmp_path / "out"
+    result = run_step("clean", "--input", f"orders={inputs['http']}",
+                      "--input", f"clients={customers}", "--out", str(out_dir / "c.parquet"))
+    assert_failed(result, 65, out_dir, "inputs orders and clients share no column",
+                  "join them instead of a union")
+    no_key = write(tmp_path / "no_key.parquet", pa.table({"nome": ["eva"], "valor": [1.0]}))
+    result = run_step("clean", "--input", str(inputs["http"]), "--input", str(no_key),
+                      "--key", "id", "--out", str(out_dir / "c.parquet"))
+    assert_failed(result, 65, out_dir, "input no_key has no key column 'id'")
+
+
 # --- transform -----------------------------------------------------------------------------
 
 SPEC = """

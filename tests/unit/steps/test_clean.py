@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
 from steps._core.errors import ConfigError, DataError
-from steps.clean import clean, union
+from steps.clean import check_same_entity, clean, input_arg, input_names, union
 
 
 def http_orders() -> pl.DataFrame:
@@ -168,3 +169,53 @@ def test_clean_does_not_mutate_its_input() -> None:
     frame = pl.DataFrame({"id": [1, 1, None], "v": [1, 2, 3]})
     clean(frame, key=["id"], order_by="v")
     assert_frame_equal(frame, pl.DataFrame({"id": [1, 1, None], "v": [1, 2, 3]}))
+
+
+def test_inputs_that_share_no_column_are_refused_as_not_one_entity() -> None:
+    customers = pl.DataFrame({"customer_id": [1], "name": ["ana"]})
+    with pytest.raises(DataError) as info:
+        check_same_entity([http_orders(), customers], ["orders", "customers"])
+    assert info.value.exit_code == 65
+    assert info.value.message == (
+        "inputs orders and customers share no column: they cannot describe the same entity "
+        "(join them instead of a union); orders has id, nome, valor, created_at; customers "
+        "has customer_id, name")
+    # a third input sharing a column with each does not make the first two one entity
+    bridge = pl.DataFrame({"id": [1], "customer_id": [1]})
+    with pytest.raises(DataError, match="inputs orders and customers share no column"):
+        check_same_entity([http_orders(), bridge, customers], ["orders", "bridge", "customers"])
+
+
+def test_empty_inputs_are_never_judged_as_another_entity() -> None:
+    no_columns, no_rows = pl.DataFrame(), pl.DataFrame({"other": []}, schema={"other": pl.Int64})
+    check_same_entity([http_orders(), no_columns, no_rows], ["http", "none", "zero"], ["id"])
+    check_same_entity([http_orders(), sql_orders()], ["http", "sql"], ["id"])
+
+
+def test_an_input_without_the_key_the_others_have_is_refused() -> None:
+    no_id = sql_orders().drop("id")
+    with pytest.raises(DataError) as info:
+        check_same_entity([http_orders(), no_id], ["http", "sql"], ["id"])
+    assert info.value.message == (
+        "input sql has no key column 'id' that other inputs have: its rows would all have a "
+        "null key; its columns: valor, created_at, categoria")
+    # a key no input has is a misspelled --key: clean's configuration error, not bad data
+    check_same_entity([http_orders(), sql_orders()], ["http", "sql"], ["idd"])
+    with pytest.raises(ConfigError, match="column 'idd'"):
+        clean(union([http_orders(), sql_orders()]), key=["idd"])
+
+
+def test_input_takes_a_path_or_a_name_and_a_path(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    assert input_arg("/in/x.parquet") == (None, Path("/in/x.parquet"))
+    assert input_arg("http=/in/x.parquet") == ("http", Path("/in/x.parquet"))
+    assert input_arg("/runs/day=1/x.parquet") == (None, Path("/runs/day=1/x.parquet"))
+    monkeypatch.chdir(tmp_path)
+    assert input_arg("a=b.parquet") == ("a", Path("b.parquet"))
+    (tmp_path / "a=b.parquet").touch()  # a file really named so stays a path
+    assert input_arg("a=b.parquet") == (None, Path("a=b.parquet"))
+    assert input_names([(None, Path("/in/http.parquet")), ("sql", Path("/in/data.parquet"))]
+                       ) == ["http", "sql"]
+    # stems that repeat (every artifact named data.parquet) would not tell inputs apart
+    assert input_names([(None, Path("/a/data.parquet")), (None, Path("/b/data.parquet"))]
+                       ) == ["/a/data.parquet", "/b/data.parquet"]
