@@ -1,4 +1,5 @@
-"""clean, transform and validate as real processes: exit codes, one error line, outputs."""
+"""clean, join, transform and validate as real processes: exit codes, one error line,
+outputs."""
 
 from __future__ import annotations
 
@@ -113,6 +114,87 @@ def test_clean_names_inputs_and_refuses_two_entities_exit_65(inputs: dict[str, P
     result = run_step("clean", "--input", str(inputs["http"]), "--input", str(no_key),
                       "--key", "id", "--out", str(out_dir / "c.parquet"))
     assert_failed(result, 65, out_dir, "input no_key has no key column 'id'")
+
+
+# --- join ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def sides(tmp_path: Path) -> dict[str, Path]:
+    """payments (extract-sql-like, int32 ids, a null and a repeat) and customers (int64)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    payments = pa.table({"payment_id": [10, 11, 12, 13],
+                         "customer_id": pa.array([2, 9, None, 2], pa.int32()),
+                         "amount": [5.0, 6.0, 7.0, 8.0]})
+    customers = pa.table({"customer_id": [1, 2], "name": ["ana", "bob"],
+                          "amount": [100.0, 200.0]})
+    return {"payments": write(src / "payments.parquet", payments),
+            "customers": write(src / "customers.parquet", customers),
+            "empty": write(src / "empty.parquet", pa.table({}))}
+
+
+def join_step(left: Path, right: Path, out: Path, *extra: str) -> StepResult:
+    return run_step("join", "--left", str(left), "--right", str(right), "--on", "customer_id",
+                    "--out", str(out), *extra)
+
+
+def test_join_writes_the_rows_and_logs_the_counts(sides: dict[str, Path], tmp_path: Path
+                                                  ) -> None:
+    out, note = tmp_path / "out" / "join.parquet", tmp_path / "note.txt"
+    result = join_step(sides["payments"], sides["customers"], out, "--how", "full",
+                       "--right-name", "clients", "--note-out", str(note),
+                       "--rows-out", str(tmp_path / "rows.txt"))
+    assert result.code == 0, result
+    assert result.errors == []
+    table = pq.read_table(out)
+    assert table.column_names == ["customer_id", "payment_id", "amount", "name",
+                                  "amount_right"]
+    assert table.schema.field("customer_id").type == pa.int64()
+    assert table.column("payment_id").to_pylist() == [10, 11, 12, 13, None]
+    assert table.column("name").to_pylist() == ["bob", None, None, "bob", "ana"]
+    assert pq.ParquetFile(out).metadata.row_group(0).column(0).compression == "ZSTD"
+    (finished,) = [r for r in result.logs if r["message"] == "join finished"]
+    summary = finished["summary"]
+    assert {k: summary[k] for k in ("matched", "left_only", "right_only", "rows", "how")} == {
+        "matched": 2, "left_only": 2, "right_only": 1, "rows": 5, "how": "full"}
+    assert (summary["left"]["name"], summary["right"]["name"]) == ("payments", "clients")
+    assert note.read_text() == "2 matched, 2 payments only, 1 clients only"
+    assert (tmp_path / "rows.txt").read_text() == "5"
+
+
+def test_join_with_an_empty_input_keeps_the_left_rows(sides: dict[str, Path],
+                                                      tmp_path: Path) -> None:
+    out = tmp_path / "out" / "join.parquet"
+    result = join_step(sides["payments"], sides["empty"], out, "--how", "left")
+    assert result.code == 0, result
+    assert pq.read_table(out).column("payment_id").to_pylist() == [10, 11, 12, 13]
+    assert result.logs[-1]["summary"]["left_only"] == 4
+
+
+def test_join_key_types_that_do_not_agree_exit_65(sides: dict[str, Path], tmp_path: Path
+                                                  ) -> None:
+    text_ids = write(tmp_path / "customers.parquet", pa.table({"customer_id": ["2"]}))
+    out_dir = tmp_path / "out"
+    result = join_step(sides["payments"], text_ids, out_dir / "join.parquet")
+    assert_failed(result, 65, out_dir, "key column 'customer_id' has incompatible types: "
+                  "int32 in payments and string in customers")
+
+
+def test_join_configuration_errors_exit_78(sides: dict[str, Path], tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    missing = join_step(sides["payments"], tmp_path / "nope.parquet", out_dir / "j.parquet")
+    assert_failed(missing, 78, out_dir, "input file not found")
+    clash = join_step(sides["payments"], sides["customers"], out_dir / "j.parquet",
+                      "--suffix", "")
+    assert_failed(clash, 78, out_dir, "--suffix ''",
+                  "clashes with column 'amount' of payments")
+    typo = run_step("join", "--left", str(sides["payments"]), "--right",
+                    str(sides["customers"]), "--on", "customer", "--out",
+                    str(out_dir / "j.parquet"))
+    assert_failed(typo, 78, out_dir, "key column 'customer' is in neither input")
+    how = join_step(sides["payments"], sides["customers"], out_dir / "j.parquet",
+                    "--how", "outer")
+    assert_failed(how, 78, out_dir, "--how 'outer' is not one of inner, left, full")
 
 
 # --- transform -----------------------------------------------------------------------------
@@ -250,9 +332,9 @@ def test_validate_bad_rules_exit_78(inputs: dict[str, Path], tmp_path: Path) -> 
     assert "expected a fraction from 0 to 1" in threshold.stderr
 
 
-# --- all three -----------------------------------------------------------------------------
+# --- all four ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("step", ["clean", "transform", "validate"])
+@pytest.mark.parametrize("step", ["clean", "join", "transform", "validate"])
 def test_help_loads_no_data_library_and_usage_errors_are_78(step: str) -> None:
     # --help speed itself is measured by `python -m bench startup`, not asserted here.
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", f"steps.{step}", "--help"],
