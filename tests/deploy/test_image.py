@@ -225,7 +225,8 @@ def test_everything_the_build_copies_is_in_the_context() -> None:
             assert files and not [f for f in files if ignored(f)], source
     # the package data the wheel needs at run time
     for path in ("workflows/lint/argo-workflows-v4.1.2.schema.json",
-                 "workflows/environments/defaults.yaml", "workflows/pipelines/orders.py", "README.md", "pyproject.toml"):
+                 "workflows/environments/defaults.yaml", "workflows/pipelines/orders.py",
+                 "README.md", "pyproject.toml"):
         assert not ignored(path) and (ROOT / path).is_file(), path
 
 
