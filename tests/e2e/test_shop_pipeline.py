@@ -34,8 +34,7 @@ from workflows.devservices.sample_api import SampleApi, bearer
 from workflows.engine import run_workflow
 from workflows.engine.records import RunStore
 
-pytestmark = [pytest.mark.timeout(240), pytest.mark.xfail(
-    strict=True, reason="`cadencia new` (issue 11 item 3) and steps/join.py are not in yet")]
+pytestmark = pytest.mark.timeout(240)
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "authoring.md"
 DATE = "2026-11-25"
