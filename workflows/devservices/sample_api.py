@@ -1,15 +1,28 @@
-"""A paginated JSON API of sample orders on loopback, with switchable faults (stdlib only).
+"""A paginated JSON API of sample orders and customers on loopback, with switchable faults
+(stdlib only).
 
 Endpoints (``date`` defaults to the instance's date; records come from
-:func:`workflows.devservices.sample_data.order`, so the same date always gives the same rows)::
+:mod:`workflows.devservices.sample_data`, so the same date always gives the same rows)::
 
     /orders/page?page=P&per_page=S      {"data": [...], "has_more": b, "total": N}
     /orders/offset?offset=O&limit=S     same envelope
     /orders/cursor?cursor=C&limit=S     {"data": [...], "next_cursor": "..." | null, ...}
     /orders/link?after=O&limit=S        {"data": [...], "next": URL | null, ...} + Link header
     /orders/list?after=O&limit=S        [...] (bare list) + Link: <URL>; rel="next"
+    /customers?cursor=C&limit=S         {"data": [...], "next_cursor": "..." | null}
 
-``&records=N`` serves only the first N records of the date (the same rows).
+``&records=N`` serves only the first N records of the date (the same rows); ``limit``
+(``per_page``) defaults to 100.
+
+``/customers`` is the CRM of ``customer-payments`` and of the authoring tutorial: customer
+ids from 1001 on (:func:`~workflows.devservices.sample_data.customer`; ``updated_at`` on
+``date``), cursor pagination only, and nothing else in the envelope: no ``has_more``, no
+``total``, so a client stops on ``"next_cursor": null`` alone. The cursor is opaque; omit
+it for the first page and send back each response's ``next_cursor`` with the same
+``limit``, ``records`` and ``date``. A cursor that does not decode is a 400.
+
+Every endpoint checks the same ``auth`` and goes through the same :class:`Faults` (a bad
+page counts pages of ``limit`` records), and an unknown path is a 404.
 
 Used three ways: by tests (``with SampleApi(records=250) as api: api.url``), by the local
 pipeline (serves N records for a date), and by people::
@@ -36,7 +49,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from workflows.devservices.sample_data import orders
+from workflows.devservices.sample_data import customers, orders
 
 DEFAULT_DATE = "2024-01-01"
 BAD_PAGES = ("html", "notjson", "truncated", "short", "drop")
@@ -80,8 +93,20 @@ def api_key(key: str, header: str = "X-API-Key") -> tuple[str, str]:
     return (header, key)
 
 
-def _encode(date: str, start: int, count: int) -> bytes:
-    return orjson.dumps(list(orders(date, start, count)))
+RESOURCES = {"orders": orders, "customers": customers}
+
+
+def _encode(date: str, start: int, count: int, resource: str = "orders") -> bytes:
+    return orjson.dumps(list(RESOURCES[resource](date, start, count)))
+
+
+def _cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(str(position).encode()).decode()
+
+
+def _position(cursor: str | None) -> int:
+    """The record a cursor points at (0 without one); ValueError when it does not decode."""
+    return int(base64.urlsafe_b64decode(cursor)) if cursor else 0
 
 
 class SampleApi:
@@ -98,7 +123,7 @@ class SampleApi:
         self.requests = 0
         self.seen: list[str] = []
         self._lock = threading.Lock()
-        self._cache: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, int, int], bytes] = OrderedDict()
         self._cache_bytes, self._cache_used = cache_bytes, 0
         self._stopping = threading.Event()
         self._server = _Server((host, port), _Handler)
@@ -147,19 +172,21 @@ class SampleApi:
             del self.seen[:-1000]
             return self.requests
 
-    def records_bytes(self, date: str, start: int, count: int) -> bytes:
-        """Orders ``start .. start+count-1`` of ``date`` as a JSON array, cached."""
-        key = (date, start, count)
+    def records_bytes(self, date: str, start: int, count: int, resource: str = "orders"
+                      ) -> bytes:
+        """Records ``start .. start+count-1`` of ``date`` (orders or customers) as a JSON
+        array, cached."""
+        key = (resource, date, start, count)
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        body = _encode(date, start, count)
+        body = _encode(date, start, count, resource)
         self._remember(key, body)
         return body
 
-    def _remember(self, key: tuple[str, int, int], body: bytes) -> None:
+    def _remember(self, key: tuple[str, str, int, int], body: bytes) -> None:
         with self._lock:
             if key not in self._cache:
                 self._cache[key] = body
@@ -175,7 +202,7 @@ class SampleApi:
         with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
             for start, count, body in zip(starts, counts, pool.map(
                     _encode, [date] * len(counts), starts, counts, chunksize=4), strict=True):
-                self._remember((date, start, count), body)
+                self._remember(("orders", date, start, count), body)
 
 
 class _Server(ThreadingHTTPServer):
@@ -227,6 +254,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _page(self, api: SampleApi, f: Faults) -> None:
         parts = urlsplit(self.path)
         q = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        if parts.path == "/customers":
+            return self._customers(api, f, q)
         style = parts.path.removeprefix("/orders/")
         if style not in ("page", "offset", "cursor", "link", "list"):
             return self._send(404, [b'{"error": "not found"}'])
@@ -235,7 +264,7 @@ class _Handler(BaseHTTPRequestHandler):
         if style == "page":
             start = (int(q.get("page", 1)) - 1) * size
         elif style == "cursor":
-            start = int(base64.urlsafe_b64decode(q["cursor"])) if q.get("cursor") else 0
+            start = _position(q.get("cursor"))
         else:
             start = int(q.get("offset" if style == "offset" else "after", 0))
         if size < 1 or start < 0:
@@ -258,8 +287,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             tail: dict[str, Any] = {}
             if style == "cursor":
-                tail["next_cursor"] = base64.urlsafe_b64encode(str(end).encode()).decode() \
-                    if more else None
+                tail["next_cursor"] = _cursor(end) if more else None
             if style == "link":
                 tail["next"] = base + nxt if nxt else None
             if bad != "short":
@@ -268,6 +296,25 @@ class _Handler(BaseHTTPRequestHandler):
                 if api.total:
                     tail["total"] = records
             body = [b'{"data":', recs, b"," + orjson.dumps(tail)[1:] if tail else b"}"]
+        return self._reply(bad, body, headers)
+
+    def _customers(self, api: SampleApi, f: Faults, q: dict[str, str]) -> None:
+        date = q.get("date", api.date)
+        size, start = int(q.get("limit", 100)), _position(q.get("cursor"))
+        if size < 1 or start < 0:
+            raise ValueError("limit must be positive and the cursor non-negative")
+        records = int(q.get("records", api.records))
+        count = max(0, min(size, records - start))
+        bad = f.bad_page if f.bad_page and start // size + 1 == f.bad_page_at else None
+        if bad == "short":  # half the page; the cursor still follows what was served
+            count //= 2
+        more = start + count < records
+        recs = api.records_bytes(date, start, count, "customers")
+        tail = orjson.dumps({"next_cursor": _cursor(start + count) if more else None})
+        return self._reply(bad, [b'{"data":', recs, b"," + tail[1:]], {})
+
+    def _reply(self, bad: str | None, body: list[bytes], headers: dict[str, str]) -> None:
+        """The page, or the bad body a fault asks for instead of it."""
         if bad == "html":
             return self._send(200, [HTML_PAGE], "text/html; charset=utf-8")
         if bad == "notjson":
@@ -289,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=18080, help="0 picks a free port")
-    p.add_argument("--records", type=int, default=1000, help="records per date")
+    p.add_argument("--records", type=int, default=1000, help="orders per date, and customers")
     p.add_argument("--date", default=DEFAULT_DATE, help="date served when ?date= is absent")
     p.add_argument("--warm-page-size", type=int, metavar="S", action="append", default=[],
                    help="encode every page of S records of --date before serving (repeatable)")
