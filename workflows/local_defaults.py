@@ -2,9 +2,12 @@
 
 The compiled ``local`` manifests read from the sample API on 127.0.0.1:18080 and from the
 databases named by the ``cadencia-source-db`` and ``cadencia-target-db`` secrets. Here
-those are a SQLite source of sample orders (half of them overlap the API's, and a few
-break a validation rule, so a run shows deduplication and quarantine) and a SQLite
-warehouse, under ``.cadencia/``, with a secrets file that points at them.
+those are a SQLite source and a SQLite warehouse, under ``.cadencia/``, with a secrets
+file that points at them. The source holds, per date, the tables the local pipelines
+read: ``pedidos``, sample orders (half of them overlap the API's, and a few break a
+validation rule, so a run of ``orders`` shows deduplication and quarantine), and
+``payments``, the day's sample payments (a few of customers the sample API does not
+know, so ``customer-payments``' left join keeps payments without a name).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from workflows.devservices.sample_data import orders
+from workflows.devservices.sample_data import orders, payments
 
 SAMPLE_API_PORT = 18080
 SAMPLE_API = f"http://127.0.0.1:{SAMPLE_API_PORT}/"
@@ -29,6 +32,9 @@ RECORDS = 2000  # per source and day; the local manifests ask the API for this m
 TABLE = "vendas"
 # Rows the default rules quarantine: quantity 0 fails `range quantidade >= 1`.
 BAD_ROWS = 3
+# Payments per day: 80 fill one 4 KiB SQLite page, so seeding them (before every run, on
+# whatever disk --home is) costs one page more than the orders alone.
+PAYMENTS = 80
 
 
 Served = TypeVar("Served")
@@ -55,17 +61,28 @@ def warehouse_db(home: Path) -> Path:
 
 
 def seed_source(home: Path, logical_date: str, records: int) -> int:
-    """(Re)write the day's rows of the SQLite source: ids from records/2 on, some bad."""
+    """(Re)write the day's rows of the SQLite source, in one transaction: ``records``
+    orders in ``pedidos`` (ids from records/2 on, some bad) and :data:`PAYMENTS` payments
+    in ``payments``. Returns the number of orders."""
     home.mkdir(parents=True, exist_ok=True)
     rows = [dict(r) for r in orders(logical_date, records // 2, records)]
     for r in rows[-BAD_ROWS:]:
         r["quantidade"] = 0
-    with sqlite3.connect(source_db(home)) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS pedidos (id INTEGER, nome TEXT, valor REAL, "
-                     "quantidade INTEGER, created_at TEXT, categoria TEXT)")
-        conn.execute("DELETE FROM pedidos WHERE date(created_at) = ?", (logical_date,))
-        conn.executemany("INSERT INTO pedidos VALUES (:id, :nome, :valor, :quantidade, "
-                         ":created_at, :categoria)", rows)
+    conn = sqlite3.connect(source_db(home))
+    try:
+        with conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS pedidos (id INTEGER, nome TEXT, "
+                         "valor REAL, quantidade INTEGER, created_at TEXT, categoria TEXT)")
+            conn.execute("DELETE FROM pedidos WHERE date(created_at) = ?", (logical_date,))
+            conn.executemany("INSERT INTO pedidos VALUES (:id, :nome, :valor, :quantidade, "
+                             ":created_at, :categoria)", rows)
+            conn.execute("CREATE TABLE IF NOT EXISTS payments (payment_id INTEGER, "
+                         "customer_id INTEGER, amount REAL, currency TEXT, paid_at TEXT)")
+            conn.execute("DELETE FROM payments WHERE date(paid_at) = ?", (logical_date,))
+            conn.executemany("INSERT INTO payments VALUES (:payment_id, :customer_id, "
+                             ":amount, :currency, :paid_at)", payments(logical_date, PAYMENTS))
+    finally:
+        conn.close()
     return len(rows)
 
 

@@ -95,3 +95,29 @@ def test_a_backfill_of_one_pipeline_loads_every_date_of_its_range(tmp_path: Path
                           "GROUP BY logical_date ORDER BY logical_date") == [
         ("2026-11-01", 2997, 2997), ("2026-11-02", 2997, 2997)]
     assert rows(tmp_path, "SELECT count(*) FROM cadencia_load_ledger") == [(2,)]
+
+
+def test_customer_payments_runs_twice_on_embedded_defaults_and_keeps_each_payment_once(
+        tmp_path: Path) -> None:
+    """The sample API's /customers (cursor-paginated) and the embedded source's payments,
+    joined and loaded; the second run of the date replaces the day's payments and upserts
+    the customers, so nothing is doubled."""
+    for _ in range(2):
+        ran = cadencia("run", "--pipeline", "customer-payments", "--date", DATE, cwd=tmp_path)
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        assert "run of customer-payments (local, pipeline customer-payments)" in ran.stdout
+        assert f"rows for {DATE} are in tables customers, payments_daily" in ran.stdout
+    with sqlite3.connect(tmp_path / ".cadencia" / "source.db") as conn:
+        source = conn.execute("SELECT payment_id, customer_id, amount FROM payments "
+                              "WHERE date(paid_at) = ? ORDER BY payment_id", (DATE,)).fetchall()
+    assert len(source) == 80
+    assert rows(tmp_path, "SELECT payment_id, customer_id, amount FROM payments_daily "
+                          "ORDER BY payment_id") == source
+    # the left join keeps the payments of customers the API does not know, without a name
+    assert rows(tmp_path, "SELECT count(*) FROM payments_daily WHERE name IS NULL") == [(2,)]
+    assert rows(tmp_path, "SELECT count(*), count(DISTINCT customer_id), min(customer_id) "
+                          "FROM customers") == [(500, 500, 1001)]
+    assert rows(tmp_path, "SELECT target, count(*), sum(rows) FROM cadencia_load_ledger "
+                          "GROUP BY target ORDER BY target") == [
+        ("customers", 2, 1000), ("payments_daily", 2, 160)]
+    assert len(run_dirs(tmp_path)) == 2
