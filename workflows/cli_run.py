@@ -185,7 +185,8 @@ RECORD_STATE = {  # what the run record holds after some of its writes failed
     "complete": "written in full at the end",
     "cut short": "only a smaller one fit at the end (phases, messages and outputs; no node "
                  "inputs nor step output)",
-    "not written": "not written at the end either: it may still say Running",
+    "bare": "only a bare one fit at the end (the run's phase and this error; no nodes)",
+    "not written": "not written at the end either: it may still say Pending or Running",
 }
 
 

@@ -12,6 +12,7 @@ killed.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import os
@@ -42,7 +43,17 @@ class Invocation:
     pipeline: str | None = None  # the compiled pipeline of --env ENV; None for --env PATH
 
     def save(self, run_dir: Path) -> None:
-        (run_dir / "invocation.json").write_text(json.dumps(self.__dict__, indent=2) + "\n")
+        """Write ``invocation.json``; on a failed write (a full disk) no partial file stays
+        and the OSError names the file."""
+        path = run_dir / "invocation.json"
+        try:
+            path.write_text(json.dumps(self.__dict__, indent=2) + "\n")
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+            if exc.filename is None:
+                raise OSError(exc.errno, exc.strerror, str(path)) from exc
+            raise
 
     @classmethod
     def load(cls, run_dir: Path) -> Invocation:

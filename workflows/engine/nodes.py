@@ -11,8 +11,10 @@ stop by a signal) saves at once through ``save_final``.
 
 A write that fails (a full disk) does not stop the run: the first error is kept in
 ``save_error`` and the next change tries again. The last write falls back to a smaller
-record (no node inputs nor step stdout, then no nodes) so that, if anything at all can
-be written, the record never stays Running.
+record (no node inputs nor step stdout), then to a bare one (name, times, phase and a
+message naming the write that failed, no nodes) small enough to fit in the bytes the
+first, Pending, record reserved (``records.RESERVED``): whichever write failed first, the
+record never stays Pending or Running.
 
 Times in the record are RFC 3339 seconds like Argo's; the precise epoch times stay here
 (``started``/``finished``) for retries, memoize ages and the events.
@@ -28,8 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from workflows.engine.records import (
+    RESERVED,
     RunRecord,
     describe_os_error,
+    encode,
     node_id,
     output_parameter,
     pod_name,
@@ -45,6 +49,15 @@ SAVE_INTERVAL = 0.5  # seconds: the most a live reader of the record lags behind
 Event = dict[str, Any]
 
 __all__ = ["FAILED", "FINISHED", "Status", "pod_name"]
+
+
+def _clip(text: str, most: int) -> str:
+    """``text`` within ``most`` characters: its start and its end (which names the
+    reason of an error) around an ellipsis."""
+    if len(text) <= most:
+        return text
+    half = max(1, most // 2 - 1)
+    return f"{text[:half]}…{text[-half:]}"
 
 
 def _stamp(epoch: float) -> str:
@@ -247,17 +260,37 @@ class Status:
 
     def save_final(self) -> str:
         """The run's last write: ``complete``; ``cut short`` when only a smaller record fit
-        (a full disk: nodes without inputs nor stdout, or no nodes); ``not written``."""
+        (a full disk: nodes without inputs nor stdout); ``bare`` when only the run's
+        phase and a message naming the failed write fit (no nodes); ``not written``."""
         if self.save():
             return "complete"
-        slim = self._slim()
-        for workflow in (slim, {**slim, "status": {**slim["status"], "nodes": {}}}):
+        for workflow, written in ((self._slim(), "cut short"), (self._bare(), "bare")):
             try:
                 self.record.save(workflow, indent=None)
             except OSError:
                 continue
-            return "cut short"
+            return written
         return "not written"
+
+    def _bare(self) -> dict[str, Any]:
+        """The run's name, times and phase, and a message naming the write of the record
+        that failed; within ``RESERVED`` bytes, the room the first record holds (a long
+        message is clipped)."""
+        meta = self.workflow.get("metadata") or {}
+        kept = ("phase", "startedAt", "finishedAt", "progress")
+        status: dict[str, Any] = {k: self.status[k] for k in kept if k in self.status}
+        bare = {"apiVersion": self.workflow.get("apiVersion"),
+                "kind": self.workflow.get("kind"),
+                "metadata": {k: meta[k] for k in ("name", "namespace", "uid",
+                                                  "creationTimestamp") if k in meta},
+                "spec": {}, "status": status}
+        budget = RESERVED // 2
+        while True:
+            status["message"] = self._cut("only a bare record fit (no nodes)", budget)
+            status["nodes"] = {}
+            if len(encode(bare, indent=None)) <= RESERVED or budget < 16:
+                return bare
+            budget //= 2
 
     def _slim(self) -> dict[str, Any]:
         """The workflow without the spec, node inputs and step stdout (``outputs.result``);
@@ -269,7 +302,19 @@ class Status:
                 small["outputs"] = {k: v for k, v in node["outputs"].items() if k != "result"}
             nodes[nid] = small
         meta = self.workflow.get("metadata") or {}
+        message = self._cut("only a smaller record fit (no node inputs nor step output)")
         return {"apiVersion": self.workflow.get("apiVersion"), "kind": self.workflow.get("kind"),
                 "metadata": meta, "spec": {},
                 "status": {**{k: v for k, v in self.status.items() if k != "nodes"},
-                           "nodes": nodes}}
+                           "message": message, "nodes": nodes}}
+
+    def _cut(self, what: str, most: int | None = None) -> str:
+        """The run's message, then what a cut record holds and the write of the full one
+        that failed (``<path>: No space left on device``), each within ``most`` characters."""
+        error = self.save_error
+        failed = (describe_os_error(error, self.record.workflow_path) if error is not None
+                  else f"{self.record.workflow_path}: the full record did not fit")
+        said = self.status.get("message", "")
+        if most is not None:
+            said, failed = _clip(said, most), _clip(failed, most)
+        return (f"{said}; " if said else "") + f"{what}: cannot write {failed}"

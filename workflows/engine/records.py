@@ -5,7 +5,9 @@
     .cadencia/runs/<run name>/
         workflow.json        the Argo Workflow object (metadata, spec, status.nodes), rewritten
                              atomically at each save (while the run goes, at most every
-                             half second, compact; at its end, indented)
+                             half second, compact; at its end, indented); the first one,
+                             Pending, is padded to ``RESERVED`` bytes: room for the run's
+                             last write in place when the disk fills up
         logs/<node id>.log   what the node's process printed
         .created             creation time in ns, orders runs created within one second
 
@@ -21,6 +23,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import tempfile
 import threading
 import time
@@ -32,13 +35,16 @@ from typing import Any
 from workflows.argo.names import MAX_OBJECT_NAME
 from workflows.argo.nodes import fnv32a, node_id, pod_name
 
-__all__ = ["DEFAULT_ROOT", "AmbiguousRun", "RunLookupError", "RunRecord", "RunStore",
-           "RunSummary", "UnknownRun", "fnv32a", "node_id", "parse_time", "pod_name",
-           "timestamp"]
+__all__ = ["DEFAULT_ROOT", "RESERVED", "AmbiguousRun", "RunLookupError", "RunRecord",
+           "RunStore", "RunSummary", "UnknownRun", "fnv32a", "node_id", "parse_time",
+           "pod_name", "timestamp"]
 
 DEFAULT_ROOT = Path(".cadencia") / "runs"
 WORKFLOW_FILE = "workflow.json"
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+# Bytes the first record of a run holds: a run whose disk fills before any later save
+# gets through still ends its record with a bare one written over them (nodes.Status).
+RESERVED = 4096
 # Argo's generateName alphabet (no vowels, no look-alikes) and name budget.
 SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 MAX_NAME = MAX_OBJECT_NAME
@@ -65,6 +71,13 @@ def describe_os_error(exc: OSError, path: Path | str | None = None) -> str:
     where = exc.filename or path
     reason = exc.strerror or str(exc)
     return f"{where}: {reason}" if where else reason
+
+
+def encode(workflow: dict[str, Any], *, indent: int | None = 2) -> bytes:
+    """The bytes ``RunRecord.save`` writes for ``workflow`` (UTF-8 JSON and a newline)."""
+    separators = None if indent else (",", ":")
+    return (json.dumps(workflow, indent=indent, separators=separators, ensure_ascii=False,
+                       default=str) + "\n").encode()
 
 
 def output_parameter(node: Any, name: str) -> Any:
@@ -111,16 +124,19 @@ class RunRecord:
         self.workflow_path = self.path / WORKFLOW_FILE
         self._lock = threading.Lock()
 
-    def save(self, workflow: dict[str, Any], *, indent: int | None = 2) -> None:
+    def save(self, workflow: dict[str, Any], *, indent: int | None = 2,
+             reserve: int = 0) -> None:
         """Write ``workflow.json`` atomically: readers see the old or the new object.
 
         ``indent=None`` writes it compact, several times faster (json's C encoder): the
-        engine's writes while a run is going. On a full disk (no room for the second
-        copy an atomic write needs) the object is written over the old one in place when
-        it fits in the space the old one holds; otherwise the OSError goes up."""
-        separators = None if indent else (",", ":")
-        data = (json.dumps(workflow, indent=indent, separators=separators,
-                           ensure_ascii=False, default=str) + "\n").encode()
+        engine's writes while a run is going. ``reserve`` pads the file with blanks to
+        that many bytes, which a later write can reuse. On a full disk (no room for the
+        second copy an atomic write needs) the object is written over the old one in
+        place when it fits in the space the old one holds; otherwise the OSError goes
+        up."""
+        data = encode(workflow, indent=indent)
+        if len(data) < reserve:
+            data = data[:-1] + b" " * (reserve - len(data)) + b"\n"
         with self._lock:
             try:
                 self._replace(data)
@@ -198,7 +214,9 @@ class RunStore:
         self.root = Path(root).resolve()
 
     def new_run(self, workflow_name: str, *, created: datetime | None = None) -> RunRecord:
-        """A new run folder named ``<workflow name>-xxxxx`` with a Pending workflow.json."""
+        """A new run folder named ``<workflow name>-xxxxx`` with a Pending workflow.json
+        holding ``RESERVED`` bytes. When that cannot be written (a full disk) the OSError
+        goes up and no folder stays."""
         moment = created or datetime.now(timezone.utc)
         base = workflow_name[: MAX_NAME - 6]
         self.root.mkdir(parents=True, exist_ok=True)
@@ -213,13 +231,18 @@ class RunStore:
                 path.mkdir()
             except FileExistsError:
                 continue
-            (path / ".created").write_text(str(time.time_ns()))
             record = RunRecord(path)
-            record.save({
-                "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
-                "metadata": {"name": record.name, "creationTimestamp": timestamp(moment),
-                             "labels": {}},
-                "spec": {}, "status": {"phase": "Pending", "nodes": {}}})
+            try:
+                (path / ".created").write_text(str(time.time_ns()))
+                record.save({
+                    "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+                    "metadata": {"name": record.name, "creationTimestamp": timestamp(moment),
+                                 "labels": {}},
+                    "spec": {}, "status": {"phase": "Pending", "nodes": {}}},
+                    reserve=RESERVED)
+            except BaseException:
+                shutil.rmtree(path, ignore_errors=True)
+                raise
             return record
         raise RuntimeError(f"no free run name for {workflow_name!r} in {self.root}")
 
