@@ -19,7 +19,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         rel = Path(str(item.fspath)).relative_to(TESTS)
         marker = rel.parts[0] if len(rel.parts) > 1 else None
-        if marker in ("unit", "integration", "e2e", "workflows", "deploy", "faults"):
+        if marker in ("unit", "integration", "e2e", "workflows", "deploy", "faults",
+                      "conformance"):
             item.add_marker(getattr(pytest.mark, marker))
 
 
