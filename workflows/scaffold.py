@@ -50,7 +50,8 @@ def name_problem(name: str, project: Project) -> str | None:
         return (f"{name!r} is not a pipeline name: it must start with a letter (its file "
                 f"is workflows/pipelines/{name.replace('-', '_')}.py, a Python name)")
     try:
-        taken = {p.name for p in project.pipelines()} | {p.stem for p in project.pipelines()}
+        found = project.pipelines()
+        taken = {p.name for p in found} | {p.stem for p in found}
     except LayerError:
         taken = set()  # the files' own check below still refuses an overwrite
     if name in taken or name.replace("-", "_") in taken:
