@@ -100,8 +100,11 @@ def classify(manifest: Manifest, result: dict[str, Any], seconds: float) -> Outc
         ok = fault is not None and any(fault.search(p) for p in result["problems"])
     elif result["outcome"] == "ran":
         got, why = result["phase"], result.get("message", "")
-        if got == "Error" and HOST_CANNOT_RUN.search(why):
-            return Outcome(manifest, got, "refused", _short(why), seconds)
+        # a node the host could not run, wherever it is: the workflow's own message may be
+        # a consequence of it (a template failFast's) and would match for the wrong reason
+        cannot = [m for m in (why, *result.get("failed_nodes", [])) if HOST_CANNOT_RUN.search(m)]
+        if got in ("Error", "Failed") and cannot:
+            return Outcome(manifest, got, "refused", _short(cannot[0]), seconds)
         ok = got in manifest.expected.split("/")
     else:  # timeout, crashed
         got, why, ok = result["outcome"], result.get("reason", ""), False

@@ -47,7 +47,11 @@ def run(manifest: Path, support: list[Path], home: Path) -> dict[str, Any]:
         return {"outcome": "refused", "error": type(exc).__name__, "reason": str(exc),
                 "problems": [str(exc)]}
     status = workflow.get("status") or {}
-    return {"outcome": "ran", "phase": status.get("phase"), "message": _first_failure(workflow)}
+    failed = [f"{n.get('displayName')}: {n['message']}"
+              for n in (status.get("nodes") or {}).values()
+              if n.get("phase") in ("Failed", "Error") and n.get("message")]
+    return {"outcome": "ran", "phase": status.get("phase"), "message": _first_failure(workflow),
+            "failed_nodes": failed}
 
 
 def main(argv: list[str]) -> int:

@@ -311,16 +311,46 @@ def test_depends_omits_what_needed_success_and_runs_the_failure_handler(run_case
     assert ran.phase == "Failed"  # an Omitted target takes its dependency's failure
 
 
-@pytest.mark.parametrize(("fail_fast", "after_slow_runs"), [(True, False), (False, True)])
-def test_fail_fast_stops_new_tasks_after_a_failure(tmp_path, store, fail_fast,
-                                                   after_slow_runs):
+def test_a_failure_a_dependent_handles_does_not_fail_the_dag(run_case):
+    """Argo's dag-enhanced-depends: assessDAGPhase judges the DAG by its leaves' branch
+    phases, and dag.failFast stops no scheduling, so should-execute-3 runs."""
+    ran = run_case("handled_failure.yaml")
+    assert ran.node("C")["phase"] == "Failed"
+    node = ran.node("should-not-execute")
+    assert (node["type"], node["phase"], node["message"]) == (
+        "Skipped", "Omitted", "omitted: depends condition not met")
+    for task in ("A", "B", "should-execute-1", "should-execute-2", "should-execute-3"):
+        assert ran.node(task)["phase"] == "Succeeded", task
+    assert ran.node(ran.workflow["metadata"]["name"])["phase"] == "Succeeded"
+    assert ran.phase == "Succeeded"
+
+
+@pytest.mark.parametrize("dag_fail_fast", [True, False])
+def test_dag_fail_fast_stops_no_new_task(store, dag_fail_fast):
+    """In Argo v4.1.2 dag.failFast is read only by assessDAGPhase: after-slow starts
+    once slow ends although breaks failed, and the DAG fails by its target breaks."""
     docs = docs_of("fail_fast.yaml")
-    docs[0]["spec"]["templates"][0]["dag"]["failFast"] = fail_fast
-    workflow = run_workflow(docs, store=store)
-    ran = Ran(workflow)
-    assert ran.node("slow")["phase"] == "Succeeded"  # running tasks finish
-    assert ran.has("after-slow") is after_slow_runs
+    docs[0]["spec"]["templates"][0]["dag"]["failFast"] = dag_fail_fast
+    ran = Ran(run_workflow(docs, store=store))
+    assert ran.node("slow")["phase"] == "Succeeded"
+    assert ran.node("after-slow")["phase"] == "Succeeded"
+    assert ran.node(ran.workflow["metadata"]["name"])["phase"] == "Failed"
     assert ran.phase == "Failed"
+
+
+def test_template_fail_fast_stops_new_tasks_after_a_failure(store):
+    """The template's failFast (checkParallelism): no child starts once one failed, the
+    running ones finish, and the DAG fails with Argo's message."""
+    docs = docs_of("fail_fast.yaml")
+    docs[0]["spec"]["templates"][0]["failFast"] = True
+    ran = Ran(run_workflow(docs, store=store))
+    assert ran.node("slow")["phase"] == "Succeeded"  # running tasks finish
+    assert not ran.has("after-slow")
+    dag = ran.node(ran.workflow["metadata"]["name"])
+    assert (dag["phase"], dag["message"]) == (
+        "Failed", "template has failed or errored children and failFast enabled")
+    assert ran.phase == "Failed"
+    assert ran.workflow["status"]["message"] == dag["message"]  # Argo's e2e asserts this
 
 
 def test_false_when_skips_and_dependents_still_run(run_case):

@@ -4,9 +4,16 @@
   ``continueOn`` widening what counts as success) is true; false makes it ``Omitted``
   (``omitted: depends condition not met``); a false ``when`` makes it ``Skipped``
   (``when '<when>' evaluated false``).
-- ``failFast`` (default true): after a task fails, no new task starts except those whose
-  ``depends`` names a failed task (they exist to handle it: ``a.Failed``, ``continueOn``);
-  the running ones finish, then the DAG fails. The workflow deadline stops new tasks.
+- Every task whose ``depends`` holds is started, whatever failed elsewhere: in Argo
+  v4.1.2 ``dag.failFast`` stops no scheduling (``executeDAG`` runs ``executeDAGTask`` for
+  every target each pass and nothing there reads it); it is read only by
+  ``assessDAGPhase`` (below). So a failure handled by a dependent
+  (``depends: "C.Succeeded || C.Failed"``) leaves the DAG as its targets end.
+- The template-level ``failFast: true`` (``Template.IsFailFast``, default false) is what
+  stops new tasks: ``checkParallelism`` refuses to start a child once a Pod, Steps or DAG
+  node of this DAG failed or errored (``getUnsuccessfulChildren``), and the DAG fails
+  with ``template has failed or errored children and failFast enabled`` once the running
+  ones end. The workflow deadline stops new tasks.
 - ``parallelism`` bounds the tasks (and fanned-out items) running at once.
 - Daemon tasks count as done for their dependents once started and are stopped when the
   rest of the DAG has finished.
@@ -42,6 +49,7 @@ from workflows.engine.task_args import task_arguments
 from workflows.engine.template import execute, fail_node
 
 OMITTED = "omitted: depends condition not met"
+FAIL_FAST = "template has failed or errored children and failFast enabled"  # checkParallelism
 
 
 class Dag:
@@ -54,8 +62,10 @@ class Dag:
                                                                        or [])
                         for n, t in self.tasks.items()}
         self.continue_on = {n: t.get("continueOn") or {} for n, t in self.tasks.items()}
-        flags = [tmpl["dag"].get("failFast"), tmpl.get("failFast")]
-        self.fail_fast = all(f is None or bool(f) for f in flags)
+        # dag.failFast (default true) is assessDAGPhase's; the template's failFast
+        # (default false) is checkParallelism's: they are two different rules
+        self.fail_fast = tmpl["dag"].get("failFast") in (None, True)
+        self.template_fail_fast = tmpl.get("failFast") is True
         limit = tmpl.get("parallelism")
         self.slots = asyncio.Semaphore(int(str(limit))) if limit not in (None, "") else None
         self.ids: dict[str, str] = {}  # task name -> id of its node
@@ -151,8 +161,7 @@ class Dag:
                     verdict = self.ready(name)
                     if verdict is None:
                         continue
-                    if verdict and (self.run.deadline_message(self.branch)
-                                    or (stopped and not self.handles_failure(name))):
+                    if verdict and (self.run.deadline_message(self.branch) or stopped):
                         continue
                     pending.remove(name)
                     if verdict:
@@ -164,7 +173,8 @@ class Dag:
                             ended.append(name)  # however a task ends, the loop looks again
                             wake.set()
                         future.add_done_callback(on_end)
-                stopped = stopped or (self.fail_fast and self.any_failure())
+                stopped = stopped or (self.template_fail_fast
+                                      and self.unsuccessful_children())
                 # a task that ended leaves `running`: looking at every task ever started,
                 # at every wake, made a DAG of n tasks cost n^2
                 while ended:
@@ -180,10 +190,12 @@ class Dag:
             await asyncio.gather(*started)
         finally:
             status.listeners.discard(wake)
-        phase = self.assess()
+        phase, message = self.assess(), None
+        if self.template_fail_fast and self.unsuccessful_children():
+            phase, message = "Failed", FAIL_FAST
         targets = self.targets()
         outbound = [o for t in targets if t in self.ids for o in self.outbound(self.ids[t])]
-        status.update(self.node, phase=phase, outboundNodes=outbound)
+        status.update(self.node, phase=phase, message=message, outboundNodes=outbound)
 
     def ready(self, name: str) -> bool | None:
         """True to start, False once omitted (its node made here), None to wait."""
@@ -202,24 +214,15 @@ class Dag:
                         message=OMITTED)
         return verdict
 
-    def handles_failure(self, name: str) -> bool:
-        """Whether the task depends on a task that failed (``a.Failed``, continueOn)."""
-        return any((self.task_node(d) or {}).get("phase") in FAILED for d in self.deps(name))
-
-    def any_failure(self) -> bool:
-        """Whether a task failed in a way its ``continueOn`` does not allow. Only the
-        run's failing nodes are looked at (``Status.failing``), not every task: a DAG of n
-        tasks asks this at every wake."""
-        for nid in self.run.status.failing:
-            name = self.names.get(nid)
-            if name is None:
-                continue
-            phase = self.run.status.nodes[nid]["phase"]
-            allowed = self.continue_on[name]
-            if (phase == "Failed" and not allowed.get("failed")) or (
-                    phase == "Error" and not allowed.get("error")):
-                return True
-        return False
+    def unsuccessful_children(self) -> bool:
+        """Argo's ``getUnsuccessfulChildren(boundaryID) > 0``: a Pod, Steps or DAG node of
+        this DAG (an attempt under a Retry too) ended Failed or Error. Only the run's
+        failing nodes are looked at (``Status.failing``): a DAG of n tasks asks this at
+        every wake."""
+        nodes = self.run.status.nodes
+        return any(nodes[nid].get("boundaryID") == self.node["id"]
+                   and nodes[nid]["type"] in ("Pod", "Steps", "DAG")
+                   for nid in self.run.status.failing)
 
     def targets(self) -> list[str]:
         return targets(self.tmpl["dag"], list(self.tasks), self.deps)

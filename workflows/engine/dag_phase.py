@@ -4,8 +4,9 @@ The target tasks (``dag.target``, default: the tasks nothing depends on) each gi
 branch phase: their own, or for an Omitted task the phase of its dependencies, a failure
 preferred (a task omitted because its parent failed carries that failure). A Failed or
 Error branch fails the DAG unless the target's ``continueOn`` allows that phase; with
-``failFast`` the first such failure decides. A target that never started (failFast or
-the workflow deadline stopped it) fails the DAG.
+``dag.failFast`` (default true) the first such failure decides, else the last. A target
+that never started (the workflow deadline or the template's ``failFast`` stopped it)
+fails the DAG: in Argo it would hold the DAG Running, and no pass would start it.
 """
 
 from __future__ import annotations
