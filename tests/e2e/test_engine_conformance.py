@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from workflows.engine import LoadError, ManifestRefused, check, run_workflow
+from workflows.engine.isolation import SHARE
 from workflows.engine.nodes import SAVE_INTERVAL
 from workflows.engine.records import RunStore
 
@@ -81,6 +82,13 @@ class Ran:
 
 def docs_of(case: str) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all((CASES / case).read_text()) if d]
+
+
+@pytest.fixture(autouse=True)
+def _share_scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cases leave side effects in tmp_path, on the host: every pod sees it there
+    (without it, a pod's private /tmp would hide it)."""
+    monkeypatch.setenv(SHARE, str(tmp_path))
 
 
 @pytest.fixture

@@ -71,7 +71,8 @@ def manifest(tmp_path: Path, webhook: str, *, stubborn: bool) -> Path:
 
 def cadencia(*args: str, cwd: Path, **kwargs: Any) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CADENCIA_")}
-    env.update(PYTHONPATH=str(ROOT), COLUMNS="200")
+    # The steps leave their pid and marks in cwd, on the host: every pod sees it there.
+    env.update(PYTHONPATH=str(ROOT), COLUMNS="200", CADENCIA_ENGINE_SHARE=str(cwd))
     with open(cwd / f"{args[0]}.out", "w") as out:  # the child keeps its own copy
         return subprocess.Popen([sys.executable, "-m", "workflows.cli", *args], cwd=cwd,
                                 env=env, stdout=out, stderr=subprocess.STDOUT, text=True,

@@ -12,6 +12,7 @@ every running step is stopped, with Argo's messages for each kind of node.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -22,6 +23,8 @@ from typing import Any
 
 from workflows.engine.artifacts import ArtifactRepository
 from workflows.engine.executor import KILL_GRACE_SECONDS, Process
+from workflows.engine.isolation import SWITCH as ISOLATION_SWITCH
+from workflows.engine.isolation import Availability, shared_paths
 from workflows.engine.load import Loaded
 from workflows.engine.memo import MemoCache
 from workflows.engine.metrics import Registry
@@ -45,7 +48,13 @@ class EngineConfig:
 
     ``our_images``: image repository names (the last path segment, without tag) that mean
     "this project": their ``python`` is the running interpreter, with the project root as
-    working directory and on ``PYTHONPATH``. Any other image runs its command on the host.
+    working directory and on ``PYTHONPATH``. Any other image runs its command with the
+    host's programs, in a mount namespace of its own when the machine allows (``isolation``).
+
+    ``isolation``: ``auto`` (a pod's own filesystem where bwrap works) or ``off`` (as if it
+    did not: templates that rely on literal paths are refused); default from
+    ``CADENCIA_ENGINE_ISOLATION``. ``shared``: host folders every isolated pod sees
+    read-write at their own paths; default from ``CADENCIA_ENGINE_SHARE``.
     """
 
     project_root: Path = PROJECT_ROOT
@@ -53,6 +62,8 @@ class EngineConfig:
     python: str = sys.executable
     kill_grace: float = KILL_GRACE_SECONDS
     keep_sandboxes: bool = False
+    isolation: str = field(default_factory=lambda: os.environ.get(ISOLATION_SWITCH) or "auto")
+    shared: tuple[Path, ...] = field(default_factory=shared_paths)
 
 
 def image_repository(image: str) -> str:
@@ -105,6 +116,8 @@ class Run:
     pod_slots: asyncio.Semaphore | None = None
     previous: Previous | None = None
     shutdown: str | None = None  # Argo's spec.shutdown, once the run is being stopped
+    isolation: Availability = field(  # whether pods get their own filesystems
+        default_factory=lambda: Availability(False, "not probed"))
 
     @property
     def record_path(self) -> Path:

@@ -30,8 +30,16 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from workflows.engine import isolation, literal_paths
 from workflows.engine.artifacts import ArtifactError, open_repository
-from workflows.engine.context import SHUTDOWN_STOPPED, Branch, EngineConfig, Run, Templates
+from workflows.engine.context import (
+    SHUTDOWN_STOPPED,
+    Branch,
+    EngineConfig,
+    Run,
+    Templates,
+    image_repository,
+)
 from workflows.engine.errors import LoadError, ManifestRefused
 from workflows.engine.inputs import Arguments
 from workflows.engine.load import Loaded, load
@@ -96,6 +104,8 @@ def run_workflow(docs: list[dict[str, Any]], *, entry: str | None = None,
         scheduled_time = scheduled_time or _scheduled(annotation)
     loaded = load(docs, entry=entry, parameters=parameters or {}, now=clock(),
                   scheduled=scheduled_time)
+    config = config or EngineConfig()
+    pods = _pod_filesystems(loaded, config)
     try:
         secrets = SecretSource(secrets_file)
     except MissingSecret as exc:
@@ -106,11 +116,13 @@ def run_workflow(docs: list[dict[str, Any]], *, entry: str | None = None,
         raise LoadError(f"artifact repository: {exc.message}") from exc
     record = store.new_run(loaded.base_name, created=clock())
     workflow = _workflow_object(loaded, record, clock(), findings.cluster_only)
+    workflow["status"]["localEngine"]["podFilesystem"] = (
+        "own (private mount namespace)" if pods.ok else f"the host's ({pods.how})")
     status = Status(workflow, record, on_event)
     run = Run(name=record.name, loaded=loaded, status=status, repo=repo, secrets=secrets,
               memo=MemoCache(store.root / ".memo"), locks=store.root / ".locks",
-              metrics=Registry(record.path / "metrics.prom"), config=config or EngineConfig(),
-              globals={}, clock=clock,
+              metrics=Registry(record.path / "metrics.prom"), config=config,
+              globals={}, clock=clock, isolation=pods,
               previous=Previous(previous) if previous is not None else None)
     if previous is not None:
         workflow["metadata"]["labels"]["cadencia.dev/retry-of"] = previous["metadata"]["name"]
@@ -164,6 +176,29 @@ def _stop_on_signals(run: Run, received: list[int]) -> Iterator[None]:
             loop.remove_signal_handler(installed_number)
             if before is not None:
                 signal.signal(installed_number, before)
+
+
+def _pod_filesystems(loaded: Loaded, config: EngineConfig) -> isolation.Availability:
+    """Whether pods get their own filesystem here; where they cannot, said once (when an
+    image other than ours runs) and what relies on literal paths refused before the run."""
+    pods = isolation.availability(config.isolation)
+    if pods.ok:
+        return pods
+    foreign = any(isolation_needed(t, config) for t in loaded.spec.get("templates") or [])
+    if foreign:
+        logger.warning("pods run in the host's filesystem (%s): templates that rely on literal "
+                       "paths are refused, {{...path}} variables point into each node's "
+                       "sandbox", pods.how)
+    refused = literal_paths.problems(loaded, config.our_images, pods.how)
+    if refused:
+        raise ManifestRefused(refused)
+    return pods
+
+
+def isolation_needed(tmpl: Mapping[str, Any], config: EngineConfig) -> bool:
+    container = tmpl.get("container") or {}
+    return bool(container) and image_repository(str(container.get("image", ""))) \
+        not in config.our_images
 
 
 def _scheduled(annotations: Mapping[str, str]) -> datetime | None:

@@ -6,6 +6,11 @@ stderr go to the attempt's log file as they arrive; stdout is also kept (the las
 ``RESULT_LIMIT`` bytes) for ``outputs.result``. When the main process exits, whatever it
 left behind in its group is killed, as the end of a container would.
 
+A process run in its own mount namespace (``isolation``: bubblewrap with
+``--new-session --info-fd``) is signalled through the group of bwrap's child, the
+container's main process, whose pid bwrap reports on that descriptor: bwrap itself would
+die at the SIGTERM and take its child with it before the grace period.
+
 ``stop`` sends SIGTERM to the group, then SIGKILL after the grace period; the reason it
 was stopped (a deadline, the end of a daemon's scope) travels with the outcome. A log that
 cannot be written (a full disk) is cut there, the output still read to the end (the
@@ -16,10 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +51,9 @@ class Process:
     """A running process group; await ``wait()`` for its ``Outcome``."""
 
     def __init__(self, proc: asyncio.subprocess.Process, log: Path, started: float,
-                 grace: float) -> None:
+                 grace: float, child: int | None = None) -> None:
         self._proc = proc
+        self._child = child  # the isolated main process (its own group), else None
         self._log = log
         self._started = started
         self._grace = grace
@@ -87,19 +94,33 @@ class Process:
         if self._stopped_for is None:
             self._stopped_for = reason
         if self._killer is None and self._proc.returncode is None:
-            _signal_group(self._proc.pid, signal.SIGTERM)
+            self._signal(signal.SIGTERM)
             self._killer = asyncio.ensure_future(self._kill_later())
+
+    def _signal(self, sig: signal.Signals) -> None:
+        if self._child is None:
+            _signal_group(self._proc.pid, sig)
+            return
+        try:
+            os.killpg(self._child, sig)
+        except ProcessLookupError:  # not yet its own group (bwrap calls setsid late)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self._child, sig)
+        except PermissionError:
+            pass
+        if sig == signal.SIGKILL:
+            _signal_group(self._proc.pid, sig)
 
     async def _kill_later(self) -> None:
         await asyncio.sleep(self._grace)
-        _signal_group(self._proc.pid, signal.SIGKILL)
+        self._signal(signal.SIGKILL)
 
     async def wait(self) -> Outcome:
         try:
             code = await self._proc.wait()
         finally:
             # The container is gone once its main process is: so is what it left running.
-            _signal_group(self._proc.pid, signal.SIGKILL)
+            self._signal(signal.SIGKILL)
         finished = time.time()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(asyncio.gather(*self._readers), timeout=2.0)
@@ -123,18 +144,48 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
 
 
 async def start(argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, log: Path,
-                grace: float = KILL_GRACE_SECONDS) -> Process | Outcome:
-    """Start ``argv``; a process that cannot start gives an ``Outcome`` right away."""
+                grace: float = KILL_GRACE_SECONDS,
+                wrap: Callable[[int], list[str]] | None = None) -> Process | Outcome:
+    """Start ``argv``; a process that cannot start gives an ``Outcome`` right away.
+
+    ``wrap(fd)`` gives the argv to run instead (bwrap's, around ``argv``), given the
+    descriptor on which it reports its child's pid as JSON (``{"child-pid": N}``)."""
     started = time.time()
+    info_read, info_write = os.pipe() if wrap is not None else (-1, -1)
     try:
+        command = wrap(info_write) if wrap is not None else list(argv)
         proc = await asyncio.create_subprocess_exec(
-            *argv, env=dict(env), cwd=str(cwd), stdin=asyncio.subprocess.DEVNULL,
+            *command, env=dict(env), cwd=str(cwd), stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            start_new_session=True)
+            start_new_session=True, pass_fds=(info_write,) if wrap is not None else ())
     except (OSError, ValueError) as exc:
+        for fd in (info_read, info_write):
+            if fd >= 0:
+                os.close(fd)
         message = f"failed to start {argv[0] if argv else '(no command)'}: {exc}"
         with log.open("a", encoding="utf-8") as handle:
             handle.write(message + "\n")
         return Outcome(exit_code=None, started=started, finished=time.time(), stdout="",
                        start_error=message)
-    return Process(proc, log, started, grace)
+    child = None
+    if wrap is not None:
+        os.close(info_write)
+        child = await _child_pid(info_read)
+    return Process(proc, log, started, grace, child)
+
+
+async def _child_pid(fd: int) -> int | None:
+    """The ``child-pid`` bwrap writes on ``fd`` (it closes it then); None if it died first."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", 0))
+    try:
+        text = await reader.read()
+    finally:
+        transport.close()
+    try:
+        pid = json.loads(text or b"{}").get("child-pid")
+    except ValueError:
+        return None
+    return int(pid) if isinstance(pid, int) else None

@@ -8,23 +8,38 @@ template's ``activeDeadlineSeconds`` kills the process group and fails the attem
 (or a retry's ``maxDuration``) fails it with ``Step exceeded its deadline``; a shutdown
 (``Run.terminate``) with ``workflow shutdown with strategy:  Terminate``. A daemon is
 marked ``daemoned`` once started and succeeds when its scope stops it.
+
+An image other than this project's runs in a private mount namespace over its sandbox
+when the machine allows it (``isolation``): its command sees the paths its manifest
+names (``/tmp``, artifact and parameter paths, emptyDir volumes, ``workingDir``) and the
+``{{...path}}`` variables give those paths as written, as in Argo. Otherwise (and always
+for this project's image) the variables give the sandbox's paths on the host. A program
+the host lacks is an Error naming it and the image, before anything starts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from workflows.engine import executor
+from workflows.engine import executor, isolation
 from workflows.engine.artifacts import ArtifactError
 from workflows.engine.context import SHUTDOWN_RUNNING_POD, Branch, Run, image_repository
 from workflows.engine.inputs import Inputs
 from workflows.engine.nodes import pod_name
-from workflows.engine.sandbox import Sandbox, place_inputs, read_parameter, store_outputs
+from workflows.engine.sandbox import (
+    Sandbox,
+    normal,
+    place_inputs,
+    read_parameter,
+    store_outputs,
+)
 from workflows.engine.scope import SubstitutionError, subst, subst_value
 from workflows.engine.secrets import MissingSecret
 
@@ -39,28 +54,89 @@ class Attempt:
     transient: bool = False
 
 
-def _paths(tmpl: dict[str, Any], box: Sandbox) -> dict[str, str]:
-    """The path variables, each remapped into the sandbox; the folders of outputs exist,
-    as the container's image or volumes would provide them."""
-    scope: dict[str, str] = {}
+def declared_paths(tmpl: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(variable, YAML path under the template, container path) of each declared path."""
+    found = []
     for side in ("inputs", "outputs"):
-        for art in (tmpl.get(side) or {}).get("artifacts") or []:
+        for i, art in enumerate((tmpl.get(side) or {}).get("artifacts") or []):
             if art.get("path"):
-                path = box.path(art["path"])
-                scope[f"{side}.artifacts.{art['name']}.path"] = str(path)
-                if side == "outputs":
-                    path.parent.mkdir(parents=True, exist_ok=True)
-    for param in (tmpl.get("outputs") or {}).get("parameters") or []:
+                found.append((f"{side}.artifacts.{art['name']}.path",
+                              f"{side}.artifacts[{i}].path", str(art["path"])))
+    for i, param in enumerate((tmpl.get("outputs") or {}).get("parameters") or []):
         declared = (param.get("valueFrom") or {}).get("path")
         if declared:
-            path = box.path(declared)
+            found.append((f"outputs.parameters.{param['name']}.path",
+                          f"outputs.parameters[{i}].valueFrom.path", str(declared)))
+    return found
+
+
+def _paths(tmpl: dict[str, Any], box: Sandbox, *, literal: bool) -> dict[str, str]:
+    """The path variables: as written when the pod has its own filesystem, else remapped
+    into the sandbox; the folders of outputs exist, as the image or volumes would give."""
+    scope: dict[str, str] = {}
+    for variable, _, declared in declared_paths(tmpl):
+        path = box.path(declared)
+        scope[variable] = declared if literal else str(path)
+        if not variable.startswith("inputs."):
             path.parent.mkdir(parents=True, exist_ok=True)
-            scope[f"outputs.parameters.{param['name']}.path"] = str(path)
     return scope
 
 
+def _mount_volumes(tmpl: dict[str, Any], box: Sandbox) -> dict[str, isolation.Bind]:
+    """Each volumeMounts entry: its emptyDir folder, a fresh one per pod, as in Argo."""
+    targets: dict[str, isolation.Bind] = {}
+    for mount in (tmpl.get("container") or {}).get("volumeMounts") or []:
+        folder = box.mount(str(mount["name"]), str(mount["mountPath"]))
+        targets[normal(str(mount["mountPath"]))] = isolation.Bind(
+            folder, read_only=bool(mount.get("readOnly")))
+    return targets
+
+
+def _targets(tmpl: dict[str, Any], box: Sandbox, volumes: dict[str, isolation.Bind],
+             workdir: str | None, shared: tuple[Any, ...]) -> dict[str, isolation.Bind]:
+    """What the isolated pod sees where: /tmp, the folders of the declared paths and the
+    working directory (the sandbox's), its volumes, the shared host folders."""
+    folders = {isolation.TMP}
+    for _, _, declared in declared_paths(tmpl):
+        path = normal(declared)
+        parent = os.path.dirname(path)
+        folders.add(parent if parent != "/" else path)
+    if workdir and normal(workdir) != "/":
+        folders.add(normal(workdir))
+    targets = dict(volumes)
+    for folder in sorted(folders):
+        covered = any(folder.startswith(other.rstrip("/") + "/")
+                      for other in [*folders, *volumes] if other != folder)
+        if folder in volumes or covered:
+            continue
+        source = box.path(folder)
+        if not source.exists():
+            source.mkdir(parents=True, exist_ok=True)
+        targets[folder] = isolation.Bind(source, merge=folder != isolation.TMP)
+    for path in shared:
+        targets[str(path)] = isolation.Bind(path)
+    return targets
+
+
+def _missing_program(argv: list[str], env: dict[str, str],
+                     targets: dict[str, isolation.Bind], image: str) -> str | None:
+    """Argo's container would not start: say which program the host lacks, for which
+    image (the host's programs stand in for the image's)."""
+    program = argv[0]
+    if "/" in program:
+        mapped = any(program.startswith(t.rstrip("/") + "/") for t in targets)
+        if mapped or os.path.exists(program):
+            return None
+    elif shutil.which(program, path=env.get("PATH", os.defpath)) is not None:
+        return None
+    return (f"failed to start {program}: [Errno 2] No such file or directory: {program!r} "
+            f"(image {image}: the local engine runs its command with this host's programs, "
+            "and the host has no such program)")
+
+
 def _command(run: Run, container: dict[str, Any], scope: dict[str, str],
-             box: Sandbox, env: dict[str, str]) -> tuple[list[str], Any]:
+             box: Sandbox, env: dict[str, str], *, isolated: bool = False
+             ) -> tuple[list[str], Any]:
     argv = [str(a) for a in subst_value(list(container.get("command") or [])
                                         + list(container.get("args") or []),
                                         scope, "container.command/args")]
@@ -68,7 +144,7 @@ def _command(run: Run, container: dict[str, Any], scope: dict[str, str],
         raise ValueError(f"container of image {container.get('image')!r} has no command: the "
                          "local engine cannot know the image's entrypoint")
     cwd = box.root
-    if container.get("workingDir"):
+    if container.get("workingDir") and not isolated:
         cwd = box.path(subst(str(container["workingDir"]), scope, "container.workingDir"))
         cwd.mkdir(parents=True, exist_ok=True)
     if image_repository(str(container.get("image", ""))) in run.config.our_images:
@@ -91,15 +167,31 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
         box = Sandbox(run.record_path / "sandbox", pod)
     except (ValueError, OSError) as exc:
         return _error(run, node, None, log, f"cannot make the pod's sandbox: {exc}")
+    image = str(container.get("image", ""))
+    isolated = run.isolation.ok and image_repository(image) not in run.config.our_images
+    wrap = None
     try:
+        volumes = _mount_volumes(tmpl, box) if isolated else {}
         scope = {**run.globals, **inputs.scope(), "retries": str(retries), "pod.name": pod,
-                 "node.name": node["name"], **_paths(tmpl, box)}
+                 "node.name": node["name"], **_paths(tmpl, box, literal=isolated)}
         await place_inputs(box, inputs.artifacts, run.repo)
         env = run.secrets.container_env(
             container, substitute=lambda text, where: subst(text, scope, where))
-        argv, cwd = _command(run, container, scope, box, env)
-        if any(m.get("mountPath") == "/tmp"  # noqa: S108 - the container's path, remapped
-               for m in container.get("volumeMounts") or []):
+        argv, cwd = _command(run, container, scope, box, env, isolated=isolated)
+        ours = image_repository(image) in run.config.our_images
+        workdir = (subst(str(container["workingDir"]), scope, "container.workingDir")
+                   if isolated and container.get("workingDir") else None)
+        targets = _targets(tmpl, box, volumes, workdir, run.config.shared) if isolated else {}
+        missing = None if ours else _missing_program(argv, env, targets, image)
+        if missing:
+            return _error(run, node, box, log, missing)
+        if isolated:
+            chdir = normal(workdir) if workdir else "/"
+
+            def wrap(fd: int) -> list[str]:
+                return isolation.bwrap_argv(run.isolation.how, targets, argv, chdir, fd)
+        elif any(m.get("mountPath") == "/tmp"  # noqa: S108 - the container's path, remapped
+                 for m in container.get("volumeMounts") or []):
             (box.root / "tmp").mkdir(exist_ok=True)
             env["TMPDIR"] = str(box.root / "tmp")
     except ArtifactError as exc:
@@ -110,7 +202,8 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
         return _error(run, node, box, log, str(exc))
     except OSError as exc:
         return _error(run, node, box, log, f"cannot prepare the pod: {exc}")
-    started = await executor.start(argv, env=env, cwd=cwd, log=log, grace=run.config.kill_grace)
+    started = await executor.start(argv, env=env, cwd=cwd, log=log, grace=run.config.kill_grace,
+                                   wrap=wrap)
     if isinstance(started, executor.Outcome):
         return _finish(run, node, tmpl, box, scope, started)
     proc = started

@@ -118,7 +118,7 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Mapping[st
             out.problems.append(f"{doc}: {where}: a template needs exactly one of container, "
                                 f"dag (template {tmpl.get('name')!r} has "
                                 f"{', '.join(kinds) or 'none'})")
-        _template_fields(tmpl, where, doc, out)
+        _template_fields(tmpl, where, doc, out, spec.get("volumes") or [])
         tasks = (tmpl.get("dag") or {}).get("tasks") or []
         task_names = [t.get("name") for t in tasks]
         for j, task in enumerate(tasks):
@@ -134,7 +134,8 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Mapping[st
     return refs
 
 
-def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Findings) -> None:
+def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Findings,
+                     workflow_volumes: list[Any]) -> None:
     if tmpl.get("retryStrategy") is not None:
         try:
             RetryStrategy.parse(tmpl["retryStrategy"])
@@ -152,12 +153,11 @@ def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Finding
         except ValueError as exc:
             out.problems.append(f"{doc}: {where}.memoize.maxAge: {exc}")
     _metrics(tmpl.get("metrics"), f"{where}.metrics", doc, out)
-    volumes = {v.get("name") for v in tmpl.get("volumes") or []}
+    volumes = {v.get("name") for v in [*(tmpl.get("volumes") or []), *workflow_volumes]}
     for k, mount in enumerate((tmpl.get("container") or {}).get("volumeMounts") or []):
         if mount.get("name") not in volumes:
             out.problems.append(f"{doc}: {where}.container.volumeMounts[{k}]: no volume "
-                                f"{mount.get('name')!r} in this template (workflow-level "
-                                "volumes are not implemented locally)")
+                                f"{mount.get('name')!r} in this template or the workflow")
 
 
 def _metrics(metrics: Any, where: str, doc: str, out: Findings) -> None:

@@ -7,6 +7,11 @@ see each other's files, as two pods would not. Inputs are placed before the proc
 starts (``raw.data`` written, others fetched and verified through the repository);
 outputs are read and stored after it ends.
 
+A pod's ``emptyDir`` volumes are folders beside it (``<pod name>~volumes/<volume>``, ``~``
+is never in a pod name); ``mount`` maps a volume's mount path there, so that an artifact
+or parameter path inside a volume is read where the pod wrote it. In a private mount
+namespace (``isolation``) the process sees the sandbox at the paths the manifest names.
+
 The sandbox is a folder under the run's ``sandbox/`` and every path in it stays inside
 it, resolved (a ``..`` or a symbolic link a step planted is a ``PathEscape``); an output
 artifact whose key cannot be built (a ``keyFormat`` giving ``a/../../b``) is an error of
@@ -36,18 +41,45 @@ class Sandbox:
             raise PathEscape(f"pod name {pod!r} cannot name a sandbox folder")
         self.root = within(base, Path(base) / pod, f"the sandbox of pod {pod!r}")
         self.root.mkdir(parents=True, exist_ok=True)
+        self.volumes = self.root.parent / f"{self.root.name}~volumes"
+        self.mounts: dict[PurePosixPath, Path] = {}  # container path -> volume folder
+
+    def mount(self, volume: str, at: str) -> Path:
+        """The folder of the emptyDir ``volume``, seen by the pod at ``at``."""
+        if not volume or "/" in volume or volume in (".", ".."):
+            raise PathEscape(f"volume name {volume!r} cannot name a folder")
+        if normal(at) == "/":
+            raise PathEscape(f"volume {volume!r} cannot be mounted at /")
+        folder = within(self.volumes, self.volumes / volume, f"volume {volume!r}")
+        folder.mkdir(parents=True, exist_ok=True)
+        self.mounts[PurePosixPath(normal(at))] = folder
+        return folder
 
     def path(self, declared: str) -> Path:
         """Where the container path ``declared`` is on this machine."""
         parts = [p for p in PurePosixPath("/", declared).parts[1:] if p not in ("", ".")]
         if ".." in parts:
             raise PathEscape(f"path {declared!r} leaves the sandbox")
-        joined = self.root.joinpath(*parts)
-        within(self.root, joined, f"path {declared!r}")
+        base, skip = self.root, 0
+        for at, folder in self.mounts.items():  # the deepest mount holding the path
+            depth = len(at.parts) - 1
+            if tuple(parts[:depth]) == at.parts[1:] and depth >= skip:
+                base, skip = folder, depth
+        joined = base.joinpath(*parts[skip:])
+        within(base, joined, f"path {declared!r}")
         return joined
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.volumes, ignore_errors=True)
+
+
+def normal(path: str) -> str:
+    """``/a//b/./c/`` -> ``/a/b/c``; raises PathEscape for ``..``."""
+    parts = [p for p in PurePosixPath("/", path).parts[1:] if p not in ("", ".")]
+    if ".." in parts:
+        raise PathEscape(f"path {path!r} leaves the pod's filesystem")
+    return "/" + "/".join(parts)
 
 
 async def place_inputs(box: Sandbox, artifacts: Mapping[str, Mapping[str, Any]],

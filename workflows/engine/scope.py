@@ -72,6 +72,11 @@ def node_scope(prefix: str, node: Mapping[str, Any],
                 results.append(_json_or_text(out["result"]))
         for pname, values in params.items():
             scope[f"{prefix}.outputs.parameters.{pname}"] = json.dumps(values)
+        # Argo's processAggregateNodeOutputs: one {name: value} map per Succeeded item.
+        scope[f"{prefix}.outputs.parameters"] = json.dumps(
+            [{p["name"]: str(p.get("value", "")) for p in child["outputs"]["parameters"]}
+             for child in children if child.get("phase") == "Succeeded"
+             and (child.get("outputs") or {}).get("parameters")], separators=(",", ":"))
         scope[f"{prefix}.outputs.result"] = json.dumps(results)
         return scope
     outputs = node.get("outputs") or {}

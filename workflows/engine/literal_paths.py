@@ -1,0 +1,81 @@
+"""Templates that rely on a pod's own filesystem, refused where pods cannot have one.
+
+Without a private mount namespace (``isolation``) a command runs in the host's
+filesystem and the engine can only point it at its sandbox through the ``{{...path}}``
+variables. So, for every container template of an image other than this project's, each
+of these is refused before the run, with its YAML path and the path:
+
+- a declared artifact or parameter path the command names literally, or does not name
+  through its variable at all (the image's program would look for it by itself);
+- a ``volumeMounts`` entry (a volume has no variable);
+- a ``workingDir`` the command names literally;
+- a literal ``/tmp/...`` in the command, args or env (the host's /tmp, shared with every
+  other node and run, where Argo's pod has its own).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from workflows.engine.context import image_repository
+from workflows.engine.load import Loaded
+from workflows.engine.pod import declared_paths
+
+TMP_LITERAL = re.compile(r"(?<![\w./{-])/tmp(?:/[^\s'\";|&)]*)?(?![\w.-])")
+
+
+def _templates(loaded: Loaded) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """(document label, YAML path, template) of the run's templates and its library's."""
+    label = f"WorkflowTemplate/{loaded.owner}" if loaded.owner else \
+        f"{loaded.kind}/{loaded.source}"
+    base = "spec.workflowSpec" if loaded.kind == "CronWorkflow" and not loaded.owner else "spec"
+    for i, tmpl in enumerate(loaded.spec.get("templates") or []):
+        yield label, f"{base}.templates[{i}]", tmpl
+    for name, spec in loaded.library.items():
+        if name == loaded.owner:
+            continue
+        for i, tmpl in enumerate(spec.get("templates") or []):
+            yield f"WorkflowTemplate/{name}", f"spec.templates[{i}]", tmpl
+
+
+def _text(container: Mapping[str, Any]) -> str:
+    words = [str(w) for w in (container.get("command") or []) + (container.get("args") or [])]
+    words += [str(e.get("value", "")) for e in container.get("env") or []]
+    return "\n".join(words)
+
+
+def problems(loaded: Loaded, our_images: frozenset[str], why: str) -> list[str]:
+    """Each use of a literal path that needs the pod's own filesystem; ``why`` says why
+    this machine gives none."""
+    found: list[str] = []
+    needs = f"needs the pod's own filesystem, which this machine cannot give ({why})"
+    for label, where, tmpl in _templates(loaded):
+        container = tmpl.get("container")
+        if not container or image_repository(str(container.get("image", ""))) in our_images:
+            continue
+        text = _text(container)
+        for variable, field, path in declared_paths(dict(tmpl)):
+            placeholder = re.search(r"\{\{\s*" + re.escape(variable) + r"\s*\}\}", text)
+            if path in text:
+                found.append(f"{label}: {where}.{field}: the command uses {path} literally; "
+                             + needs)
+            elif not placeholder:
+                found.append(f"{label}: {where}.{field}: {path} is never named through "
+                             f"{{{{{variable}}}}}, so the image's program looks for it at "
+                             "that literal path; " + needs)
+        for k, mount in enumerate(container.get("volumeMounts") or []):
+            found.append(f"{label}: {where}.container.volumeMounts[{k}].mountPath: volume "
+                         f"{mount.get('name')!r} at {mount.get('mountPath')}; " + needs)
+        workdir = str(container.get("workingDir") or "")
+        if workdir.startswith("/") and workdir.rstrip("/") and workdir.rstrip("/") in text:
+            found.append(f"{label}: {where}.container.workingDir: the command uses {workdir} "
+                         "literally; " + needs)
+        literal_tmp = sorted(set(TMP_LITERAL.findall(text)) - {p for _, _, p in
+                                                               declared_paths(dict(tmpl))})
+        if literal_tmp:
+            found.append(f"{label}: {where}.container: the command uses "
+                         f"{', '.join(literal_tmp)}, in a pod's own /tmp in Argo and in the "
+                         "host's shared /tmp here; " + needs)
+    return found
