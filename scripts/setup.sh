@@ -22,6 +22,22 @@ if [[ "$need_pg" == 1 ]] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&
     fi
 fi
 
+# bubblewrap: the local engine runs each pod of a foreign image in its own mount namespace
+# (docs/engine.md, "Filesystem per pod"); without it such templates that use literal paths
+# are refused.
+if ! command -v bwrap >/dev/null; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        echo "setup: installing bubblewrap (apt-get)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -qq --no-install-recommends bubblewrap >/dev/null 2>&1 || {
+            apt-get update -qq && apt-get install -y -qq --no-install-recommends bubblewrap >/dev/null; }
+    else
+        echo "setup: bubblewrap (bwrap) not found; install it with 'sudo apt-get install" \
+             "bubblewrap' (without it, pods share the host's filesystem and templates that" \
+             "use literal paths are refused)" >&2
+    fi
+fi
+
 # promtool (tests of the PrometheusRule): the binary alone, out of Debian's prometheus
 # package, into the ignored .tools/ folder; no Prometheus service is installed.
 if [[ ! -x .tools/bin/promtool ]] && command -v apt-get >/dev/null; then
