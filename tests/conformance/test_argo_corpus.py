@@ -35,8 +35,8 @@ WRONG: dict[str, str] = {
 }
 
 # The ratchet: the numbers measured, raised as the engine improves, never lowered.
-MIN_MATCH = 25
-MAX_WRONG = 4
+MIN_MATCH = 26
+MAX_WRONG = 3
 
 
 def _cases() -> list[Any]:

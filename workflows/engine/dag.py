@@ -14,6 +14,11 @@
   node of this DAG failed or errored (``getUnsuccessfulChildren``), and the DAG fails
   with ``template has failed or errored children and failFast enabled`` once the running
   ones end. The workflow deadline stops new tasks.
+- ``dag.target`` (space-separated task names, substituted with the workflow's and the
+  DAG's inputs, as ``ProcessArgs`` substitutes the template before ``executeDAG``): only
+  the targets and their ancestors run (``executeDAGTask`` walks up from each target),
+  and the DAG is judged by the targets (``assessDAGPhase``). A name that is no task is
+  an Error of the DAG (Argo's ``validateDAGTargets`` message).
 - ``parallelism`` bounds the tasks (and fanned-out items) running at once.
 - Daemon tasks count as done for their dependents once started and are stopped when the
   rest of the DAG has finished.
@@ -73,6 +78,7 @@ class Dag:
         self.task_scope: dict[str, str] = {}  # tasks.X.* of finished or daemoned tasks
         self.task_keys: dict[str, list[str]] = {}  # task -> its keys in task_scope
         self.log_seen = 0  # how much of Status.change_log task_scope reflects
+        self.target_names: list[str] | None = None  # dag.target, substituted (resolve_target)
 
     # -- state of tasks -------------------------------------------------------------
     def task_node(self, name: str) -> dict[str, Any] | None:
@@ -150,7 +156,8 @@ class Dag:
         status = self.run.status
         wake = asyncio.Event()
         status.listeners.add(wake)
-        pending = list(self.tasks)
+        wanted = self.needed(self.targets())
+        pending = [name for name in self.tasks if name in wanted]
         running: dict[str, asyncio.Task[None]] = {}  # started and not yet seen to end
         started: list[asyncio.Task[None]] = []
         ended: list[str] = []
@@ -224,8 +231,38 @@ class Dag:
                    and nodes[nid]["type"] in ("Pod", "Steps", "DAG")
                    for nid in self.run.status.failing)
 
+    def resolve_target(self) -> str | None:
+        """Substitute ``dag.target``; the error that stops the DAG, else None."""
+        raw = self.tmpl["dag"].get("target")
+        if raw in (None, ""):
+            return None
+        where = "dag.target"
+        try:
+            names = subst(str(raw), {**self.run.globals, **self.inputs.scope()}, where).split()
+        except SubstitutionError as exc:
+            return str(exc)
+        for name in names:
+            if name not in self.tasks:
+                return (f"templates.{self.tmpl.get('name')}.targets: target '{name}' is not "
+                        "defined")
+        self.target_names = names or None
+        return None
+
     def targets(self) -> list[str]:
-        return targets(self.tmpl["dag"], list(self.tasks), self.deps)
+        if self.target_names is not None:
+            return self.target_names
+        return targets({}, list(self.tasks), self.deps)
+
+    def needed(self, names: list[str]) -> set[str]:
+        """The tasks ``names`` and their ancestors: what ``executeDAGTask`` reaches."""
+        found: set[str] = set()
+        stack = list(names)
+        while stack:
+            name = stack.pop()
+            if name not in found:
+                found.add(name)
+                stack.extend(d for d in self.deps(name) if d in self.tasks)
+        return found
 
     def assess(self) -> str:
         return assess(self.targets(), self.task_node, self.deps, self.continue_on,
@@ -311,4 +348,9 @@ class Dag:
 async def run_dag(run: Run, branch: Branch, node: dict[str, Any], tmpl: Mapping[str, Any],
                   templates: Templates, inputs: Inputs) -> None:
     run.status.update(node, phase="Running")
-    await Dag(run, branch, node, tmpl, templates, inputs).run_dag()
+    dag = Dag(run, branch, node, tmpl, templates, inputs)
+    error = dag.resolve_target()
+    if error is not None:
+        run.status.update(node, phase="Error", message=error)
+        return
+    await dag.run_dag()
