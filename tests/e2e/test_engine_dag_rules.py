@@ -75,3 +75,78 @@ def test_a_target_that_is_no_task_is_an_error_of_the_dag(run):
         "Error", "templates.main.targets: target 'Z' is not defined")
     assert phases(workflow) == {}
     assert workflow["status"]["phase"] == "Error"
+
+
+SKIPPED_PRODUCER = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: skipped-producer}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: producer, template: produce, when: "false"}
+      - name: consumer
+        template: consume
+        depends: producer.Succeeded || producer.Skipped
+        arguments:
+          parameters: [{name: in, value: "{{tasks.producer.outputs.parameters.msg}}"}]
+  - name: produce
+    outputs:
+      parameters:
+      - name: msg
+        valueFrom: {path: /tmp/out.txt}
+    container: {image: alpine:3.20, command: [sh, -c, "echo real > /tmp/out.txt"]}
+  - name: consume
+    inputs:
+      parameters: [{name: in, default: fallback-from-input}]
+    container: {image: alpine:3.20, command: [echo, "consumer got: [{{inputs.parameters.in}}]"]}
+"""
+
+
+def _consumer(workflow: dict[str, Any]) -> dict[str, Any]:
+    return next(n for n in workflow["status"]["nodes"].values()
+                if n["displayName"] == "consumer")
+
+
+def test_a_reference_to_a_skipped_output_leaves_the_input_default(run):
+    """scope.go markAbsentOptionalArgs: the argument only references the skipped
+    producer's output, which declares no default, so it is unsupplied (ProcessArgs) and
+    the consumer's input default applies."""
+    workflow = run(SKIPPED_PRODUCER)
+    assert phases(workflow)["producer"] == "Skipped"
+    consumer = _consumer(workflow)
+    assert consumer["inputs"]["parameters"] == [{"name": "in", "value": "fallback-from-input"}]
+    assert workflow["status"]["phase"] == "Succeeded"
+
+
+def test_a_skipped_output_takes_its_value_from_default(run):
+    """scope.go addSkippedNodeOutputsToScope: the skipped producer's output is its
+    valueFrom.default."""
+    text = SKIPPED_PRODUCER.replace("valueFrom: {path: /tmp/out.txt}",
+                                    "valueFrom: {path: /tmp/out.txt, default: from-producer}")
+    workflow = run(text)
+    assert _consumer(workflow)["inputs"]["parameters"] == [{"name": "in",
+                                                            "value": "from-producer"}]
+    assert workflow["status"]["phase"] == "Succeeded"
+
+
+def test_an_absent_optional_with_no_input_default_is_an_error(run):
+    """ProcessArgs: no default to fall back on is a terminal error, with Argo's message."""
+    workflow = run(SKIPPED_PRODUCER.replace(", default: fallback-from-input", ""))
+    consumer = _consumer(workflow)
+    assert (consumer["phase"], consumer["message"]) == (
+        "Error", "inputs.parameters.in: argument references an absent optional "
+                 "(skipped/omitted node output with no default)")
+    assert workflow["status"]["phase"] == "Error"
+
+
+def test_a_reference_inside_other_text_is_still_unresolved(run):
+    """Only a pure reference is an absent optional: 'x-{{ref}}' fails substitution."""
+    text = SKIPPED_PRODUCER.replace('value: "{{tasks.producer.outputs.parameters.msg}}"',
+                                    'value: "x-{{tasks.producer.outputs.parameters.msg}}"')
+    consumer = _consumer(run(text))
+    assert consumer["phase"] == "Error"
+    assert "tasks.producer.outputs.parameters.msg" in consumer["message"]

@@ -49,7 +49,13 @@ from workflows.engine.expressions import (
 from workflows.engine.inputs import Inputs
 from workflows.engine.nodes import FAILED, FINISHED
 from workflows.engine.records import node_id
-from workflows.engine.scope import SubstitutionError, node_scope, subst, subst_value
+from workflows.engine.scope import (
+    SubstitutionError,
+    node_scope,
+    parameter_text,
+    subst,
+    subst_value,
+)
 from workflows.engine.task_args import task_arguments
 from workflows.engine.template import execute, fail_node
 
@@ -77,6 +83,9 @@ class Dag:
         self.names: dict[str, str] = {}  # id of a task's node -> the task's name
         self.task_scope: dict[str, str] = {}  # tasks.X.* of finished or daemoned tasks
         self.task_keys: dict[str, list[str]] = {}  # task -> its keys in task_scope
+        # tasks.X.outputs.parameters.Y of a skipped or omitted X declaring no default: an
+        # absent optional (addSkippedNodeOutputsToScope), never in task_scope
+        self.absent: dict[str, str] = {}  # key -> its task
         self.log_seen = 0  # how much of Status.change_log task_scope reflects
         self.target_names: list[str] | None = None  # dag.target, substituted (resolve_target)
 
@@ -130,13 +139,39 @@ class Dag:
                 continue
             for key in self.task_keys.pop(name, ()):
                 del self.task_scope[key]
+            self.absent = {k: t for k, t in self.absent.items() if t != name}
             if node["phase"] in FINISHED or node.get("daemoned"):
                 kids = [self.run.status.nodes[c] for c in node.get("children") or []]
                 part = node_scope(f"tasks.{name}", node, kids)
+                part.update(self.skipped_outputs(name, node))
                 self.task_scope.update(part)
                 self.task_keys[name] = list(part)
         self.log_seen = len(log)
         return {**self.run.globals, **self.inputs.scope(), **self.task_scope}
+
+    def skipped_outputs(self, name: str, node: Mapping[str, Any]) -> dict[str, str]:
+        """Argo's ``addSkippedNodeOutputsToScope``: a Skipped or Omitted task that produced
+        no outputs gives each output parameter its template declares its
+        ``valueFrom.default``; one without a default is an absent optional, recorded in
+        ``self.absent`` (a pure reference to it leaves the argument unsupplied:
+        ``markAbsentOptionalArgs``)."""
+        if node["phase"] not in ("Skipped", "Omitted") or node.get("outputs"):
+            return {}
+        task = self.tasks[name]
+        holder = {k: task[k] for k in ("template", "templateRef") if k in task}
+        try:
+            tmpl, _ = self.templates.resolve(holder, self.run.loaded.library)
+        except KeyError:
+            return {}
+        found: dict[str, str] = {}
+        for param in (tmpl.get("outputs") or {}).get("parameters") or []:
+            key = f"tasks.{name}.outputs.parameters.{param['name']}"
+            default = (param.get("valueFrom") or {}).get("default")
+            if default is not None:
+                found[key] = parameter_text(default)
+            else:
+                self.absent[key] = name
+        return found
 
     def named(self, name: str, nid: str) -> None:
         """Task ``name``'s node is ``nid`` (made now, or about to be)."""
@@ -331,7 +366,7 @@ class Dag:
 
         try:
             args = task_arguments(self.run, task, scope, name, self.ids,
-                                  self.inputs.artifacts)
+                                  self.inputs.artifacts, absent=self.absent)
             when = subst(str(task["when"]), scope, f"tasks.{name}.when") if "when" in task else ""
             if when and not evaluate_when(when):
                 return fail(f"when '{when}' evaluated false", phase="Skipped")

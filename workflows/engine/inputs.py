@@ -3,7 +3,9 @@
 An input parameter with its own ``value`` keeps it; otherwise the argument of the same
 name, else its ``default`` (substituted with the workflow's variables, so a default of
 ``{{workflow.parameters.run-date}}`` works), else the node errors with
-``inputs.parameters.<name> was not supplied``. Input artifacts come from the argument
+``inputs.parameters.<name> was not supplied``. An argument that references an absent
+optional counts as not supplied (``ProcessArgs``), with Argo's own error when there is
+no default. Input artifacts come from the argument
 (``from`` another task, ``raw``, an ``s3`` key), the template's own ``raw``/``s3``, or are
 skipped when ``optional``.
 """
@@ -43,6 +45,8 @@ class InputError(Exception):
 class Arguments:
     parameters: dict[str, str] = field(default_factory=dict)
     artifacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # parameters passed as a reference to an absent optional: not supplied (task_args)
+    absent: set[str] = field(default_factory=set)
 
 
 def resolve_inputs(run: Run, tmpl: Mapping[str, Any], args: Arguments) -> Inputs:
@@ -54,6 +58,10 @@ def resolve_inputs(run: Run, tmpl: Mapping[str, Any], args: Arguments) -> Inputs
                           f"inputs.parameters.{name}")
         elif name in args.parameters:
             value = args.parameters[name]
+        elif name in args.absent and "default" not in param:
+            # ProcessArgs: an absent optional argument and no default to fall back on
+            raise InputError(f"inputs.parameters.{name}: argument references an absent "
+                             "optional (skipped/omitted node output with no default)")
         elif "default" in param:
             value = subst(parameter_text(param["default"]), run.globals,
                           f"inputs.parameters.{name}.default")

@@ -4,12 +4,17 @@
 (its repository key, size and sha256); ``from: "{{inputs.artifacts.X}}"`` passes the
 DAG's own input on; ``raw`` and ``s3`` keys are taken as written. A reference that does
 not resolve raises KeyError (``Unable to resolve: ...``) unless the artifact is optional.
+
+A parameter whose value is only a reference to an absent optional (an output of a
+skipped or omitted task that declares no default) is not supplied: Argo's
+``markAbsentOptionalArgs`` (controller/scope.go) marks it, and ``ProcessArgs`` lets the
+input's own default apply (``Arguments.absent``, read by ``resolve_inputs``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from workflows.engine.context import Run
@@ -20,13 +25,21 @@ _FROM = re.compile(r"^\{\{\s*(tasks\.([^.\s]+)\.outputs\.artifacts|inputs\.artif
                    r"\.([^}\s]+)\s*\}\}$")
 
 
+_PURE_REFERENCE = re.compile(r"^\{\{([^{}]*)\}\}$")
+
+
 def task_arguments(run: Run, task: Mapping[str, Any], scope: dict[str, str], name: str,
-                   ids: Mapping[str, str],
-                   dag_artifacts: Mapping[str, dict[str, Any]]) -> Arguments:
-    """The arguments of a task; ``ids`` maps the DAG's task names to their node ids."""
+                   ids: Mapping[str, str], dag_artifacts: Mapping[str, dict[str, Any]], *,
+                   absent: Collection[str] = ()) -> Arguments:
+    """The arguments of a task; ``ids`` maps the DAG's task names to their node ids,
+    ``absent`` holds the scope's absent optionals."""
     args = Arguments()
     spec = task.get("arguments") or {}
     for param in spec.get("parameters") or []:
+        pure = _PURE_REFERENCE.match(str(param.get("value", "")))
+        if pure and pure.group(1).strip() in absent:  # absentOptionalRef
+            args.absent.add(param["name"])
+            continue
         args.parameters[param["name"]] = subst(
             parameter_text(param.get("value", "")), scope,
             f"tasks.{name}.arguments.parameters.{param['name']}")
