@@ -19,16 +19,11 @@ from tests.conformance import corpus
 
 # Known wrong (measured with Argo v4.1.2's corpus): what Argo does, per its controller and
 # executor, versus what the engine did. Fix one and its strict xfail fails: remove the line.
-WRONG: dict[str, str] = {
-    "examples/expression-tag-template-workflow.yaml":
-        "Argo evaluates {{=...}} with expr-lang, whose filter() takes the predicate {# > 1}; "
-        "the engine cannot parse it and errors the task at run time instead of refusing it "
-        "before the run",
-}
+WRONG: dict[str, str] = {}
 
 # The ratchet: the numbers measured, raised as the engine improves, never lowered.
-MIN_MATCH = 26
-MAX_WRONG = 1
+MIN_MATCH = 27
+MAX_WRONG = 0
 
 
 def _cases() -> list[Any]:

@@ -196,7 +196,7 @@ def _pod_filesystems(loaded: Loaded, config: EngineConfig) -> isolation.Availabi
 
 
 def isolation_needed(tmpl: Mapping[str, Any], config: EngineConfig) -> bool:
-    container = tmpl.get("container") or {}
+    container = tmpl.get("container") or tmpl.get("script") or {}
     return bool(container) and image_repository(str(container.get("image", ""))) \
         not in config.our_images
 

@@ -3,7 +3,8 @@
 ``start`` launches ``argv`` with ``start_new_session=True`` so that the process and every
 child it forks can be signalled at once, as a container's processes are. Its stdout and
 stderr go to the attempt's log file as they arrive; stdout is also kept (the last
-``RESULT_LIMIT`` bytes) for ``outputs.result``. When the main process exits, whatever it
+``RESULT_LIMIT`` bytes, one trailing newline trimmed: ``result_text``) for
+``outputs.result``. When the main process exits, whatever it
 left behind in its group is killed, as the end of a container would.
 
 A process run in its own mount namespace (``isolation``: bubblewrap with
@@ -87,7 +88,7 @@ class Process:
             if keep:
                 self._stdout += chunk
                 if len(self._stdout) > 2 * RESULT_LIMIT:
-                    del self._stdout[:-RESULT_LIMIT]
+                    del self._stdout[:-(RESULT_LIMIT + 1)]  # + a newline to trim
 
     def stop(self, reason: str) -> None:
         """SIGTERM the group now, SIGKILL it after the grace period; idempotent."""
@@ -130,12 +131,20 @@ class Process:
             self._killer.cancel()
         with contextlib.suppress(OSError):
             self._handle.close()
-        text = bytes(self._stdout[-RESULT_LIMIT:]).decode("utf-8", errors="replace")
+        text = result_text(bytes(self._stdout))
         # A signal shows as 128 + its number, as a container runtime reports it.
         exit_code = 128 - code if code < 0 else code
         return Outcome(exit_code=exit_code, started=self._started, finished=finished,
                        stdout=text, stopped_for=self._stopped_for,
                        log_error=self._log_error)
+
+
+def result_text(stdout: bytes) -> str:
+    """``outputs.result`` as Argo's ``CaptureScriptResult`` makes it from stdout: one
+    trailing newline trimmed, then only the last 256 kB kept."""
+    if stdout.endswith(b"\n"):
+        stdout = stdout[:-1]
+    return stdout[-RESULT_LIMIT:].decode("utf-8", errors="replace")
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

@@ -2,15 +2,17 @@
 
 Without a private mount namespace (``isolation``) a command runs in the host's
 filesystem and the engine can only point it at its sandbox through the ``{{...path}}``
-variables. So, for every container template of an image other than this project's, each
-of these is refused before the run, with its YAML path and the path:
+variables. So, for every container or script template of an image other than this
+project's, each of these is refused before the run, with its YAML path and the path:
 
 - a declared artifact or parameter path the command names literally, or does not name
   through its variable at all (the image's program would look for it by itself);
 - a ``volumeMounts`` entry (a volume has no variable);
 - a ``workingDir`` the command names literally;
-- a literal ``/tmp/...`` in the command, args or env (the host's /tmp, shared with every
-  other node and run, where Argo's pod has its own).
+- a literal ``/tmp/...`` in the command, args, env or a script's source (the host's
+  /tmp, shared with every other node and run, where Argo's pod has its own);
+- a script naming ``/argo/staging``, where Argo stages its source (here the file is the
+  sandbox's, named by the argument appended to the command).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from workflows.engine import scripts
 from workflows.engine.context import image_repository
 from workflows.engine.load import Loaded
 from workflows.engine.pod import declared_paths
@@ -43,6 +46,7 @@ def _templates(loaded: Loaded) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
 def _text(container: Mapping[str, Any]) -> str:
     words = [str(w) for w in (container.get("command") or []) + (container.get("args") or [])]
     words += [str(e.get("value", "")) for e in container.get("env") or []]
+    words.append(str(container.get("source") or ""))  # a script's source
     return "\n".join(words)
 
 
@@ -52,7 +56,8 @@ def problems(loaded: Loaded, our_images: frozenset[str], why: str) -> list[str]:
     found: list[str] = []
     needs = f"needs the pod's own filesystem, which this machine cannot give ({why})"
     for label, where, tmpl in _templates(loaded):
-        container = tmpl.get("container")
+        main = "container" if "container" in tmpl else "script"
+        container = tmpl.get(main)
         if not container or image_repository(str(container.get("image", ""))) in our_images:
             continue
         text = _text(container)
@@ -66,16 +71,19 @@ def problems(loaded: Loaded, our_images: frozenset[str], why: str) -> list[str]:
                              f"{{{{{variable}}}}}, so the image's program looks for it at "
                              "that literal path; " + needs)
         for k, mount in enumerate(container.get("volumeMounts") or []):
-            found.append(f"{label}: {where}.container.volumeMounts[{k}].mountPath: volume "
+            found.append(f"{label}: {where}.{main}.volumeMounts[{k}].mountPath: volume "
                          f"{mount.get('name')!r} at {mount.get('mountPath')}; " + needs)
         workdir = str(container.get("workingDir") or "")
         if workdir.startswith("/") and workdir.rstrip("/") and workdir.rstrip("/") in text:
-            found.append(f"{label}: {where}.container.workingDir: the command uses {workdir} "
+            found.append(f"{label}: {where}.{main}.workingDir: the command uses {workdir} "
                          "literally; " + needs)
+        if main == "script" and scripts.STAGING in text:
+            found.append(f"{label}: {where}.script.source: the script uses {scripts.STAGING} "
+                         "literally, where the pod's source is staged; " + needs)
         literal_tmp = sorted(set(TMP_LITERAL.findall(text)) - {p for _, _, p in
                                                                declared_paths(dict(tmpl))})
         if literal_tmp:
-            found.append(f"{label}: {where}.container: the command uses "
+            found.append(f"{label}: {where}.{main}: the command uses "
                          f"{', '.join(literal_tmp)}, in a pod's own /tmp in Argo and in the "
                          "host's shared /tmp here; " + needs)
     return found

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from workflows.engine import executor, isolation
+from workflows.engine import executor, isolation, scripts
 from workflows.engine.artifacts import ArtifactError
 from workflows.engine.context import SHUTDOWN_RUNNING_POD, Branch, Run, image_repository
 from workflows.engine.inputs import Inputs
@@ -85,7 +85,7 @@ def _paths(tmpl: dict[str, Any], box: Sandbox, *, literal: bool) -> dict[str, st
 def _mount_volumes(tmpl: dict[str, Any], box: Sandbox) -> dict[str, isolation.Bind]:
     """Each volumeMounts entry: its emptyDir folder, a fresh one per pod, as in Argo."""
     targets: dict[str, isolation.Bind] = {}
-    for mount in (tmpl.get("container") or {}).get("volumeMounts") or []:
+    for mount in scripts.main_container(tmpl).get("volumeMounts") or []:
         folder = box.mount(str(mount["name"]), str(mount["mountPath"]))
         targets[normal(str(mount["mountPath"]))] = isolation.Bind(
             folder, read_only=bool(mount.get("readOnly")))
@@ -103,6 +103,8 @@ def _targets(tmpl: dict[str, Any], box: Sandbox, volumes: dict[str, isolation.Bi
         folders.add(parent if parent != "/" else path)
     if workdir and normal(workdir) != "/":
         folders.add(normal(workdir))
+    if "script" in tmpl:
+        folders.add(scripts.STAGING)
     targets = dict(volumes)
     for folder in sorted(folders):
         covered = any(folder.startswith(other.rstrip("/") + "/")
@@ -160,7 +162,7 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
                   on_daemoned: Callable[[], None] | None = None) -> Attempt:
     status, nid = run.status, node["id"]
     pod = pod_name(run.name, tmpl["name"], node["name"])
-    container = tmpl["container"]
+    container = scripts.main_container(tmpl)
     status.update(node, phase="Running", inputs=inputs.record())
     log = status.record.log_path(nid)
     try:
@@ -173,11 +175,14 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
     try:
         volumes = _mount_volumes(tmpl, box) if isolated else {}
         scope = {**run.globals, **inputs.scope(), "retries": str(retries), "pod.name": pod,
-                 "node.name": node["name"], **_paths(tmpl, box, literal=isolated)}
+                 "node.name": node["name"], **_paths(tmpl, box, literal=isolated),
+                 "inputs.parameters": scripts.inputs_json(tmpl, inputs.parameters)}
         await place_inputs(box, inputs.artifacts, run.repo)
         env = run.secrets.container_env(
             container, substitute=lambda text, where: subst(text, scope, where))
         argv, cwd = _command(run, container, scope, box, env, isolated=isolated)
+        argv += scripts.stage(tmpl, box, subst(str(container.get("source") or ""), scope,
+                                               "script.source"), literal=isolated)
         ours = image_repository(image) in run.config.our_images
         workdir = (subst(str(container["workingDir"]), scope, "container.workingDir")
                    if isolated and container.get("workingDir") else None)

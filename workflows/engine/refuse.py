@@ -17,6 +17,7 @@ from typing import Any
 
 from workflows.argo.durations import parse_go_duration
 from workflows.argo.names import METRIC_NAME
+from workflows.engine import refuse_expressions
 from workflows.engine import schema as s
 from workflows.engine.load import index, pick_entry
 from workflows.engine.retry import RetryStrategy
@@ -116,7 +117,7 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Mapping[st
         kinds = [k for k in TEMPLATE_TYPES if k in tmpl]
         if len(kinds) != 1:
             out.problems.append(f"{doc}: {where}: a template needs exactly one of container, "
-                                f"dag (template {tmpl.get('name')!r} has "
+                                f"script, dag (template {tmpl.get('name')!r} has "
                                 f"{', '.join(kinds) or 'none'})")
         _template_fields(tmpl, where, doc, out, spec.get("volumes") or [])
         tasks = (tmpl.get("dag") or {}).get("tasks") or []
@@ -153,10 +154,17 @@ def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Finding
         except ValueError as exc:
             out.problems.append(f"{doc}: {where}.memoize.maxAge: {exc}")
     _metrics(tmpl.get("metrics"), f"{where}.metrics", doc, out)
+    for side in ("inputs", "outputs"):
+        for k, art in enumerate((tmpl.get(side) or {}).get("artifacts") or []):
+            if str(((art or {}).get("s3") or {}).get("key", "")).endswith("/"):
+                out.problems.append(f"{doc}: {where}.{side}.artifacts[{k}].s3.key: a key "
+                                    "ending in / (a folder of objects, listed by prefix) "
+                                    f"{s.NOT_LOCAL}")
     volumes = {v.get("name") for v in [*(tmpl.get("volumes") or []), *workflow_volumes]}
-    for k, mount in enumerate((tmpl.get("container") or {}).get("volumeMounts") or []):
+    main = "container" if "container" in tmpl else "script"
+    for k, mount in enumerate((tmpl.get(main) or {}).get("volumeMounts") or []):
         if mount.get("name") not in volumes:
-            out.problems.append(f"{doc}: {where}.container.volumeMounts[{k}]: no volume "
+            out.problems.append(f"{doc}: {where}.{main}.volumeMounts[{k}]: no volume "
                                 f"{mount.get('name')!r} in this template or the workflow")
 
 
@@ -243,5 +251,6 @@ def check(docs: list[dict[str, Any]], entry: str | None) -> Findings:
         if doc is chosen and not ref and "entrypoint" not in spec:
             out.problems.append(f"{label}: {path}.entrypoint: required")
         refs += _templates(spec, path, label, library, out)
+        out.problems += refuse_expressions.problems(spec, path, label)
         todo += [indexed[("WorkflowTemplate", r)] for r in refs]
     return out

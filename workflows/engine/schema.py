@@ -73,6 +73,7 @@ CONTAINER = {
     "readinessProbe": PROBE, "livenessProbe": PROBE, "startupProbe": PROBE,
     "lifecycle": Refuse("container lifecycle " + NOT_LOCAL),
     "stdin": Refuse("stdin " + NOT_LOCAL), "tty": Refuse("tty " + NOT_LOCAL)}
+SCRIPT = {**CONTAINER, "source": ANY}  # a container whose source is staged as a file
 RETRY = {"limit": ANY, "retryPolicy": ANY, "expression": ANY, "affinity": CLUSTER,
          "backoff": {"duration": ANY, "factor": ANY, "cap": ANY, "maxDuration": ANY}}
 MEMOIZE = {"key": ANY, "maxAge": ANY, "cache": {"configMap": {"name": ANY, "key": ANY}}}
@@ -112,7 +113,7 @@ TEMPLATE: dict[str, Any] = {
     "sidecars": Refuse("sidecars " + NOT_LOCAL.replace("is ", "are ", 1)),
     "initContainers": Refuse("initContainers " + NOT_LOCAL.replace("is ", "are ", 1)),
     "steps": STEPS,
-    "script": Refuse("script templates " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "script": SCRIPT,
     "resource": Refuse("resource templates " + NOT_LOCAL.replace("is ", "are ", 1)),
     "suspend": Refuse("suspend templates " + NOT_LOCAL.replace("is ", "are ", 1)),
     "http": Refuse("http templates " + NOT_LOCAL.replace("is ", "are ", 1)),
