@@ -63,7 +63,24 @@ OMITTED = "omitted: depends condition not met"
 FAIL_FAST = "template has failed or errored children and failFast enabled"  # checkParallelism
 
 
+def outbound_nodes(nodes: Mapping[str, Mapping[str, Any]], nid: str) -> list[str]:
+    """Argo's ``getOutboundNodes``: the nodes that follow ``nid`` hangs its successors on."""
+    node = nodes.get(nid)
+    if node is None:
+        return []
+    kids = node.get("children") or []
+    if node["type"] == "Retry" and kids:
+        return outbound_nodes(nodes, kids[-1])
+    if node["type"] == "TaskGroup" and kids:
+        return [o for k in kids for o in outbound_nodes(nodes, k)]
+    if node["type"] in ("DAG", "Steps"):
+        return list(node.get("outboundNodes") or [nid])
+    return [nid]
+
+
 class Dag:
+    ref = "tasks"  # how the template's children are referenced: tasks.X.* (steps.X.*)
+
     def __init__(self, run: Run, branch: Branch, node: dict[str, Any], tmpl: Mapping[str, Any],
                  templates: Templates, inputs: Inputs) -> None:
         self.run, self.branch, self.node, self.tmpl = run, branch, node, tmpl
@@ -90,6 +107,10 @@ class Dag:
         self.target_names: list[str] | None = None  # dag.target, substituted (resolve_target)
 
     # -- state of tasks -------------------------------------------------------------
+    def base(self, name: str) -> str:
+        """The node name of task ``name`` (before any expansion)."""
+        return f"{self.node['name']}.{name}"
+
     def task_node(self, name: str) -> dict[str, Any] | None:
         nid = self.ids.get(name)
         return self.run.status.nodes.get(nid) if nid else None
@@ -110,17 +131,7 @@ class Dag:
             return []
 
     def outbound(self, nid: str) -> list[str]:
-        node = self.run.status.nodes.get(nid)
-        if node is None:
-            return []
-        kids = node.get("children") or []
-        if node["type"] == "Retry" and kids:
-            return self.outbound(kids[-1])
-        if node["type"] == "TaskGroup" and kids:
-            return [o for k in kids for o in self.outbound(k)]
-        if node["type"] == "DAG":
-            return list(node.get("outboundNodes") or [nid])
-        return [nid]
+        return outbound_nodes(self.run.status.nodes, nid)
 
     def parents(self, name: str) -> list[str]:
         found = [o for d in self.deps(name) if d in self.ids for o in self.outbound(self.ids[d])]
@@ -165,7 +176,7 @@ class Dag:
             return {}
         found: dict[str, str] = {}
         for param in (tmpl.get("outputs") or {}).get("parameters") or []:
-            key = f"tasks.{name}.outputs.parameters.{param['name']}"
+            key = f"{self.ref}.{name}.outputs.parameters.{param['name']}"
             default = (param.get("valueFrom") or {}).get("default")
             if default is not None:
                 found[key] = parameter_text(default)
@@ -199,6 +210,9 @@ class Dag:
         stopped = False
         try:
             while True:
+                # checkParallelism refuses a child once one failed: before starting any
+                stopped = stopped or (self.template_fail_fast
+                                      and self.unsuccessful_children())
                 for name in list(pending):
                     verdict = self.ready(name)
                     if verdict is None:
@@ -215,8 +229,6 @@ class Dag:
                             ended.append(name)  # however a task ends, the loop looks again
                             wake.set()
                         future.add_done_callback(on_end)
-                stopped = stopped or (self.template_fail_fast
-                                      and self.unsuccessful_children())
                 # a task that ended leaves `running`: looking at every task ever started,
                 # at every wake, made a DAG of n tasks cost n^2
                 while ended:
@@ -226,12 +238,21 @@ class Dag:
                     break
                 await wake.wait()
                 wake.clear()
-            self.run.closed_scopes.add(self.node["id"])
-            for _, proc in self.run.daemons.pop(self.node["id"], []):
-                proc.stop("daemon")
+            self.close_scope()
             await asyncio.gather(*started)
         finally:
             status.listeners.discard(wake)
+        self.conclude()
+
+    def close_scope(self) -> None:
+        """The DAG's tasks are done: stop its daemons."""
+        self.run.closed_scopes.add(self.node["id"])
+        for _, proc in self.run.daemons.pop(self.node["id"], []):
+            proc.stop("daemon")
+
+    def conclude(self) -> None:
+        """The DAG's phase (``assessDAGPhase``), outbound nodes and outputs."""
+        status = self.run.status
         phase, message = self.assess(), None
         if self.template_fail_fast and self.unsuccessful_children():
             phase, message = "Failed", FAIL_FAST
@@ -248,11 +269,11 @@ class Dag:
             results = {t: s for t in depends_tasks(expr) if (s := self.state(t)) is not None}
             verdict = evaluate_depends(expr, results, continue_on=self.continue_on)
         except UnsupportedExpression as exc:
-            self.create(name, f"{self.node['name']}.{name}", type="Skipped", phase="Error",
+            self.create(name, self.base(name), type="Skipped", phase="Error",
                         message=str(exc))
             return False
         if verdict is False:
-            self.create(name, f"{self.node['name']}.{name}", type="Skipped", phase="Omitted",
+            self.create(name, self.base(name), type="Skipped", phase="Omitted",
                         message=OMITTED)
         return verdict
 
@@ -310,15 +331,14 @@ class Dag:
         except Exception as exc:  # a bug or an unforeseen input: fail the task, never hang
             node = self.task_node(name)
             if node is None:
-                node = self.create(name, f"{self.node['name']}.{name}", type="Skipped",
-                                   phase="Running")
+                node = self.create(name, self.base(name), type="Skipped", phase="Running")
             fail_node(self.run, node, exc)
 
     async def run_task(self, name: str) -> None:
-        task, base = self.tasks[name], f"{self.node['name']}.{name}"
+        task, base = self.tasks[name], self.base(name)
         scope = self.scope()
         try:
-            expanded = {k: subst_value(task[k], scope, f"tasks.{name}.{k}")
+            expanded = {k: subst_value(task[k], scope, f"{self.ref}.{name}.{k}")
                         for k in ("withItems", "withParam", "withSequence") if k in task}
             items = items_of(expanded)
         except (*SubstitutionError, ExpandError) as exc:
@@ -331,6 +351,11 @@ class Dag:
             self.create(name, base, type="Skipped", phase="Skipped",
                         message="Skipped, empty params")
             return
+        await self.fan_out(name, base, scope, items)
+
+    async def fan_out(self, name: str, base: str, scope: dict[str, str], items: list[Any]
+                      ) -> None:
+        """Run task ``name`` once per item, its items the children of a TaskGroup node."""
         group = self.create(name, base, type="TaskGroup", phase="Running")
         children = await asyncio.gather(*(
             self.run_one(name, f"{base}({i}:{describe(item)})", {**scope, **item_scope(item)},
@@ -347,6 +372,8 @@ class Dag:
         if self.slots is not None:
             await self.slots.acquire()
         try:
+            if self.template_fail_fast and self.unsuccessful_children():
+                return None  # checkParallelism: no new child once one failed, slot or not
             return await self._run_one(name, node_name, scope, parents, index, task)
         finally:
             if self.slots is not None:
@@ -366,8 +393,9 @@ class Dag:
 
         try:
             args = task_arguments(self.run, task, scope, name, self.ids,
-                                  self.inputs.artifacts, absent=self.absent)
-            when = subst(str(task["when"]), scope, f"tasks.{name}.when") if "when" in task else ""
+                                  self.inputs.artifacts, absent=self.absent, ref=self.ref)
+            when = (subst(str(task["when"]), scope, f"{self.ref}.{name}.when")
+                    if "when" in task else "")
             if when and not evaluate_when(when):
                 return fail(f"when '{when}' evaluated false", phase="Skipped")
         except (*SubstitutionError, KeyError) as exc:

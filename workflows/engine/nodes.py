@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +43,7 @@ from workflows.engine.records import (
 from workflows.engine.records import parse_time as _parse_time
 
 logger = logging.getLogger(__name__)
+_SEPARATOR = re.compile(r"^(\[\d+\])?\.")  # Argo's stepsOrDagSeparator
 FINISHED = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
 FAILING = frozenset({"Failed", "Error"})
 FAILED = frozenset({"Failed", "Error"})
@@ -101,8 +103,8 @@ class Status:
         display = name
         boundary = self.nodes.get(boundary_id or "")
         if boundary is not None and name.startswith(boundary["name"]):
-            display = name[len(boundary["name"]):]
-            display = display[1:] if display.startswith(".") else display
+            # initializeNode: "[0].step" -> "step", ".task" -> "task", "[0]" stays
+            display = _SEPARATOR.sub("", name[len(boundary["name"]):], count=1)
         node: dict[str, Any] = {"id": nid, "name": name, "displayName": display, "type": type,
                                 "templateScope": f"local/{self.name}", "phase": phase}
         if template_ref:

@@ -11,7 +11,7 @@ parsable retry and memoize durations, metric names). It returns the problems, ea
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,7 +132,31 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Mapping[st
         if cycle:
             out.problems.append(f"{doc}: {where}.dag: dependency cycle "
                                 f"{' -> '.join(cycle)}")
+        _steps(tmpl, where, doc, out, reference)
     return refs
+
+
+def _steps(tmpl: Mapping[str, Any], where: str, doc: str, out: Findings,
+           reference: Callable[[Mapping[str, Any], str], None]) -> None:
+    """A steps template's references and step names (unique in the template, as Argo's
+    validateSteps wants: ``steps.X`` names one step); ``valueFrom.parameter`` outputs
+    are read only from a steps template's scope."""
+    seen: set[Any] = set()
+    for i, group in enumerate(tmpl.get("steps") or []):
+        for j, step in enumerate(group or []):
+            at = f"{where}.steps[{i}][{j}]"
+            if not isinstance(step, Mapping):
+                continue
+            reference(step, at)
+            if step.get("name") in seen:
+                out.problems.append(f"{doc}: {at}.name: {step.get('name')!r} is not unique")
+            seen.add(step.get("name"))
+    if "steps" in tmpl:
+        return
+    for k, param in enumerate((tmpl.get("outputs") or {}).get("parameters") or []):
+        if "parameter" in ((param or {}).get("valueFrom") or {}):
+            out.problems.append(f"{doc}: {where}.outputs.parameters[{k}].valueFrom.parameter: "
+                                "read only in steps templates by the local engine")
 
 
 def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Findings,

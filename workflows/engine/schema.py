@@ -35,7 +35,6 @@ CLUSTER = _Marker("CLUSTER")
 VOLUMES = _Marker("VOLUMES")  # checked by code: emptyDir only
 HOOKS = _Marker("HOOKS")  # checked by code: exit only, no expression
 
-STEPS = Refuse("steps templates are not implemented locally; write the template as a dag")
 NOT_LOCAL = "is not implemented by the local engine"
 
 PARAMETER = {"name": ANY, "value": ANY, "default": ANY, "description": ANY, "enum": ANY,
@@ -51,7 +50,7 @@ OUTPUT_ARTIFACT = {"name": ANY, "path": ANY, "optional": ANY, "archive": ARCHIVE
                    "description": ANY, "s3": S3_KEY, "archiveLogs": CLUSTER,
                    "artifactGC": CLUSTER}
 OUTPUT_PARAMETER = {"name": ANY, "value": ANY, "description": ANY, "globalName": ANY,
-                    "valueFrom": {"path": ANY, "default": ANY}}
+                    "valueFrom": {"path": ANY, "default": ANY, "parameter": ANY}}
 ARGUMENTS = {"parameters": ListOf(PARAMETER),
              "artifacts": ListOf({"name": ANY, "from": ANY, "raw": {"data": ANY},
                                   "s3": S3_KEY, "optional": ANY, "description": ANY})}
@@ -98,6 +97,9 @@ TASK = {
     "hooks": Refuse("lifecycle hooks on tasks " + NOT_LOCAL.replace("is ", "are ", 1)),
     "onExit": Refuse("task onExit " + NOT_LOCAL),
     "inline": Refuse("inline templates " + NOT_LOCAL.replace("is ", "are ", 1))}
+STEP = {**{k: v for k, v in TASK.items() if k not in ("dependencies", "depends")},
+        "hooks": Refuse("lifecycle hooks on steps " + NOT_LOCAL.replace("is ", "are ", 1)),
+        "onExit": Refuse("step onExit " + NOT_LOCAL)}
 POD_CLUSTER = ("metadata", "securityContext", "nodeSelector", "tolerations", "affinity",
                "serviceAccountName", "automountServiceAccountToken", "executor",
                "priorityClassName", "schedulerName", "hostAliases", "priority")
@@ -112,7 +114,7 @@ TEMPLATE: dict[str, Any] = {
     "podSpecPatch": Refuse("podSpecPatch " + NOT_LOCAL),
     "sidecars": Refuse("sidecars " + NOT_LOCAL.replace("is ", "are ", 1)),
     "initContainers": Refuse("initContainers " + NOT_LOCAL.replace("is ", "are ", 1)),
-    "steps": STEPS,
+    "steps": ListOf(ListOf(STEP)),
     "script": SCRIPT,
     "resource": Refuse("resource templates " + NOT_LOCAL.replace("is ", "are ", 1)),
     "suspend": Refuse("suspend templates " + NOT_LOCAL.replace("is ", "are ", 1)),

@@ -1,9 +1,10 @@
-"""A DAG task's arguments: parameters substituted, artifacts resolved to locations.
+"""A DAG task's (or a step's) arguments: parameters substituted, artifacts resolved.
 
-``from: "{{tasks.T.outputs.artifacts.X}}"`` becomes the stored location of T's output X
-(its repository key, size and sha256); ``from: "{{inputs.artifacts.X}}"`` passes the
-DAG's own input on; ``raw`` and ``s3`` keys are taken as written. A reference that does
-not resolve raises KeyError (``Unable to resolve: ...``) unless the artifact is optional.
+``from: "{{tasks.T.outputs.artifacts.X}}"`` (``steps.T...`` in a steps template) becomes
+the stored location of T's output X (its repository key, size and sha256);
+``from: "{{inputs.artifacts.X}}"`` passes the DAG's own input on; ``raw`` and ``s3``
+keys are taken as written. A reference that does not resolve raises KeyError
+(``Unable to resolve: ...``) unless the artifact is optional.
 
 A parameter whose value is only a reference to an absent optional (an output of a
 skipped or omitted task that declares no default) is not supplied: Argo's
@@ -21,7 +22,7 @@ from workflows.engine.context import Run
 from workflows.engine.inputs import Arguments
 from workflows.engine.scope import parameter_text, subst
 
-_FROM = re.compile(r"^\{\{\s*(tasks\.([^.\s]+)\.outputs\.artifacts|inputs\.artifacts)"
+_FROM = re.compile(r"^\{\{\s*((tasks|steps)\.([^.\s]+)\.outputs\.artifacts|inputs\.artifacts)"
                    r"\.([^}\s]+)\s*\}\}$")
 
 
@@ -30,9 +31,10 @@ _PURE_REFERENCE = re.compile(r"^\{\{([^{}]*)\}\}$")
 
 def task_arguments(run: Run, task: Mapping[str, Any], scope: dict[str, str], name: str,
                    ids: Mapping[str, str], dag_artifacts: Mapping[str, dict[str, Any]], *,
-                   absent: Collection[str] = ()) -> Arguments:
+                   absent: Collection[str] = (), ref: str = "tasks") -> Arguments:
     """The arguments of a task; ``ids`` maps the DAG's task names to their node ids,
-    ``absent`` holds the scope's absent optionals."""
+    ``absent`` holds the scope's absent optionals; ``ref`` is ``tasks`` in a DAG,
+    ``steps`` in a steps template (the names ``from`` may reference)."""
     args = Arguments()
     spec = task.get("arguments") or {}
     for param in spec.get("parameters") or []:
@@ -42,9 +44,9 @@ def task_arguments(run: Run, task: Mapping[str, Any], scope: dict[str, str], nam
             continue
         args.parameters[param["name"]] = subst(
             parameter_text(param.get("value", "")), scope,
-            f"tasks.{name}.arguments.parameters.{param['name']}")
+            f"{ref}.{name}.arguments.parameters.{param['name']}")
     for art in spec.get("artifacts") or []:
-        location = _artifact(run, art, scope, name, ids, dag_artifacts)
+        location = _artifact(run, art, scope, name, ids, dag_artifacts, ref)
         if location is not None:
             args.artifacts[art["name"]] = location
     return args
@@ -52,21 +54,21 @@ def task_arguments(run: Run, task: Mapping[str, Any], scope: dict[str, str], nam
 
 def _artifact(run: Run, art: Mapping[str, Any], scope: dict[str, str], name: str,
               ids: Mapping[str, str],
-              dag_artifacts: Mapping[str, dict[str, Any]]) -> dict[str, Any] | None:
+              dag_artifacts: Mapping[str, dict[str, Any]], kind: str) -> dict[str, Any] | None:
     if "raw" in art:
         return {"raw": {"data": subst(str((art["raw"] or {}).get("data", "")), scope,
-                                      f"tasks.{name}.arguments.artifacts.{art['name']}")}}
+                                      f"{kind}.{name}.arguments.artifacts.{art['name']}")}}
     if "s3" in art:
         return {run.repo.kind: {"key": subst(str(art["s3"]["key"]), scope, "s3.key")}}
     ref = str(art.get("from", ""))
     match = _FROM.match(ref)
     found = None
     if match and match.group(1) == "inputs.artifacts":
-        found = dag_artifacts.get(match.group(3))
-    elif match and match.group(2) in ids:
-        node = run.status.nodes.get(ids[match.group(2)]) or {}
+        found = dag_artifacts.get(match.group(4))
+    elif match and match.group(2) == kind and match.group(3) in ids:
+        node = run.status.nodes.get(ids[match.group(3)]) or {}
         for out in (node.get("outputs") or {}).get("artifacts") or []:
-            if out["name"] == match.group(3):
+            if out["name"] == match.group(4):
                 found = {k: v for k, v in out.items() if k not in ("name", "path")}
     if found is None:
         if art.get("optional"):

@@ -1,7 +1,7 @@
 """Executing one template at a node: inputs, memoize, mutexes, retries, outputs, metrics.
 
-``execute`` is Argo's ``executeTemplate`` for the two template kinds the engine runs
-(container and dag). In order: the inputs are resolved from the arguments (an input with
+``execute`` is Argo's ``executeTemplate`` for the template kinds the engine runs
+(container, dag and steps). In order: the inputs are resolved from the arguments (an input with
 no value is an Error node); ``memoize`` is looked up (an invalid key is an Error node, a
 hit is a Succeeded node replaying the cached outputs); the template's mutexes are taken
 (the node is Pending meanwhile); then the body runs, directly or as attempts
@@ -94,13 +94,14 @@ async def execute(run: Run, branch: Branch, *, name: str, holder: Mapping[str, A
                   parents: list[str], flags: dict[str, bool] | None = None) -> dict[str, Any]:
     """Run the template ``holder`` designates at node ``name``; returns the node."""
     from workflows.engine.dag import run_dag  # dag imports this module
+    from workflows.engine.steps import run_steps  # steps imports dag
 
     status = run.status
     reused = _reuse(run, name, parents)
     if reused is not None:
         return reused
     tmpl, scope_templates = templates.resolve(holder, run.loaded.library)
-    kind = "DAG" if "dag" in tmpl else "Pod"
+    kind = "DAG" if "dag" in tmpl else "Steps" if "steps" in tmpl else "Pod"
     ref = holder.get("templateRef")
 
     def new(node_type: str, **fields: Any) -> dict[str, Any]:
@@ -152,6 +153,8 @@ async def execute(run: Run, branch: Branch, *, name: str, holder: Mapping[str, A
             return None
         if kind == "DAG":
             return await run_dag(run, branch, node, tmpl, scope_templates, inputs)
+        if kind == "Steps":
+            return await run_steps(run, branch, node, tmpl, scope_templates, inputs)
         slots = run.pod_slots
         if slots is not None:
             await slots.acquire()
