@@ -425,6 +425,17 @@ def test_with_param_with_sequence_and_aggregated_outputs(run_case):
     assert json.loads(ran.param("gather", "out")) == ["2026-11-01", "2026-11-02", "2026-11-03"]
 
 
+def test_expression_tags_with_closures_and_sprig_date(run_case):
+    """Argo's expression-tag-template-workflow (argosay swapped for alpine): withParam from
+    expr-lang's filter(..., {# > 1}) fans out to one item, 3, named task-0(0:3); asInt
+    makes 30 of it; sprig.date given a string (workflow.creationTimestamp) formats now."""
+    ran = run_case("expression_tags.yaml")
+    assert ran.phase == "Succeeded"
+    year = datetime.now(timezone.utc).year
+    assert ran.param("task-0(0:3)", "output") in (f"hello 30 @ {y}" for y in (year - 1, year))
+    assert ran.param("closures", "output") == '["a0","b1"] true 2'
+
+
 def test_global_outputs_reach_the_exit_handler(run_case):
     ran = run_case("global_outputs.yaml")
     name = ran.workflow["metadata"]["name"]

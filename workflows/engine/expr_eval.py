@@ -9,6 +9,15 @@ adds numbers or joins strings; ``-  *  %`` need numbers (``%`` integers, Go's si
 two strings; ``==`` is false across types (``1 == 1.0`` is true, ``true == 1`` false);
 ``in`` tests array membership or map keys.
 
+Closures run as expr-lang's VM does: the collection must be an array; ``filter``,
+``all``, ``any``, ``none``, ``one`` and ``count`` need a bool from the predicate;
+``all``/``any``/``none`` stop at the first element that decides, ``filter``, ``map``,
+``one`` and ``count`` visit every element. expr-lang's optimizer rewrites a few shapes to
+stop earlier (``filter(..)[0]`` to ``find``, ``count(..) > 0`` to ``any``,
+``all(xs, p) && all(xs, q)`` to one loop): there an element that would fail is never
+reached, while here it fails the expression, loudly. ``MAX_VISITS`` bounds the
+elements all closures of one evaluation visit.
+
 A name the variables lack is its own text when ``strict`` is off (govaluate's reading
 of ``Succeeded == Succeeded``) and an UnresolvedReference when on; a missing map key is
 always an UnresolvedReference.
@@ -23,10 +32,22 @@ from typing import Any
 
 from workflows.engine.expr_errors import EvaluationError, UnresolvedReference
 from workflows.engine.expr_funcs import FUNCTIONS, ValueFailure, is_number, type_name, wrap_int
-from workflows.engine.expr_parser import Access, Call, Chain, Literal, Name, Node, Ternary, Unary
+from workflows.engine.expr_parser import (
+    Access,
+    Call,
+    Chain,
+    Closure,
+    Literal,
+    Name,
+    Node,
+    Pointer,
+    Ternary,
+    Unary,
+)
 
 _MISSING = object()
 _ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+MAX_VISITS = 100_000  # closure elements per evaluation; a literal array holds < 2048
 
 
 class Namespace(dict[str, Any]):
@@ -86,6 +107,8 @@ class Evaluator:
         self.expr = expr
         self.variables = variables
         self.strict = strict
+        self.scopes: list[tuple[Any, int]] = []  # (element, index) of each running closure
+        self.visits = 0
 
     def fail(self, message: str) -> EvaluationError:
         return EvaluationError(self.expr, message)
@@ -108,7 +131,43 @@ class Evaluator:
         if isinstance(node, Ternary):
             branch = node.then if self.boolean("?:", self.value(node.condition)) else node.otherwise
             return self.value(branch)
+        if isinstance(node, Closure):
+            return self.closure(node)
+        if isinstance(node, Pointer):
+            element, index = self.scopes[-1]  # the parser allows pointers only in predicates
+            return index if node.name == "index" else element
         return [self.value(item) for item in node.items]  # Array
+
+    def closure(self, node: Closure) -> Any:
+        """expr-lang's builtins over an array (compiler.go's BuiltinNode loops)."""
+        items, name = self.value(node.collection), node.function
+        if not isinstance(items, list | tuple):
+            raise self.fail(f"builtin {name} takes only array (got {type_name(items)})")
+        results: list[Any] = []
+        for index, item in enumerate(items):
+            self.visits += 1
+            if self.visits > MAX_VISITS:
+                raise self.fail(f"closures visit more than {MAX_VISITS} elements")
+            self.scopes.append((item, index))
+            try:
+                result = item if node.predicate is None else self.value(node.predicate)
+            finally:
+                self.scopes.pop()
+            if name == "map":
+                results.append(result)
+                continue
+            verdict = self.boolean(f"{name} predicate", result)
+            if name in ("all", "none") and verdict == (name == "none"):
+                return False
+            if name == "any" and verdict:
+                return True
+            if verdict:
+                results.append(item)
+        if name in ("all", "none", "any"):
+            return name != "any"
+        if name == "one":
+            return len(results) == 1
+        return len(results) if name == "count" else results
 
     def reference(self, node: Name | Access) -> Any:
         base, steps = (node, ()) if isinstance(node, Name) else (node.base, node.steps)

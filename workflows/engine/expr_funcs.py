@@ -234,6 +234,7 @@ FUNCTIONS: dict[str, Function] = {
     "sprig.dateModify": _time(expr_time.date_modify, 2),
     "sprig.date_modify": _time(expr_time.date_modify, 2),
     "sprig.mustDateModify": _time(expr_time.must_date_modify, 2),
+    "sprig.date": _time(expr_time.date, 2),
     "sprig.dateInZone": _time(expr_time.date_in_zone, 3),
     "sprig.date_in_zone": _time(expr_time.date_in_zone, 3),
     "sprig.unixEpoch": _time(expr_time.unix_epoch, 1),

@@ -2,11 +2,13 @@
 
 Tokens: numbers (``75``, ``1.5``, ``2e3``), strings in 'single' or "double" quotes with
 the escapes ``\\\\ \\' \\" \\n \\r \\t \\uXXXX``, names (``[A-Za-z_][A-Za-z0-9_]*``; the
-keywords are names the parser knows), and the operators in ``OPERATORS``. Anything
-else, including expr-lang operators outside the subset (``**``, ``??``, ``?.``, ``..``,
-``|``, ``=~``), names starting with ``__`` and integers beyond int64, raises
-UnsupportedExpression naming it and its offset. Input longer than ``MAX_LENGTH`` is
-refused before it is read.
+keywords are names the parser knows), closure pointers (``#``, ``#index``: a ``ptr``
+token whose value is the name, as expr-lang's lexer reads ``#`` and the word right after
+it), and the operators in ``OPERATORS`` (``{ }`` included: the parser allows them only
+around a closure's predicate). Anything else, including expr-lang operators outside the
+subset (``**``, ``??``, ``?.``, ``..``, ``|``, ``=~``), names starting with ``__`` and
+integers beyond int64, raises UnsupportedExpression naming it and its offset. Input
+longer than ``MAX_LENGTH`` is refused before it is read.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ MAX_LENGTH = 4096  # characters; the compiled manifests' longest expression is ~
 OPERATORS = (
     "&&", "||", "==", "!=", "<=", ">=",
     "<", ">", "+", "-", "*", "/", "%", "!", "(", ")", "[", "]", ",", ".", "?", ":",
+    "{", "}",
 )  # fmt: skip
 _REFUSED = {
     "**": "the power operator '**'",
@@ -36,17 +39,16 @@ _REFUSED = {
     "&": "bitwise operators",
     "=": "assignment '='",
     "`": "raw strings in backticks",
-    "#": "closures '#'",
-    "{": "map literals '{...}'",
 }
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_POINTER = re.compile(r"#([A-Za-z0-9_]*)")
 _ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "r": "\r", "t": "\t"}
 
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    kind: str  # "num", "str", "name", "op" or "end"
+    kind: str  # "num", "str", "name", "ptr", "op" or "end"
     text: str
     value: Any
     pos: int
@@ -78,6 +80,12 @@ def tokenize(expr: str) -> list[Token]:
             if isinstance(number, int) and number > _INT64_MAX:
                 raise UnsupportedExpression(expr, f"integer literal out of range at offset {start}")
             tokens.append(Token("num", text, number, start))
+        elif char == "#":
+            # expr-lang's pointer state: '#' and the letters and digits glued to it
+            match = _POINTER.match(expr, pos)
+            assert match is not None
+            pos = match.end()
+            tokens.append(Token("ptr", match.group(), match.group(1), start))
         elif match := _NAME.match(expr, pos):
             pos = match.end()
             if match.group().startswith("__"):

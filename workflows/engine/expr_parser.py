@@ -11,9 +11,17 @@ Grammar, loosest binding first (the precedence of expr-lang)::
     unary    := ("!" | "not" | "-" | "+") unary | postfix
     postfix  := primary ("." NAME | "[" ternary "]" | "(" args ")")*
     primary  := NUMBER | STRING | true | false | nil | NAME | "(" ternary ")" | "[" items "]"
+              | "#" | "#index" | "." NAME          (only inside a predicate)
+    closure  := CLOSURE "(" ternary "," predicate ","? ")"    (count: the predicate optional)
+    predicate:= "{" ternary "}" | ternary
 
 A call is only allowed on a known function name (``asInt``, ``sprig.trunc``, ...), with
-its arity checked here, so a bad call fails before any evaluation. Operator chains of one
+its arity checked here, so a bad call fails before any evaluation. The builtins taking
+a predicate (``CLOSURES``: filter, map, all, any, none, one, count) parse as expr-lang's
+``parseCall`` does: inside the predicate ``#`` is the element, ``.name`` is ``#.name``,
+and ``#index`` (only directly inside ``map``, as expr-lang's checker allows it) the
+element's index; a ``#`` outside a predicate, another ``#name``, braces elsewhere (map
+literals) and sequences (``;``) are refused. Operator chains of one
 level are kept flat (``Chain``), so a long ``a + b + c ...`` costs no recursion; nesting
 (parentheses, unary operators, ternaries, arguments) is bounded by ``MAX_DEPTH``.
 """
@@ -80,7 +88,23 @@ class Array:
     items: tuple[Node, ...]
 
 
-Node = Union[Literal, Name, Access, Call, Unary, Chain, Ternary, Array]  # noqa: UP007
+@dataclass(frozen=True, slots=True)
+class Pointer:
+    name: str  # "" for the element (#), "index" for #index
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    function: str  # one of CLOSURES
+    collection: Node
+    predicate: Node | None  # None only for count(array)
+
+
+Node = Union[Literal, Name, Access, Call, Unary, Chain, Ternary, Array, Pointer, Closure]  # noqa: UP007
+CLOSURES = frozenset({"filter", "map", "all", "any", "none", "one", "count"})
+# expr-lang's lexer makes these words operators, so "# in xs" is the element, not "#in"
+_WORD_OPERATORS = frozenset({"in", "or", "and", "not", "matches", "contains", "startsWith",
+                             "endsWith", "let"})
 
 
 @lru_cache(maxsize=1024)
@@ -98,6 +122,7 @@ class _Parser:
         self.tokens = tokens
         self.index = 0
         self.depth = 0
+        self.closures: list[str] = []  # the builtins whose predicate is being parsed
 
     def fail(self, construct: str) -> UnsupportedExpression:
         return UnsupportedExpression(self.expr, construct)
@@ -200,6 +225,8 @@ class _Parser:
     def call(self, base: Node, steps: list[str | Node]) -> Node:
         if not isinstance(base, Name) or not all(isinstance(step, str) for step in steps):
             raise self.fail("calls are only allowed on function names")
+        if not steps and base.name in CLOSURES:
+            return self.closure(base.name)
         function = ".".join([base.name, *(str(step) for step in steps)])
         if function not in FUNCTIONS:
             raise self.fail(f"unknown function '{function}'")
@@ -208,6 +235,41 @@ class _Parser:
         if len(args) != arity:
             raise self.fail(f"{function} takes {arity} argument(s), got {len(args)}")
         return Call(function, args)
+
+    def closure(self, function: str) -> Closure:
+        """The arguments of ``function(array, predicate)``, after its '('."""
+        if self.at(")"):
+            raise self.fail(f"{function} expects at least 2 arguments")
+        collection = self.ternary()
+        predicate: Node | None = None
+        if not (function == "count" and self.at(")")):
+            if self.at(")"):
+                raise self.fail(f"{function} expects at least 2 arguments")
+            self.expect(",")
+            self.closures.append(function)
+            if self.at("{"):
+                self.take()
+                predicate = self.ternary()
+                self.expect("}")
+            else:
+                predicate = self.ternary()
+            self.closures.pop()
+        if self.at(","):
+            self.take()
+        self.expect(")")
+        return Closure(function, collection, predicate)
+
+    def pointer(self, token: Token) -> Pointer:
+        name = token.value
+        following = self.token
+        if not name and following.kind == "name" and following.text not in _WORD_OPERATORS:
+            name = self.take().text  # '# index' is '#index' in expr-lang too
+        if not self.closures:
+            raise self.fail(f"'#' outside a predicate at offset {token.pos}")
+        if name and not (name == "index" and self.closures[-1] == "map"):
+            raise self.fail(f"unknown pointer #{name} at offset {token.pos}"
+                            + (" (#index is only defined in map)" if name == "index" else ""))
+        return Pointer(name)
 
     def items(self, closing: str) -> tuple[Node, ...]:
         items: list[Node] = []
@@ -235,5 +297,13 @@ class _Parser:
             return node
         if token.kind == "op" and token.text == "[":
             return Array(self.items("]"))
+        if token.kind == "ptr":
+            return self.pointer(token)
+        if token.kind == "op" and token.text == "." and self.closures:
+            self.index -= 1  # '.name' is '#.name': postfix reads the member
+            return Pointer("")
+        if token.kind == "op" and token.text == "{":
+            self.index -= 1
+            raise self.fail(f"map literals '{{...}}' at offset {token.pos}")
         self.index -= 1
         raise self.fail(f"unexpected {self.describe()}")

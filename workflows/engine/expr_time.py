@@ -9,6 +9,8 @@ A Go ``time.Time`` is an aware ``datetime`` here. The functions are sprig v3's:
   wall clock, so a DST change is an hour like any other.
 - ``dateInZone(layout, t, zone)``: ``t.In(zone).Format(layout)``; an int is Unix
   seconds, any other value is *now* (as in sprig); a zone Go cannot load is UTC.
+- ``date(layout, t)``: ``dateInZone(layout, t, "Local")``, so a string (such as
+  ``workflow.creationTimestamp``, a string in Argo's scope) formats the current time.
 - ``unixEpoch(t)``: Unix seconds as a string.
 
 ``time.Local`` is UTC, as in the controller's container. Layouts are Go reference-time
@@ -189,6 +191,11 @@ def must_date_modify(duration: Any, moment: Any) -> datetime:
         return _add(moment, parse_go_duration(text))
     except ValueError as exc:
         raise TimeFailure(f"time: {exc}") from None
+
+
+def date(layout: Any, moment: Any) -> str:
+    """sprig's ``date``: ``dateInZone(fmt, date, "Local")`` (date.go)."""
+    return date_in_zone(_text("sprig.date", layout), moment, "Local")
 
 
 def date_in_zone(layout: Any, moment: Any, zone: Any) -> str:
