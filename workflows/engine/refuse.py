@@ -17,7 +17,7 @@ from typing import Any
 
 from workflows.argo.durations import parse_go_duration
 from workflows.argo.names import METRIC_NAME
-from workflows.engine import refuse_expressions
+from workflows.engine import expr_check, refuse_expressions
 from workflows.engine import schema as s
 from workflows.engine.load import index, pick_entry
 from workflows.engine.retry import RetryStrategy
@@ -276,5 +276,6 @@ def check(docs: list[dict[str, Any]], entry: str | None) -> Findings:
             out.problems.append(f"{label}: {path}.entrypoint: required")
         refs += _templates(spec, path, label, library, out)
         out.problems += refuse_expressions.problems(spec, path, label)
+        out.problems += expr_check.problems(spec, path, label)
         todo += [indexed[("WorkflowTemplate", r)] for r in refs]
     return out
