@@ -514,7 +514,7 @@ def test_unsupported_fields_are_refused_with_their_paths_before_anything_runs(st
     with pytest.raises(ManifestRefused) as refused:
         run_workflow(docs_of("refused.yaml"), store=store)
     problems = "\n".join(refused.value.problems)
-    for path in ("spec.templates[0].steps[0][0].onExit", "spec.templates[1].script.stdin",
+    for path in ("spec.templates[0].steps[0][0].hooks.running", "spec.templates[1].script.stdin",
                  "spec.templates[2].volumes[0]", "spec.templates[2].sidecars",
                  "spec.templates[2].container.env[0].valueFrom.fieldRef"):
         assert f"Workflow/refused: {path}:" in problems

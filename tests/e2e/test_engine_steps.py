@@ -138,6 +138,23 @@ def test_nested_steps_and_dags_and_a_retried_step(run_case):
     assert children(ran, leaf) == [f"{wf}[1].inner.second"]  # the DAG hangs on it too
 
 
+def test_a_steps_exit_hook_runs_after_it_as_a_child_of_the_step(run_case):
+    ran = run_case("steps_hooks.yaml")
+    wf = ran.workflow["metadata"]["name"]
+    nodes = by_name(ran)
+    assert ran.phase == "Succeeded"
+    hook = nodes[f"{wf}[0].work.onExit"]
+    assert (hook["displayName"], hook["templateName"], hook["boundaryID"]) == (
+        "work.onExit", "echo", nodes[wf]["id"])
+    assert hook["nodeFlag"] == {"hooked": True}
+    assert ran.result("work.onExit").strip() == "Succeeded hi"
+    work = nodes[f"{wf}[0].work"]
+    assert children(ran, work) == [f"{wf}[0].work.onExit", f"{wf}[1]"]
+    broken = nodes[f"{wf}[0].broken.onExit"]  # onExit: after a failure too
+    assert broken["phase"] == "Succeeded" and ran.node("broken")["phase"] == "Failed"
+    assert nodes[f"{wf}[1].next"]["phase"] == "Succeeded"
+
+
 def test_template_fail_fast_stops_new_steps(run_case):
     ran = run_case("steps_fail_fast.yaml")
     message = "template has failed or errored children and failFast enabled"
@@ -150,12 +167,12 @@ def test_template_fail_fast_stops_new_steps(run_case):
 def test_what_steps_do_not_implement_is_refused_by_path(tmp_path):
     docs = docs_of("steps_groups.yaml")
     step = docs[0]["spec"]["templates"][0]["steps"][1][0]
-    step["onExit"] = "say"
+    step["hooks"] = {"running": {"expression": "true", "template": "say"}}
     step["inline"] = {"container": {"image": "alpine:3.20"}}
     with pytest.raises(ManifestRefused) as refused:
         run_workflow(docs, store=RunStore(tmp_path / "runs"))
     problems = "\n".join(refused.value.problems)
-    assert "spec.templates[0].steps[1][0].onExit: step onExit" in problems
+    assert "spec.templates[0].steps[1][0].hooks.running: lifecycle hooks with an " in problems
     assert "spec.templates[0].steps[1][0].inline: inline templates" in problems
 
 

@@ -98,8 +98,7 @@ TASK = {
     "onExit": Refuse("task onExit " + NOT_LOCAL),
     "inline": Refuse("inline templates " + NOT_LOCAL.replace("is ", "are ", 1))}
 STEP = {**{k: v for k, v in TASK.items() if k not in ("dependencies", "depends")},
-        "hooks": Refuse("lifecycle hooks on steps " + NOT_LOCAL.replace("is ", "are ", 1)),
-        "onExit": Refuse("step onExit " + NOT_LOCAL)}
+        "hooks": HOOKS, "onExit": ANY}
 POD_CLUSTER = ("metadata", "securityContext", "nodeSelector", "tolerations", "affinity",
                "serviceAccountName", "automountServiceAccountToken", "executor",
                "priorityClassName", "schedulerName", "hostAliases", "priority")

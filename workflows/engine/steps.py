@@ -35,9 +35,12 @@ from typing import Any
 from workflows.engine.context import Branch, Run, Templates
 from workflows.engine.dag import FAIL_FAST, Dag, outbound_nodes
 from workflows.engine.expand import describe, item_scope
+from workflows.engine.expressions import template_tags
 from workflows.engine.inputs import Inputs
-from workflows.engine.nodes import FAILED
+from workflows.engine.nodes import FAILED, FINISHED
 from workflows.engine.scope import SubstitutionError, node_scope, parameter_text, subst
+from workflows.engine.task_args import task_arguments
+from workflows.engine.template import execute
 
 
 class OutputError(Exception):
@@ -78,6 +81,39 @@ class StepGroup(Dag):
         await asyncio.gather(*(
             self.run_one(name, f"{base}({i}:{describe(item)})", {**scope, **item_scope(item)},
                          [self.group["id"]], i) for i, item in enumerate(items)))
+
+    async def run_one(self, name: str, node_name: str, scope: dict[str, str],
+                      parents: list[str], index: int | None) -> dict[str, Any] | None:
+        node = await super().run_one(name, node_name, scope, parents, index)
+        hook = exit_hook(self.tasks[name])
+        if (node is not None and hook is not None and node["type"] != "Skipped"
+                and node["phase"] in FINISHED and not self.run.shutdown):
+            await self.run_exit_hook(name, node, hook, scope)
+        return node
+
+    async def run_exit_hook(self, name: str, node: dict[str, Any], hook: Mapping[str, Any],
+                            scope: dict[str, str]) -> None:
+        """``runOnExitNode``: ``<step node>.onExit``, a child of the step, flagged hooked,
+        run as exit handlers are; its arguments see the step's own ``steps.X.*`` and leave
+        a reference that does not resolve as written (``resolveExitTmplArgument``)."""
+        hook_name = f"{node['name']}.onExit"
+        holder = {k: hook[k] for k in ("template", "templateRef") if k in hook}
+        spec = {"arguments": hook.get("arguments") or {}}
+        known = {**scope, **node_scope(f"steps.{name}", node, [])}
+        texts = [str(p.get("value", "")) for p in spec["arguments"].get("parameters") or []]
+        known.update({tag.body: tag.text for text in texts for tag in template_tags(text)
+                      if not tag.expression and tag.body not in known})
+        try:
+            args = task_arguments(self.run, spec, known, name, self.ids, self.inputs.artifacts,
+                                  absent=self.absent, ref=self.ref)
+        except (*SubstitutionError, KeyError) as exc:
+            self.run.status.create(hook_name, type="Skipped", template=dict(holder),
+                                   boundary_id=self.node["id"], parents=[node["id"]],
+                                   phase="Error", message=str(exc), flags={"hooked": True})
+            return
+        await execute(self.run, Branch(on_exit=True), name=hook_name, holder=holder,
+                      templates=self.templates, args=args, boundary_id=self.node["id"],
+                      parents=[node["id"]], flags={"hooked": True})
 
     def close_scope(self) -> None:
         """Daemons live until the whole Steps node ends (``killDaemonedChildren``)."""
@@ -195,6 +231,14 @@ class Steps:
                     part = {key: value for key, value in part.items() if ".outputs." not in key}
             self.scope.update(part)
         self.absent.update(group.absent)
+
+
+def exit_hook(step: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A step's ``hooks.exit``, or its ``onExit`` (a template name), or None."""
+    hook = (step.get("hooks") or {}).get("exit")
+    if hook:
+        return dict(hook)
+    return {"template": step["onExit"]} if step.get("onExit") else None
 
 
 def template_outputs(tmpl: Mapping[str, Any], scope: Mapping[str, str]) -> dict[str, Any]:
