@@ -286,3 +286,72 @@ def test_a_result_over_256_kb_keeps_its_last_256_kb(run):
     workflow = run(BIG)
     result = node(workflow, "big")["outputs"]["result"]
     assert len(result) == 256 * 1024 and result.endswith("bz") and "a" not in result
+
+
+HERA_OUTPUTS = HEAD + """
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: outp, template: outp, arguments: {parameters: [{name: a, value: "3"}]}}
+  - name: outp
+    inputs: {parameters: [{name: a}]}
+    outputs:
+      parameters:
+      - {name: doubled, valueFrom: {path: /tmp/hera-outputs/parameters/doubled}}
+    script:
+      image: cadencia:latest
+      source: '{{inputs.parameters}}'
+      command: [python]
+      args: [-m, hera.workflows.runner, -e, "tests.e2e.hera_scripts_program:outp"]
+      env: [{name: hera__outputs_directory, value: /tmp/hera-outputs}]
+"""
+
+
+def test_our_image_scripts_that_need_their_own_filesystem_are_refused(run):
+    """What Hera compiles for a runner function with an annotated output: the runner
+    writes under a literal /tmp/hera-outputs, which our image (run in the host's
+    filesystem) would write on the host. Refused before the run, by path."""
+    with pytest.raises(ManifestRefused) as refused:
+        run(HERA_OUTPUTS)
+    problems = "\n".join(refused.value.problems)
+    assert ("Workflow/scripts: spec.templates[1].outputs.parameters[0].valueFrom.path: "
+            "/tmp/hera-outputs/parameters/doubled is never named through "
+            "{{outputs.parameters.doubled.path}}") in problems
+    assert "spec.templates[1].script: the command uses /tmp/hera-outputs," in problems
+
+
+MEMO_AND_DEADLINE = HEAD + """
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: first, template: memoized}
+      - {name: second, template: memoized, depends: first}
+      - {name: slow, template: slow}
+  - name: memoized
+    memoize: {key: scripts-memo, maxAge: 1h, cache: {configMap: {name: script-cache}}}
+    script:
+      image: python:3.12-alpine
+      command: [python3]
+      source: |
+        import uuid
+        print(uuid.uuid4())
+  - name: slow
+    activeDeadlineSeconds: 1
+    script:
+      image: alpine:3.20
+      command: [sh]
+      source: sleep 30
+"""
+
+
+def test_memoize_and_deadlines_apply_to_scripts(run):
+    workflow = run(MEMO_AND_DEADLINE)
+    first, second = node(workflow, "first"), node(workflow, "second")
+    assert first["memoizationStatus"]["hit"] is False
+    assert second["memoizationStatus"]["hit"] is True
+    assert second["outputs"]["result"] == first["outputs"]["result"]
+    slow = node(workflow, "slow")
+    assert (slow["phase"], slow["message"]) == (
+        "Failed", "Pod was active on the node longer than the specified deadline")

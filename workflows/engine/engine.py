@@ -182,14 +182,17 @@ def _pod_filesystems(loaded: Loaded, config: EngineConfig) -> isolation.Availabi
     """Whether pods get their own filesystem here; where they cannot, said once (when an
     image other than ours runs) and what relies on literal paths refused before the run."""
     pods = isolation.availability(config.isolation)
+    ours = literal_paths.our_scripts(loaded, config.our_images)  # never isolated
     if pods.ok:
+        if ours:
+            raise ManifestRefused(ours)
         return pods
     foreign = any(isolation_needed(t, config) for t in loaded.spec.get("templates") or [])
     if foreign:
         logger.warning("pods run in the host's filesystem (%s): templates that rely on literal "
                        "paths are refused, {{...path}} variables point into each node's "
                        "sandbox", pods.how)
-    refused = literal_paths.problems(loaded, config.our_images, pods.how)
+    refused = literal_paths.problems(loaded, config.our_images, pods.how) + ours
     if refused:
         raise ManifestRefused(refused)
     return pods

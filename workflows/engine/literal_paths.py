@@ -60,30 +60,51 @@ def problems(loaded: Loaded, our_images: frozenset[str], why: str) -> list[str]:
         container = tmpl.get(main)
         if not container or image_repository(str(container.get("image", ""))) in our_images:
             continue
-        text = _text(container)
-        for variable, field, path in declared_paths(dict(tmpl)):
-            placeholder = re.search(r"\{\{\s*" + re.escape(variable) + r"\s*\}\}", text)
-            if path in text:
-                found.append(f"{label}: {where}.{field}: the command uses {path} literally; "
-                             + needs)
-            elif not placeholder:
-                found.append(f"{label}: {where}.{field}: {path} is never named through "
-                             f"{{{{{variable}}}}}, so the image's program looks for it at "
-                             "that literal path; " + needs)
-        for k, mount in enumerate(container.get("volumeMounts") or []):
-            found.append(f"{label}: {where}.{main}.volumeMounts[{k}].mountPath: volume "
-                         f"{mount.get('name')!r} at {mount.get('mountPath')}; " + needs)
-        workdir = str(container.get("workingDir") or "")
-        if workdir.startswith("/") and workdir.rstrip("/") and workdir.rstrip("/") in text:
-            found.append(f"{label}: {where}.{main}.workingDir: the command uses {workdir} "
-                         "literally; " + needs)
-        if main == "script" and scripts.STAGING in text:
-            found.append(f"{label}: {where}.script.source: the script uses {scripts.STAGING} "
-                         "literally, where the pod's source is staged; " + needs)
-        literal_tmp = sorted(set(TMP_LITERAL.findall(text)) - {p for _, _, p in
-                                                               declared_paths(dict(tmpl))})
-        if literal_tmp:
-            found.append(f"{label}: {where}.{main}: the command uses "
-                         f"{', '.join(literal_tmp)}, in a pod's own /tmp in Argo and in the "
-                         "host's shared /tmp here; " + needs)
+        found += _uses(label, where, tmpl, main, container, needs)
+    return found
+
+
+def our_scripts(loaded: Loaded, our_images: frozenset[str]) -> list[str]:
+    """The same, for the script templates of this project's image, whatever the machine:
+    they always run in the host's filesystem (a runner script of Hera writing its outputs
+    under a literal ``/tmp/hera-outputs`` would write the host's)."""
+    found: list[str] = []
+    needs = ("needs the pod's own filesystem, which scripts of this project's image never "
+             "get (they run in the host's; name paths through their {{...path}} variables)")
+    for label, where, tmpl in _templates(loaded):
+        container = tmpl.get("script")
+        if container and image_repository(str(container.get("image", ""))) in our_images:
+            found += _uses(label, where, tmpl, "script", container, needs)
+    return found
+
+
+def _uses(label: str, where: str, tmpl: Mapping[str, Any], main: str,
+          container: Mapping[str, Any], needs: str) -> list[str]:
+    found: list[str] = []
+    text = _text(container)
+    for variable, field, path in declared_paths(dict(tmpl)):
+        placeholder = re.search(r"\{\{\s*" + re.escape(variable) + r"\s*\}\}", text)
+        if path in text:
+            found.append(f"{label}: {where}.{field}: the command uses {path} literally; "
+                         + needs)
+        elif not placeholder:
+            found.append(f"{label}: {where}.{field}: {path} is never named through "
+                         f"{{{{{variable}}}}}, so the image's program looks for it at "
+                         "that literal path; " + needs)
+    for k, mount in enumerate(container.get("volumeMounts") or []):
+        found.append(f"{label}: {where}.{main}.volumeMounts[{k}].mountPath: volume "
+                     f"{mount.get('name')!r} at {mount.get('mountPath')}; " + needs)
+    workdir = str(container.get("workingDir") or "")
+    if workdir.startswith("/") and workdir.rstrip("/") and workdir.rstrip("/") in text:
+        found.append(f"{label}: {where}.{main}.workingDir: the command uses {workdir} "
+                     "literally; " + needs)
+    if main == "script" and scripts.STAGING in text:
+        found.append(f"{label}: {where}.script.source: the script uses {scripts.STAGING} "
+                     "literally, where the pod's source is staged; " + needs)
+    literal_tmp = sorted(set(TMP_LITERAL.findall(text)) - {p for _, _, p in
+                                                           declared_paths(dict(tmpl))})
+    if literal_tmp:
+        found.append(f"{label}: {where}.{main}: the command uses "
+                     f"{', '.join(literal_tmp)}, in a pod's own /tmp in Argo and in the "
+                     "host's shared /tmp here; " + needs)
     return found
