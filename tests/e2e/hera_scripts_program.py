@@ -9,7 +9,7 @@ No ``from __future__ import annotations``: Hera reads the parameters' annotation
 classes.
 """
 
-from hera.workflows import DAG, Artifact, Parameter, Workflow, script
+from hera.workflows import DAG, Artifact, Parameter, Steps, Workflow, script
 
 ROWS = "/tmp/rows.json"
 
@@ -39,6 +39,7 @@ def load(fee: int, label: str) -> None:
 
 
 def build(name: str = "hera-scripts") -> Workflow:
+    """The tasks as a DAG."""
     with Workflow(generate_name=f"{name}-", entrypoint="main",
                   arguments={"count": "4"}) as workflow, DAG(name="main"):
         extracted = extract(arguments={"count": "{{workflow.parameters.count}}"})
@@ -47,4 +48,20 @@ def build(name: str = "hera-scripts") -> Workflow:
                                  Parameter(name="label", value="payments"),
                                  extracted.get_artifact("rows")])
         extracted >> transformed >> loaded
+    return workflow
+
+
+def build_steps(name: str = "hera-script-steps") -> Workflow:
+    """The same as a steps template: extract, then two transforms in parallel, then load
+    (``{{steps.X.outputs.result}}``, ``{{steps.extract.outputs.artifacts.rows}}``)."""
+    with Workflow(generate_name=f"{name}-", entrypoint="main",
+                  arguments={"count": "4"}) as workflow, Steps(name="main") as steps:
+        extracted = extract(arguments={"count": "{{workflow.parameters.count}}"})
+        with steps.parallel():
+            transformed = transform(arguments={"total": extracted.result})
+            rebate = transform(name="rebate", arguments={"total": extracted.result,
+                                                         "rate": "0.1"})
+        load(arguments=[Parameter(name="fee", value=transformed.result),
+                        Parameter(name="label", value=rebate.result),
+                        extracted.get_artifact("rows")])
     return workflow
