@@ -48,7 +48,8 @@ def stage(tmpl: Mapping[str, Any], box: Sandbox, source: str, *, literal: bool) 
 def inputs_json(tmpl: Mapping[str, Any], values: Mapping[str, str]) -> str:
     """``{{inputs.parameters}}``: the template's input parameters, each with the value it
     got, as Go's ``json.Marshal`` of ``[]Parameter`` writes them (fields in the struct's
-    order, empty ones left out, ``<``, ``>``, ``&`` escaped)."""
+    order, empty ones left out, ``<``, ``>``, ``&`` escaped; ``null`` when there are
+    none)."""
     params = []
     for param in (tmpl.get("inputs") or {}).get("parameters") or []:
         entry: dict[str, Any] = {"name": param["name"]}
@@ -64,6 +65,8 @@ def inputs_json(tmpl: Mapping[str, Any], values: Mapping[str, str]) -> str:
         if param.get("description") is not None:
             entry["description"] = parameter_text(param["description"])
         params.append(entry)
+    if not params:
+        return "null"  # a nil slice: what Hera's runner guards against with `or []`
     text = json.dumps(params, separators=(",", ":"), ensure_ascii=False)
     for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                           ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
