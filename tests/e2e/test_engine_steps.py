@@ -155,6 +155,14 @@ def test_a_steps_exit_hook_runs_after_it_as_a_child_of_the_step(run_case):
     assert nodes[f"{wf}[1].next"]["phase"] == "Succeeded"
 
 
+def test_a_daemon_step_runs_beside_later_groups_until_the_steps_end(run_case, tmp_path):
+    ran = run_case("steps_daemon.yaml")
+    assert ran.phase == "Succeeded"
+    assert ran.node("work")["phase"] == "Succeeded"  # ran while the daemon was alive
+    assert ran.node("watcher")["phase"] == "Succeeded"
+    assert (tmp_path / "daemon").read_text().strip() == "stopped"  # SIGTERM at the end
+
+
 def test_template_fail_fast_stops_new_steps(run_case):
     ran = run_case("steps_fail_fast.yaml")
     message = "template has failed or errored children and failFast enabled"

@@ -239,10 +239,14 @@ class Dag:
                 await wake.wait()
                 wake.clear()
             self.close_scope()
-            await asyncio.gather(*started)
+            await self.settle(started)
         finally:
             status.listeners.discard(wake)
         self.conclude()
+
+    async def settle(self, started: list[asyncio.Task[None]]) -> None:
+        """Wait for every task started (the daemons were stopped by ``close_scope``)."""
+        await asyncio.gather(*started)
 
     def close_scope(self) -> None:
         """The DAG's tasks are done: stop its daemons."""

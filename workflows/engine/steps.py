@@ -118,6 +118,12 @@ class StepGroup(Dag):
     def close_scope(self) -> None:
         """Daemons live until the whole Steps node ends (``killDaemonedChildren``)."""
 
+    async def settle(self, started: list[asyncio.Task[None]]) -> None:
+        """The steps still running are daemons: the Steps node waits for them once it has
+        stopped them."""
+        self.steps.background += [f for f in started if not f.done()]
+        await asyncio.gather(*(f for f in started if f.done()))
+
     def conclude(self) -> None:
         """``executeStepGroup``'s verdict: a failed child without ``continueOn`` fails it."""
         status, nodes = self.run.status, self.run.status.nodes
@@ -162,6 +168,7 @@ class Steps:
         self.absent: dict[str, str] = {}  # steps.X.outputs.parameters.Y absent optionals
         self.ids: dict[str, str] = {}  # step name -> its node id (artifact `from`)
         self.groups: list[dict[str, Any]] = []
+        self.background: list[asyncio.Task[None]] = []  # daemon steps still running
 
     async def run_groups(self) -> None:
         status = self.run.status
@@ -188,6 +195,7 @@ class Steps:
             self.run.closed_scopes.add(self.node["id"])
             for _, proc in self.run.daemons.pop(self.node["id"], []):
                 proc.stop("daemon")
+            await asyncio.gather(*self.background)
 
     def group_parents(self) -> list[str]:
         if not self.groups:
