@@ -24,6 +24,12 @@ Argo v4.1.2's ``executeSteps``/``executeStepGroup`` (workflow/controller/steps.g
 - The template's output parameters are ``valueFrom.parameter`` over that scope, else
   ``valueFrom.default`` (``getTemplateOutputsFromScope``). Daemons of the template are
   stopped when the Steps node ends.
+- A step's ``hooks.exit`` (or ``onExit``) runs as ``<step node>.onExit`` once the step
+  ended, before its group ends (``runOnExitNode``).
+
+Where Argo differs in the message only: a step whose references or items cannot be
+resolved is an Error node of its own here (as a DAG task is); Argo marks the group Error
+with the reason. Either way the group, the Steps node and the workflow fail.
 """
 
 from __future__ import annotations
