@@ -20,8 +20,9 @@ def outcomes(request: pytest.FixtureRequest,
     wanted = set()
     for item in request.session.items:
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and "manifest" in callspec.params:
-            wanted.add(callspec.params["manifest"].path)
+        manifest = callspec.params.get("manifest") if callspec is not None else None
+        if isinstance(manifest, corpus.Manifest):  # not another folder's "manifest" parameter
+            wanted.add(manifest.path)
         elif item.name == WHOLE_CORPUS:
             wanted = {m.path for m in everything}
             break
