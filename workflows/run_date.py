@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from workflows.argo.parameters import RUN_DATE
-from workflows.engine.expressions import substitute
+from workflows.engine.expr import substitute
 
 
 def scheduled_run_date(docs: Iterable[dict[str, Any]], now: datetime | None = None) -> str:

@@ -19,7 +19,7 @@ from workflows.argo.durations import parse_go_duration
 from workflows.compile import check_stale, compile_all
 from workflows.config import ConfigError, Environment, Project, resolve
 from workflows.definitions.cron import run_date_expression
-from workflows.engine.expressions import substitute
+from workflows.engine.expr import substitute
 from workflows.lint.crossref import strings
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

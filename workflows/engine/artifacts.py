@@ -37,7 +37,7 @@ from workflows.engine.artifacts_files import (
     staged,
     verify,
 )
-from workflows.engine.expressions import UnresolvedReference, substitute
+from workflows.engine.expr import UnresolvedReference, substitute
 from workflows.engine.within import PathEscape, within
 
 __all__ = ["DEFAULT_KEY_FORMAT", "ArtifactError", "ArtifactRepository", "LocalRepository",

@@ -38,7 +38,7 @@ from typing import Any
 from workflows.engine.context import Branch, Run, Templates
 from workflows.engine.dag_phase import assess, targets
 from workflows.engine.expand import ExpandError, describe, item_scope, items_of
-from workflows.engine.expressions import (
+from workflows.engine.expr import (
     TaskState,
     UnsupportedExpression,
     dependencies_to_depends,

@@ -9,7 +9,7 @@ for each expression the engine could not run, ``why`` naming the construct or fu
   once their ``{{...}}`` are substituted; here each tag stands for a bare word, so what
   is checked is the expression around the values. govaluate has no functions (Argo's
   ``shouldExecute`` gives it none), so a call there is refused: it belongs in a tag;
-- every ``depends`` (``expr_depends``' grammar), whose tasks must be of its DAG, as
+- every ``depends`` (``expr.depends``' grammar), whose tasks must be of its DAG, as
   Argo's validation requires;
 - every ``retryStrategy.expression`` (expr-lang, as ``evaluate_bool`` runs it).
 
@@ -23,9 +23,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from workflows.engine.expr_depends import depends_tasks
-from workflows.engine.expr_errors import UnsupportedExpression
-from workflows.engine.expr_parser import (
+from workflows.engine.expr.depends import depends_tasks
+from workflows.engine.expr.errors import UnsupportedExpression
+from workflows.engine.expr.parser import (
     Access,
     Array,
     Call,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from workflows.engine.expressions import UnsupportedExpression, template_tags, validate_expression
+from workflows.engine.expr import UnsupportedExpression, template_tags, validate_expression
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:

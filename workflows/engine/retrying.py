@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from workflows.engine.context import SHUTDOWN_STOPPED, Branch, Run
-from workflows.engine.expressions import UnsupportedExpression, evaluate_bool
+from workflows.engine.expr import UnsupportedExpression, evaluate_bool
 from workflows.engine.retry import Attempt, Decision, RetryStrategy, decide
 
 Body = Callable[[dict[str, Any], int, "float | None"], Awaitable[Any]]

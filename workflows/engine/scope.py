@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from workflows.engine.expressions import (
+from workflows.engine.expr import (
     UnresolvedReference,
     UnsupportedExpression,
     substitute,

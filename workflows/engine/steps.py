@@ -41,7 +41,7 @@ from typing import Any
 from workflows.engine.context import Branch, Run, Templates
 from workflows.engine.dag import FAIL_FAST, Dag, outbound_nodes
 from workflows.engine.expand import describe, item_scope
-from workflows.engine.expressions import template_tags
+from workflows.engine.expr import template_tags
 from workflows.engine.inputs import Inputs
 from workflows.engine.nodes import FAILED, FINISHED
 from workflows.engine.scope import SubstitutionError, node_scope, parameter_text, subst

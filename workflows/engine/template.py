@@ -21,7 +21,7 @@ from typing import Any
 
 from workflows.engine import memo as memo_mod
 from workflows.engine.context import SHUTDOWN_STOPPED, Branch, Run, Templates
-from workflows.engine.expressions import evaluate_when
+from workflows.engine.expr import evaluate_when
 from workflows.engine.inputs import Arguments, InputError, Inputs, resolve_inputs
 from workflows.engine.locks import Mutex, lock_path
 from workflows.engine.nodes import FAILED, FINISHED

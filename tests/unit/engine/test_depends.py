@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from workflows.engine.expressions import (
+from workflows.engine.expr import (
     TaskState,
     UnsupportedExpression,
     dependencies_to_depends,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from workflows.engine.expressions import (
+from workflows.engine.expr import (
     EvaluationError,
     UnsupportedExpression,
     evaluate,

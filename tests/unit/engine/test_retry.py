@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.engine.expressions import evaluate_bool
+from workflows.engine.expr import evaluate_bool
 from workflows.engine.retry import (
     Attempt,
     Backoff,

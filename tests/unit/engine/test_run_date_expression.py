@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from workflows.definitions.cron import run_date_expression
-from workflows.engine.expressions import EvaluationError, evaluate, substitute
+from workflows.engine.expr import EvaluationError, evaluate, substitute
 from workflows.engine.load import scheduled_time
 from workflows.run_date import scheduled_run_date
 

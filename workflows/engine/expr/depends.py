@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Union
 
-from workflows.engine.expr_errors import UnsupportedExpression
-from workflows.engine.expr_lexer import MAX_LENGTH
-from workflows.engine.expr_parser import MAX_DEPTH
+from workflows.engine.expr.errors import UnsupportedExpression
+from workflows.engine.expr.lexer import MAX_LENGTH
+from workflows.engine.expr.parser import MAX_DEPTH
 
 PHASES = frozenset({"Pending", "Running", "Succeeded", "Failed", "Error", "Skipped", "Omitted"})
 FINISHED = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})

@@ -30,9 +30,9 @@ import operator
 from collections.abc import Mapping
 from typing import Any
 
-from workflows.engine.expr_errors import EvaluationError, UnresolvedReference
-from workflows.engine.expr_funcs import FUNCTIONS, ValueFailure, is_number, type_name, wrap_int
-from workflows.engine.expr_parser import (
+from workflows.engine.expr.errors import EvaluationError, UnresolvedReference
+from workflows.engine.expr.functions import FUNCTIONS, ValueFailure, is_number, type_name, wrap_int
+from workflows.engine.expr.parser import (
     Access,
     Call,
     Chain,

@@ -1,6 +1,6 @@
 """Argo's ``{{...}}`` substitution, its expression language, and DAG ``depends``.
 
-The public face of the ``expr_*`` modules; the engine imports only this one.
+What ``workflows.engine.expr`` exports; the rest of the engine imports only the package.
 
 - ``substitute(text, scope, where=)``: every ``{{name}}`` (spaces inside the braces
   allowed) is looked up verbatim in ``scope``; every ``{{=expr}}`` is evaluated with the
@@ -8,12 +8,12 @@ The public face of the ``expr_*`` modules; the engine imports only this one.
   ``inputs.parameters['run-date']``) and printed as Go's ``%v`` does. Like Argo's
   template engine, a tag ends at the first ``}}``; values are never re-scanned, and a
   value holding JSON stays that string.
-- ``evaluate(expr, variables)``: the expr-lang subset (grammar in ``expr_parser``,
-  typing in ``expr_eval``, functions in ``expr_funcs``), own tokenizer and parser, no
+- ``evaluate(expr, variables)``: the expr-lang subset (grammar in ``parser``,
+  typing in ``evaluator``, functions in ``functions``), own tokenizer and parser, no
   Python eval and no attribute access. ``evaluate_bool`` is Argo's ``EvalBool``
   (``retryStrategy.expression``); ``evaluate_when`` is Argo's govaluate ``when``, where
   every bare word is a string (``Succeeded == Succeeded`` is true).
-- ``evaluate_depends(expr, results)``: ``depends`` (see ``expr_depends``).
+- ``evaluate_depends(expr, results)``: ``depends`` (see ``expr.depends``).
 
 Errors: UnresolvedReference (an unknown name), UnsupportedExpression (outside the
 subset, longer than 4096 characters or nested deeper than 32), EvaluationError (a
@@ -26,16 +26,16 @@ import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from workflows.engine.expr_depends import (
+from workflows.engine.expr.depends import (
     TaskState,
     dependencies_to_depends,
     depends_tasks,
     evaluate_depends,
 )
-from workflows.engine.expr_errors import EvaluationError, UnresolvedReference, UnsupportedExpression
-from workflows.engine.expr_eval import Evaluator, nest
-from workflows.engine.expr_funcs import ValueFailure, go_string
-from workflows.engine.expr_parser import parse
+from workflows.engine.expr.errors import EvaluationError, UnresolvedReference, UnsupportedExpression
+from workflows.engine.expr.evaluator import Evaluator, nest
+from workflows.engine.expr.functions import ValueFailure, go_string
+from workflows.engine.expr.parser import parse
 
 __all__ = [
     "EvaluationError",

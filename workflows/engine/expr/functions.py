@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from workflows.engine import expr_time
+from workflows.engine.expr import go_time
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _GO_INT = re.compile(r"[+-]?[0-9]+")
@@ -171,7 +171,7 @@ def go_string(value: Any) -> str:
     if value is None:
         return "<nil>"
     if isinstance(value, datetime):
-        return expr_time.go_time_string(value)
+        return go_time.go_time_string(value)
     if isinstance(value, list | tuple):
         return "[" + " ".join(go_string(item) for item in value) + "]"
     if isinstance(value, Mapping):
@@ -194,7 +194,7 @@ def go_json(value: Any) -> str:
     if isinstance(value, datetime):  # time.Time marshals as RFC 3339 with nanoseconds
         utc = value.utcoffset() is not None and not value.utcoffset()
         moment = value.astimezone(timezone.utc) if utc else value
-        return json.dumps(expr_time.go_format(moment, "2006-01-02T15:04:05.999999999Z07:00"))
+        return json.dumps(go_time.go_format(moment, "2006-01-02T15:04:05.999999999Z07:00"))
     if isinstance(value, list | tuple):
         return "[" + ",".join(go_json(item) for item in value) + "]"
     if isinstance(value, Mapping):
@@ -208,7 +208,7 @@ def _time(impl: Callable[..., Any], arity: int) -> Function:
     def call(*args: Any) -> Any:
         try:
             return impl(*args)
-        except expr_time.TimeFailure as exc:
+        except go_time.TimeFailure as exc:
             raise ValueFailure(str(exc)) from None
     return Function(call, arity)
 
@@ -229,13 +229,13 @@ FUNCTIONS: dict[str, Function] = {
     "sprig.upper": _text("sprig.upper", str.upper),
     "sprig.trim": _text("sprig.trim", lambda s: s.strip(_GO_SPACE)),
     "sprig.replace": Function(_replace, 3),
-    "sprig.toDate": _time(expr_time.to_date, 2),
-    "sprig.mustToDate": _time(expr_time.must_to_date, 2),
-    "sprig.dateModify": _time(expr_time.date_modify, 2),
-    "sprig.date_modify": _time(expr_time.date_modify, 2),
-    "sprig.mustDateModify": _time(expr_time.must_date_modify, 2),
-    "sprig.date": _time(expr_time.date, 2),
-    "sprig.dateInZone": _time(expr_time.date_in_zone, 3),
-    "sprig.date_in_zone": _time(expr_time.date_in_zone, 3),
-    "sprig.unixEpoch": _time(expr_time.unix_epoch, 1),
+    "sprig.toDate": _time(go_time.to_date, 2),
+    "sprig.mustToDate": _time(go_time.must_to_date, 2),
+    "sprig.dateModify": _time(go_time.date_modify, 2),
+    "sprig.date_modify": _time(go_time.date_modify, 2),
+    "sprig.mustDateModify": _time(go_time.must_date_modify, 2),
+    "sprig.date": _time(go_time.date, 2),
+    "sprig.dateInZone": _time(go_time.date_in_zone, 3),
+    "sprig.date_in_zone": _time(go_time.date_in_zone, 3),
+    "sprig.unixEpoch": _time(go_time.unix_epoch, 1),
 }

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from workflows.engine.expr_errors import UnsupportedExpression
+from workflows.engine.expr.errors import UnsupportedExpression
 
 _INT64_MAX = 2**63 - 1
 MAX_LENGTH = 4096  # characters; the compiled manifests' longest expression is ~300

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Union
 
-from workflows.engine.expr_errors import UnsupportedExpression
-from workflows.engine.expr_funcs import FUNCTIONS
-from workflows.engine.expr_lexer import Token, tokenize
+from workflows.engine.expr.errors import UnsupportedExpression
+from workflows.engine.expr.functions import FUNCTIONS
+from workflows.engine.expr.lexer import Token, tokenize
 
 MAX_DEPTH = 32
 KEYWORDS = frozenset({"true", "false", "nil", "and", "or", "not", "in"})
