@@ -14,7 +14,7 @@ from boto3.s3.transfer import TransferConfig
 
 from tests.fixtures_s3 import MotoS3
 from workflows.engine.artifacts import ArtifactError, open_repository, render_key
-from workflows.engine.artifacts_s3 import S3Repository
+from workflows.engine.artifacts.s3 import S3Repository
 
 SCOPE = {"workflow.name": "cadencia-etl-x7k2p", "pod.name": "cadencia-etl-x7k2p-clean-42"}
 

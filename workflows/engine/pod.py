@@ -30,16 +30,16 @@ from typing import Any
 
 from workflows.engine import executor, isolation, scripts
 from workflows.engine.artifacts import ArtifactError
-from workflows.engine.context import SHUTDOWN_RUNNING_POD, Branch, Run, image_repository
-from workflows.engine.inputs import Inputs
-from workflows.engine.nodes import pod_name
-from workflows.engine.sandbox import (
+from workflows.engine.artifacts.sandbox import (
     Sandbox,
     normal,
     place_inputs,
     read_parameter,
     store_outputs,
 )
+from workflows.engine.context import SHUTDOWN_RUNNING_POD, Branch, Run, image_repository
+from workflows.engine.inputs import Inputs
+from workflows.engine.nodes import pod_name
 from workflows.engine.scope import SubstitutionError, subst, subst_value
 from workflows.engine.secrets import MissingSecret
 

@@ -20,7 +20,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from workflows.engine.sandbox import Sandbox
+from workflows.engine.artifacts.sandbox import Sandbox
 from workflows.engine.scope import parameter_text
 
 SOURCE_PATH = "/argo/staging/script"

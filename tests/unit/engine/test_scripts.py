@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from workflows.engine.artifacts.sandbox import Sandbox
 from workflows.engine.executor import RESULT_LIMIT, result_text
-from workflows.engine.sandbox import Sandbox
 from workflows.engine.scripts import inputs_json, main_container, stage
 
 

@@ -1,4 +1,4 @@
-"""Artifact repositories for the local engine: a local folder (default) or any S3 endpoint.
+"""What every artifact repository does: keys in Argo's layout, verified put and get.
 
 ::
 
@@ -18,30 +18,26 @@ key cannot leave its bucket, and a local object never lands outside the folder.
 
 from __future__ import annotations
 
-import os
-import shutil
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from workflows.engine.artifacts_files import (
+from workflows.engine.artifacts.files import (
     ArtifactError,
     archive_field,
     archive_kind,
     check_key,
     digest,
     place,
-    refuse_unknown,
     staged,
     verify,
 )
 from workflows.engine.expr import UnresolvedReference, substitute
-from workflows.engine.within import PathEscape, within
 
-__all__ = ["DEFAULT_KEY_FORMAT", "ArtifactError", "ArtifactRepository", "LocalRepository",
-           "Secrets", "archive_kind", "open_repository", "render_key"]
+__all__ = ["DEFAULT_KEY_FORMAT", "ArtifactError", "ArtifactRepository", "Secrets", "archive_kind",
+           "render_key"]
 
 DEFAULT_KEY_FORMAT = "{{workflow.name}}/{{pod.name}}"
 Secrets = Callable[[str, str], str | None]
@@ -102,68 +98,3 @@ class ArtifactRepository(ABC):
 
     @abstractmethod
     def _download(self, key: str, dest: Path, ref: Mapping[str, Any]) -> None: ...
-
-
-class LocalRepository(ArtifactRepository):
-    """Objects are files under ``path``: ``<path>/<key>``, and never anywhere else (the
-    object's path is resolved, symbolic links included, and must stay under ``path``)."""
-
-    kind = "local"
-
-    def __init__(self, path: Path, *, key_format: str = DEFAULT_KEY_FORMAT) -> None:
-        self.path = Path(path)
-        self.key_format = key_format
-
-    def _object(self, key: str) -> Path:
-        try:
-            return within(self.path, self.path / key, f"artifact {key!r}")
-        except PathEscape as exc:
-            raise ArtifactError(str(exc), transient=False) from exc
-
-    def _upload(self, payload: Path, key: str, size: int) -> None:
-        final = self._object(key)
-        try:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.")
-            try:
-                with os.fdopen(fd, "wb") as out, payload.open("rb") as src:
-                    shutil.copyfileobj(src, out, 1024 * 1024)
-                os.replace(tmp, final)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError as exc:
-            raise ArtifactError(f"cannot store artifact {key!r} in {self.path}: {exc}",
-                                transient=False) from exc
-
-    def _download(self, key: str, dest: Path, ref: Mapping[str, Any]) -> None:
-        source = self._object(key)
-        if not source.is_file():
-            raise ArtifactError(f"artifact {key!r} not found in {self.path}", transient=False)
-        try:
-            shutil.copyfile(source, dest)
-        except OSError as exc:
-            raise ArtifactError(f"cannot read artifact {key!r} from {self.path}: {exc}",
-                                transient=False) from exc
-
-
-def open_repository(spec: Mapping[str, Any] | None, *, root: Path,
-                    secrets: Secrets | None = None) -> ArtifactRepository:
-    """A repository from ``{"local": {"path"}}`` (relative to ``root``; the default is
-    ``<root>/artifacts``) or Argo's ``{"s3": {...}}`` shape. ``secrets(name, key)``
-    resolves ``accessKeySecret``/``secretKeySecret``."""
-    if not spec:
-        return LocalRepository(Path(root) / "artifacts")
-    kinds = list(spec)
-    if kinds == ["local"]:
-        local = dict(spec["local"] or {})
-        refuse_unknown(local, {"path", "keyFormat"}, "local")
-        path = Path(local.get("path") or "artifacts")
-        return LocalRepository(path if path.is_absolute() else Path(root) / path,
-                               key_format=local.get("keyFormat") or DEFAULT_KEY_FORMAT)
-    if kinds == ["s3"]:
-        from workflows.engine.artifacts_s3 import S3Repository
-
-        return S3Repository.from_spec(spec["s3"] or {}, secrets=secrets)
-    raise ArtifactError(f"artifact repository must be one of local, s3; got {kinds}",
-                        transient=False)

@@ -25,13 +25,13 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from s3transfer.exceptions import RetriesExceededError
 
-from workflows.engine.artifacts import (
+from workflows.engine.artifacts.base import (
     DEFAULT_KEY_FORMAT,
     ArtifactError,
     ArtifactRepository,
     Secrets,
 )
-from workflows.engine.artifacts_files import refuse_unknown
+from workflows.engine.artifacts.files import refuse_unknown
 
 SPEC_FIELDS = {"endpoint", "bucket", "region", "insecure", "keyFormat", "accessKeySecret",
                "secretKeySecret"}

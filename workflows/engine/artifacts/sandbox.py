@@ -27,7 +27,12 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from workflows.engine.artifacts import ArtifactError, ArtifactRepository, archive_kind, render_key
+from workflows.engine.artifacts.base import (
+    ArtifactError,
+    ArtifactRepository,
+    archive_kind,
+    render_key,
+)
 from workflows.engine.scope import SubstitutionError
 from workflows.engine.within import PathEscape, within
 
