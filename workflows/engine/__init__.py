@@ -6,11 +6,10 @@ saved in the store). Before running it raises ``ManifestRefused`` (fields the en
 does not implement, each with its YAML path) or ``LoadError``.
 """
 
+from workflows.engine.admit import Findings, check, scheduled_time
 from workflows.engine.context import EngineConfig
 from workflows.engine.engine import run_workflow
 from workflows.engine.errors import EngineError, LoadError, ManifestRefused
-from workflows.engine.load import scheduled_time
-from workflows.engine.refuse import Findings, check
 
 __all__ = ["EngineConfig", "EngineError", "Findings", "LoadError", "ManifestRefused", "check",
            "run_workflow", "scheduled_time"]

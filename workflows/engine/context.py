@@ -21,11 +21,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from workflows.engine.admit.load import Loaded
 from workflows.engine.artifacts import ArtifactRepository
 from workflows.engine.executor import KILL_GRACE_SECONDS, Process
 from workflows.engine.isolation import SWITCH as ISOLATION_SWITCH
 from workflows.engine.isolation import Availability, shared_paths
-from workflows.engine.load import Loaded
 from workflows.engine.memo import MemoCache
 from workflows.engine.metrics import Registry
 from workflows.engine.nodes import Status
@@ -64,13 +64,6 @@ class EngineConfig:
     keep_sandboxes: bool = False
     isolation: str = field(default_factory=lambda: os.environ.get(ISOLATION_SWITCH) or "auto")
     shared: tuple[Path, ...] = field(default_factory=shared_paths)
-
-
-def image_repository(image: str) -> str:
-    """``ghcr.io/cadencia/cadencia:0.1.0`` -> ``cadencia``."""
-    name = image.split("@", 1)[0]
-    last = name.rsplit("/", 1)[-1]
-    return last.split(":", 1)[0]
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,10 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from workflows.engine import isolation, literal_paths
+from workflows.engine import isolation
+from workflows.engine.admit import literal_paths
+from workflows.engine.admit.load import Loaded, load
+from workflows.engine.admit.refuse import check
 from workflows.engine.artifacts import ArtifactError, open_repository
 from workflows.engine.context import (
     SHUTDOWN_STOPPED,
@@ -38,16 +41,14 @@ from workflows.engine.context import (
     EngineConfig,
     Run,
     Templates,
-    image_repository,
 )
+from workflows.engine.declared import image_repository
 from workflows.engine.errors import LoadError, ManifestRefused
 from workflows.engine.inputs import Arguments
-from workflows.engine.load import Loaded, load
 from workflows.engine.memo import MemoCache
 from workflows.engine.metrics import Registry
 from workflows.engine.nodes import FAILED, FINISHED, Status
 from workflows.engine.records import RunRecord, RunStore, describe_os_error, timestamp
-from workflows.engine.refuse import check
 from workflows.engine.reuse import Previous
 from workflows.engine.scope import SubstitutionError, parameter_text, subst
 from workflows.engine.secrets import MissingSecret, SecretSource

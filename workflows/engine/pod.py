@@ -37,7 +37,8 @@ from workflows.engine.artifacts.sandbox import (
     read_parameter,
     store_outputs,
 )
-from workflows.engine.context import SHUTDOWN_RUNNING_POD, Branch, Run, image_repository
+from workflows.engine.context import SHUTDOWN_RUNNING_POD, Branch, Run
+from workflows.engine.declared import declared_paths, image_repository
 from workflows.engine.inputs import Inputs
 from workflows.engine.nodes import pod_name
 from workflows.engine.scope import SubstitutionError, subst, subst_value
@@ -52,22 +53,6 @@ class Attempt:
     """What the retry logic needs to know about how the attempt ended."""
 
     transient: bool = False
-
-
-def declared_paths(tmpl: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(variable, YAML path under the template, container path) of each declared path."""
-    found = []
-    for side in ("inputs", "outputs"):
-        for i, art in enumerate((tmpl.get(side) or {}).get("artifacts") or []):
-            if art.get("path"):
-                found.append((f"{side}.artifacts.{art['name']}.path",
-                              f"{side}.artifacts[{i}].path", str(art["path"])))
-    for i, param in enumerate((tmpl.get("outputs") or {}).get("parameters") or []):
-        declared = (param.get("valueFrom") or {}).get("path")
-        if declared:
-            found.append((f"outputs.parameters.{param['name']}.path",
-                          f"outputs.parameters[{i}].valueFrom.path", str(declared)))
-    return found
 
 
 def _paths(tmpl: dict[str, Any], box: Sandbox, *, literal: bool) -> dict[str, str]:

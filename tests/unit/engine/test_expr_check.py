@@ -1,5 +1,5 @@
 """The admission of a manifest's ``when``, ``depends`` and ``retryStrategy.expression``
-(``expr_check``, through ``refuse.check``): what the engine could not run is refused
+(``admit.expressions``, through ``admit.refuse.check``): what the engine could not run is refused
 before the run, by YAML path, naming the construct or function."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from workflows.engine.refuse import check
+from workflows.engine.admit.refuse import check
 
 MANIFEST = """
 apiVersion: argoproj.io/v1alpha1

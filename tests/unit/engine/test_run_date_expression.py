@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from workflows.definitions.cron import run_date_expression
+from workflows.engine.admit.load import scheduled_time
 from workflows.engine.expr import EvaluationError, evaluate, substitute
-from workflows.engine.load import scheduled_time
 from workflows.run_date import scheduled_run_date
 
 ROOT = Path(__file__).resolve().parents[3]

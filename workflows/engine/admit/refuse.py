@@ -17,9 +17,9 @@ from typing import Any
 
 from workflows.argo.durations import parse_go_duration
 from workflows.argo.names import METRIC_NAME
-from workflows.engine import expr_check, refuse_expressions
-from workflows.engine import schema as s
-from workflows.engine.load import index, pick_entry
+from workflows.engine.admit import expressions, tags
+from workflows.engine.admit import schema as s
+from workflows.engine.admit.load import index, pick_entry
 from workflows.engine.retry import RetryStrategy
 
 TEMPLATE_TYPES = ("container", "dag", "steps", "script", "resource", "suspend", "http",
@@ -298,7 +298,7 @@ def check(docs: list[dict[str, Any]], entry: str | None) -> Findings:
         if doc is chosen and not ref and "entrypoint" not in spec:
             out.problems.append(f"{label}: {path}.entrypoint: required")
         refs += _templates(spec, path, label, library, out)
-        out.problems += refuse_expressions.problems(spec, path, label)
-        out.problems += expr_check.problems(spec, path, label)
+        out.problems += tags.problems(spec, path, label)
+        out.problems += expressions.problems(spec, path, label)
         todo += [indexed[("WorkflowTemplate", r)] for r in refs]
     return out

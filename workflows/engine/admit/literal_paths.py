@@ -22,9 +22,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from workflows.engine import scripts
-from workflows.engine.context import image_repository
-from workflows.engine.load import Loaded
-from workflows.engine.pod import declared_paths
+from workflows.engine.admit.load import Loaded
+from workflows.engine.declared import declared_paths, image_repository
 
 TMP_LITERAL = re.compile(r"(?<![\w./{-])/tmp(?:/[^\s'\";|&)]*)?(?![\w.-])")
 

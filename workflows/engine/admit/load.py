@@ -11,7 +11,7 @@ may be omitted):
 Every ``WorkflowTemplate`` among the documents is also a library for ``templateRef`` and
 ``workflowTemplateRef``. ``parameters`` override ``spec.arguments.parameters``; a name the
 workflow does not declare, or a declared parameter left without a value, is an error.
-So is a name Argo would refuse (:mod:`workflows.engine.names`): names become paths.
+So is a name Argo would refuse (:mod:`workflows.engine.admit.names`): names become paths.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from workflows.engine.admit.names import name_problems
 from workflows.engine.errors import LoadError
-from workflows.engine.names import name_problems
 
 KINDS = ("Workflow", "WorkflowTemplate", "CronWorkflow")
 

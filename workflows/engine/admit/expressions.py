@@ -3,7 +3,7 @@
 ``problems(spec, path, doc)`` reads a workflow spec (a Workflow's, a CronWorkflow's
 ``workflowSpec`` or a WorkflowTemplate's) and returns one ``<doc>: <YAML path>: <why>``
 for each expression the engine could not run, ``why`` naming the construct or function
-(the ``{{=...}}`` tags are ``refuse_expressions``' part):
+(the ``{{=...}}`` tags are ``tags``' part):
 
 - every ``when`` of a DAG task, a step and a metric. Argo reads these with govaluate
   once their ``{{...}}`` are substituted; here each tag stands for a bare word, so what
