@@ -12,6 +12,8 @@ every running step is stopped, with Argo's messages for each kind of node.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import sys
 import time
@@ -28,9 +30,11 @@ from workflows.engine.isolation import SWITCH as ISOLATION_SWITCH
 from workflows.engine.isolation import Availability, shared_paths
 from workflows.engine.memo import MemoCache
 from workflows.engine.metrics import Registry
-from workflows.engine.nodes import Status
+from workflows.engine.nodes import FINISHED, Status
 from workflows.engine.reuse import Previous
 from workflows.engine.secrets import SecretSource
+
+logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TERMINATE = "Terminate"
@@ -141,3 +145,15 @@ class Run:
         for process, _ in list(self.processes.values()):
             process.stop("shutdown")
         self.status.changed()
+
+
+def fail_node(run: Run, node: dict[str, Any], exc: Exception) -> None:
+    """End ``node`` in Error with the exception's text, unless it already ended; the
+    traceback goes to the debug log and the node's log file."""
+    message = f"local engine error: {type(exc).__name__}: {exc}"
+    logger.debug("node %s failed inside the engine", node.get("name"), exc_info=exc)
+    with contextlib.suppress(OSError, ValueError), open(
+            run.status.record.log_path(node["id"]), "a", encoding="utf-8") as handle:
+        handle.write(message + "\n")
+    if node.get("phase") not in FINISHED:
+        run.status.update(node, phase="Error", message=message)

@@ -35,7 +35,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from workflows.engine.context import Branch, Run, Templates
+from workflows.engine.context import Branch, Run, Templates, fail_node
 from workflows.engine.dag_phase import assess, targets
 from workflows.engine.expand import ExpandError, describe, item_scope, items_of
 from workflows.engine.expr import (
@@ -46,7 +46,7 @@ from workflows.engine.expr import (
     evaluate_depends,
     evaluate_when,
 )
-from workflows.engine.inputs import Inputs
+from workflows.engine.inputs import Execute, Inputs
 from workflows.engine.nodes import FAILED, FINISHED
 from workflows.engine.records import node_id
 from workflows.engine.scope import (
@@ -57,7 +57,6 @@ from workflows.engine.scope import (
     subst_value,
 )
 from workflows.engine.task_args import task_arguments
-from workflows.engine.template import execute, fail_node
 
 OMITTED = "omitted: depends condition not met"
 FAIL_FAST = "template has failed or errored children and failFast enabled"  # checkParallelism
@@ -82,9 +81,10 @@ class Dag:
     ref = "tasks"  # how the template's children are referenced: tasks.X.* (steps.X.*)
 
     def __init__(self, run: Run, branch: Branch, node: dict[str, Any], tmpl: Mapping[str, Any],
-                 templates: Templates, inputs: Inputs) -> None:
+                 templates: Templates, inputs: Inputs, *, execute: Execute) -> None:
         self.run, self.branch, self.node, self.tmpl = run, branch, node, tmpl
         self.templates, self.inputs = templates, inputs
+        self.execute = execute  # template.execute, which runs this DAG: passed, not imported
         self.tasks = {t["name"]: t for t in tmpl["dag"].get("tasks") or []}
         self.depends = {n: t.get("depends") or dependencies_to_depends(t.get("dependencies")
                                                                        or [])
@@ -408,14 +408,14 @@ class Dag:
         if stop:
             return fail(stop, phase="Failed")
         holder = {k: task[k] for k in ("template", "templateRef") if k in task}
-        return await execute(
+        return await self.execute(
             self.run, self.branch, name=node_name, holder=holder, templates=self.templates,
             args=args, boundary_id=self.node["id"], parents=parents or self.parents(name))
 
 async def run_dag(run: Run, branch: Branch, node: dict[str, Any], tmpl: Mapping[str, Any],
-                  templates: Templates, inputs: Inputs) -> None:
+                  templates: Templates, inputs: Inputs, *, execute: Execute) -> None:
     run.status.update(node, phase="Running")
-    dag = Dag(run, branch, node, tmpl, templates, inputs)
+    dag = Dag(run, branch, node, tmpl, templates, inputs, execute=execute)
     error = dag.resolve_target()
     if error is not None:
         run.status.update(node, phase="Error", message=error)

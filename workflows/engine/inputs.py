@@ -12,11 +12,11 @@ skipped when ``optional``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from workflows.engine.context import Run
+from workflows.engine.context import Branch, Run, Templates
 from workflows.engine.scope import parameter_text, subst
 
 
@@ -47,6 +47,17 @@ class Arguments:
     artifacts: dict[str, dict[str, Any]] = field(default_factory=dict)
     # parameters passed as a reference to an absent optional: not supplied (task_args)
     absent: set[str] = field(default_factory=set)
+
+
+class Execute(Protocol):
+    """What runs a template at a node with a caller's arguments (``template.execute``).
+    It is handed to the DAG and steps runners, which ``execute`` itself runs, so that
+    they need not import it."""
+
+    def __call__(self, run: Run, branch: Branch, *, name: str, holder: Mapping[str, Any],
+                 templates: Templates, args: Arguments, boundary_id: str | None,
+                 parents: list[str], flags: dict[str, bool] | None = None
+                 ) -> Awaitable[dict[str, Any]]: ...
 
 
 def resolve_inputs(run: Run, tmpl: Mapping[str, Any], args: Arguments) -> Inputs:

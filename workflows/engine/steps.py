@@ -42,11 +42,10 @@ from workflows.engine.context import Branch, Run, Templates
 from workflows.engine.dag import FAIL_FAST, Dag, outbound_nodes
 from workflows.engine.expand import describe, item_scope
 from workflows.engine.expr import template_tags
-from workflows.engine.inputs import Inputs
+from workflows.engine.inputs import Execute, Inputs
 from workflows.engine.nodes import FAILED, FINISHED
 from workflows.engine.scope import SubstitutionError, node_scope, parameter_text, subst
 from workflows.engine.task_args import task_arguments
-from workflows.engine.template import execute
 
 
 class OutputError(Exception):
@@ -64,7 +63,7 @@ class StepGroup(Dag):
     def __init__(self, steps: Steps, group: dict[str, Any], tasks: list[Any]) -> None:
         tmpl = {**steps.tmpl, "dag": {"tasks": tasks}}
         super().__init__(steps.run, steps.branch, steps.node, tmpl, steps.templates,
-                         steps.inputs)
+                         steps.inputs, execute=steps.execute)
         self.group = group
         self.steps = steps
         self.slots = steps.slots  # the template's parallelism, across its groups
@@ -117,7 +116,7 @@ class StepGroup(Dag):
                                    boundary_id=self.node["id"], parents=[node["id"]],
                                    phase="Error", message=str(exc), flags={"hooked": True})
             return
-        await execute(self.run, Branch(on_exit=True), name=hook_name, holder=holder,
+        await self.execute(self.run, Branch(on_exit=True), name=hook_name, holder=holder,
                       templates=self.templates, args=args, boundary_id=self.node["id"],
                       parents=[node["id"]], flags={"hooked": True})
 
@@ -165,9 +164,10 @@ class Steps:
     """A Steps node running its groups in order."""
 
     def __init__(self, run: Run, branch: Branch, node: dict[str, Any], tmpl: Mapping[str, Any],
-                 templates: Templates, inputs: Inputs) -> None:
+                 templates: Templates, inputs: Inputs, *, execute: Execute) -> None:
         self.run, self.branch, self.node, self.tmpl = run, branch, node, tmpl
         self.templates, self.inputs = templates, inputs
+        self.execute = execute  # template.execute, which runs these steps: passed, not imported
         limit = tmpl.get("parallelism")
         self.slots = asyncio.Semaphore(int(str(limit))) if limit not in (None, "") else None
         self.scope: dict[str, str] = {}  # steps.X.* of the groups that ended
@@ -279,6 +279,6 @@ def template_outputs(tmpl: Mapping[str, Any], scope: Mapping[str, str]) -> dict[
 
 
 async def run_steps(run: Run, branch: Branch, node: dict[str, Any], tmpl: Mapping[str, Any],
-                    templates: Templates, inputs: Inputs) -> None:
+                    templates: Templates, inputs: Inputs, *, execute: Execute) -> None:
     run.status.update(node, phase="Running")
-    await Steps(run, branch, node, tmpl, templates, inputs).run_groups()
+    await Steps(run, branch, node, tmpl, templates, inputs, execute=execute).run_groups()

@@ -5,31 +5,31 @@
 no value is an Error node); ``memoize`` is looked up (an invalid key is an Error node, a
 hit is a Succeeded node replaying the cached outputs); the template's mutexes are taken
 (the node is Pending meanwhile); then the body runs, directly or as attempts
-``name(0)``, ``name(1)``... under a Retry node, as ``retry.decide`` says. When the node
+``name(0)``, ``name(1)``... under a Retry node, as ``retry_policy.decide`` says. When the node
 ends: global outputs are exported, a Succeeded memoized node is saved, metrics computed.
 An exception inside the body (a bug, an input nothing foresaw) ends the attempt in Error
-with its text (``fail_node``): a workflow never waits on a node that can no longer end.
+with its text (``context.fail_node``): a workflow never waits on a node that can no longer end.
+DAG and steps templates are run by ``dag.run_dag`` and ``steps.run_steps``, which are
+handed ``execute`` for their children (``inputs.Execute``) rather than importing it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import time
 from collections.abc import Mapping
 from typing import Any
 
 from workflows.engine import memo as memo_mod
-from workflows.engine.context import SHUTDOWN_STOPPED, Branch, Run, Templates
+from workflows.engine.attempts import run_attempts, until_deadline
+from workflows.engine.context import SHUTDOWN_STOPPED, Branch, Run, Templates, fail_node
+from workflows.engine.dag import run_dag
 from workflows.engine.expr import evaluate_when
 from workflows.engine.inputs import Arguments, InputError, Inputs, resolve_inputs
 from workflows.engine.locks import Mutex, lock_path
-from workflows.engine.nodes import FAILED, FINISHED
+from workflows.engine.nodes import FAILED
 from workflows.engine.pod import run_pod
-from workflows.engine.retrying import run_attempts, until_deadline
 from workflows.engine.scope import SubstitutionError, subst
-
-logger = logging.getLogger(__name__)
+from workflows.engine.steps import run_steps
 
 
 def export_globals(run: Run, node: Mapping[str, Any]) -> None:
@@ -93,9 +93,6 @@ async def execute(run: Run, branch: Branch, *, name: str, holder: Mapping[str, A
                   templates: Templates, args: Arguments, boundary_id: str | None,
                   parents: list[str], flags: dict[str, bool] | None = None) -> dict[str, Any]:
     """Run the template ``holder`` designates at node ``name``; returns the node."""
-    from workflows.engine.dag import run_dag  # dag imports this module
-    from workflows.engine.steps import run_steps  # steps imports dag
-
     status = run.status
     reused = _reuse(run, name, parents)
     if reused is not None:
@@ -152,9 +149,11 @@ async def execute(run: Run, branch: Branch, *, name: str, holder: Mapping[str, A
             status.update(node, phase="Failed", message=stop)
             return None
         if kind == "DAG":
-            return await run_dag(run, branch, node, tmpl, scope_templates, inputs)
+            return await run_dag(run, branch, node, tmpl, scope_templates, inputs,
+                                 execute=execute)
         if kind == "Steps":
-            return await run_steps(run, branch, node, tmpl, scope_templates, inputs)
+            return await run_steps(run, branch, node, tmpl, scope_templates, inputs,
+                                   execute=execute)
         slots = run.pod_slots
         if slots is not None:
             await slots.acquire()
@@ -176,18 +175,6 @@ async def execute(run: Run, branch: Branch, *, name: str, holder: Mapping[str, A
         for mutex in held:
             mutex.release()
     return _finished(run, top, tmpl, inputs, memo_status)
-
-
-def fail_node(run: Run, node: dict[str, Any], exc: Exception) -> None:
-    """End ``node`` in Error with the exception's text, unless it already ended; the
-    traceback goes to the debug log and the node's log file."""
-    message = f"local engine error: {type(exc).__name__}: {exc}"
-    logger.debug("node %s failed inside the engine", node.get("name"), exc_info=exc)
-    with contextlib.suppress(OSError, ValueError), open(
-            run.status.record.log_path(node["id"]), "a", encoding="utf-8") as handle:
-        handle.write(message + "\n")
-    if node.get("phase") not in FINISHED:
-        run.status.update(node, phase="Error", message=message)
 
 
 def _reuse(run: Run, name: str, parents: list[str]) -> dict[str, Any] | None:

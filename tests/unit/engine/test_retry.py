@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workflows.engine.expr import evaluate_bool
-from workflows.engine.retry import (
+from workflows.engine.retry_policy import (
     Attempt,
     Backoff,
     Decision,

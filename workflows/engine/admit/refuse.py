@@ -20,7 +20,7 @@ from workflows.argo.names import METRIC_NAME
 from workflows.engine.admit import expressions, tags
 from workflows.engine.admit import schema as s
 from workflows.engine.admit.load import index, pick_entry
-from workflows.engine.retry import RetryStrategy
+from workflows.engine.retry_policy import RetryStrategy
 
 TEMPLATE_TYPES = ("container", "dag", "steps", "script", "resource", "suspend", "http",
                   "plugin", "containerSet", "data")

@@ -1,4 +1,4 @@
-"""Attempts under a Retry node: ``name(0)``, ``name(1)``... as ``retry.decide`` says.
+"""Attempts under a Retry node: ``name(0)``, ``name(1)``... as ``retry_policy.decide`` says.
 
 Each failed attempt is handed to ``decide``; while it says "wait" the Retry node reads
 ``Backoff for <duration>`` and the wait is cut short by the workflow deadline (after
@@ -17,7 +17,7 @@ from typing import Any
 
 from workflows.engine.context import SHUTDOWN_STOPPED, Branch, Run
 from workflows.engine.expr import UnsupportedExpression, evaluate_bool
-from workflows.engine.retry import Attempt, Decision, RetryStrategy, decide
+from workflows.engine.retry_policy import Attempt, Decision, RetryStrategy, decide
 
 Body = Callable[[dict[str, Any], int, "float | None"], Awaitable[Any]]
 

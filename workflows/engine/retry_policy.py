@@ -1,4 +1,4 @@
-"""``retryStrategy``: what happens after an attempt fails, decided exactly as Argo does.
+"""``retryStrategy`` as pure policy: what happens after an attempt fails, decided as Argo does.
 
 Argo's ``processNodeRetries`` checks, in this order, once the last attempt has failed:
 
