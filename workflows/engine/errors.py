@@ -1,13 +1,36 @@
-"""Errors of the local engine, raised before a run starts (a run that started always ends
-with a workflow object, whatever happened inside it).
+"""Errors of the local engine: those ``run_workflow`` raises before a run starts, and those
+that end one node of a run (a run that started always ends with a workflow object,
+whatever happened inside it).
 
 ::
 
-    EngineError
-     +-- LoadError         the documents do not make a runnable workflow (no entry, a
-     |                     missing template or parameter, a bad CronWorkflow reference)
-     +-- ManifestRefused   fields the engine does not implement; ``problems`` lists every
-                           one with its YAML path, so one run shows them all
+    EngineError                       raised by run_workflow; nothing ran
+     ├── LoadError                    the documents do not make a runnable workflow (no
+     │                                entry, a missing template or parameter, a bad
+     │                                CronWorkflow reference)
+     └── ManifestRefused              fields the engine does not implement; ``problems``
+                                      lists every one with its YAML path
+
+    NodeError                         raised inside a run (base, never raised directly):
+     │                                the node at hand ends with the message, as Argo's
+     │                                node would, and the run goes on
+     ├── InputError          inputs   an input the template declares was not supplied
+     ├── OutputError         steps    a steps template's output parameter does not resolve
+     ├── ExpandError         expand   withItems/withParam/withSequence that cannot fan out
+     ├── MemoError           memo     the memoize cache cannot be used for this node
+     ├── MissingSecret       secrets  a Secret or ConfigMap value is not there locally
+     ├── ArtifactError       artifacts.files   an artifact not stored or fetched;
+     │                                ``transient`` says whether trying again may help
+     ├── UnresolvedReference expr.errors       a ``{{...}}`` name the scope lacks
+     └── UnsupportedExpression expr.errors     outside the expression subset
+          └── EvaluationError                  values that make a supported one fail
+
+Each one is caught where its node is at hand (``template``, ``dag``, ``pod``,
+``artifacts.sandbox``) and becomes that node's phase and message. The expression errors
+are also the admission checks' (``admit``): there they become refusals, before the run.
+A few are raised before a run too (an artifact repository or a Secret that is missing):
+``run_workflow`` then raises ``LoadError`` from them. Anything else raised inside a node
+is a bug: ``context.fail_node`` ends the node in Error with its text.
 """
 
 from __future__ import annotations
@@ -30,3 +53,7 @@ class ManifestRefused(EngineError):
         super().__init__(
             f"the local engine refuses this manifest ({len(self.problems)} problem"
             f"{'s' if len(self.problems) != 1 else ''}):\n{listing}")
+
+
+class NodeError(Exception):
+    """Base of the errors that end one node of a running workflow with their message."""

@@ -12,13 +12,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from workflows.engine.errors import NodeError
 from workflows.engine.scope import parameter_text
 
 _FORMAT = re.compile(r"^[^%]*%[-+ 0#]*\d*[dxXo][^%]*$")
 
 
-class ExpandError(Exception):
-    pass
+class ExpandError(NodeError):
+    """The items of a task cannot be had (``withParam`` that is not a JSON list...)."""
 
 
 def items_of(task: Mapping[str, Any]) -> list[Any] | None:

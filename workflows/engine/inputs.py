@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from workflows.engine.context import Branch, Run, Templates
+from workflows.engine.errors import NodeError
 from workflows.engine.scope import parameter_text, subst
 
 
@@ -37,7 +38,7 @@ class Inputs:
         return out
 
 
-class InputError(Exception):
+class InputError(NodeError):
     """An input the template declares was not supplied."""
 
 

@@ -21,11 +21,12 @@ from typing import Any
 
 from workflows.argo.durations import parse_go_duration
 from workflows.argo.names import MEMOIZE_KEY
+from workflows.engine.errors import NodeError
 from workflows.engine.locks import held, lock_path
 from workflows.engine.records import parse_time, timestamp
 
 
-class MemoError(Exception):
+class MemoError(NodeError):
     """The cache cannot be used for this node (the node errors with this message)."""
 
 

@@ -28,13 +28,14 @@ from typing import Any
 import yaml
 
 from steps import contracts
+from workflows.engine.errors import NodeError
 
 # What a process needs from the host to run at all; a container would bring its own.
 HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME", "SYSTEMROOT")
 CONFIG_MAPS_KEY = "configMaps"
 
 
-class MissingSecret(Exception):
+class MissingSecret(NodeError):
     """A required Secret or ConfigMap value is not available locally."""
 
 

@@ -40,6 +40,7 @@ from typing import Any
 
 from workflows.engine.context import Branch, Run, Templates
 from workflows.engine.dag import FAIL_FAST, Dag, outbound_nodes
+from workflows.engine.errors import NodeError
 from workflows.engine.expand import describe, item_scope
 from workflows.engine.expr import template_tags
 from workflows.engine.inputs import Execute, Inputs
@@ -48,7 +49,7 @@ from workflows.engine.scope import SubstitutionError, node_scope, parameter_text
 from workflows.engine.task_args import task_arguments
 
 
-class OutputError(Exception):
+class OutputError(NodeError):
     """A template output parameter that cannot be resolved from the scope."""
 
 

@@ -19,11 +19,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from workflows.engine.errors import NodeError
+
 CHUNK = 1024 * 1024
 ARCHIVES = {"none": "none", "tgz": "tgz", "tar": "tgz"}
 
 
-class ArtifactError(Exception):
+class ArtifactError(NodeError):
     """An artifact could not be stored or fetched. ``transient`` says whether trying again
     later may succeed (store unreachable) or not (missing object, corrupt bytes, bad key)."""
 

@@ -2,9 +2,10 @@
 
 ::
 
-    UnresolvedReference        a {{name}} or a variable the scope does not hold
-    UnsupportedExpression      a construct outside the supported subset, or input too big
-     └── EvaluationError       a supported construct that fails on its values
+    NodeError                  (workflows.engine.errors: the in-run errors of the engine)
+     ├── UnresolvedReference   a {{name}} or a variable the scope does not hold
+     └── UnsupportedExpression a construct outside the supported subset, or input too big
+          └── EvaluationError  a supported construct that fails on its values
                                (type mismatch, asInt('x'), integer overflow, ...)
 
 Each carries ``where`` (a YAML path or any label the caller gives) once it is known:
@@ -14,6 +15,8 @@ and the boundary adds it.
 
 from __future__ import annotations
 
+from workflows.engine.errors import NodeError
+
 _SHOWN = 160  # how much of a hostile or huge expression a message repeats
 
 
@@ -21,7 +24,7 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= _SHOWN else text[:_SHOWN] + "...")
 
 
-class UnresolvedReference(Exception):
+class UnresolvedReference(NodeError):
     """A reference that the scope cannot resolve (``{{inputs.parameters.x}}``)."""
 
     def __init__(self, reference: str, where: str | None = None) -> None:
@@ -34,7 +37,7 @@ class UnresolvedReference(Exception):
         return UnresolvedReference(self.reference, self.where or where)
 
 
-class UnsupportedExpression(Exception):
+class UnsupportedExpression(NodeError):
     """An expression the engine refuses: outside the subset, or too long or deep."""
 
     verb = "unsupported expression"
