@@ -66,3 +66,14 @@ def test_the_documented_notification_json_is_what_notify_sends() -> None:
     (sent,) = [json.loads(line)["notification"] for line in proc.stderr.splitlines()
                if '"notification"' in line]
     assert sent == shown
+
+
+def test_the_engine_docs_supported_subset_is_the_refusal_schema() -> None:
+    """docs/engine.md's table is generated from the schema the refusal check walks; a field
+    accepted or refused without regenerating it (`python -m workflows.engine.subset
+    --write`) fails here."""
+    from workflows.engine import subset
+
+    text = (ROOT / "docs" / "engine.md").read_text(encoding="utf-8")
+    assert subset.with_table(text) == text, "run `python -m workflows.engine.subset --write`"
+    assert "| `spec.templates[].container` |" in text and "`podSpecPatch`" in text
