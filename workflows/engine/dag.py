@@ -48,6 +48,7 @@ from workflows.engine.expr import (
 )
 from workflows.engine.inputs import Execute, Inputs
 from workflows.engine.nodes import FAILED, FINISHED
+from workflows.engine.outputs import OutputError, artifact_scope, template_outputs
 from workflows.engine.records import node_id
 from workflows.engine.scope import (
     SubstitutionError,
@@ -262,7 +263,19 @@ class Dag:
             phase, message = "Failed", FAIL_FAST
         targets = self.targets()
         outbound = [o for t in targets if t in self.ids for o in self.outbound(self.ids[t])]
-        status.update(self.node, phase=phase, message=message, outboundNodes=outbound)
+        fields: dict[str, Any] = {"outboundNodes": outbound}
+        if phase == "Succeeded" and (self.tmpl.get("outputs") or {}):
+            # executeDAG, once Succeeded: getTemplateOutputsFromScope over the tasks' scope
+            # (skipped ones with their defaults); an output that does not resolve is an Error
+            try:
+                outputs = template_outputs(self.tmpl, self.scope(), artifact_scope(
+                    self.ref, self.ids, status.nodes, self.inputs.artifacts))
+            except OutputError as exc:
+                phase, message = "Error", str(exc)
+            else:
+                if outputs:
+                    fields["outputs"] = outputs
+        status.update(self.node, phase=phase, message=message, **fields)
 
     def ready(self, name: str) -> bool | None:
         """True to start, False once omitted (its node made here), None to wait."""

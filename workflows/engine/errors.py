@@ -15,7 +15,7 @@ whatever happened inside it).
      │                                the node at hand ends with the message, as Argo's
      │                                node would, and the run goes on
      ├── InputError          inputs   an input the template declares was not supplied
-     ├── OutputError         steps    a steps template's output parameter does not resolve
+     ├── OutputError         outputs  a DAG or steps template's output does not resolve
      ├── ExpandError         expand   withItems/withParam/withSequence that cannot fan out
      ├── MemoError           memo     the memoize cache cannot be used for this node
      ├── MissingSecret       secrets  a Secret or ConfigMap value is not there locally

@@ -21,8 +21,8 @@ Argo v4.1.2's ``executeSteps``/``executeStepGroup`` (workflow/controller/steps.g
 - The template's ``failFast: true`` stops new steps once a child failed, and fails the
   group and the Steps node with ``template has failed or errored children and failFast
   enabled`` (``checkParallelism``).
-- The template's output parameters are ``valueFrom.parameter`` over that scope, else
-  ``valueFrom.default`` (``getTemplateOutputsFromScope``). Daemons of the template are
+- The template's outputs are read from that scope by ``outputs.template_outputs``
+  (``getTemplateOutputsFromScope``). Daemons of the template are
   stopped when the Steps node ends.
 - A step's ``hooks.exit`` (or ``onExit``) runs as ``<step node>.onExit`` once the step
   ended, before its group ends (``runOnExitNode``).
@@ -40,17 +40,13 @@ from typing import Any
 
 from workflows.engine.context import Branch, Run, Templates
 from workflows.engine.dag import FAIL_FAST, Dag, outbound_nodes
-from workflows.engine.errors import NodeError
 from workflows.engine.expand import describe, item_scope
 from workflows.engine.expr import template_tags
 from workflows.engine.inputs import Execute, Inputs
 from workflows.engine.nodes import FAILED, FINISHED
-from workflows.engine.scope import SubstitutionError, node_scope, parameter_text, subst
+from workflows.engine.outputs import OutputError, artifact_scope, template_outputs
+from workflows.engine.scope import SubstitutionError, node_scope
 from workflows.engine.task_args import task_arguments
-
-
-class OutputError(NodeError):
-    """A template output parameter that cannot be resolved from the scope."""
 
 
 class StepGroup(Dag):
@@ -192,8 +188,11 @@ class Steps:
                     return
                 self.add_to_scope(runner)
             try:
+                artifacts = artifact_scope("steps", self.ids, self.run.status.nodes,
+                                           self.inputs.artifacts)
                 outputs = template_outputs(self.tmpl, {**self.run.globals,
-                                                       **self.inputs.scope(), **self.scope})
+                                                       **self.inputs.scope(), **self.scope},
+                                           artifacts)
             except OutputError as exc:
                 self.conclude("Error", str(exc))
                 return
@@ -254,29 +253,6 @@ def exit_hook(step: Mapping[str, Any]) -> Mapping[str, Any] | None:
     if hook:
         return dict(hook)
     return {"template": step["onExit"]} if step.get("onExit") else None
-
-
-def template_outputs(tmpl: Mapping[str, Any], scope: Mapping[str, str]) -> dict[str, Any]:
-    """``getTemplateOutputsFromScope``: each output parameter's ``valueFrom.parameter``
-    substituted with the scope, else its ``valueFrom.default``."""
-    params = []
-    for param in (tmpl.get("outputs") or {}).get("parameters") or []:
-        value_from = param.get("valueFrom") or {}
-        name = param["name"]
-        if "parameter" not in value_from:
-            raise OutputError(f"outputs.parameters.{name}: output parameters must have a "
-                              "valueFrom specified")
-        try:
-            value = subst(str(value_from["parameter"]), scope,
-                          f"outputs.parameters.{name}.valueFrom.parameter")
-        except SubstitutionError as exc:
-            if "default" not in value_from:
-                raise OutputError(str(exc)) from exc
-            value = parameter_text(value_from["default"])
-        entry = {k: v for k, v in param.items() if k != "valueFrom"}
-        entry["value"] = value
-        params.append(entry)
-    return {"parameters": params} if params else {}
 
 
 async def run_steps(run: Run, branch: Branch, node: dict[str, Any], tmpl: Mapping[str, Any],

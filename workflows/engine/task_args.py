@@ -2,8 +2,9 @@
 
 ``from: "{{tasks.T.outputs.artifacts.X}}"`` (``steps.T...`` in a steps template) becomes
 the stored location of T's output X (its repository key, size and sha256);
-``from: "{{inputs.artifacts.X}}"`` passes the DAG's own input on; ``raw`` and ``s3``
-keys are taken as written. A reference that does not resolve raises KeyError
+``from: "{{inputs.artifacts.X}}"`` passes the DAG's own input on;
+``from: "{{workflow.outputs.artifacts.X}}"`` the artifact exported with globalName X;
+``raw`` and ``s3`` keys are taken as written. A reference that does not resolve raises KeyError
 (``Unable to resolve: ...``) unless the artifact is optional.
 
 A parameter whose value is only a reference to an absent optional (an output of a
@@ -22,8 +23,8 @@ from workflows.engine.context import Run
 from workflows.engine.inputs import Arguments
 from workflows.engine.scope import parameter_text, subst
 
-_FROM = re.compile(r"^\{\{\s*((tasks|steps)\.([^.\s]+)\.outputs\.artifacts|inputs\.artifacts)"
-                   r"\.([^}\s]+)\s*\}\}$")
+_FROM = re.compile(r"^\{\{\s*((tasks|steps)\.([^.\s]+)\.outputs\.artifacts|inputs\.artifacts"
+                   r"|workflow\.outputs\.artifacts)\.([^}\s]+)\s*\}\}$")
 
 
 _PURE_REFERENCE = re.compile(r"^\{\{([^{}]*)\}\}$")
@@ -65,6 +66,10 @@ def _artifact(run: Run, art: Mapping[str, Any], scope: dict[str, str], name: str
     found = None
     if match and match.group(1) == "inputs.artifacts":
         found = dag_artifacts.get(match.group(4))
+    elif match and match.group(1) == "workflow.outputs.artifacts":  # addArtifactToGlobalScope
+        for out in (run.status.status.get("outputs") or {}).get("artifacts") or []:
+            if out["name"] == match.group(4):
+                found = {k: v for k, v in out.items() if k != "name"}
     elif match and match.group(2) == kind and match.group(3) in ids:
         node = run.status.nodes.get(ids[match.group(3)]) or {}
         for out in (node.get("outputs") or {}).get("artifacts") or []:

@@ -33,13 +33,26 @@ from workflows.engine.steps import run_steps
 
 
 def export_globals(run: Run, node: Mapping[str, Any]) -> None:
-    """``globalName`` outputs become ``workflow.outputs.parameters.<globalName>``."""
+    """``addOutputsToGlobalScope``: ``globalName`` outputs become
+    ``workflow.outputs.parameters.<globalName>`` (``addParamToGlobalScope``) and
+    ``workflow.outputs.artifacts.<globalName>`` (``addArtifactToGlobalScope``: the artifact
+    named after its globalName, without path or globalName, replacing one of that name),
+    in the run's ``status.outputs``."""
+    outputs = node.get("outputs") or {}
     params = run.status.status.setdefault("outputs", {}).setdefault("parameters", [])
-    for param in (node.get("outputs") or {}).get("parameters") or []:
+    for param in outputs.get("parameters") or []:
         if param.get("globalName") and param.get("value") is not None:
-            run.globals[f"workflow.outputs.parameters.{param['globalName']}"] = param["value"]
-            params[:] = [p for p in params if p["name"] != param["globalName"]]
-            params.append({"name": param["globalName"], "value": param["value"]})
+            name = param["globalName"]
+            run.globals[f"workflow.outputs.parameters.{name}"] = param["value"]
+            params[:] = [p for p in params if p["name"] != name]
+            params.append({"name": name, "value": param["value"]})
+    for art in outputs.get("artifacts") or []:
+        if art.get("globalName"):
+            arts = run.status.status.setdefault("outputs", {}).setdefault("artifacts", [])
+            entry = {**{k: v for k, v in art.items() if k not in ("globalName", "path")},
+                     "name": art["globalName"]}
+            arts[:] = [a for a in arts if a["name"] != entry["name"]]
+            arts.append(entry)
 
 
 def _metric_scope(run: Run, node: Mapping[str, Any], inputs: Inputs) -> dict[str, str]:

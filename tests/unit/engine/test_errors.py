@@ -13,8 +13,8 @@ from workflows.engine.expand import ExpandError
 from workflows.engine.expr import EvaluationError, UnresolvedReference, UnsupportedExpression
 from workflows.engine.inputs import InputError
 from workflows.engine.memo import MemoError
+from workflows.engine.outputs import OutputError
 from workflows.engine.secrets import MissingSecret
-from workflows.engine.steps import OutputError
 
 IN_RUN = [InputError, OutputError, ExpandError, MemoError, MissingSecret, ArtifactError,
           UnresolvedReference, UnsupportedExpression, EvaluationError]

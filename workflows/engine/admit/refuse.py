@@ -20,6 +20,7 @@ from workflows.argo.names import METRIC_NAME
 from workflows.engine.admit import expressions, tags
 from workflows.engine.admit import schema as s
 from workflows.engine.admit.load import index, pick_entry
+from workflows.engine.expr import UnsupportedExpression, validate_expression
 from workflows.engine.retry_policy import RetryStrategy
 
 TEMPLATE_TYPES = ("container", "dag", "steps", "script", "resource", "suspend", "http",
@@ -139,8 +140,9 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Mapping[st
 def _steps(tmpl: Mapping[str, Any], where: str, doc: str, out: Findings,
            reference: Callable[[Mapping[str, Any], str], None]) -> None:
     """A steps template's references and step names (unique in the template, as Argo's
-    validateSteps wants: ``steps.X`` names one step); ``valueFrom.parameter`` outputs
-    are read only from a steps template's scope."""
+    validateSteps wants: ``steps.X`` names one step); outputs read from the children's
+    scope (``valueFrom.parameter``/``expression``, artifact ``from``/``fromExpression``)
+    only in dag and steps templates, their expressions within the supported subset."""
     seen: set[Any] = set()
     for i, group in enumerate(tmpl.get("steps") or []):
         for j, step in enumerate(group or []):
@@ -156,12 +158,22 @@ def _steps(tmpl: Mapping[str, Any], where: str, doc: str, out: Findings,
             if step.get("name") in seen:
                 out.problems.append(f"{doc}: {at}.name: {step.get('name')!r} is not unique")
             seen.add(step.get("name"))
-    if "steps" in tmpl:
-        return
-    for k, param in enumerate((tmpl.get("outputs") or {}).get("parameters") or []):
-        if "parameter" in ((param or {}).get("valueFrom") or {}):
-            out.problems.append(f"{doc}: {where}.outputs.parameters[{k}].valueFrom.parameter: "
-                                "read only in steps templates by the local engine")
+    outputs = tmpl.get("outputs") or {}
+    from_scope = [(f"outputs.parameters[{k}].valueFrom.{key}", (p.get("valueFrom") or {})[key])
+                  for k, p in enumerate(outputs.get("parameters") or [])
+                  for key in ("parameter", "expression") if key in (p.get("valueFrom") or {})]
+    from_scope += [(f"outputs.artifacts[{k}].{key}", a[key])
+                   for k, a in enumerate(outputs.get("artifacts") or [])
+                   for key in ("from", "fromExpression") if key in a]
+    for at, text in from_scope:
+        if "steps" not in tmpl and "dag" not in tmpl:
+            out.problems.append(f"{doc}: {where}.{at}: read only in dag and steps templates "
+                                "by the local engine")
+        elif at.endswith(("expression", "Expression")):
+            try:
+                validate_expression(str(text))
+            except UnsupportedExpression as exc:
+                out.problems.append(f"{doc}: {where}.{at}: {exc}")
 
 
 def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Findings,

@@ -48,9 +48,11 @@ ARTIFACT = {"name": ANY, "path": ANY, "from": ANY, "optional": ANY, "mode": ANY,
             "recurseMode": ANY}
 OUTPUT_ARTIFACT = {"name": ANY, "path": ANY, "optional": ANY, "archive": ARCHIVE,
                    "description": ANY, "s3": S3_KEY, "archiveLogs": CLUSTER,
-                   "artifactGC": CLUSTER}
+                   "artifactGC": CLUSTER, "globalName": ANY, "from": ANY,
+                   "fromExpression": ANY}
 OUTPUT_PARAMETER = {"name": ANY, "value": ANY, "description": ANY, "globalName": ANY,
-                    "valueFrom": {"path": ANY, "default": ANY, "parameter": ANY}}
+                    "valueFrom": {"path": ANY, "default": ANY, "parameter": ANY,
+                                  "expression": ANY}}
 ARGUMENTS = {"parameters": ListOf(PARAMETER),
              "artifacts": ListOf({"name": ANY, "from": ANY, "raw": {"data": ANY},
                                   "s3": S3_KEY, "optional": ANY, "description": ANY})}

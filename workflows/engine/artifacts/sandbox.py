@@ -149,5 +149,8 @@ async def store_outputs(box: Sandbox, specs: list[Mapping[str, Any]], repo: Arti
             location = await asyncio.to_thread(repo.put, src, key, archive=archive)
         except (ArtifactError, *SubstitutionError) as exc:
             return stored, f"failed to save outputs: {exc}"
-        stored.append({"name": spec["name"], "path": spec["path"], **location})
+        entry = {"name": spec["name"], "path": spec["path"], **location}
+        if spec.get("globalName"):  # kept on the node's output, as Argo's executor does
+            entry["globalName"] = spec["globalName"]
+        stored.append(entry)
     return stored, None
