@@ -150,3 +150,31 @@ def test_a_reference_inside_other_text_is_still_unresolved(run):
     consumer = _consumer(run(text))
     assert consumer["phase"] == "Error"
     assert "tasks.producer.outputs.parameters.msg" in consumer["message"]
+
+
+def test_inline_templates_run_with_their_holders_arguments_and_no_template_name(tmp_path):
+    """GetTemplate returns a task's or step's Inline: its inputs take the holder's
+    arguments, its steps and tasks run as a named template's, and initializeNode gives
+    its nodes the holder's template name, "" (omitted; GeneratePodName leaves it out); a
+    when's =~ and !~ are govaluate's regex search, the pattern quoted or a bare word."""
+    from tests.e2e.test_engine_conformance import docs_of
+    from workflows.argo.nodes import pod_name
+
+    workflow = run_workflow(docs_of("inline.yaml"), store=RunStore(tmp_path / "runs"))
+    wf = workflow["metadata"]["name"]
+    nodes = {n["name"].replace(wf, "inline", 1): n
+             for n in workflow["status"]["nodes"].values()}
+    assert workflow["status"]["phase"] == "Succeeded"
+    assert {name: (n["type"], n["phase"], n.get("templateName")) for name, n in nodes.items()
+            if name != "inline"} == {
+        "inline.say": ("Pod", "Succeeded", None),
+        "inline.matched": ("Pod", "Succeeded", "ok"),
+        "inline.not-matched": ("Skipped", "Skipped", "ok"),
+        "inline.group": ("Steps", "Succeeded", None),
+        "inline.group[0]": ("StepGroup", "Succeeded", None),
+        "inline.group[0].inner": ("Pod", "Succeeded", None),
+    }
+    assert nodes["inline.say"]["outputs"]["result"] == "heads"
+    assert nodes["inline.not-matched"]["message"] == "when 'heads !~ hea' evaluated false"
+    say = nodes["inline.say"]
+    assert pod_name(wf, "", say["name"]) == say["id"]  # <wf>-<hash>, like the node id

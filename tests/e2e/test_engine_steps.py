@@ -176,12 +176,19 @@ def test_what_steps_do_not_implement_is_refused_by_path(tmp_path):
     docs = docs_of("steps_groups.yaml")
     step = docs[0]["spec"]["templates"][0]["steps"][1][0]
     step["hooks"] = {"running": {"expression": "true", "template": "say"}}
-    step["inline"] = {"container": {"image": "alpine:3.20"}}
+    del step["template"]
+    step["inline"] = {"container": {"image": "alpine:3.20", "lifecycle": {}},
+                      "steps": [[{"name": "x", "inline": {"sidecars": []}}]]}
     with pytest.raises(ManifestRefused) as refused:
         run_workflow(docs, store=RunStore(tmp_path / "runs"))
     problems = "\n".join(refused.value.problems)
     assert "spec.templates[0].steps[1][0].hooks.running: lifecycle hooks with an " in problems
-    assert "spec.templates[0].steps[1][0].inline: inline templates" in problems
+    # an inline template is walked as a template, its own inline ones too
+    at = "spec.templates[0].steps[1][0].inline"
+    assert f"{at}.container.lifecycle: container lifecycle is not" in problems
+    assert f"{at}: a template needs exactly one of container" in problems
+    assert f"{at}.steps[0][0].inline.sidecars: sidecars are not" in problems
+    assert f"{at}.steps[0][0].inline: a template needs exactly one of" in problems
 
 
 def test_a_step_naming_no_template_is_refused_before_the_run(tmp_path):

@@ -30,5 +30,7 @@ def pod_name(workflow_name: str, template_name: str, node_name: str) -> str:
     """Argo's v2 pod name: ``<workflow>-<template>-<FNV hash of the node name>``."""
     if node_name == workflow_name:
         return workflow_name
-    prefix = f"{workflow_name}-{template_name}"[: MAX_SUBDOMAIN - 10 - 1]
+    # GeneratePodName: no "-<template>" for an inline template, whose name is ""
+    prefix = f"{workflow_name}-{template_name}" if template_name else workflow_name
+    prefix = prefix[: MAX_SUBDOMAIN - 10 - 1]
     return f"{prefix}-{fnv32a(node_name)}"

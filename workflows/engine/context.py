@@ -77,6 +77,10 @@ class Templates:
 
     def resolve(self, holder: Mapping[str, Any],
                 library: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, Any], Templates]:
+        if "inline" in holder:
+            # GetTemplate: a task's or step's Inline first; its nodes' templateName is the
+            # holder's GetTemplateName, "" (initializeNode), so the pod is <wf>-<hash>
+            return {**holder["inline"], "name": ""}, self
         ref = holder.get("templateRef")
         if ref:
             spec = library[ref["name"]]

@@ -170,7 +170,7 @@ class Dag:
         if node["phase"] not in ("Skipped", "Omitted") or node.get("outputs"):
             return {}
         task = self.tasks[name]
-        holder = {k: task[k] for k in ("template", "templateRef") if k in task}
+        holder = {k: task[k] for k in ("template", "templateRef", "inline") if k in task}
         try:
             tmpl, _ = self.templates.resolve(holder, self.run.loaded.library)
         except KeyError:
@@ -420,7 +420,7 @@ class Dag:
         stop = self.run.deadline_message(self.branch)
         if stop:
             return fail(stop, phase="Failed")
-        holder = {k: task[k] for k in ("template", "templateRef") if k in task}
+        holder = {k: task[k] for k in ("template", "templateRef", "inline") if k in task}
         return await self.execute(
             self.run, self.branch, name=node_name, holder=holder, templates=self.templates,
             args=args, boundary_id=self.node["id"], parents=parents or self.parents(name))

@@ -110,8 +110,9 @@ class Status:
         if template_ref:
             node["templateRef"] = dict(template_ref)
             node["templateName"] = template_ref.get("template", "")
-        elif template is not None:
-            node["templateName"] = template.get("name", "")
+        elif template is not None and template.get("name"):
+            # omitempty: an inline template's nodes have none (initializeNode)
+            node["templateName"] = template["name"]
         if boundary_id:
             node["boundaryID"] = boundary_id
         if message:

@@ -53,9 +53,15 @@ def test_the_expressions_the_engine_runs_are_admitted() -> None:
 
 
 @pytest.mark.parametrize(("edit", "expected"), [
-    ({(*TASK, 2, "when"): "{{tasks.A.outputs.result}} =~ hea"},
-     "spec.templates[0].dag.tasks[2].when: unsupported when '{{tasks.A.outputs.result}} =~ "
-     "hea': regular expression matching '=~'"),
+    ({(*TASK, 2, "when"): "hea =~ {{tasks.A.outputs.result}}"},
+     "spec.templates[0].dag.tasks[2].when: the pattern of =~ in 'hea =~ "
+     "{{tasks.A.outputs.result}}' must be a literal string"),
+    ({(*TASK, 2, "when"): "{{tasks.A.outputs.result}} =~ '^a{{x}}'"},
+     "the pattern of =~ in"),
+    ({(*TASK, 2, "when"): "{{tasks.A.outputs.result}} !~ '(?i)hea'"},
+     "spec.templates[0].dag.tasks[2].when: !~ '(?i)hea': a group with flags"),
+    ({(*TASK, 2, "when"): "{{tasks.A.outputs.result}} =~ nil"},
+     "nil beside =~ or !~"),
     ({(*TASK, 2, "when"): "asInt({{tasks.A.outputs.result}}) > 1"},
      "spec.templates[0].dag.tasks[2].when: Argo evaluates when with govaluate, which has "
      "no functions (asInt)"),
@@ -84,5 +90,9 @@ def test_steps_whens_are_checked_too() -> None:
     doc["spec"]["templates"][0] = {"name": "main", "steps": [[
         {"name": "a", "template": "ok", "when": "{{steps.x.outputs.result}} !~ b"}]]}
     found = [p for p in check([doc], "exprs").problems if ".when:" in p]
-    assert found == ["Workflow/exprs: spec.templates[0].steps[0][0].when: unsupported when "
-                     "'{{steps.x.outputs.result}} !~ b': regular expression matching '!~'"]
+    assert found == []
+    doc["spec"]["templates"][0]["steps"][0][0]["when"] = "{{steps.x.outputs.result}} !~ 'b{2,1}'"
+    found = [p for p in check([doc], "exprs").problems if ".when:" in p]
+    assert len(found) == 1
+    assert found[0].startswith("Workflow/exprs: spec.templates[0].steps[0][0].when: !~ "
+                               "'b{2,1}': the repetition {2,1} at offset 1")

@@ -8,7 +8,9 @@ for each expression the engine could not run, ``why`` naming the construct or fu
 - every ``when`` of a DAG task, a step and a metric. Argo reads these with govaluate
   once their ``{{...}}`` are substituted; here each tag stands for a bare word, so what
   is checked is the expression around the values. govaluate has no functions (Argo's
-  ``shouldExecute`` gives it none), so a call there is refused: it belongs in a tag;
+  ``shouldExecute`` gives it none), so a call there is refused: it belongs in a tag.
+  The pattern of a ``=~``/``!~`` must be written in the manifest (a tag would give it
+  only at run time) and within ``go_regexp``'s subset, where Go and Python agree;
 - every ``depends`` (``expr.depends``' grammar), whose tasks must be of its DAG, as
   Argo's validation requires;
 - every ``retryStrategy.expression`` (expr-lang, as ``evaluate_bool`` runs it).
@@ -23,14 +25,18 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from workflows.engine.admit.inline import with_inline
 from workflows.engine.expr.depends import depends_tasks
 from workflows.engine.expr.errors import UnsupportedExpression
+from workflows.engine.expr.go_regexp import compile_go
 from workflows.engine.expr.parser import (
     Access,
     Array,
     Call,
     Chain,
     Closure,
+    Literal,
+    Name,
     Node,
     Ternary,
     Unary,
@@ -38,13 +44,13 @@ from workflows.engine.expr.parser import (
 )
 
 _TAG = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+_STAND_IN = "_cadencia_tag_"  # what a tag stands for in a when: a bare word
 
 
 def problems(spec: Mapping[str, Any], path: str, doc: str) -> list[str]:
     """What the engine cannot parse among the expressions of ``spec``."""
     found: list[str] = []
-    for i, tmpl in enumerate(spec.get("templates") or []):
-        where = f"{path}.templates[{i}]"
+    for where, tmpl in with_inline(spec.get("templates") or [], f"{path}.templates"):
         tasks = (tmpl.get("dag") or {}).get("tasks") or []
         names = {task.get("name") for task in tasks}
         for j, task in enumerate(tasks):
@@ -74,10 +80,10 @@ def _when(holder: Any, where: str, doc: str) -> list[str]:
         return []
     text = str(holder["when"])
     # a tag stands for a bare word; after a digit, for digits (so '1{{x}}' stays a number)
-    bare = _TAG.sub(lambda m: "0" if text[m.start() - 1 : m.start()].isdigit() else "_v",
+    bare = _TAG.sub(lambda m: "0" if text[m.start() - 1 : m.start()].isdigit() else _STAND_IN,
                     text)
     try:
-        tree = parse(bare)
+        tree = parse(bare, govaluate=True)
     except UnsupportedExpression as exc:
         # offsets would point into the stand-in text, not the manifest's
         construct = re.sub(r" at offset \d+", "", exc.construct)
@@ -86,12 +92,46 @@ def _when(holder: Any, where: str, doc: str) -> list[str]:
     if calls:
         return [f"{doc}: {where}.when: Argo evaluates when with govaluate, which has no "
                 f"functions ({', '.join(calls)}): put the call in a {{{{=...}}}} tag"]
-    return []
+    return [f"{doc}: {where}.when: {why}" for why in _patterns(tree, text)]
+
+
+def _patterns(node: Node, text: str) -> Iterator[str]:
+    """Why each ``=~``/``!~`` pattern of the tree cannot be run faithfully."""
+    if isinstance(node, Chain) and any(op in ("=~", "!~") for op, _ in node.rest):
+        operands = [node.first, *(operand for _, operand in node.rest)]
+        if any(isinstance(o, Literal) and o.value is None for o in operands):
+            # govaluate reads nil as a variable, so the word 'nil'; expr-lang as nil
+            yield f"nil beside =~ or !~ in {text!r}: quote it ('nil')"
+    if isinstance(node, Chain):
+        for op, operand in node.rest:
+            if op not in ("=~", "!~"):
+                continue
+            if isinstance(operand, Name) and _STAND_IN not in operand.name:
+                pattern: Any = operand.name
+            elif isinstance(operand, Literal) and _STAND_IN not in str(operand.value):
+                pattern = operand.value
+            else:
+                yield (f"the pattern of {op} in {text!r} must be a literal string: one "
+                       "substituted at run time could use regexp syntax that Go and Python "
+                       "read differently")
+                continue
+            if isinstance(pattern, str):
+                try:
+                    compile_go(pattern)
+                except UnsupportedExpression as exc:
+                    yield f"{op} {pattern!r}: {exc.construct}"
+    for child in _children(node):
+        yield from _patterns(child, text)
 
 
 def _calls(node: Node) -> Iterator[str]:
     if isinstance(node, Call | Closure):
         yield node.function
+    for child in _children(node):
+        yield from _calls(child)
+
+
+def _children(node: Node) -> Iterator[Node]:
     children: list[Any] = []
     if isinstance(node, Access):
         children = [node.base, *node.steps]
@@ -109,7 +149,7 @@ def _calls(node: Node) -> Iterator[str]:
         children = list(node.items)
     for child in children:
         if child is not None and not isinstance(child, str):
-            yield from _calls(child)
+            yield child
 
 
 def _depends(expr: str, names: set[Any], where: str, doc: str) -> list[str]:

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from workflows.engine import scripts
+from workflows.engine.admit.inline import with_inline
 from workflows.engine.admit.load import Loaded
 from workflows.engine.declared import declared_paths, image_repository
 
@@ -33,13 +34,13 @@ def _templates(loaded: Loaded) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
     label = f"WorkflowTemplate/{loaded.owner}" if loaded.owner else \
         f"{loaded.kind}/{loaded.source}"
     base = "spec.workflowSpec" if loaded.kind == "CronWorkflow" and not loaded.owner else "spec"
-    for i, tmpl in enumerate(loaded.spec.get("templates") or []):
-        yield label, f"{base}.templates[{i}]", tmpl
+    for where, tmpl in with_inline(loaded.spec.get("templates") or [], f"{base}.templates"):
+        yield label, where, tmpl
     for name, spec in loaded.library.items():
         if name == loaded.owner:
             continue
-        for i, tmpl in enumerate(spec.get("templates") or []):
-            yield f"WorkflowTemplate/{name}", f"spec.templates[{i}]", tmpl
+        for where, tmpl in with_inline(spec.get("templates") or [], "spec.templates"):
+            yield f"WorkflowTemplate/{name}", where, tmpl
 
 
 def _text(container: Mapping[str, Any]) -> str:

@@ -17,6 +17,7 @@ from workflows.argo.names import (
     object_name_problem,
     param_name_problem,
 )
+from workflows.engine.admit.inline import with_inline
 
 Problem = tuple[str, str]  # (YAML path, why)
 
@@ -48,8 +49,8 @@ def _spec(spec: Mapping[str, Any], path: str) -> Iterator[Problem]:
     yield from _io(spec.get("arguments"), f"{path}.arguments")
     templates = _list(spec.get("templates"))
     yield from _named(templates, f"{path}.templates", field_name_problem, "template")
-    for i, tmpl in enumerate(templates):
-        where, tmpl = f"{path}.templates[{i}]", _dict(tmpl)
+    for where, found in with_inline(templates, f"{path}.templates"):
+        tmpl = _dict(found)
         for side in ("inputs", "outputs"):
             yield from _io(tmpl.get(side), f"{where}.{side}")
         tasks = _list(_dict(tmpl.get("dag")).get("tasks"))

@@ -19,6 +19,7 @@ from workflows.argo.durations import parse_go_duration
 from workflows.argo.names import METRIC_NAME
 from workflows.engine.admit import expressions, tags
 from workflows.engine.admit import schema as s
+from workflows.engine.admit.inline import with_inline
 from workflows.engine.admit.load import index, pick_entry
 from workflows.engine.expr import UnsupportedExpression, validate_expression
 from workflows.engine.retry_policy import RetryStrategy
@@ -47,6 +48,9 @@ def _walk(value: Any, sch: Any, path: str, doc: str, out: Findings) -> None:
         return
     if sch is s.HOOKS:
         _hooks(value, path, doc, out)
+        return
+    if sch is s.INLINE:
+        _walk(value, s.TEMPLATE, path, doc, out)
         return
     if isinstance(sch, s.ListOf):
         if not isinstance(value, list):
@@ -90,6 +94,13 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Mapping[st
     refs: list[str] = []
 
     def reference(holder: Mapping[str, Any], where: str) -> None:
+        if "inline" in holder:
+            # GetTemplate would take the inline template and ignore the other
+            others = [key for key in ("template", "templateRef") if key in holder]
+            if others:
+                out.problems.append(f"{doc}: {where}.inline: an inline template with "
+                                    f"{' and '.join(others)}: Argo wants only one")
+            return
         if "templateRef" in holder:
             ref = holder["templateRef"] or {}
             target = library.get(str(ref.get("name")))
@@ -113,8 +124,7 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Mapping[st
     hook = ((spec.get("hooks") or {}).get("exit"))
     if hook:
         reference(hook, f"{path}.hooks.exit")
-    for i, tmpl in enumerate(spec.get("templates") or []):
-        where = f"{path}.templates[{i}]"
+    for where, tmpl in with_inline(spec.get("templates") or [], f"{path}.templates"):
         kinds = [k for k in TEMPLATE_TYPES if k in tmpl]
         if len(kinds) != 1:
             out.problems.append(f"{doc}: {where}: a template needs exactly one of container, "

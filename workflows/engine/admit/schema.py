@@ -34,6 +34,7 @@ ANY = _Marker("ANY")
 CLUSTER = _Marker("CLUSTER")
 VOLUMES = _Marker("VOLUMES")  # checked by code: emptyDir only
 HOOKS = _Marker("HOOKS")  # checked by code: exit only, no expression
+INLINE = _Marker("INLINE")  # a template: walked as TEMPLATE (which holds TASK and STEP)
 
 NOT_LOCAL = "is not implemented by the local engine"
 
@@ -98,7 +99,7 @@ TASK = {
     "templateRef": {"name": ANY, "template": ANY, "clusterScope": CLUSTER_SCOPE},
     "hooks": Refuse("lifecycle hooks on tasks " + NOT_LOCAL.replace("is ", "are ", 1)),
     "onExit": Refuse("task onExit " + NOT_LOCAL),
-    "inline": Refuse("inline templates " + NOT_LOCAL.replace("is ", "are ", 1))}
+    "inline": INLINE}
 STEP = {**{k: v for k, v in TASK.items() if k not in ("dependencies", "depends")},
         "hooks": HOOKS, "onExit": ANY}
 POD_CLUSTER = ("metadata", "securityContext", "nodeSelector", "tolerations", "affinity",

@@ -7,7 +7,10 @@ anything but the fixed ``FUNCTIONS``. ``&&``/``||``/``!``/``?:`` need booleans; 
 adds numbers or joins strings; ``-  *  %`` need numbers (``%`` integers, Go's sign);
 ``/`` always gives a float (``1/0`` is +Inf); ``<``-style comparisons need two numbers or
 two strings; ``==`` is false across types (``1 == 1.0`` is true, ``true == 1`` false);
-``in`` tests array membership or map keys.
+``in`` tests array membership or map keys. ``=~``/``!~`` (only parsed in a ``when``)
+are govaluate's ``regexStage``/``notRegexStage``: both sides strings (its type checks
+``isString``, ``isRegexOrString``), the right one a Go regexp (``go_regexp``) searched
+for in the left.
 
 Closures run as expr-lang's VM does: the collection must be an array; ``filter``,
 ``all``, ``any``, ``none``, ``one`` and ``count`` need a bool from the predicate;
@@ -32,6 +35,7 @@ from typing import Any
 
 from workflows.engine.expr.errors import EvaluationError, UnresolvedReference
 from workflows.engine.expr.functions import FUNCTIONS, ValueFailure, is_number, type_name, wrap_int
+from workflows.engine.expr.go_regexp import compile_go
 from workflows.engine.expr.parser import (
     Access,
     Call,
@@ -227,6 +231,12 @@ class Evaluator:
         return result
 
     def binary(self, op: str, left: Any, right: Any) -> Any:
+        if op in ("=~", "!~"):
+            for value in (left, right):
+                if not isinstance(value, str):
+                    raise self.fail(f"Value '{_go_text(value)}' cannot be used with the "
+                                    f"comparator '{op}', it is not a string")
+            return (compile_go(right).search(left) is not None) == (op == "=~")
         if op in ("==", "!="):
             return _equal(left, right) == (op == "==")
         if op in ("in", "not in"):
@@ -271,3 +281,12 @@ class Evaluator:
         return self.fail(
             f"invalid operation: {type_name(left)} {op} {type_name(right)} (mismatched types)"
         )
+
+
+def _go_text(value: Any) -> str:
+    """``value`` as Go's ``%v`` prints govaluate's operands (numbers are float64)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float) and float(value).is_integer():
+        return str(int(value))
+    return "<nil>" if value is None else str(value)

@@ -80,13 +80,14 @@ def validate_expression(expr: str) -> None:
     parse(expr)
 
 
-def evaluate(expr: str, variables: Mapping[str, Any], *, strict: bool = False) -> Any:
+def evaluate(expr: str, variables: Mapping[str, Any], *, strict: bool = False,
+             govaluate: bool = False) -> Any:
     """The value of ``expr``. ``variables`` may be nested maps, dotted keys, or both.
 
     With ``strict`` off a bare word that is not a variable is its own text; with it on
-    it raises UnresolvedReference.
+    it raises UnresolvedReference. ``govaluate``: read as a ``when`` (``=~``, ``!~``).
     """
-    tree = parse(expr)
+    tree = parse(expr, govaluate=govaluate)
     return Evaluator(expr, nest(variables), strict=strict).value(tree)
 
 
@@ -97,7 +98,7 @@ def evaluate_bool(expr: str, variables: Mapping[str, Any]) -> bool:
 
 def evaluate_when(expr: str) -> bool:
     """A substituted ``when``, read as Argo's govaluate does: bare words are strings."""
-    return _boolean(expr, evaluate(expr, {}, strict=False))
+    return _boolean(expr, evaluate(expr, {}, strict=False, govaluate=True))
 
 
 def _boolean(expr: str, result: Any) -> bool:

@@ -9,6 +9,10 @@ around a closure's predicate). Anything else, including expr-lang operators outs
 subset (``**``, ``??``, ``?.``, ``..``, ``|``, ``=~``), names starting with ``__`` and
 integers beyond int64, raises UnsupportedExpression naming it and its offset. Input
 longer than ``MAX_LENGTH`` is refused before it is read.
+
+With ``govaluate`` (a ``when``, which Argo's ``shouldExecute`` hands to govaluate) ``=~``
+and ``!~`` are operators, and a backslash in a string takes the next character as it is
+(govaluate's ``readUntilFalse``: ``'\\n'`` is ``n``, not a newline).
 """
 
 from __future__ import annotations
@@ -54,7 +58,10 @@ class Token:
     pos: int
 
 
-def tokenize(expr: str) -> list[Token]:
+_REGEX_OPERATORS = ("=~", "!~")
+
+
+def tokenize(expr: str, *, govaluate: bool = False) -> list[Token]:
     """The tokens of ``expr``, ending with an ``end`` token."""
     if len(expr) > MAX_LENGTH:
         raise UnsupportedExpression(expr, f"longer than {MAX_LENGTH} characters")
@@ -67,7 +74,7 @@ def tokenize(expr: str) -> list[Token]:
             continue
         start = pos
         if char in "'\"":
-            value, pos = _string(expr, pos)
+            value, pos = _string(expr, pos, govaluate=govaluate)
             tokens.append(Token("str", expr[start:pos], value, start))
         elif char.isdigit():
             match = _NUMBER.match(expr, pos)
@@ -92,6 +99,9 @@ def tokenize(expr: str) -> list[Token]:
                 # nothing legitimate is named so; refusing early keeps dunder probing out
                 raise UnsupportedExpression(expr, f"names starting with '__' at offset {start}")
             tokens.append(Token("name", match.group(), match.group(), start))
+        elif govaluate and expr[pos : pos + 2] in _REGEX_OPERATORS:
+            tokens.append(Token("op", expr[pos : pos + 2], expr[pos : pos + 2], pos))
+            pos += 2
         else:
             pos = _operator(expr, pos, tokens)
     tokens.append(Token("end", "", None, size))
@@ -114,7 +124,7 @@ def _operator(expr: str, pos: int, tokens: list[Token]) -> int:
     raise UnsupportedExpression(expr, f"unexpected character {char!r} at offset {pos}")
 
 
-def _string(expr: str, pos: int) -> tuple[str, int]:
+def _string(expr: str, pos: int, *, govaluate: bool = False) -> tuple[str, int]:
     quote, start = expr[pos], pos
     pos += 1
     parts: list[str] = []
@@ -127,7 +137,10 @@ def _string(expr: str, pos: int) -> tuple[str, int]:
             pos += 1
             continue
         escape = expr[pos + 1 : pos + 2]
-        if escape in _ESCAPES:
+        if govaluate and escape:
+            parts.append(escape)
+            pos += 2
+        elif escape in _ESCAPES:
             parts.append(_ESCAPES[escape])
             pos += 2
         elif escape == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", expr[pos + 2 : pos + 6]):

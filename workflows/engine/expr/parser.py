@@ -6,6 +6,7 @@ Grammar, loosest binding first (the precedence of expr-lang)::
     or       := and (("||" | "or") and)*
     and      := cmp (("&&" | "and") cmp)*
     cmp      := add (("==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not" "in") add)*
+                (and, read as govaluate for a ``when``: "=~" | "!~", comparators too)
     add      := mul (("+" | "-") mul)*
     mul      := unary (("*" | "/" | "%") unary)*
     unary    := ("!" | "not" | "-" | "+") unary | postfix
@@ -108,9 +109,11 @@ _WORD_OPERATORS = frozenset({"in", "or", "and", "not", "matches", "contains", "s
 
 
 @lru_cache(maxsize=1024)
-def parse(expr: str) -> Node:
-    """The tree of ``expr``; UnsupportedExpression names what is outside the subset."""
-    parser = _Parser(expr, tokenize(expr))
+def parse(expr: str, *, govaluate: bool = False) -> Node:
+    """The tree of ``expr``; UnsupportedExpression names what is outside the subset.
+    ``govaluate``: a ``when`` (the lexer's govaluate mode; ``=~``/``!~`` at the level of
+    ``==``, as govaluate's ``comparatorPrecedence`` has them)."""
+    parser = _Parser(expr, tokenize(expr, govaluate=govaluate))
     node = parser.ternary()
     parser.expect_end()
     return node
@@ -174,7 +177,7 @@ class _Parser:
     _LEVELS: tuple[dict[str, str], ...] = (
         {"||": "||", "or": "||"},
         {"&&": "&&", "and": "&&"},
-        {op: op for op in (*_COMPARISONS, "in")},
+        {op: op for op in (*_COMPARISONS, "in", "=~", "!~")},  # =~ only from govaluate's lexer
         {"+": "+", "-": "-"},
         {"*": "*", "/": "/", "%": "%"},
     )
