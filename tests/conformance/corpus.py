@@ -35,7 +35,9 @@ import yaml
 HERE = Path(__file__).parent
 ARGO = HERE / "argo"
 ROOT = HERE.parents[1]
-TIMEOUT = 30.0  # seconds per manifest; then SIGTERM (the engine stops its steps), SIGKILL
+# seconds per manifest (the slowest takes ~11 s alone: room for a loaded CI machine); then
+# SIGTERM (the engine stops its steps), SIGKILL
+TIMEOUT = 60.0
 PARALLEL = 4  # manifests at once: most of their time is sleep
 REFERENCES = ("templateRef", "workflowTemplateRef", "configMapKeyRef")
 # Argo's validation rejects these before anything runs (test/e2e/cli_test.go lints them),
