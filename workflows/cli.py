@@ -92,6 +92,11 @@ def new(name: str, project: Path | None) -> None:
     from workflows import scaffold
     from workflows.config import Project
 
+    if project is None and not (Path.cwd() / "workflows" / "environments").is_dir():
+        # never write a pipeline into wherever cadencia happens to be installed
+        raise click.ClickException(
+            "run `cadencia new` in your project's folder (the one holding "
+            "workflows/environments/), or name it with --project or CADENCIA_PROJECT")
     where = Project.default(project)
     try:
         made = scaffold.scaffold(where, name)

@@ -101,3 +101,10 @@ def test_an_existing_file_of_the_scaffold_is_never_overwritten(tmp_path: Path) -
     assert made.returncode == 1 and "tests/pipelines/test_shop.py" in made.stderr
     assert mine.read_text() == "# mine\n"
     assert not list((project / "workflows" / "pipelines").glob("shop*"))
+
+
+def test_outside_a_project_it_writes_nothing_and_says_where_to_run_it(tmp_path: Path) -> None:
+    made = cadencia(tmp_path, "new", "shop")
+    assert made.returncode == 1 and "in your project's folder" in made.stderr, made.stderr
+    assert list(tmp_path.iterdir()) == []
+    assert not list((ROOT / "workflows" / "pipelines").glob("shop*"))
