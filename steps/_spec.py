@@ -117,6 +117,11 @@ def get_str_list(spec: Mapping[str, Any], key: str, where: str) -> list[str]:
     return value
 
 
+def option_names(values: list[str]) -> list[str]:
+    """A repeatable, comma-separated command-line option (``--key a,b --key c``) as names."""
+    return [part.strip() for v in values for part in v.split(",") if part.strip()]
+
+
 def get_bool(spec: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
     value = spec.get(key, default)
     if not isinstance(value, bool):

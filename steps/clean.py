@@ -217,10 +217,6 @@ def note(counts: dict[str, Any]) -> str:
                  "passed on"))
 
 
-def _names(values: list[str]) -> list[str]:
-    return [part.strip() for v in values for part in v.split(",") if part.strip()]
-
-
 _INPUT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
@@ -253,9 +249,10 @@ def main() -> None:
 
     def body(a: Any) -> dict[str, Any]:
         frames = [_spec.read_frame(path) for _, path in a.input]
-        names, key = input_names(a.input), _names(a.key)
+        names, key = input_names(a.input), _spec.option_names(a.key)
         check_same_entity(frames, names, key)
-        merged = union(frames, names, parse_timestamps=_names(a.parse_timestamps))
+        merged = union(frames, names,
+                       parse_timestamps=_spec.option_names(a.parse_timestamps))
         out, counts = clean(merged, key=key, order_by=a.order_by)
         _spec.write_frame(a.out, out)
         return {"inputs": [{"path": str(path), "rows": f.height}

@@ -230,10 +230,6 @@ def write(path: Path, frame: pl.LazyFrame) -> int:
         return int(pq.ParquetFile(tmp).metadata.num_rows)
 
 
-def _names(values: list[str]) -> list[str]:
-    return [part.strip() for v in values for part in v.split(",") if part.strip()]
-
-
 def main() -> None:
     p = runner.parser("join", __doc__)
     p.add_argument("--left", type=Path, required=True, help="left input Parquet path")
@@ -252,7 +248,7 @@ def main() -> None:
     args = p.parse_args()
 
     def body(a: Any) -> dict[str, Any]:
-        keys = check_options(_names(a.on), a.how)
+        keys = check_options(_spec.option_names(a.on), a.how)
         left = read_side(a.left, a.left_name or a.left.stem)
         right = read_side(a.right, a.right_name or a.right.stem)
         joined, counts = join(left, right, on=keys, how=a.how, suffix=a.suffix)
