@@ -5,23 +5,16 @@ taken name is refused before anything is written."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.test_run_pipelines import project_copy
+
 pytestmark = pytest.mark.timeout(300)
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def project_copy(tmp_path: Path) -> Path:
-    project = tmp_path / "project"
-    for part in ("environments", "pipelines"):
-        shutil.copytree(ROOT / "workflows" / part, project / "workflows" / part,
-                        ignore=shutil.ignore_patterns("__pycache__"))
-    return project
 
 
 def cadencia(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
