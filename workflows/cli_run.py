@@ -138,17 +138,23 @@ def run(target: str, pipeline: str | None, logical_date: str | None,
         workflow, stopped = _engine(docs, how, store, progress)
     run_dir = local_run.latest_run_dir(store, workflow)
     finish(console, workflow, time.perf_counter() - started, run_dir, progress.timings)
-    # the backfill runs the pipeline's own WorkflowTemplate over its dates
-    mine = pipeline is not None and chosen in (pipeline, f"{pipeline}-backfill")
-    tables = local_run.loaded_tables(docs, pipeline) if mine else []
-    if embedded and tables and workflow["status"]["phase"] == "Succeeded":
-        from workflows import local_defaults
-
-        days = seeded[0] if len(seeded) == 1 else f"{seeded[0]}..{seeded[-1]}"
-        which = "table" if len(tables) == 1 else "tables"
-        console.print(f"rows for {days} are in {which} [cyan]{', '.join(tables)}[/] of "
-                      f"{local_defaults.warehouse_db(home)}")
+    _where_rows_went(console, docs, how, workflow)
     sys.exit(_exit_code(console, workflow, stopped, home))
+
+
+def _where_rows_went(console: Console, docs: list[dict[str, Any]], how: Any,
+                     workflow: dict[str, Any]) -> None:
+    """After a pipeline's run, backfill or retry that Succeeded: where its rows are."""
+    from workflows import local_run, run_embedded
+
+    pipeline = how.pipeline
+    # the backfill runs the pipeline's own WorkflowTemplate over its dates
+    if pipeline is None or how.entry not in (pipeline, f"{pipeline}-backfill") or \
+            workflow["status"]["phase"] != "Succeeded":
+        return
+    days = run_embedded.seeded_dates(how.parameters.get("run-date", ""), how.parameters)
+    for line in local_run.where_rows_went(docs, pipeline, how.secrets_file, days):
+        console.print(line, highlight=False, soft_wrap=True)  # a path pastes whole
 
 
 def _engine(docs: list[dict[str, Any]], how: Any, store: Any, progress: Progress,
@@ -333,6 +339,7 @@ def retry(run_name: str, home: Path) -> None:
         workflow, stopped = _engine(docs, how, store, progress, previous)
     run_dir = local_run.latest_run_dir(store, workflow)
     finish(console, workflow, time.perf_counter() - started, run_dir, progress.timings)
+    _where_rows_went(console, docs, how, workflow)
     sys.exit(_exit_code(console, workflow, stopped, home))
 
 
