@@ -24,6 +24,7 @@ DEFAULT_LEDGER = "cadencia_load_ledger"
 COLUMNS = ("pipeline", "target", "logical_date", "run_id", "mode", "rows", "deleted_rows",
            "loaded_at")
 LIMIT = 100
+CONNECT_TIMEOUT = 3  # seconds
 
 
 def targets(docs: list[dict[str, Any]], secrets: SecretSource) -> list[dict[str, Any]]:
@@ -104,7 +105,9 @@ def read_ledger(url: str, table: str) -> list[Mapping[str, Any]]:
             return [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
     import psycopg
 
-    with psycopg.connect(**parsed.psycopg_kwargs()) as conn:
+    # a page waits for this: a server that does not answer is reported in seconds
+    with psycopg.connect(**{**parsed.psycopg_kwargs(), "connect_timeout": CONNECT_TIMEOUT}
+                         ) as conn:
         exists = conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()
         if not exists or exists[0] is None:
             return []

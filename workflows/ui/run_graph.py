@@ -9,7 +9,8 @@ in the layer of its longest path from a root. The exit handler's tree, which has
 is laid after the main tree, as the Argo UI draws it.
 
 The timeline has one bar per attempt (Pod) and one per backoff wait between two attempts
-of a Retry node, in seconds from the run's start (records keep whole seconds).
+of a Retry node, in seconds from the run's start (records keep whole seconds); a task's
+bars follow each other, tasks in the order they started.
 """
 
 from __future__ import annotations
@@ -182,7 +183,7 @@ def timeline(workflow: Mapping[str, Any], now: datetime) -> list[Bar]:
     def offset(moment: datetime | None) -> float:
         return max(((moment or now) - origin).total_seconds(), 0.0)
 
-    bars: list[Bar] = []
+    tasks: list[list[Bar]] = []
     attempt_ids = {c for n in nodes.values() for c in (n.get("children") or [])
                    if n.get("type") == "Retry"}
     for nid, node in nodes.items():
@@ -190,6 +191,7 @@ def timeline(workflow: Mapping[str, Any], now: datetime) -> list[Bar]:
             continue
         tries = attempts_of(node, nodes) or [node]
         label = _label(node, name)
+        bars: list[Bar] = []
         previous_end: datetime | None = None
         for index, pod in enumerate(tries):
             if (pod.get("memoizationStatus") or {}).get("hit"):
@@ -205,4 +207,8 @@ def timeline(workflow: Mapping[str, Any], now: datetime) -> list[Bar]:
                             str(pod.get("phase") or "Pending"), offset(started),
                             offset(finished), finished is None))
             previous_end = finished
-    return sorted(bars, key=lambda b: (b.start, b.kind != "backoff", b.label))
+        if bars:
+            tasks.append(bars)
+    # a task's bars stay together, in their order; tasks by their first start
+    tasks.sort(key=lambda bars: (bars[0].start, bars[0].label))
+    return [bar for bars in tasks for bar in bars]
