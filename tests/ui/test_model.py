@@ -122,3 +122,24 @@ def test_stop_signals_the_process_that_recorded_the_run_and_no_other(tmp_path: P
     # a pid now used by another process (its start time differs) is left alone
     (tmp_path / run_pid.PID_FILE).write_text(f"{os.getpid()} 1\n")
     assert run_pid.running(tmp_path) is None
+
+
+def test_the_sla_verdict_is_the_exit_handler_s_and_the_watcher_s_warning(tmp_path: Path
+                                                                        ) -> None:
+    from workflows.ui.run_view import sla
+
+    notify_args = ["--event", "finished", "--sla-seconds", "3600"]
+    workflow: dict[str, Any] = {
+        "spec": {"templates": [{"name": "notify", "container": {"args": notify_args}}]},
+        "status": {"nodes": {
+            "w": node("w", "Pod", "sla-watch(0)", "Succeeded", templateName="sla-watch"),
+            "n": node("n", "Pod", "wf.onExit(0)", "Succeeded", templateName="notify")}}}
+    assert sla(workflow, tmp_path) == {"seconds": 3600.0, "verdict": None, "at_risk": False}
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "w.log").write_text(
+        '{"level": "info", "message": "at risk", "notification": {"event": "sla-at-risk", '
+        '"sla_verdict": "at-risk"}}\n')
+    (tmp_path / "logs" / "n.log").write_text(
+        'not json\n{"level": "info", "message": "orders: Succeeded", "notification": '
+        '{"event": "finished", "status": "Succeeded", "sla_verdict": "missed"}}\n')
+    assert sla(workflow, tmp_path) == {"seconds": 3600.0, "verdict": "missed", "at_risk": True}

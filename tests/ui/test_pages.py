@@ -170,6 +170,21 @@ def test_the_graph_and_a_log_update_live_while_the_run_goes(
         assert process.wait(timeout=30) == 0
 
 
+def test_the_run_list_follows_a_running_run_to_its_end(browser: Any, server: Server,
+                                                       runs: Runs) -> None:
+    def row_phase(run: str) -> Callable[[Any], str | None]:
+        def phase(browser: Any) -> str | None:
+            rows = browser.find_elements(By.CSS_SELECTOR, f'#runs tr.run[data-name="{run}"]')
+            return rows[0].get_attribute("data-phase") if rows else None
+        return phase
+
+    with slow_run(runs, "listed", ticks=3) as (run, process):
+        browser.get(server.url + "/?pipeline=")
+        wait_for(browser, lambda b: row_phase(run)(b) == "Running")
+        wait_for(browser, lambda b: row_phase(run)(b) == "Succeeded", timeout=40)
+        assert process.wait(timeout=30) == 0
+
+
 def test_stop_terminates_the_running_run_like_ctrl_c(browser: Any, server: Server,
                                                      runs: Runs) -> None:
     with slow_run(runs, "stopped", ticks=120) as (run, process):

@@ -67,19 +67,22 @@ def rows_loaded(workflow: Mapping[str, Any]) -> int | None:
 
 
 def run_row(record: RunRecord, now: datetime) -> RunRow:
-    summary = record.summary()
+    """One run's row, from one read of its record (as ``RunRecord.summary`` reads it)."""
     try:
         workflow = record.load()
-    except (OSError, ValueError):
-        workflow = {}
-    started = parse_time(summary.started)
-    finished = parse_time(summary.finished)
+    except (OSError, ValueError) as exc:  # hand-edited or foreign file: still list it
+        return RunRow(name=record.name, phase="Unknown", pipeline="", run_date="", created="",
+                      duration="", seconds=None, rows_loaded=None,
+                      message=f"unreadable record: {exc}")
+    meta, status = workflow.get("metadata") or {}, workflow.get("status") or {}
+    started, finished = parse_time(status.get("startedAt")), parse_time(status.get("finishedAt"))
     seconds = ((finished or now) - started).total_seconds() if started else None
-    return RunRow(name=summary.name, phase=summary.phase, pipeline=pipeline_of(workflow),
-                  run_date=run_date_of(workflow), created=summary.created or "",
+    return RunRow(name=str(meta.get("name", record.name)),
+                  phase=str(status.get("phase") or "Pending"), pipeline=pipeline_of(workflow),
+                  run_date=run_date_of(workflow), created=str(meta.get("creationTimestamp", "")),
                   duration=humanize.short(seconds) if seconds is not None else "",
                   seconds=seconds, rows_loaded=rows_loaded(workflow),
-                  message=summary.message)
+                  message=str(status.get("message") or ""))
 
 
 def list_rows(store: RunStore, *, phase: str | None = None, pipeline: str | None = None,
