@@ -71,12 +71,14 @@ def test_argosay_is_placed_verbatim_and_executable_in_the_pod_sandbox(tmp_path: 
     assert images.place(V1, box) == {} and images.place(None, box) == {}
 
 
-def test_the_image_path_is_appended_and_the_containers_env_still_wins() -> None:
-    secrets = SecretSource(environ={"PATH": "/usr/bin:/bin", "SECRET_OF_THE_SHELL": "x"})
-    env = secrets.container_env({}, image_path=V1.path)
-    assert env == {"PATH": "/usr/bin:/bin:/usr/games"}
+def test_the_images_path_replaces_the_hosts_and_the_containers_env_still_wins() -> None:
+    secrets = SecretSource(environ={"PATH": "/root/.local/bin:/usr/bin", "HOME": "/root",
+                                    "SECRET_OF_THE_SHELL": "x"})
+    env = secrets.container_env({}, image_env=V1.env)
+    assert env == {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+                           ":/usr/games", "HOME": "/root"}
     own = secrets.container_env({"env": [{"name": "PATH", "value": "/opt"}]},
-                                image_path=V1.path)
+                                image_env=V2.env)
     assert own["PATH"] == "/opt"
 
 
