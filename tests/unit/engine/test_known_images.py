@@ -4,6 +4,7 @@ and whether a program not found is the image's lack (Argo's failure) or this hos
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -108,12 +109,26 @@ def test_a_program_argosay_lacks_fails_as_argos_executor(program: str,
     assert lacks == programs.ImageLacks(termination, exit_code=64)
 
 
-def test_a_program_only_the_host_lacks_stays_the_hosts_error() -> None:
-    cowsay = programs.missing(["cowsay"], {"PATH": "/nowhere"}, [], "argoproj/argosay:v1", V1)
+@pytest.mark.skipif(not DEBIAN_HOST, reason="the host is not of the Debian family")
+def test_cowsay_off_the_pods_path_is_the_images_lack_not_the_hosts() -> None:
+    """A container env PATH without /usr/games: Argo's pod cannot find cowsay either."""
+    lacks = programs.missing(["cowsay"], {"PATH": "/usr/bin:/bin"}, [],
+                             "argoproj/argosay:v1", V1)
+    assert isinstance(lacks, programs.ImageLacks)
+    assert lacks.termination_message.endswith('"cowsay": executable file not found in $PATH')
+
+
+def test_a_program_only_the_host_lacks_stays_the_hosts_error(tmp_path: Path) -> None:
+    games = str(tmp_path / "games")  # where this image has cowsay and this host has not
+    image = dataclasses.replace(V1, env={"PATH": f"/usr/bin:{games}"},
+                                from_host={f"{games}/cowsay": "cowsay"})
+    cowsay = programs.missing(["cowsay"], image.env, [], "argoproj/argosay:v1", image)
     assert isinstance(cowsay, programs.HostLacks)
     assert cowsay.message.startswith("failed to start cowsay: [Errno 2]")
     assert "image argoproj/argosay:v1" in cowsay.message
     assert cowsay.message.endswith("install Debian's cowsay package)")
+    by_path = programs.missing([f"{games}/cowsay"], {}, [], "argoproj/argosay:v1", image)
+    assert isinstance(by_path, programs.HostLacks)
     unknown = programs.missing(["exit"], HOST_PATH, [], "alpine:3.23", None)
     assert isinstance(unknown, programs.HostLacks) and "image alpine:3.23" in unknown.message
 

@@ -24,8 +24,9 @@ programs:
   namespaces they cannot be placed, and a template that uses one is refused before the
   run (``admit.literal_paths``, with ``files_used``).
 - ``from_host``: the programs the image's Dockerfile installs that the engine takes from
-  the host, with the Debian package that ships them. When the host lacks one, that is the
-  host's limit (an Error naming it), not the image's.
+  the host, by their path in the image, with the Debian package that ships them. When
+  the pod's PATH leads to one the host lacks, that is the host's limit (an Error naming
+  it), not the image's.
 - ``base``: the ``/etc/os-release`` IDs of the hosts whose programs stand in for the
   image's base (``host_is_base``). On such a host a program found neither there nor in
   ``files`` nor ``from_host`` is one the image lacks, and its pod fails as Argo's does
@@ -68,15 +69,16 @@ class KnownImage:
     cmd: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     files: Mapping[str, str] = field(default_factory=dict)  # pod path -> file beside this
-    from_host: Mapping[str, str] = field(default_factory=dict)  # program -> Debian package
+    from_host: Mapping[str, str] = field(default_factory=dict)  # program path -> package
     base: frozenset[str] = frozenset()
 
 
 # apt-utils, ca-certificates and apt-transport-https are installed with cowsay by v1's
 # Dockerfile; apt-transport-https is a transitional package with no program.
-_ARGOSAY_PACKAGES = {"cowsay": "cowsay", "cowthink": "cowsay",
-                     "apt-extracttemplates": "apt-utils", "apt-ftparchive": "apt-utils",
-                     "apt-sortpkgs": "apt-utils", "update-ca-certificates": "ca-certificates"}
+_ARGOSAY_PACKAGES = {
+    "/usr/games/cowsay": "cowsay", "/usr/games/cowthink": "cowsay",
+    "/usr/bin/apt-extracttemplates": "apt-utils", "/usr/bin/apt-ftparchive": "apt-utils",
+    "/usr/bin/apt-sortpkgs": "apt-utils", "/usr/sbin/update-ca-certificates": "ca-certificates"}
 _UBUNTU = frozenset({"ubuntu", "debian"})
 # the official ubuntu image's ENV PATH, then v1's ``ENV PATH $PATH:/usr/games``
 _ARGOSAY_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
