@@ -75,11 +75,14 @@ class SecretSource:
     def _where(self) -> str:
         return f"the secrets file {self.path}" if self.path else "a secrets file (--secrets)"
 
-    def container_env(self, container: Mapping[str, Any], *,
-                      substitute: Any = None) -> dict[str, str]:
-        """The environment of ``container``: host basics, ``envFrom``, then ``env`` (later
-        entries win, as in Kubernetes); nothing else of the caller's environment."""
+    def container_env(self, container: Mapping[str, Any], *, substitute: Any = None,
+                      image_env: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The environment of ``container``: host basics, the ENV of an image the engine
+        knows (``images``), ``envFrom``, then ``env`` (later entries win, as a container
+        runtime merges the pod's over the image's); nothing else of the caller's
+        environment."""
         env = {k: v for k, v in self.environ.items() if k in HOST_VARIABLES}
+        env.update(image_env or {})
         for source in container.get("envFrom") or []:
             env.update(self._env_from(source))
         for entry in container.get("env") or []:
