@@ -454,6 +454,33 @@ def test_template_ref_runs_a_library_template_with_its_own_references(run_case):
         "workflows.argoproj.io/workflow-template"] == "uses-library"
 
 
+def test_cluster_scope_picks_the_cluster_template_of_the_same_name(run_case):
+    ran = run_case("cluster_template.yaml", entry="uses-both")
+    assert ran.phase == "Succeeded"
+    assert ran.result("from-namespace").strip() == "namespaced ns"
+    assert ran.result("inner").strip() == "cluster cl"  # shout: the cluster template's own
+    assert ran.node("from-cluster")["templateRef"] == {
+        "name": "greeting", "template": "say", "clusterScope": True}
+
+
+def test_workflow_template_ref_takes_the_workflows_entrypoint_and_arguments(run_case):
+    ran = run_case("cluster_template.yaml", entry="runs-cluster-template")
+    name = ran.workflow["metadata"]["name"]
+    assert ran.phase == "Succeeded"
+    assert ran.result(name).strip() == "cluster everyone"
+    assert ran.workflow["metadata"]["labels"][
+        "workflows.argoproj.io/cluster-workflow-template"] == "greeting"
+
+
+def test_cluster_scope_without_that_cluster_template_is_refused(store):
+    docs = [d for d in docs_of("cluster_template.yaml") if d["kind"] != "ClusterWorkflowTemplate"]
+    with pytest.raises(ManifestRefused) as refused:
+        run_workflow(docs, entry="uses-both", store=store)
+    assert refused.value.problems == [
+        "Workflow/uses-both: spec.templates[0].dag.tasks[1].templateRef: no "
+        "ClusterWorkflowTemplate 'greeting' among the documents"]
+
+
 def test_secret_key_ref_and_env_from_read_the_secrets_file(run_case, tmp_path):
     secrets = tmp_path / "secrets.yaml"
     secrets.write_text(yaml.safe_dump({"api": {"token": "s3cr3t"},

@@ -60,6 +60,8 @@ WORKFLOW_PHASE = {"Succeeded": "Succeeded", "Skipped": "Succeeded", "Omitted": "
 CLUSTER_ONLY_NOTE = ("accepted and recorded; these fields only matter on a cluster and have "
                      "no effect on a local run")
 TERMINATED = SHUTDOWN_STOPPED
+TEMPLATE_LABEL = {"WorkflowTemplate": "workflows.argoproj.io/workflow-template",
+                  "ClusterWorkflowTemplate": "workflows.argoproj.io/cluster-workflow-template"}
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 logger = logging.getLogger(__name__)
 
@@ -214,9 +216,9 @@ def _workflow_object(loaded: Loaded, record: RunRecord, created: datetime,
                      cluster_only: list[str]) -> dict[str, Any]:
     labels = {**loaded.labels, **((loaded.spec.get("workflowMetadata") or {}).get("labels")
                                   or {})}
-    if loaded.kind == "WorkflowTemplate":
-        labels["workflows.argoproj.io/workflow-template"] = loaded.source
-    elif loaded.kind == "CronWorkflow":
+    if loaded.owner is not None:  # setWfTemplateLabel (and submit --from a template)
+        labels[TEMPLATE_LABEL[loaded.owner.kind]] = loaded.owner.name
+    if loaded.kind == "CronWorkflow":
         labels["workflows.argoproj.io/cron-workflow"] = loaded.source
     annotations = {}
     if loaded.scheduled_time:

@@ -1,7 +1,8 @@
 """The refusal check: every field the engine does not implement, found before running.
 
-``check(docs, entry)`` walks the entry document and every WorkflowTemplate it reaches
-through ``workflowTemplateRef``/``templateRef`` against ``schema``, plus what the schema
+``check(docs, entry)`` walks the entry document and every WorkflowTemplate and
+ClusterWorkflowTemplate it reaches through ``workflowTemplateRef``/``templateRef``
+(``clusterScope: true`` names the latter) against ``schema``, plus what the schema
 cannot say (one template type each, existing templates and dependencies, no cycles,
 parsable retry and memoize durations, metric names). It returns the problems, each
 ``<Kind>/<name>: <YAML path>: <why>``, and the cluster-only fields that were accepted
@@ -20,7 +21,8 @@ from workflows.argo.names import METRIC_NAME
 from workflows.engine.admit import expressions, tags
 from workflows.engine.admit import schema as s
 from workflows.engine.admit.inline import with_inline
-from workflows.engine.admit.load import index, pick_entry
+from workflows.engine.admit.library import Library, TemplateSource, ref_source
+from workflows.engine.admit.load import index, library_of, pick_entry
 from workflows.engine.expr import UnsupportedExpression, validate_expression
 from workflows.engine.retry_policy import RetryStrategy
 
@@ -87,11 +89,24 @@ def _hooks(value: Any, path: str, doc: str, out: Findings) -> None:
                          "arguments": s.ARGUMENTS}, f"{path}.{name}", doc, out)
 
 
-def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Mapping[str, Any],
-               out: Findings) -> list[str]:
-    """Semantic checks of the templates; returns the WorkflowTemplates they reference."""
+def _source(ref: Mapping[str, Any], where: str, doc: str, out: Findings
+            ) -> TemplateSource | None:
+    """The template document a reference names; None (a problem) when ``clusterScope``
+    is not a boolean, which Argo's JSON decoding of the manifest rejects."""
+    if "clusterScope" in ref and not isinstance(ref["clusterScope"], bool):
+        out.problems.append(f"{doc}: {where}.clusterScope: must be true or false (got "
+                            f"{ref['clusterScope']!r})")
+        return None
+    return ref_source(ref)
+
+
+def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Library,
+               out: Findings, entry_in: set[Any] | None = None) -> list[TemplateSource]:
+    """Semantic checks of the templates; returns the template documents they reference.
+    ``entry_in``: the template names ``entrypoint``/``onExit`` may name, when they are
+    not the spec's own (a workflowTemplateRef's)."""
     names = {t.get("name") for t in spec.get("templates") or []}
-    refs: list[str] = []
+    refs: list[TemplateSource] = []
 
     def reference(holder: Mapping[str, Any], where: str) -> None:
         if "inline" in holder:
@@ -103,23 +118,26 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Mapping[st
             return
         if "templateRef" in holder:
             ref = holder["templateRef"] or {}
-            target = library.get(str(ref.get("name")))
-            if target is None:
-                out.problems.append(f"{doc}: {where}.templateRef: no WorkflowTemplate "
-                                    f"{ref.get('name')!r} among the documents")
+            source = _source(ref, f"{where}.templateRef", doc, out)
+            target = library.get(source) if source else None
+            if source is None:
+                pass
+            elif target is None:
+                out.problems.append(f"{doc}: {where}.templateRef: no {source.kind} "
+                                    f"{source.name!r} among the documents")
             elif ref.get("template") not in {t.get("name") for t in target.get("templates")
                                              or []}:
-                out.problems.append(f"{doc}: {where}.templateRef: WorkflowTemplate "
-                                    f"{ref.get('name')!r} has no template "
+                out.problems.append(f"{doc}: {where}.templateRef: {source.kind} "
+                                    f"{source.name!r} has no template "
                                     f"{ref.get('template')!r}")
             else:
-                refs.append(ref["name"])
+                refs.append(source)
         elif holder.get("template") not in names:
             out.problems.append(f"{doc}: {where}.template: no template "
                                 f"{holder.get('template')!r}")
 
     for key in ("entrypoint", "onExit"):
-        if key in spec and spec[key] not in names:
+        if key in spec and spec[key] not in (names if entry_in is None else entry_in):
             out.problems.append(f"{doc}: {path}.{key}: no template {spec[key]!r}")
     hook = ((spec.get("hooks") or {}).get("exit"))
     if hook:
@@ -293,8 +311,7 @@ def check(docs: list[dict[str, Any]], entry: str | None) -> Findings:
     out = Findings()
     indexed = index(docs)
     chosen = pick_entry(indexed, entry)
-    library = {name: d.get("spec") or {} for (kind, name), d in indexed.items()
-               if kind == "WorkflowTemplate"}
+    library = library_of(indexed)
     todo = [chosen]
     seen: set[tuple[str, str]] = set()
     while todo:
@@ -311,16 +328,39 @@ def check(docs: list[dict[str, Any]], entry: str | None) -> Findings:
         else:
             _walk(spec, s.WORKFLOW_SPEC, "spec", label, out)
             path = "spec"
-        ref = (spec.get("workflowTemplateRef") or {}).get("name")
-        refs = [ref] if ref else []
-        if ref and ref not in library:
-            out.problems.append(f"{label}: {path}.workflowTemplateRef: no WorkflowTemplate "
-                                f"{ref!r} among the documents")
-            refs = []
-        if doc is chosen and not ref and "entrypoint" not in spec:
+        refs, target = _workflow_template_ref(spec, path, label, library, out)
+        entry_in = None
+        if target is not None:
+            entry_in = {t.get("name") for t in library[target].get("templates") or []}
+        elif spec.get("workflowTemplateRef"):  # not found (said): nothing to look into
+            entry_in = {spec.get("entrypoint"), spec.get("onExit")}
+        inherited = library[target].get("entrypoint") if target is not None else None
+        if doc is chosen and not spec.get("entrypoint") and not inherited and (
+                target is not None or not spec.get("workflowTemplateRef")):
             out.problems.append(f"{label}: {path}.entrypoint: required")
-        refs += _templates(spec, path, label, library, out)
+        refs += _templates(spec, path, label, library, out, entry_in)
         out.problems += tags.problems(spec, path, label)
         out.problems += expressions.problems(spec, path, label)
-        todo += [indexed[("WorkflowTemplate", r)] for r in refs]
+        todo += [indexed[source] for source in refs]
     return out
+
+
+def _workflow_template_ref(spec: Mapping[str, Any], path: str, label: str, library: Library,
+                           out: Findings) -> tuple[list[TemplateSource], TemplateSource | None]:
+    """The template document ``spec.workflowTemplateRef`` names, if it is among the
+    documents; a spec that references one has no templates of its own (Argo's
+    validation: ``WorkflowTemplateRefFields``)."""
+    ref = spec.get("workflowTemplateRef")
+    if not ref:
+        return [], None
+    if spec.get("templates"):
+        out.problems.append(f"{label}: {path}.templates: Templates is invalid field in spec "
+                            "if workflow referred WorkflowTemplate reference")
+    source = _source(ref, f"{path}.workflowTemplateRef", label, out)
+    if source is None:
+        return [], None
+    if source not in library:
+        out.problems.append(f"{label}: {path}.workflowTemplateRef: no {source.kind} "
+                            f"{source.name!r} among the documents")
+        return [], None
+    return [source], source

@@ -90,13 +90,12 @@ SYNCHRONIZATION = {
     "mutex": {"name": ANY, "namespace": ANY},
     "semaphores": Refuse("semaphores " + NOT_LOCAL.replace("is ", "are ", 1)),
     "semaphore": Refuse("semaphores " + NOT_LOCAL.replace("is ", "are ", 1))}
-CLUSTER_SCOPE = Refuse("ClusterWorkflowTemplates " + NOT_LOCAL.replace("is ", "are ", 1))
 TASK = {
     "name": ANY, "template": ANY, "arguments": ARGUMENTS, "dependencies": ANY,
     "depends": ANY, "when": ANY, "withItems": ANY, "withParam": ANY, "description": ANY,
     "withSequence": {"count": ANY, "start": ANY, "end": ANY, "format": ANY},
     "continueOn": {"failed": ANY, "error": ANY},
-    "templateRef": {"name": ANY, "template": ANY, "clusterScope": CLUSTER_SCOPE},
+    "templateRef": {"name": ANY, "template": ANY, "clusterScope": ANY},
     "hooks": Refuse("lifecycle hooks on tasks " + NOT_LOCAL.replace("is ", "are ", 1)),
     "onExit": Refuse("task onExit " + NOT_LOCAL),
     "inline": INLINE}
@@ -136,7 +135,7 @@ SPEC_CLUSTER = ("serviceAccountName", "automountServiceAccountToken", "executor"
 WORKFLOW_SPEC: dict[str, Any] = {
     "entrypoint": ANY, "arguments": ARGUMENTS, "templates": ListOf(TEMPLATE), "onExit": ANY,
     "activeDeadlineSeconds": ANY, "parallelism": ANY, "metrics": METRICS,
-    "workflowTemplateRef": {"name": ANY, "clusterScope": CLUSTER_SCOPE},
+    "workflowTemplateRef": {"name": ANY, "clusterScope": ANY},
     "hooks": HOOKS, "workflowMetadata": {"labels": ANY, "annotations": ANY},
     "volumes": VOLUMES,
     **{key: CLUSTER for key in SPEC_CLUSTER},
