@@ -481,6 +481,37 @@ def test_cluster_scope_without_that_cluster_template_is_refused(store):
         "ClusterWorkflowTemplate 'greeting' among the documents"]
 
 
+def test_parameters_read_the_config_maps_given_beside(run_case):
+    ran = run_case("config_map_parameters.yaml", entry="reads-config-maps")
+    assert ran.phase == "Succeeded"
+    assert ran.result("say").strip() == "hello warehouse"
+    assert ran.result("fallback").strip() == "batch warehouse"  # no key mode: its default
+    params = json.loads(json.dumps(ran.workflow["spec"]["arguments"]["parameters"]))
+    assert params[0] == {"name": "greeting", "valueFrom": {
+        "configMapKeyRef": {"name": "settings", "key": "greeting"}}}  # kept, as Argo's
+
+
+def test_a_config_map_without_the_parameter_label_errors_the_node(run_case):
+    ran = run_case("config_map_parameters.yaml", entry="wrong-label")
+    name = ran.workflow["metadata"]["name"]
+    assert ran.phase == "Error"
+    assert ran.node(name)["message"] == (
+        "unable to retrieve inputs.parameters.greeting from ConfigMap: ConfigMap "
+        "'not-for-parameters' needs to have the label workflows.argoproj.io/configmap-type: "
+        "Parameter to load parameters")
+
+
+def test_a_global_parameter_whose_config_map_is_missing_fails_the_run(run_case):
+    ran = run_case("config_map_parameters.yaml", entry="missing-config-map")
+    assert ran.phase == "Failed"
+    assert ran.workflow["status"]["message"] == (
+        "failed to set global parameters: failed to set global parameter greeting from "
+        "configmap with name absent and key greeting: ConfigMap 'absent' does not exist. "
+        "Please make sure it has the label workflows.argoproj.io/configmap-type: Parameter "
+        "to be detectable by the controller")
+    assert ran.workflow["status"]["nodes"] == {}
+
+
 def test_secret_key_ref_and_env_from_read_the_secrets_file(run_case, tmp_path):
     secrets = tmp_path / "secrets.yaml"
     secrets.write_text(yaml.safe_dump({"api": {"token": "s3cr3t"},

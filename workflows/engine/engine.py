@@ -53,7 +53,7 @@ from workflows.engine.reuse import Previous
 from workflows.engine.scope import SubstitutionError, parameter_text, subst
 from workflows.engine.secrets import MissingSecret, SecretSource
 from workflows.engine.template import execute, observe_metrics
-from workflows.engine.variables import failures, workflow_variables
+from workflows.engine.variables import GlobalParameterError, failures, workflow_variables
 
 WORKFLOW_PHASE = {"Succeeded": "Succeeded", "Skipped": "Succeeded", "Omitted": "Succeeded",
                   "Failed": "Failed", "Error": "Error"}
@@ -100,8 +100,9 @@ def run_workflow(docs: list[dict[str, Any]], *, entry: str | None = None,
         raise ManifestRefused(findings.problems)
     clock = now or (lambda: datetime.now(timezone.utc))
     if previous is not None:
-        before = {p["name"]: str(p.get("value", "")) for p in
-                  ((previous.get("spec") or {}).get("arguments") or {}).get("parameters") or []}
+        before = {p["name"]: str(p["value"]) for p in  # a valueFrom is read again
+                  ((previous.get("spec") or {}).get("arguments") or {}).get("parameters") or []
+                  if "value" in p}
         parameters = {**before, **(parameters or {})}
         annotation = (previous.get("metadata") or {}).get("annotations") or {}
         scheduled_time = scheduled_time or _scheduled(annotation)
@@ -111,6 +112,7 @@ def run_workflow(docs: list[dict[str, Any]], *, entry: str | None = None,
     pods = _pod_filesystems(loaded, config)
     try:
         secrets = SecretSource(secrets_file)
+        secrets.add_config_maps(loaded.config_maps.by_name)
     except MissingSecret as exc:
         raise LoadError(str(exc)) from exc
     try:
@@ -270,6 +272,8 @@ async def _operate(run: Run) -> None:
             message = SHUTDOWN_STOPPED
         if outcome == "Succeeded" and exit_node is not None and exit_node["phase"] in FAILED:
             phase, message = exit_node["phase"], exit_node.get("message", "")
+    except GlobalParameterError as exc:  # setExecWorkflow: markWorkflowFailed
+        phase, message = "Failed", f"failed to set global parameters: {exc}"
     except (*SubstitutionError, LoadError) as exc:
         phase, message = "Error", str(exc)
     except BaseException as exc:
@@ -292,7 +296,10 @@ async def _operate(run: Run) -> None:
 def _arguments(spec: Mapping[str, Any]) -> Arguments:
     args = Arguments()
     for param in spec.get("parameters") or []:
-        args.parameters[param["name"]] = parameter_text(param.get("value", ""))
+        if "value" not in param and "valueFrom" in param:  # read by the input (ProcessArgs)
+            args.value_from[param["name"]] = param["valueFrom"]
+        else:
+            args.parameters[param["name"]] = parameter_text(param.get("value", ""))
     for art in spec.get("artifacts") or []:
         if "raw" in art:
             args.artifacts[art["name"]] = {"raw": dict(art["raw"] or {})}

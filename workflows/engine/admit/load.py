@@ -15,7 +15,9 @@ library (:mod:`workflows.engine.admit.library`) for ``templateRef`` and
 WorkflowTemplate and a ClusterWorkflowTemplate of the same name are distinct, as on a
 cluster. ``parameters`` override ``spec.arguments.parameters``; a name the workflow does
 not declare, or a declared parameter left without a value, is an error. So is a name
-Argo would refuse (:mod:`workflows.engine.admit.names`): names become paths.
+Argo would refuse (:mod:`workflows.engine.admit.names`): names become paths. The
+``ConfigMap`` documents of the workflow's namespace are the ones parameters read
+(:mod:`workflows.engine.config_maps`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from workflows.engine.admit.library import (
 )
 from workflows.engine.admit.merge import join_specs
 from workflows.engine.admit.names import name_problems
+from workflows.engine.config_maps import ConfigMaps
 from workflows.engine.errors import LoadError
 
 # entries, in the order a lone one is picked; a ClusterWorkflowTemplate last (it is
@@ -55,6 +58,7 @@ class Loaded:
     library: Library  # (kind, name) of every (Cluster)WorkflowTemplate -> its spec
     labels: dict[str, str] = field(default_factory=dict)
     scheduled_time: str | None = None
+    config_maps: ConfigMaps = field(default_factory=ConfigMaps)  # of its namespace
 
 
 def index(docs: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -182,6 +186,7 @@ def load(docs: list[dict[str, Any]], *, entry: str | None, parameters: Mapping[s
         owner = target
     apply_parameters(spec, parameters)
     base = source if kind != "Workflow" or not meta.get("name") else meta["name"]
-    return Loaded(kind=kind, source=source, base_name=base,
-                  namespace=meta.get("namespace") or "default", spec=spec, owner=owner,
-                  library=library, labels=labels, scheduled_time=cron_time)
+    namespace = meta.get("namespace") or "default"
+    return Loaded(kind=kind, source=source, base_name=base, namespace=namespace, spec=spec,
+                  owner=owner, library=library, labels=labels, scheduled_time=cron_time,
+                  config_maps=ConfigMaps.from_docs(docs, namespace))

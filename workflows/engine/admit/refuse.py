@@ -86,7 +86,7 @@ def _hooks(value: Any, path: str, doc: str, out: Findings) -> None:
                                 "are not implemented by the local engine (only hooks.exit)")
         else:
             _walk(hook, {"template": s.ANY, "templateRef": s.TASK["templateRef"],
-                         "arguments": s.ARGUMENTS}, f"{path}.{name}", doc, out)
+                         "arguments": s.TASK_ARGUMENTS}, f"{path}.{name}", doc, out)
 
 
 def _source(ref: Mapping[str, Any], where: str, doc: str, out: Findings
@@ -136,6 +136,8 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Library,
             out.problems.append(f"{doc}: {where}.template: no template "
                                 f"{holder.get('template')!r}")
 
+    _config_map_values((spec.get("arguments") or {}).get("parameters"),
+                       f"{path}.arguments.parameters", doc, out)
     for key in ("entrypoint", "onExit"):
         if key in spec and spec[key] not in (names if entry_in is None else entry_in):
             out.problems.append(f"{doc}: {path}.{key}: no template {spec[key]!r}")
@@ -149,6 +151,8 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Library,
                                 f"script, dag (template {tmpl.get('name')!r} has "
                                 f"{', '.join(kinds) or 'none'})")
         _template_fields(tmpl, where, doc, out, spec.get("volumes") or [])
+        _config_map_values((tmpl.get("inputs") or {}).get("parameters"),
+                           f"{where}.inputs.parameters", doc, out)
         tasks = (tmpl.get("dag") or {}).get("tasks") or []
         task_names = [t.get("name") for t in tasks]
         for j, task in enumerate(tasks):
@@ -163,6 +167,24 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Library,
                                 f"{' -> '.join(cycle)}")
         _steps(tmpl, where, doc, out, reference)
     return refs
+
+
+def _config_map_values(params: Any, path: str, doc: str, out: Findings) -> None:
+    """A parameter's ``valueFrom`` reads a ConfigMap (``configMapKeyRef``) or is refused:
+    its other sources are refused by the schema, and a lone ``default`` is what Argo's
+    validation rejects for an argument (``valueFrom only allows: default, configMapKeyRef
+    and supplied``)."""
+    for i, param in enumerate(params if isinstance(params, list) else []):
+        value_from = param.get("valueFrom") if isinstance(param, Mapping) else None
+        if not isinstance(value_from, Mapping) or {"supplied", "event"} & set(value_from):
+            continue  # none, or refused by the schema
+        ref = value_from.get("configMapKeyRef")
+        if ref is None:
+            out.problems.append(f"{doc}: {path}[{i}].valueFrom: a valueFrom without "
+                                f"configMapKeyRef {s.NOT_LOCAL}")
+        elif not isinstance(ref, Mapping) or not (ref.get("name") and ref.get("key")):
+            out.problems.append(f"{doc}: {path}[{i}].valueFrom.configMapKeyRef: needs a "
+                                "name and a key")
 
 
 def _steps(tmpl: Mapping[str, Any], where: str, doc: str, out: Findings,
