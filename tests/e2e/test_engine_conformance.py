@@ -23,6 +23,7 @@ import yaml
 
 from workflows.engine import LoadError, ManifestRefused, check, run_workflow
 from workflows.engine.isolation import SHARE
+from workflows.engine.locks import Mutex, lock_path
 from workflows.engine.nodes import SAVE_INTERVAL
 from workflows.engine.records import RunStore
 
@@ -555,6 +556,39 @@ def test_mutex_queues_two_runs(run_case, store):
     assert spans[1][0] >= spans[0][1] - 0.05  # the second held it only after the first
     waited = [m for r in results for m in r.messages(r.workflow["metadata"]["name"])]
     assert "Waiting for default/Mutex/load-target lock. Lock status: 0/1" in waited
+
+
+def test_a_workflow_mutex_is_held_for_the_whole_run(run_case):
+    results: list[Ran] = []
+    threads = [threading.Thread(target=lambda: results.append(run_case("workflow_mutex.yaml")))
+               for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [r.phase for r in results] == ["Succeeded", "Succeeded"]
+    first, second = sorted(results, key=lambda r: r.span("first")[0])
+    first_name = first.workflow["metadata"]["name"]
+    assert second.span("first")[0] >= first.span(f"{first_name}.onExit")[1] - 0.05
+    waited = [e for e in second.events if e["kind"] == "workflow" and e["phase"] == "Pending"]
+    assert [e["message"] for e in waited] == [
+        "Waiting for default/Mutex/warehouse lock. Lock status: 0/1"]
+    assert "message" not in second.workflow["status"]
+
+
+def test_a_workflow_waiting_for_its_mutex_starts_its_clock_once_it_holds_it(run_case, store):
+    held = Mutex(lock_path(store.root / ".locks", "default/Mutex/warehouse"))
+    assert held.try_acquire()
+    released: list[float] = []
+
+    def release_when_pending(event: dict[str, Any]) -> None:
+        if event["kind"] == "workflow" and event["phase"] == "Pending" and not released:
+            threading.Timer(0.3, lambda: (released.append(time.time()), held.release())).start()
+
+    ran = run_case("workflow_mutex.yaml", on_event=release_when_pending)
+    assert ran.phase == "Succeeded"
+    started = datetime.fromisoformat(ran.workflow["status"]["startedAt"].replace("Z", "+00:00"))
+    assert started.timestamp() >= int(released[0])  # Argo: no startedAt while Pending
 
 
 def test_metrics_are_written_in_prometheus_text(run_case, store):

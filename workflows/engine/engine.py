@@ -3,7 +3,8 @@
 Before anything runs, the manifests are checked (``refuse.check``: every unsupported
 field with its YAML path, all at once) and loaded (``load.load``). Then the run is a
 record in the ``RunStore`` (saved within half a second of each change, and when it ends):
-the entrypoint runs at the root node (named after the run), the workflow deadline stops
+the workflow's own ``synchronization`` mutexes are taken (it is Pending meanwhile), the
+entrypoint runs at the root node (named after the run), the workflow deadline stops
 what is running, the exit handler runs with ``workflow.status``, ``workflow.failures``
 and ``workflow.duration``, and the workflow's phase is decided as Argo's ``operate`` does
 (a failing exit handler turns a Succeeded run into Failed). ``on_event`` gets every node
@@ -30,7 +31,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from workflows.engine import isolation
+from workflows.engine import isolation, synchronization
 from workflows.engine.admit import literal_paths
 from workflows.engine.admit.load import Loaded, load
 from workflows.engine.admit.refuse import check
@@ -45,6 +46,7 @@ from workflows.engine.context import (
 from workflows.engine.declared import image_repository
 from workflows.engine.errors import LoadError, ManifestRefused
 from workflows.engine.inputs import Arguments
+from workflows.engine.locks import Mutex
 from workflows.engine.memo import MemoCache
 from workflows.engine.metrics import Registry
 from workflows.engine.nodes import FAILED, FINISHED, Status
@@ -52,6 +54,7 @@ from workflows.engine.records import RunRecord, RunStore, describe_os_error, tim
 from workflows.engine.reuse import Previous
 from workflows.engine.scope import SubstitutionError, parameter_text, subst
 from workflows.engine.secrets import MissingSecret, SecretSource
+from workflows.engine.synchronization import mutex_names
 from workflows.engine.template import execute, observe_metrics
 from workflows.engine.variables import GlobalParameterError, failures, workflow_variables
 
@@ -246,8 +249,13 @@ async def _operate(run: Run) -> None:
     status, spec = run.status, run.loaded.spec
     loop = asyncio.get_running_loop()
     timer = None
+    held: list[Mutex] = []
     try:
         run.globals.update(workflow_variables(run))
+        locked = await _workflow_locks(run)
+        if locked is None:  # stopped while it waited
+            raise _StoppedWaiting
+        held = locked
         if spec.get("activeDeadlineSeconds") not in (None, ""):
             seconds = float(str(spec["activeDeadlineSeconds"]))
             run.deadline = run.started + seconds
@@ -274,6 +282,8 @@ async def _operate(run: Run) -> None:
             phase, message = exit_node["phase"], exit_node.get("message", "")
     except GlobalParameterError as exc:  # setExecWorkflow: markWorkflowFailed
         phase, message = "Failed", f"failed to set global parameters: {exc}"
+    except _StoppedWaiting:  # releaseLocksForPendingShuttingdownWfs
+        phase, message = "Failed", SHUTDOWN_STOPPED
     except (*SubstitutionError, LoadError) as exc:
         phase, message = "Error", str(exc)
     except BaseException as exc:
@@ -290,7 +300,34 @@ async def _operate(run: Run) -> None:
     finally:
         if timer is not None:
             timer.cancel()
+        synchronization.release(held)  # once it ended, exit handler included (ReleaseAll)
     _finish(run, phase, message)
+
+
+class _StoppedWaiting(Exception):
+    """The run was stopped while it waited for its workflow-level locks."""
+
+
+async def _workflow_locks(run: Run) -> list[Mutex] | None:
+    """``spec.synchronization``: the workflow's mutexes, held for its whole run. While one
+    is busy the workflow is Pending with Argo's message (``operate``: ``markWorkflowPhase``
+    with ``TryAcquire``'s message); it starts, with its deadline, once it holds them all
+    (Argo sets ``startedAt`` only past Pending)."""
+    names = mutex_names(run.loaded.spec.get("synchronization"), run.loaded.namespace)
+    waited: list[str] = []
+
+    def wait(message: str) -> None:
+        waited.append(message)
+        run.status.status.update({"phase": "Pending", "message": message})
+        run.status.save()
+        run.status.workflow_event()
+
+    held = await synchronization.hold(run, names, wait)
+    if held is not None and waited:
+        run.started = time.time()
+        run.status.status.update({"phase": "Running", "startedAt": timestamp(run.clock())})
+        run.status.status.pop("message", None)
+    return held
 
 
 def _arguments(spec: Mapping[str, Any]) -> Arguments:

@@ -20,16 +20,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflows.engine import memo as memo_mod
-from workflows.engine.attempts import run_attempts, until_deadline
+from workflows.engine import synchronization
+from workflows.engine.attempts import run_attempts
 from workflows.engine.context import SHUTDOWN_STOPPED, Branch, Run, Templates, fail_node
 from workflows.engine.dag import run_dag
 from workflows.engine.expr import evaluate_when
 from workflows.engine.inputs import Arguments, InputError, Inputs, resolve_inputs
-from workflows.engine.locks import Mutex, lock_path
+from workflows.engine.locks import Mutex
 from workflows.engine.nodes import FAILED
 from workflows.engine.pod import run_pod
 from workflows.engine.scope import SubstitutionError, subst
 from workflows.engine.steps import run_steps
+from workflows.engine.synchronization import mutex_names
 
 
 def export_globals(run: Run, node: Mapping[str, Any]) -> None:
@@ -79,26 +81,21 @@ def observe_metrics(run: Run, metrics: Any, scope: Mapping[str, str], where: str
 
 async def _lock(run: Run, branch: Branch, node: dict[str, Any],
                 tmpl: Mapping[str, Any]) -> list[Mutex] | None:
-    sync = tmpl.get("synchronization") or {}
-    names = [m["name"] for m in sync.get("mutexes") or []]
-    if sync.get("mutex"):
-        names.append(sync["mutex"]["name"])
-    held: list[Mutex] = []
-    for name in sorted(set(names)):
-        mutex = Mutex(lock_path(run.locks, name))
-        if not mutex.try_acquire():
-            run.status.update(node, phase="Pending", message=(
-                f"Waiting for {run.loaded.namespace}/Mutex/{name} lock. Lock status: 0/1"))
-            if branch.on_exit:
-                await mutex.acquire()
-            elif not await until_deadline(run, mutex.acquire(), None):
-                for other in held:
-                    other.release()
-                run.status.update(node, phase="Failed", message=(
-                    SHUTDOWN_STOPPED if run.shutdown else "Step exceeded its deadline"))
-                return None
-            run.status.restart_clock(node)
-        held.append(mutex)
+    """The template's mutexes (the node is Pending meanwhile); None, the node Failed, when
+    the workflow deadline passed or the run was stopped while it waited."""
+    waited: list[str] = []
+
+    def wait(message: str) -> None:
+        waited.append(message)
+        run.status.update(node, phase="Pending", message=message)
+
+    names = mutex_names(tmpl.get("synchronization"), run.loaded.namespace)
+    held = await synchronization.hold(run, names, wait, bounded=not branch.on_exit)
+    if held is None:
+        run.status.update(node, phase="Failed", message=(
+            SHUTDOWN_STOPPED if run.shutdown else "Step exceeded its deadline"))
+    elif waited:
+        run.status.restart_clock(node)  # it starts now
     return held
 
 
@@ -185,8 +182,7 @@ async def execute(run: Run, branch: Branch, *, name: str, holder: Mapping[str, A
         else:
             await body(top, 0, None)
     finally:
-        for mutex in held:
-            mutex.release()
+        synchronization.release(held)
     return _finished(run, top, tmpl, inputs, memo_status)
 
 

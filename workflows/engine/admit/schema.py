@@ -149,7 +149,7 @@ WORKFLOW_SPEC: dict[str, Any] = {
     "volumes": VOLUMES,
     **{key: CLUSTER for key in SPEC_CLUSTER},
     "retryStrategy": Refuse("a workflow-level retryStrategy " + NOT_LOCAL),
-    "synchronization": Refuse("workflow-level synchronization " + NOT_LOCAL),
+    "synchronization": SYNCHRONIZATION,
     "templateDefaults": Refuse("templateDefaults " + NOT_LOCAL.replace("is ", "are ", 1)),
     "volumeClaimTemplates": Refuse("volumeClaimTemplates " + NOT_LOCAL.replace(
         "is ", "are ", 1)),
