@@ -556,6 +556,9 @@ def test_mutex_queues_two_runs(run_case, store):
     assert spans[1][0] >= spans[0][1] - 0.05  # the second held it only after the first
     waited = [m for r in results for m in r.messages(r.workflow["metadata"]["name"])]
     assert "Waiting for default/Mutex/load-target lock. Lock status: 0/1" in waited
+    for ran in results:  # once it holds the lock, the node says nothing of it
+        node = ran.node(ran.workflow["metadata"]["name"])
+        assert "message" not in node and "synchronizationStatus" not in node
 
 
 def test_a_workflow_mutex_is_held_for_the_whole_run(run_case):

@@ -316,7 +316,7 @@ async def _workflow_locks(run: Run) -> list[Mutex] | None:
     names = mutex_names(run.loaded.spec.get("synchronization"), run.loaded.namespace)
     waited: list[str] = []
 
-    def wait(message: str) -> None:
+    def wait(_name: str, message: str) -> None:
         waited.append(message)
         run.status.status.update({"phase": "Pending", "message": message})
         run.status.save()

@@ -85,17 +85,21 @@ async def _lock(run: Run, branch: Branch, node: dict[str, Any],
     the workflow deadline passed or the run was stopped while it waited."""
     waited: list[str] = []
 
-    def wait(message: str) -> None:
-        waited.append(message)
-        run.status.update(node, phase="Pending", message=message)
+    def wait(name: str, message: str) -> None:  # markNodeWaitingForLock
+        waited.append(name)
+        run.status.update(node, phase="Pending", message=message,
+                          synchronizationStatus={"waiting": name})
 
     names = mutex_names(tmpl.get("synchronization"), run.loaded.namespace)
     held = await synchronization.hold(run, names, wait, bounded=not branch.on_exit)
+    if waited:
+        node.pop("synchronizationStatus", None)
     if held is None:
         run.status.update(node, phase="Failed", message=(
             SHUTDOWN_STOPPED if run.shutdown else "Step exceeded its deadline"))
-    elif waited:
-        run.status.restart_clock(node)  # it starts now
+    elif waited:  # acquired: no longer waiting, no message; it starts now
+        run.status.update(node, message="")
+        run.status.restart_clock(node)
     return held
 
 

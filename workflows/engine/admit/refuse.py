@@ -138,6 +138,7 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Library,
 
     _config_map_values((spec.get("arguments") or {}).get("parameters"),
                        f"{path}.arguments.parameters", doc, out)
+    _synchronization(spec.get("synchronization"), f"{path}.synchronization", doc, out)
     for key in ("entrypoint", "onExit"):
         if key in spec and spec[key] not in (names if entry_in is None else entry_in):
             out.problems.append(f"{doc}: {path}.{key}: no template {spec[key]!r}")
@@ -153,6 +154,7 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Library,
         _template_fields(tmpl, where, doc, out, spec.get("volumes") or [])
         _config_map_values((tmpl.get("inputs") or {}).get("parameters"),
                            f"{where}.inputs.parameters", doc, out)
+        _synchronization(tmpl.get("synchronization"), f"{where}.synchronization", doc, out)
         tasks = (tmpl.get("dag") or {}).get("tasks") or []
         task_names = [t.get("name") for t in tasks]
         for j, task in enumerate(tasks):
@@ -185,6 +187,18 @@ def _config_map_values(params: Any, path: str, doc: str, out: Findings) -> None:
         elif not isinstance(ref, Mapping) or not (ref.get("name") and ref.get("key")):
             out.problems.append(f"{doc}: {path}[{i}].valueFrom.configMapKeyRef: needs a "
                                 "name and a key")
+
+
+def _synchronization(sync: Any, where: str, doc: str, out: Findings) -> None:
+    """The same mutex twice (``mutexes`` and the deprecated ``mutex`` count together):
+    Argo's sync manager fails the node or workflow with ``requested configuration is
+    invalid: duplicate synchronization item found`` (``allSyncItems``)."""
+    if not isinstance(sync, Mapping):
+        return
+    items = [*(sync.get("mutexes") or []), *([sync["mutex"]] if sync.get("mutex") else [])]
+    if any(item in items[:i] for i, item in enumerate(items)):
+        out.problems.append(f"{doc}: {where}: a mutex given twice (Argo's sync manager "
+                            "fails it: duplicate synchronization item found)")
 
 
 def _steps(tmpl: Mapping[str, Any], where: str, doc: str, out: Findings,
