@@ -594,6 +594,36 @@ def test_a_workflow_waiting_for_its_mutex_starts_its_clock_once_it_holds_it(run_
     assert started.timestamp() >= int(released[0])  # Argo: no startedAt while Pending
 
 
+def test_a_semaphore_lets_its_config_maps_limit_of_holders_run_at_once(run_case):
+    ran = run_case("semaphore.yaml", entry="semaphore")
+    assert ran.phase == "Succeeded"
+    items = [n["displayName"] for n in ran.workflow["status"]["nodes"].values()
+             if n["displayName"].startswith("work(")]
+    spans = [ran.span(item) for item in items]
+    assert len(spans) == 4
+    most = max(sum(1 for s in spans if s[0] <= moment < s[1]) for moment, _ in spans)
+    assert most == 2
+    waited = {m for item in items for m in ran.messages(item)}
+    assert "Waiting for default/ConfigMap/limits/workers lock. Lock status: 0/2" in waited
+
+
+def test_a_template_semaphore_without_its_config_map_errors_its_nodes(store):
+    docs = [d for d in docs_of("semaphore.yaml") if d["kind"] != "ConfigMap"]
+    ran = Ran(run_workflow(docs, entry="semaphore", store=store))
+    assert ran.phase == "Failed"
+    assert {ran.node(f"work({i}:{i + 1})")["message"] for i in range(4)} == {
+        "failed to initialize semaphore default/ConfigMap/limits/workers with limit"}
+
+
+def test_a_workflow_semaphore_without_its_config_map_fails_the_run(run_case):
+    ran = run_case("semaphore.yaml", entry="semaphore-without-limit")
+    assert ran.phase == "Failed"
+    assert ran.workflow["status"]["message"] == (
+        "Failed to acquire the synchronization lock. failed to initialize semaphore "
+        "default/ConfigMap/absent/workers with limit")
+    assert ran.workflow["status"]["nodes"] == {}
+
+
 def test_metrics_are_written_in_prometheus_text(run_case, store):
     ran = run_case("metrics.yaml")
     text = (store.root / ran.workflow["metadata"]["name"] / "metrics.prom").read_text()

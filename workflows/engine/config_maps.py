@@ -13,7 +13,8 @@ informer that only sees ConfigMaps labelled ``workflows.argoproj.io/configmap-ty
 
 ``configMapKeyRef.optional`` plays no part: ``GetConfigMapValue`` never reads it.
 Locally the cluster is the documents given: a ConfigMap without a namespace is in the
-workflow's; one with another namespace is not seen, as on a cluster.
+workflow's; one of another namespace is not seen by parameters, as on a cluster (a
+semaphore names its ConfigMap's namespace: ``data``).
 """
 
 from __future__ import annotations
@@ -39,15 +40,17 @@ class ConfigMapError(NodeError):
 
 @dataclass(frozen=True)
 class ConfigMaps:
-    """The ConfigMap documents of the workflow's namespace, by name."""
+    """The ConfigMap documents given, by (namespace, name); ``namespace`` is the
+    workflow's, where a document without one is."""
 
-    by_name: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    namespace: str = "default"
+    by_key: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_docs(cls, docs: list[dict[str, Any]], namespace: str) -> ConfigMaps:
         """Raises LoadError for what the Kubernetes API would not accept (no name, a value
-        that is not a string, a name given twice)."""
-        found: dict[str, Mapping[str, Any]] = {}
+        that is not a string, a name given twice in a namespace)."""
+        found: dict[tuple[str, str], Mapping[str, Any]] = {}
         for doc in docs:
             if not isinstance(doc, dict) or doc.get("kind") != "ConfigMap":
                 continue
@@ -60,16 +63,26 @@ class ConfigMaps:
             if bad:
                 raise LoadError(f"ConfigMap {name!r}: data.{bad[0]} must be a string (quote "
                                 "it), as the Kubernetes API requires")
-            if (meta.get("namespace") or namespace) != namespace:
-                continue
-            if name in found:
+            key = (str(meta.get("namespace") or namespace), str(name))
+            if key in found:
                 raise LoadError(f"ConfigMap {name!r} is given twice")
-            found[str(name)] = doc
-        return cls(found)
+            found[key] = doc
+        return cls(namespace, found)
+
+    @property
+    def by_name(self) -> dict[str, Mapping[str, Any]]:
+        """Those of the workflow's namespace, by name."""
+        return {name: doc for (ns, name), doc in self.by_key.items() if ns == self.namespace}
+
+    def data(self, namespace: str, name: str) -> Mapping[str, Any] | None:
+        """The data of a ConfigMap of any namespace, as the API gives it (no label needed:
+        what a semaphore's limit is read from), or None."""
+        doc = self.by_key.get((namespace, name))
+        return None if doc is None else (doc.get("data") or {})
 
     def parameter_value(self, name: str, key: str) -> str:
         """``GetConfigMapValue``: the value of ``key``, or ConfigMapError."""
-        doc = self.by_name.get(name)
+        doc = self.by_key.get((self.namespace, name))
         labels = ((doc or {}).get("metadata") or {}).get("labels") or {}
         if doc is None or TYPE_LABEL not in labels:
             raise ConfigMapError(

@@ -54,7 +54,6 @@ from workflows.engine.records import RunRecord, RunStore, describe_os_error, tim
 from workflows.engine.reuse import Previous
 from workflows.engine.scope import SubstitutionError, parameter_text, subst
 from workflows.engine.secrets import MissingSecret, SecretSource
-from workflows.engine.synchronization import mutex_names
 from workflows.engine.template import execute, observe_metrics
 from workflows.engine.variables import GlobalParameterError, failures, workflow_variables
 
@@ -284,6 +283,8 @@ async def _operate(run: Run) -> None:
         phase, message = "Failed", f"failed to set global parameters: {exc}"
     except _StoppedWaiting:  # releaseLocksForPendingShuttingdownWfs
         phase, message = "Failed", SHUTDOWN_STOPPED
+    except synchronization.SyncError as exc:  # operate: markWorkflowFailed
+        phase, message = "Failed", f"Failed to acquire the synchronization lock. {exc}"
     except (*SubstitutionError, LoadError) as exc:
         phase, message = "Error", str(exc)
     except BaseException as exc:
@@ -309,11 +310,12 @@ class _StoppedWaiting(Exception):
 
 
 async def _workflow_locks(run: Run) -> list[Mutex] | None:
-    """``spec.synchronization``: the workflow's mutexes, held for its whole run. While one
+    """``spec.synchronization``: the workflow's locks, held for its whole run. While one
     is busy the workflow is Pending with Argo's message (``operate``: ``markWorkflowPhase``
     with ``TryAcquire``'s message); it starts, with its deadline, once it holds them all
     (Argo sets ``startedAt`` only past Pending)."""
-    names = mutex_names(run.loaded.spec.get("synchronization"), run.loaded.namespace)
+    wanted = synchronization.locks(run.loaded.spec.get("synchronization"),
+                                   run.loaded.namespace, run.loaded.config_maps)
     waited: list[str] = []
 
     def wait(_name: str, message: str) -> None:
@@ -322,7 +324,7 @@ async def _workflow_locks(run: Run) -> list[Mutex] | None:
         run.status.save()
         run.status.workflow_event()
 
-    held = await synchronization.hold(run, names, wait)
+    held = await synchronization.hold(run, wanted, wait)
     if held is not None and waited:
         run.started = time.time()
         run.status.status.update({"phase": "Running", "startedAt": timestamp(run.clock())})

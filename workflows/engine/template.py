@@ -31,7 +31,6 @@ from workflows.engine.nodes import FAILED
 from workflows.engine.pod import run_pod
 from workflows.engine.scope import SubstitutionError, subst
 from workflows.engine.steps import run_steps
-from workflows.engine.synchronization import mutex_names
 
 
 def export_globals(run: Run, node: Mapping[str, Any]) -> None:
@@ -81,8 +80,9 @@ def observe_metrics(run: Run, metrics: Any, scope: Mapping[str, str], where: str
 
 async def _lock(run: Run, branch: Branch, node: dict[str, Any],
                 tmpl: Mapping[str, Any]) -> list[Mutex] | None:
-    """The template's mutexes (the node is Pending meanwhile); None, the node Failed, when
-    the workflow deadline passed or the run was stopped while it waited."""
+    """The template's locks (the node is Pending meanwhile); None, the node ended, when a
+    semaphore cannot be initialized (Error) or the workflow deadline passed or the run was
+    stopped while it waited (Failed)."""
     waited: list[str] = []
 
     def wait(name: str, message: str) -> None:  # markNodeWaitingForLock
@@ -90,8 +90,13 @@ async def _lock(run: Run, branch: Branch, node: dict[str, Any],
         run.status.update(node, phase="Pending", message=message,
                           synchronizationStatus={"waiting": name})
 
-    names = mutex_names(tmpl.get("synchronization"), run.loaded.namespace)
-    held = await synchronization.hold(run, names, wait, bounded=not branch.on_exit)
+    try:
+        wanted = synchronization.locks(tmpl.get("synchronization"), run.loaded.namespace,
+                                       run.loaded.config_maps)
+    except synchronization.SyncError as exc:  # initializeNodeOrMarkError
+        run.status.update(node, phase="Error", message=str(exc))
+        return None
+    held = await synchronization.hold(run, wanted, wait, bounded=not branch.on_exit)
     if waited:
         node.pop("synchronizationStatus", None)
     if held is None:

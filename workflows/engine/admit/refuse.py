@@ -23,6 +23,7 @@ from workflows.engine.admit import schema as s
 from workflows.engine.admit.inline import with_inline
 from workflows.engine.admit.library import Library, TemplateSource, ref_source
 from workflows.engine.admit.load import index, library_of, pick_entry
+from workflows.engine.config_maps import ConfigMaps
 from workflows.engine.expr import UnsupportedExpression, validate_expression
 from workflows.engine.retry_policy import RetryStrategy
 
@@ -101,12 +102,14 @@ def _source(ref: Mapping[str, Any], where: str, doc: str, out: Findings
 
 
 def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Library,
-               out: Findings, entry_in: set[Any] | None = None) -> list[TemplateSource]:
+               out: Findings, entry_in: set[Any] | None = None,
+               config_maps: ConfigMaps | None = None) -> list[TemplateSource]:
     """Semantic checks of the templates; returns the template documents they reference.
     ``entry_in``: the template names ``entrypoint``/``onExit`` may name, when they are
     not the spec's own (a workflowTemplateRef's)."""
     names = {t.get("name") for t in spec.get("templates") or []}
     refs: list[TemplateSource] = []
+    config_maps = config_maps or ConfigMaps()
 
     def reference(holder: Mapping[str, Any], where: str) -> None:
         if "inline" in holder:
@@ -138,7 +141,8 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Library,
 
     _config_map_values((spec.get("arguments") or {}).get("parameters"),
                        f"{path}.arguments.parameters", doc, out)
-    _synchronization(spec.get("synchronization"), f"{path}.synchronization", doc, out)
+    _synchronization(spec.get("synchronization"), f"{path}.synchronization", doc, out,
+                     config_maps)
     for key in ("entrypoint", "onExit"):
         if key in spec and spec[key] not in (names if entry_in is None else entry_in):
             out.problems.append(f"{doc}: {path}.{key}: no template {spec[key]!r}")
@@ -154,7 +158,8 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Library,
         _template_fields(tmpl, where, doc, out, spec.get("volumes") or [])
         _config_map_values((tmpl.get("inputs") or {}).get("parameters"),
                            f"{where}.inputs.parameters", doc, out)
-        _synchronization(tmpl.get("synchronization"), f"{where}.synchronization", doc, out)
+        _synchronization(tmpl.get("synchronization"), f"{where}.synchronization", doc, out,
+                         config_maps)
         tasks = (tmpl.get("dag") or {}).get("tasks") or []
         task_names = [t.get("name") for t in tasks]
         for j, task in enumerate(tasks):
@@ -189,16 +194,37 @@ def _config_map_values(params: Any, path: str, doc: str, out: Findings) -> None:
                                 "name and a key")
 
 
-def _synchronization(sync: Any, where: str, doc: str, out: Findings) -> None:
-    """The same mutex twice (``mutexes`` and the deprecated ``mutex`` count together):
-    Argo's sync manager fails the node or workflow with ``requested configuration is
-    invalid: duplicate synchronization item found`` (``allSyncItems``)."""
+def _synchronization(sync: Any, where: str, doc: str, out: Findings,
+                     config_maps: ConfigMaps) -> None:
+    """What Argo's sync manager fails at run time, refused before: the same lock twice
+    (``mutexes``/``semaphores`` and the deprecated ``mutex``/``semaphore`` count together:
+    ``duplicate synchronization item found``); a semaphore naming no ConfigMap key; one
+    whose given ConfigMap holds a negative limit (a limit no workflow could take)."""
     if not isinstance(sync, Mapping):
         return
-    items = [*(sync.get("mutexes") or []), *([sync["mutex"]] if sync.get("mutex") else [])]
-    if any(item in items[:i] for i, item in enumerate(items)):
-        out.problems.append(f"{doc}: {where}: a mutex given twice (Argo's sync manager "
-                            "fails it: duplicate synchronization item found)")
+    for plural, singular in (("mutexes", "mutex"), ("semaphores", "semaphore")):
+        items = [*(sync.get(plural) or []), *([sync[singular]] if sync.get(singular) else [])]
+        if any(item in items[:i] for i, item in enumerate(items)):
+            out.problems.append(f"{doc}: {where}: a lock given twice (Argo's sync manager "
+                                "fails it: duplicate synchronization item found)")
+        if plural != "semaphores":
+            continue
+        for i, item in enumerate(items):
+            ref = (item or {}).get("configMapKeyRef") if isinstance(item, Mapping) else None
+            at = f"{where}.{plural}[{i}]" if i < len(sync.get(plural) or []) \
+                else f"{where}.{singular}"
+            if not isinstance(ref, Mapping) or not (ref.get("name") and ref.get("key")):
+                if not isinstance(item, Mapping) or "database" not in item:
+                    out.problems.append(f"{doc}: {at}.configMapKeyRef: a semaphore needs a "
+                                        "ConfigMap name and key")
+                continue
+            namespace = item.get("namespace") or config_maps.namespace
+            text = str((config_maps.data(namespace, str(ref["name"])) or {}).get(
+                ref["key"], ""))
+            if text.strip().startswith("-"):
+                out.problems.append(f"{doc}: {at}.configMapKeyRef: ConfigMap "
+                                    f"{ref['name']!r} gives the semaphore a negative limit "
+                                    f"({text})")
 
 
 def _steps(tmpl: Mapping[str, Any], where: str, doc: str, out: Findings,
@@ -348,6 +374,8 @@ def check(docs: list[dict[str, Any]], entry: str | None) -> Findings:
     indexed = index(docs)
     chosen = pick_entry(indexed, entry)
     library = library_of(indexed)
+    config_maps = ConfigMaps.from_docs(docs, (chosen.get("metadata") or {}).get(
+        "namespace") or "default")
     todo = [chosen]
     seen: set[tuple[str, str]] = set()
     while todo:
@@ -374,7 +402,7 @@ def check(docs: list[dict[str, Any]], entry: str | None) -> Findings:
         if doc is chosen and not spec.get("entrypoint") and not inherited and (
                 target is not None or not spec.get("workflowTemplateRef")):
             out.problems.append(f"{label}: {path}.entrypoint: required")
-        refs += _templates(spec, path, label, library, out, entry_in)
+        refs += _templates(spec, path, label, library, out, entry_in, config_maps)
         out.problems += tags.problems(spec, path, label)
         out.problems += expressions.problems(spec, path, label)
         todo += [indexed[source] for source in refs]

@@ -92,13 +92,14 @@ METRIC = {"name": ANY, "help": ANY, "labels": ListOf({"key": ANY, "value": ANY})
           "when": ANY, "gauge": {"value": ANY, "realtime": ANY, "operation": ANY},
           "counter": {"value": ANY}, "histogram": {"value": ANY, "buckets": ANY}}
 METRICS = {"prometheus": ListOf(METRIC)}
+SEMAPHORE = {"configMapKeyRef": {"name": ANY, "key": ANY, "optional": ANY}, "namespace": ANY,
+             "database": Refuse("database semaphores " + NOT_LOCAL.replace("is ", "are ", 1))}
 SYNCHRONIZATION = {
     "mutexes": ListOf({"name": ANY, "namespace": ANY,
                        "database": Refuse("database mutexes " + NOT_LOCAL.replace(
                            "is ", "are ", 1))}),
     "mutex": {"name": ANY, "namespace": ANY},
-    "semaphores": Refuse("semaphores " + NOT_LOCAL.replace("is ", "are ", 1)),
-    "semaphore": Refuse("semaphores " + NOT_LOCAL.replace("is ", "are ", 1))}
+    "semaphores": ListOf(SEMAPHORE), "semaphore": SEMAPHORE}
 TASK = {
     "name": ANY, "template": ANY, "arguments": TASK_ARGUMENTS, "dependencies": ANY,
     "depends": ANY, "when": ANY, "withItems": ANY, "withParam": ANY, "description": ANY,
