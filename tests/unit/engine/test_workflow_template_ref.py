@@ -107,3 +107,14 @@ def test_what_a_cluster_template_holds_is_checked_too():
                  template_spec=bad)
     assert [p.split(":")[0:2] for p in check(docs, "wf").problems] == [
         ["ClusterWorkflowTemplate/lib", " spec.templates[0].sidecars"]]
+
+
+def test_an_empty_workflow_field_leaves_the_templates():
+    """``entrypoint:`` with no value is Go's empty string, omitted from the patch."""
+    assert join_specs({"entrypoint": None}, TEMPLATE)["entrypoint"] == "main"
+
+
+def test_an_empty_entrypoint_beside_a_reference_takes_the_templates():
+    docs = _docs({"entrypoint": None, "workflowTemplateRef": {"name": "lib"}},
+                 kind="WorkflowTemplate", template_spec={**TEMPLATE, "hooks": {}})
+    assert check(docs, "wf").problems == []

@@ -70,6 +70,8 @@ def _merge(base: Any, over: Any, path: tuple[str, ...]) -> Any:
     if isinstance(base, Mapping) and isinstance(over, Mapping):
         out = {k: copy.deepcopy(v) for k, v in base.items()}
         for key, value in over.items():
+            if value is None:  # YAML's empty value: Go's zero value, omitted (omitempty)
+                continue
             out[key] = _merge(base[key], value, (*path, key)) if key in base \
                 else copy.deepcopy(value)
         return out

@@ -144,7 +144,7 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Library,
     _synchronization(spec.get("synchronization"), f"{path}.synchronization", doc, out,
                      config_maps)
     for key in ("entrypoint", "onExit"):
-        if key in spec and spec[key] not in (names if entry_in is None else entry_in):
+        if spec.get(key) and spec[key] not in (names if entry_in is None else entry_in):
             out.problems.append(f"{doc}: {path}.{key}: no template {spec[key]!r}")
     hook = ((spec.get("hooks") or {}).get("exit"))
     if hook:
