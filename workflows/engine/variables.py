@@ -1,7 +1,8 @@
 """The workflow-level variables: ``workflow.*`` and ``{{workflow.failures}}``.
 
 ``workflow.parameters.X`` are the arguments after substitution (a CronWorkflow's
-``run-date`` expression over ``workflow.scheduledTime`` becomes the date here).
+``run-date`` expression over ``workflow.scheduledTime`` becomes the date here), or the
+ConfigMap value an argument's ``valueFrom.configMapKeyRef`` names.
 ``workflow.creationTimestamp.<c>`` is the creation time through strftime ``%<c>``, as
 Argo offers it. ``workflow.failures`` is the JSON list of every Failed or Error node
 (``displayName``, ``message``, ``templateName``, ``phase``, ``podName``, ``finishedAt``),
@@ -14,12 +15,18 @@ import json
 from datetime import datetime
 from typing import Any
 
+from workflows.engine.config_maps import ConfigMapError
 from workflows.engine.context import Run
 from workflows.engine.nodes import FAILED
 from workflows.engine.records import pod_name
 from workflows.engine.scope import parameter_text, subst
 
 _STRFTIME = "aAbBcCdDeFgGhHIjklmMnpPrRsStTuUVwWxXyYzZ"
+
+
+class GlobalParameterError(Exception):
+    """A workflow argument has no value: the run fails before anything starts, as Argo's
+    ``setExecWorkflow`` fails it (``failed to set global parameters: ...``)."""
 
 
 def workflow_variables(run: Run) -> dict[str, str]:
@@ -40,8 +47,12 @@ def workflow_variables(run: Run) -> dict[str, str]:
         scope[f"workflow.labels.{key}"] = str(value)
     for key, value in (meta.get("annotations") or {}).items():
         scope[f"workflow.annotations.{key}"] = str(value)
-    params = []
+    params: list[dict[str, Any]] = []
     for param in (spec.get("arguments") or {}).get("parameters") or []:
+        if "value" not in param and "valueFrom" in param:
+            scope[f"workflow.parameters.{param['name']}"] = _from_config_map(run, param)
+            params.append({"name": param["name"], "valueFrom": param["valueFrom"]})
+            continue
         value = subst(parameter_text(param.get("value", "")), scope,
                       f"spec.arguments.parameters.{param['name']}")
         param["value"] = value
@@ -49,6 +60,22 @@ def workflow_variables(run: Run) -> dict[str, str]:
         params.append({"name": param["name"], "value": value})
     scope["workflow.parameters"] = json.dumps(params)
     return scope
+
+
+def _from_config_map(run: Run, param: dict[str, Any]) -> str:
+    """``setGlobalParameters``: the ConfigMap's value, else ``valueFrom.default`` whatever
+    the error, else the run fails. The spec keeps the ``valueFrom`` (the root template's
+    input reads the ConfigMap again, as Argo's ``ProcessArgs`` does)."""
+    value_from = param["valueFrom"]
+    ref = value_from["configMapKeyRef"]
+    try:
+        return run.loaded.config_maps.parameter_value(str(ref["name"]), str(ref["key"]))
+    except ConfigMapError as exc:
+        if value_from.get("default") is None:
+            raise GlobalParameterError(
+                f"failed to set global parameter {param['name']} from configmap with name "
+                f"{ref['name']} and key {ref['key']}: {exc}") from exc
+        return parameter_text(value_from["default"])
 
 
 def failures(run: Run) -> list[dict[str, Any]]:

@@ -33,16 +33,15 @@ TMP_LITERAL = re.compile(r"(?<![\w./{-])/tmp(?:/[^\s'\";|&)]*)?(?![\w.-])")
 
 def _templates(loaded: Loaded) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
     """(document label, YAML path, template) of the run's templates and its library's."""
-    label = f"WorkflowTemplate/{loaded.owner}" if loaded.owner else \
-        f"{loaded.kind}/{loaded.source}"
+    label = str(loaded.owner) if loaded.owner else f"{loaded.kind}/{loaded.source}"
     base = "spec.workflowSpec" if loaded.kind == "CronWorkflow" and not loaded.owner else "spec"
     for where, tmpl in with_inline(loaded.spec.get("templates") or [], f"{base}.templates"):
         yield label, where, tmpl
-    for name, spec in loaded.library.items():
-        if name == loaded.owner:
+    for source, spec in loaded.library.items():
+        if source == loaded.owner:
             continue
         for where, tmpl in with_inline(spec.get("templates") or [], "spec.templates"):
-            yield f"WorkflowTemplate/{name}", where, tmpl
+            yield str(source), where, tmpl
 
 
 def _text(container: Mapping[str, Any]) -> str:

@@ -38,9 +38,17 @@ INLINE = _Marker("INLINE")  # a template: walked as TEMPLATE (which holds TASK a
 
 NOT_LOCAL = "is not implemented by the local engine"
 
+# a workflow argument's or a template input's valueFrom: a ConfigMap given beside
+# (config_maps.py); refuse.py refuses a valueFrom without configMapKeyRef
+CONFIG_MAP_VALUE_FROM = {
+    "configMapKeyRef": {"name": ANY, "key": ANY, "optional": ANY}, "default": ANY,
+    "supplied": Refuse("valueFrom.supplied (a suspend template's input) " + NOT_LOCAL),
+    "event": Refuse("valueFrom.event (an event binding's) " + NOT_LOCAL)}
 PARAMETER = {"name": ANY, "value": ANY, "default": ANY, "description": ANY, "enum": ANY,
-             "valueFrom": Refuse("parameter valueFrom (configMapKeyRef, supplied, ...) "
-                                 + NOT_LOCAL)}
+             "valueFrom": CONFIG_MAP_VALUE_FROM}
+TASK_PARAMETER = {**PARAMETER, "valueFrom": Refuse(
+    "a task's or step's argument valueFrom " + NOT_LOCAL + "; give it to the template's "
+    "input")}
 ARCHIVE = {"none": ANY, "tar": {"compressionLevel": ANY},
            "zip": Refuse("zip archives are " + NOT_LOCAL.removeprefix("is "))}
 S3_KEY = {"key": ANY}
@@ -57,6 +65,7 @@ OUTPUT_PARAMETER = {"name": ANY, "value": ANY, "description": ANY, "globalName":
 ARGUMENTS = {"parameters": ListOf(PARAMETER),
              "artifacts": ListOf({"name": ANY, "from": ANY, "raw": {"data": ANY},
                                   "s3": S3_KEY, "optional": ANY, "description": ANY})}
+TASK_ARGUMENTS = {**ARGUMENTS, "parameters": ListOf(TASK_PARAMETER)}
 KEY_REF = {"name": ANY, "key": ANY, "optional": ANY}
 ENV = {"name": ANY, "value": ANY,
        "valueFrom": {"secretKeyRef": KEY_REF, "configMapKeyRef": KEY_REF,
@@ -83,20 +92,20 @@ METRIC = {"name": ANY, "help": ANY, "labels": ListOf({"key": ANY, "value": ANY})
           "when": ANY, "gauge": {"value": ANY, "realtime": ANY, "operation": ANY},
           "counter": {"value": ANY}, "histogram": {"value": ANY, "buckets": ANY}}
 METRICS = {"prometheus": ListOf(METRIC)}
+SEMAPHORE = {"configMapKeyRef": {"name": ANY, "key": ANY, "optional": ANY}, "namespace": ANY,
+             "database": Refuse("database semaphores " + NOT_LOCAL.replace("is ", "are ", 1))}
 SYNCHRONIZATION = {
     "mutexes": ListOf({"name": ANY, "namespace": ANY,
                        "database": Refuse("database mutexes " + NOT_LOCAL.replace(
                            "is ", "are ", 1))}),
     "mutex": {"name": ANY, "namespace": ANY},
-    "semaphores": Refuse("semaphores " + NOT_LOCAL.replace("is ", "are ", 1)),
-    "semaphore": Refuse("semaphores " + NOT_LOCAL.replace("is ", "are ", 1))}
-CLUSTER_SCOPE = Refuse("ClusterWorkflowTemplates " + NOT_LOCAL.replace("is ", "are ", 1))
+    "semaphores": ListOf(SEMAPHORE), "semaphore": SEMAPHORE}
 TASK = {
-    "name": ANY, "template": ANY, "arguments": ARGUMENTS, "dependencies": ANY,
+    "name": ANY, "template": ANY, "arguments": TASK_ARGUMENTS, "dependencies": ANY,
     "depends": ANY, "when": ANY, "withItems": ANY, "withParam": ANY, "description": ANY,
     "withSequence": {"count": ANY, "start": ANY, "end": ANY, "format": ANY},
     "continueOn": {"failed": ANY, "error": ANY},
-    "templateRef": {"name": ANY, "template": ANY, "clusterScope": CLUSTER_SCOPE},
+    "templateRef": {"name": ANY, "template": ANY, "clusterScope": ANY},
     "hooks": Refuse("lifecycle hooks on tasks " + NOT_LOCAL.replace("is ", "are ", 1)),
     "onExit": Refuse("task onExit " + NOT_LOCAL),
     "inline": INLINE}
@@ -136,12 +145,12 @@ SPEC_CLUSTER = ("serviceAccountName", "automountServiceAccountToken", "executor"
 WORKFLOW_SPEC: dict[str, Any] = {
     "entrypoint": ANY, "arguments": ARGUMENTS, "templates": ListOf(TEMPLATE), "onExit": ANY,
     "activeDeadlineSeconds": ANY, "parallelism": ANY, "metrics": METRICS,
-    "workflowTemplateRef": {"name": ANY, "clusterScope": CLUSTER_SCOPE},
+    "workflowTemplateRef": {"name": ANY, "clusterScope": ANY},
     "hooks": HOOKS, "workflowMetadata": {"labels": ANY, "annotations": ANY},
     "volumes": VOLUMES,
     **{key: CLUSTER for key in SPEC_CLUSTER},
     "retryStrategy": Refuse("a workflow-level retryStrategy " + NOT_LOCAL),
-    "synchronization": Refuse("workflow-level synchronization " + NOT_LOCAL),
+    "synchronization": SYNCHRONIZATION,
     "templateDefaults": Refuse("templateDefaults " + NOT_LOCAL.replace("is ", "are ", 1)),
     "volumeClaimTemplates": Refuse("volumeClaimTemplates " + NOT_LOCAL.replace(
         "is ", "are ", 1)),
