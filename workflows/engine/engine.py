@@ -185,8 +185,9 @@ def _pod_filesystems(loaded: Loaded, config: EngineConfig) -> isolation.Availabi
     pods = isolation.availability(config.isolation)
     ours = literal_paths.our_scripts(loaded, config.our_images)  # never isolated
     if pods.ok:
-        if ours:
-            raise ManifestRefused(ours)
+        refused = ours + literal_paths.host_entries(loaded, config.our_images)
+        if refused:
+            raise ManifestRefused(refused)
         return pods
     foreign = any(isolation_needed(t, config) for t in loaded.spec.get("templates") or [])
     if foreign:

@@ -57,13 +57,21 @@ class Attempt:
 
 def _paths(tmpl: dict[str, Any], box: Sandbox, *, literal: bool) -> dict[str, str]:
     """The path variables: as written when the pod has its own filesystem, else remapped
-    into the sandbox; the folders of outputs exist, as the image or volumes would give."""
+    into the sandbox. The folders on the way to an output that the image has (the host
+    standing in for it: ``/tmp``, ``/mnt``) exist in the sandbox; a folder it lacks is the
+    command's to make, as in Argo, whose executor creates none for outputs (emissary.go
+    ``saveArtifact`` only reads them)."""
     scope: dict[str, str] = {}
+    own = [str(at) for at in box.mounts]
     for variable, _, declared in declared_paths(tmpl):
         path = box.path(declared)
         scope[variable] = declared if literal else str(path)
-        if not variable.startswith("inputs."):
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if variable.startswith("inputs."):
+            continue  # placed with its folders, as Argo's executor does
+        folder = (isolation.TMP if normal(declared).startswith(isolation.TMP + "/")
+                  else isolation.image_folder(normal(declared), own))
+        if folder is not None:
+            box.path(folder).mkdir(parents=True, exist_ok=True)
     return scope
 
 
@@ -79,40 +87,40 @@ def _mount_volumes(tmpl: dict[str, Any], box: Sandbox) -> dict[str, isolation.Bi
 
 def _targets(tmpl: dict[str, Any], box: Sandbox, volumes: dict[str, isolation.Bind],
              workdir: str | None, shared: tuple[Any, ...]) -> dict[str, isolation.Bind]:
-    """What the isolated pod sees where: /tmp, the folders of the declared paths and the
-    working directory (the sandbox's), its volumes, the shared host folders."""
-    folders = {isolation.TMP}
-    for _, _, declared in declared_paths(tmpl):
-        path = normal(declared)
-        parent = os.path.dirname(path)
-        folders.add(parent if parent != "/" else path)
+    """What the isolated pod sees where, over its sandbox at /: /tmp (the sandbox's, the
+    host's entries hidden), its volumes, the shared host folders, and the image folders
+    (``isolation.image_folder``) of the declared paths, the working directory and the
+    script's staging folder: the sandbox's same folder with the host's entries showing
+    through, so that the command writes there as in its image."""
+    own = list(volumes)
+    folders = {isolation.image_folder(normal(declared), own)
+               for _, _, declared in declared_paths(tmpl)}
     if workdir and normal(workdir) != "/":
-        folders.add(normal(workdir))
+        box.path(workdir).mkdir(parents=True, exist_ok=True)  # as a container runtime does
+        folders.add(isolation.image_folder(normal(workdir), own, itself=True))
     if "script" in tmpl:
-        folders.add(scripts.STAGING)
+        folders.add(isolation.image_folder(scripts.SOURCE_PATH, own))
     targets = dict(volumes)
-    for folder in sorted(folders):
-        covered = any(folder.startswith(other.rstrip("/") + "/")
-                      for other in [*folders, *volumes] if other != folder)
-        if folder in volumes or covered:
-            continue
+    if isolation.TMP not in targets:  # a volume at /tmp takes its place
+        tmp = box.path(isolation.TMP)
+        tmp.mkdir(parents=True, exist_ok=True)
+        targets[isolation.TMP] = isolation.Bind(tmp)
+    for folder in sorted(f for f in folders if f is not None):
         source = box.path(folder)
-        if not source.exists():
-            source.mkdir(parents=True, exist_ok=True)
-        targets[folder] = isolation.Bind(source, merge=folder != isolation.TMP)
+        source.mkdir(parents=True, exist_ok=True)  # the image has it: the pod sees it
+        targets[folder] = isolation.Bind(source, merge=True)
     for path in shared:
         targets[str(path)] = isolation.Bind(path)
     return targets
 
 
-def _missing_program(argv: list[str], env: dict[str, str],
-                     targets: dict[str, isolation.Bind], image: str) -> str | None:
+def _missing_program(argv: list[str], env: dict[str, str], box: Sandbox,
+                     image: str) -> str | None:
     """Argo's container would not start: say which program the host lacks, for which
     image (the host's programs stand in for the image's)."""
     program = argv[0]
     if "/" in program:
-        mapped = any(program.startswith(t.rstrip("/") + "/") for t in targets)
-        if mapped or os.path.exists(program):
+        if os.path.exists(program) or box.path(program).exists():
             return None
     elif shutil.which(program, path=env.get("PATH", os.defpath)) is not None:
         return None
@@ -172,14 +180,15 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
         workdir = (subst(str(container["workingDir"]), scope, "container.workingDir")
                    if isolated and container.get("workingDir") else None)
         targets = _targets(tmpl, box, volumes, workdir, run.config.shared) if isolated else {}
-        missing = None if ours else _missing_program(argv, env, targets, image)
+        missing = None if ours else _missing_program(argv, env, box, image)
         if missing:
             return _error(run, node, box, log, missing)
         if isolated:
             chdir = normal(workdir) if workdir else "/"
 
             def wrap(fd: int) -> list[str]:
-                return isolation.bwrap_argv(run.isolation.how, targets, argv, chdir, fd)
+                return isolation.bwrap_argv(run.isolation.how, box.root, targets, argv,
+                                             chdir, fd)
         elif any(m.get("mountPath") == "/tmp"  # noqa: S108 - the container's path, remapped
                  for m in container.get("volumeMounts") or []):
             (box.root / "tmp").mkdir(exist_ok=True)

@@ -13,15 +13,21 @@ project's, each of these is refused before the run, with its YAML path and the p
   /tmp, shared with every other node and run, where Argo's pod has its own);
 - a script naming ``/argo/staging``, where Argo stages its source (here the file is the
   sandbox's, named by the argument appended to the command).
+
+Where pods do get their own filesystem, ``host_entries`` refuses an output path that
+names an entry of this host (``/etc/hostname``, ``/mnt``): the pod sees the host's entry
+there, read-only, standing in for the image's, which Argo's command could replace and
+its executor would collect as it is, so neither "missing" nor the host's copy is Argo's.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from workflows.engine import scripts
+from workflows.engine import isolation, scripts
 from workflows.engine.admit.inline import with_inline
 from workflows.engine.admit.load import Loaded
 from workflows.engine.declared import declared_paths, image_repository
@@ -107,4 +113,28 @@ def _uses(label: str, where: str, tmpl: Mapping[str, Any], main: str,
         found.append(f"{label}: {where}.{main}: the command uses "
                      f"{', '.join(literal_tmp)}, in a pod's own /tmp in Argo and in the "
                      "host's shared /tmp here; " + needs)
+    return found
+
+
+def host_entries(loaded: Loaded, our_images: frozenset[str]) -> list[str]:
+    """Each output path of an isolated template (an image other than ours) that names an
+    entry of this host outside ``/tmp`` and the template's volumes."""
+    found: list[str] = []
+    for label, where, tmpl in _templates(loaded):
+        main = "container" if "container" in tmpl else "script"
+        container = tmpl.get(main)
+        if not container or image_repository(str(container.get("image", ""))) in our_images:
+            continue
+        own = [str(m.get("mountPath", "")) for m in container.get("volumeMounts") or []]
+        for variable, field, path in declared_paths(dict(tmpl)):
+            if variable.startswith("inputs.") or "{{" in path or not path.startswith("/"):
+                continue
+            inside = [isolation.TMP, *own]
+            if any(path.rstrip("/") == o.rstrip("/") or path.startswith(o.rstrip("/") + "/")
+                   for o in inside) or not os.path.lexists(path):
+                continue
+            found.append(f"{label}: {where}.{field}: {path} is an entry of this host, which "
+                         "the pod sees there read-only in place of its image's; the local "
+                         "engine cannot collect what Argo would (declare the output at a "
+                         "path the command creates)")
     return found

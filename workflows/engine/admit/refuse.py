@@ -205,7 +205,6 @@ def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Finding
         except ValueError as exc:
             out.problems.append(f"{doc}: {where}.memoize.maxAge: {exc}")
     _metrics(tmpl.get("metrics"), f"{where}.metrics", doc, out)
-    _root_paths(tmpl, where, doc, out)
     for side in ("inputs", "outputs"):
         for k, art in enumerate((tmpl.get(side) or {}).get("artifacts") or []):
             if str(((art or {}).get("s3") or {}).get("key", "")).endswith("/"):
@@ -218,23 +217,6 @@ def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Finding
         if mount.get("name") not in volumes:
             out.problems.append(f"{doc}: {where}.{main}.volumeMounts[{k}]: no volume "
                                 f"{mount.get('name')!r} in this template or the workflow")
-
-
-def _root_paths(tmpl: Mapping[str, Any], where: str, doc: str, out: Findings) -> None:
-    """A declared file directly in / (``/result.txt``): a pod's filesystem maps the folders
-    of its declared paths, and / is not one, so such a file could not be written there."""
-    inputs, outputs = tmpl.get("inputs") or {}, tmpl.get("outputs") or {}
-    declared = [(f"inputs.artifacts[{k}].path", a.get("path"))
-                for k, a in enumerate(inputs.get("artifacts") or [])]
-    declared += [(f"outputs.artifacts[{k}].path", a.get("path"))
-                 for k, a in enumerate(outputs.get("artifacts") or [])]
-    declared += [(f"outputs.parameters[{k}].valueFrom.path", (p.get("valueFrom") or {}).get("path"))
-                 for k, p in enumerate(outputs.get("parameters") or [])]
-    for at, path in declared:
-        text = str(path or "").rstrip("/")
-        if text.startswith("/") and text.count("/") == 1 and "{{" not in text:
-            out.problems.append(f"{doc}: {where}.{at}: a path directly in / ({text}) "
-                                f"{s.NOT_LOCAL}; declare it in a folder (/tmp{text})")
 
 
 def _metrics(metrics: Any, where: str, doc: str, out: Findings) -> None:
