@@ -12,7 +12,10 @@ project's, each of these is refused before the run, with its YAML path and the p
 - a literal ``/tmp/...`` in the command, args, env or a script's source (the host's
   /tmp, shared with every other node and run, where Argo's pod has its own);
 - a script naming ``/argo/staging``, where Argo stages its source (here the file is the
-  sandbox's, named by the argument appended to the command).
+  sandbox's, named by the argument appended to the command);
+- for an init container: a declared path of its template, a ``volumeMounts`` entry, a
+  ``workingDir`` or ``/tmp/...`` named literally (the main container's mounts that
+  ``mirrorVolumeMounts`` gives it are refused as the main's).
 
 Where pods do get their own filesystem, ``host_entries`` refuses an output path that
 names an entry of this host (``/etc/hostname``, ``/mnt``): the pod sees the host's entry
@@ -64,10 +67,22 @@ def problems(loaded: Loaded, our_images: frozenset[str], why: str) -> list[str]:
     for label, where, tmpl in _templates(loaded):
         main = "container" if "container" in tmpl else "script"
         container = tmpl.get(main)
-        if not container or image_repository(str(container.get("image", ""))) in our_images:
-            continue
-        found += _uses(label, where, tmpl, main, container, needs)
+        if container and image_repository(str(container.get("image", ""))) not in our_images:
+            found += _uses(label, where, tmpl, main, container, needs)
+        for k, init in enumerate(tmpl.get("initContainers") or []):
+            if image_repository(str(init.get("image", ""))) not in our_images:
+                found += _init_uses(label, where, tmpl, f"initContainers[{k}]", init, needs)
     return found
+
+
+def _init_uses(label: str, where: str, tmpl: Mapping[str, Any], at: str,
+               container: Mapping[str, Any], needs: str) -> list[str]:
+    """An init container's literal uses: it has no declared paths of its own, but may
+    name the template's (the input artifacts it sees with ``mirrorVolumeMounts``)."""
+    text = _text(container)
+    found = [f"{label}: {where}.{at}: the command uses {path} literally; " + needs
+             for _, _, path in declared_paths(dict(tmpl)) if path in text]
+    return found + _container_uses(label, where, at, container, text, set(), needs)
 
 
 def our_scripts(loaded: Loaded, our_images: frozenset[str]) -> list[str]:
@@ -97,20 +112,26 @@ def _uses(label: str, where: str, tmpl: Mapping[str, Any], main: str,
             found.append(f"{label}: {where}.{field}: {path} is never named through "
                          f"{{{{{variable}}}}}, so the image's program looks for it at "
                          "that literal path; " + needs)
-    for k, mount in enumerate(container.get("volumeMounts") or []):
-        found.append(f"{label}: {where}.{main}.volumeMounts[{k}].mountPath: volume "
-                     f"{mount.get('name')!r} at {mount.get('mountPath')}; " + needs)
-    workdir = str(container.get("workingDir") or "")
-    if workdir.startswith("/") and workdir.rstrip("/") and workdir.rstrip("/") in text:
-        found.append(f"{label}: {where}.{main}.workingDir: the command uses {workdir} "
-                     "literally; " + needs)
     if main == "script" and scripts.STAGING in text:
         found.append(f"{label}: {where}.script.source: the script uses {scripts.STAGING} "
                      "literally, where the pod's source is staged; " + needs)
-    literal_tmp = sorted(set(TMP_LITERAL.findall(text)) - {p for _, _, p in
-                                                           declared_paths(dict(tmpl))})
+    return found + _container_uses(label, where, main, container, text,
+                                   {p for _, _, p in declared_paths(dict(tmpl))}, needs)
+
+
+def _container_uses(label: str, where: str, at: str, container: Mapping[str, Any],
+                    text: str, declared: set[str], needs: str) -> list[str]:
+    """Volumes, a working directory named literally, /tmp paths: of any container."""
+    found = [f"{label}: {where}.{at}.volumeMounts[{k}].mountPath: volume "
+             f"{mount.get('name')!r} at {mount.get('mountPath')}; " + needs
+             for k, mount in enumerate(container.get("volumeMounts") or [])]
+    workdir = str(container.get("workingDir") or "")
+    if workdir.startswith("/") and workdir.rstrip("/") and workdir.rstrip("/") in text:
+        found.append(f"{label}: {where}.{at}.workingDir: the command uses {workdir} "
+                     "literally; " + needs)
+    literal_tmp = sorted(set(TMP_LITERAL.findall(text)) - declared)
     if literal_tmp:
-        found.append(f"{label}: {where}.{main}: the command uses "
+        found.append(f"{label}: {where}.{at}: the command uses "
                      f"{', '.join(literal_tmp)}, in a pod's own /tmp in Argo and in the "
                      "host's shared /tmp here; " + needs)
     return found

@@ -213,10 +213,18 @@ def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Finding
                                     f"{s.NOT_LOCAL}")
     volumes = {v.get("name") for v in [*(tmpl.get("volumes") or []), *workflow_volumes]}
     main = "container" if "container" in tmpl else "script"
-    for k, mount in enumerate((tmpl.get(main) or {}).get("volumeMounts") or []):
-        if mount.get("name") not in volumes:
-            out.problems.append(f"{doc}: {where}.{main}.volumeMounts[{k}]: no volume "
-                                f"{mount.get('name')!r} in this template or the workflow")
+    containers = [(main, tmpl.get(main) or {})]
+    containers += [(f"initContainers[{i}]", c or {})
+                   for i, c in enumerate(tmpl.get("initContainers") or [])]
+    for at, container in containers:
+        for k, mount in enumerate(container.get("volumeMounts") or []):
+            if mount.get("name") not in volumes:
+                out.problems.append(f"{doc}: {where}.{at}.volumeMounts[{k}]: no volume "
+                                    f"{mount.get('name')!r} in this template or the workflow")
+    if tmpl.get("initContainers") and not any(k in tmpl for k in ("container", "script")):
+        out.problems.append(f"{doc}: {where}.initContainers: init containers of a "
+                            f"{next((k for k in TEMPLATE_TYPES if k in tmpl), 'template')} "
+                            f"template {s.NOT_LOCAL}")
 
 
 def _metrics(metrics: Any, where: str, doc: str, out: Findings) -> None:

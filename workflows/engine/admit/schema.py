@@ -76,6 +76,7 @@ CONTAINER = {
     "lifecycle": Refuse("container lifecycle " + NOT_LOCAL),
     "stdin": Refuse("stdin " + NOT_LOCAL), "tty": Refuse("tty " + NOT_LOCAL)}
 SCRIPT = {**CONTAINER, "source": ANY}  # a container whose source is staged as a file
+INIT_CONTAINER = {**CONTAINER, "mirrorVolumeMounts": ANY}  # Argo's UserContainer
 RETRY = {"limit": ANY, "retryPolicy": ANY, "expression": ANY, "affinity": CLUSTER,
          "backoff": {"duration": ANY, "factor": ANY, "cap": ANY, "maxDuration": ANY}}
 MEMOIZE = {"key": ANY, "maxAge": ANY, "cache": {"configMap": {"name": ANY, "key": ANY}}}
@@ -115,7 +116,7 @@ TEMPLATE: dict[str, Any] = {
     **{key: CLUSTER for key in POD_CLUSTER},
     "podSpecPatch": Refuse("podSpecPatch " + NOT_LOCAL),
     "sidecars": Refuse("sidecars " + NOT_LOCAL.replace("is ", "are ", 1)),
-    "initContainers": Refuse("initContainers " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "initContainers": ListOf(INIT_CONTAINER),
     "steps": ListOf(ListOf(STEP)),
     "script": SCRIPT,
     "resource": Refuse("resource templates " + NOT_LOCAL.replace("is ", "are ", 1)),
