@@ -205,12 +205,15 @@ def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Finding
         except ValueError as exc:
             out.problems.append(f"{doc}: {where}.memoize.maxAge: {exc}")
     _metrics(tmpl.get("metrics"), f"{where}.metrics", doc, out)
-    for side in ("inputs", "outputs"):
-        for k, art in enumerate((tmpl.get(side) or {}).get("artifacts") or []):
-            if str(((art or {}).get("s3") or {}).get("key", "")).endswith("/"):
-                out.problems.append(f"{doc}: {where}.{side}.artifacts[{k}].s3.key: a key "
-                                    "ending in / (a folder of objects, listed by prefix) "
-                                    f"{s.NOT_LOCAL}")
+    for k, art in enumerate((tmpl.get("outputs") or {}).get("artifacts") or []):
+        # a folder with archive: none is stored under such a key as Argo does, one object
+        # per file; anything else would be one object named "<key>/", which a local
+        # folder cannot hold
+        if str(((art or {}).get("s3") or {}).get("key", "")).endswith("/") and \
+                list((art or {}).get("archive") or {}) != ["none"]:
+            out.problems.append(f"{doc}: {where}.outputs.artifacts[{k}].s3.key: a key ending "
+                                "in / for an artifact that is not archive: none (one object "
+                                f"named with a trailing /) {s.NOT_LOCAL}")
     volumes = {v.get("name") for v in [*(tmpl.get("volumes") or []), *workflow_volumes]}
     main = "container" if "container" in tmpl else "script"
     containers = [(main, tmpl.get(main) or {})]

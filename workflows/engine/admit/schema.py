@@ -56,7 +56,8 @@ OUTPUT_PARAMETER = {"name": ANY, "value": ANY, "description": ANY, "globalName":
                                   "expression": ANY}}
 ARGUMENTS = {"parameters": ListOf(PARAMETER),
              "artifacts": ListOf({"name": ANY, "from": ANY, "raw": {"data": ANY},
-                                  "s3": S3_KEY, "optional": ANY, "description": ANY})}
+                                  "s3": S3_KEY, "optional": ANY, "description": ANY,
+                                  "subPath": ANY})}
 KEY_REF = {"name": ANY, "key": ANY, "optional": ANY}
 ENV = {"name": ANY, "value": ANY,
        "valueFrom": {"secretKeyRef": KEY_REF, "configMapKeyRef": KEY_REF,

@@ -34,6 +34,7 @@ from workflows.engine.artifacts.base import (
     archive_kind,
     render_key,
 )
+from workflows.engine.artifacts.files import MissingArtifact
 from workflows.engine.scope import SubstitutionError
 from workflows.engine.within import PathEscape, within
 
@@ -112,9 +113,14 @@ async def place_inputs(box: Sandbox, artifacts: Mapping[str, Mapping[str, Any]],
         if "raw" in art:
             dest.write_text(str((art["raw"] or {}).get("data", "")), encoding="utf-8")
         else:
-            location = {k: v for k, v in art.items() if k not in ("name", "path", "mode")}
+            location = {k: v for k, v in art.items()
+                        if k not in ("name", "path", "mode", "optional")}
             try:
                 await asyncio.to_thread(repo.get, location, dest)
+            except MissingArtifact:
+                if art.get("optional"):  # executor.go loadArtifact: skipped when not found
+                    continue
+                raise
             except ArtifactError:
                 raise
             except OSError as exc:
