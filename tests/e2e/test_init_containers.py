@@ -109,6 +109,11 @@ def test_init_containers_are_checked_before_the_run(store: RunStore,
     with pytest.raises(ManifestRefused, match=r"initContainers\[0\].volumeMounts\[0\]: no "
                                               r"volume 'none'"):
         run_workflow(docs, store=store)
+    docs = pod("true", {"name": "x", "mirrorVolumeMounts": True,
+                        **sh("true", volumeMounts=[{"name": "work", "mountPath": "/work/"}])})
+    with pytest.raises(ManifestRefused, match=r"initContainers\[0\].volumeMounts: /work is "
+                                              r"mounted twice"):
+        run_workflow(docs, store=store)
     monkeypatch.setenv(SWITCH, "off")
     docs = pod("true", {"name": "x", **sh("echo > /tmp/x")})
     with pytest.raises(ManifestRefused, match=r"initContainers\[0\]: the command uses /tmp/x"):

@@ -201,9 +201,13 @@ def _pod_filesystems(loaded: Loaded, config: EngineConfig) -> isolation.Availabi
 
 
 def isolation_needed(tmpl: Mapping[str, Any], config: EngineConfig) -> bool:
-    container = tmpl.get("container") or tmpl.get("script") or {}
-    return bool(container) and image_repository(str(container.get("image", ""))) \
-        not in config.our_images
+    """Whether a container of the template (its main or an init container) has an image
+    other than ours."""
+    main = tmpl.get("container") or tmpl.get("script") or {}
+    containers = [main] if main else []
+    containers += [c for c in tmpl.get("initContainers") or [] if c]
+    return any(image_repository(str(c.get("image", ""))) not in config.our_images
+               for c in containers)
 
 
 def _scheduled(annotations: Mapping[str, str]) -> datetime | None:

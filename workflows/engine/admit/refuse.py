@@ -224,6 +224,17 @@ def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Finding
             if mount.get("name") not in volumes:
                 out.problems.append(f"{doc}: {where}.{at}.volumeMounts[{k}]: no volume "
                                     f"{mount.get('name')!r} in this template or the workflow")
+    main_paths = {str(m.get("mountPath", "")).rstrip("/")
+                  for m in (tmpl.get(main) or {}).get("volumeMounts") or []}
+    for i, init in enumerate(tmpl.get("initContainers") or []):
+        own = [str(m.get("mountPath", "")).rstrip("/") for m in (init or {}).get("volumeMounts")
+               or []]
+        clash = sorted(set(own) & main_paths) if (init or {}).get("mirrorVolumeMounts") else []
+        if clash:  # Kubernetes: "must be unique", the pod is never created
+            out.problems.append(f"{doc}: {where}.initContainers[{i}].volumeMounts: "
+                                f"{', '.join(clash)} is mounted twice once the main "
+                                "container's mounts are mirrored; Kubernetes refuses such "
+                                "a pod")
     if tmpl.get("initContainers") and not any(k in tmpl for k in ("container", "script")):
         out.problems.append(f"{doc}: {where}.initContainers: init containers of a "
                             f"{next((k for k in TEMPLATE_TYPES if k in tmpl), 'template')} "
