@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from workflows.engine import run_workflow
+from workflows.engine import ManifestRefused, run_workflow
 from workflows.engine.isolation import SHARE, SWITCH, availability
 from workflows.engine.records import RunStore
 
@@ -106,3 +106,12 @@ def test_a_key_with_no_object_loads_every_object_under_it(store: RunStore) -> No
                             templates=[part("a"), part("b"), gather]), store=store)
     assert wf["status"]["phase"] == "Succeeded", wf["status"].get("message")
     assert by_name(wf)["gather"]["outputs"]["result"] == "a\nb"
+
+
+def test_a_key_ending_in_a_slash_is_refused_unless_a_folder_of_objects(store: RunStore) -> None:
+    out = {"artifacts": [{"name": "o", "path": "/out", "s3": {"key": "{{workflow.name}}/o/"}}]}
+    docs = steps([{"name": "make", "template": "make"}],
+                 templates=[sh("make", "mkdir /out", outputs=out)])
+    with pytest.raises(ManifestRefused, match=r"outputs.artifacts\[0\].s3.key: a key ending "
+                                              r"in / for an artifact that is not archive: none"):
+        run_workflow(docs, store=store)
