@@ -191,8 +191,9 @@ def _pod_filesystems(loaded: Loaded, config: EngineConfig) -> isolation.Availabi
     pods = isolation.availability(config.isolation)
     ours = literal_paths.our_scripts(loaded, config.our_images)  # never isolated
     if pods.ok:
-        if ours:
-            raise ManifestRefused(ours)
+        refused = ours + literal_paths.host_entries(loaded, config.our_images)
+        if refused:
+            raise ManifestRefused(refused)
         return pods
     foreign = any(isolation_needed(t, config) for t in loaded.spec.get("templates") or [])
     if foreign:
@@ -206,9 +207,13 @@ def _pod_filesystems(loaded: Loaded, config: EngineConfig) -> isolation.Availabi
 
 
 def isolation_needed(tmpl: Mapping[str, Any], config: EngineConfig) -> bool:
-    container = tmpl.get("container") or tmpl.get("script") or {}
-    return bool(container) and image_repository(str(container.get("image", ""))) \
-        not in config.our_images
+    """Whether a container of the template (its main or an init container) has an image
+    other than ours."""
+    main = tmpl.get("container") or tmpl.get("script") or {}
+    containers = [main] if main else []
+    containers += [c for c in tmpl.get("initContainers") or [] if c]
+    return any(image_repository(str(c.get("image", ""))) not in config.our_images
+               for c in containers)
 
 
 def _scheduled(annotations: Mapping[str, str]) -> datetime | None:

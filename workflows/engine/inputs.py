@@ -7,9 +7,11 @@ else the node errors: ``unable to retrieve inputs.parameters.<name> from ConfigM
 else its ``default`` (substituted with the workflow's variables, so a default of
 ``{{workflow.parameters.run-date}}`` works), else the node errors with
 ``inputs.parameters.<name> was not supplied``. An argument that references an absent
-optional counts as not supplied (``ProcessArgs``), with Argo's own error when there is no
-default. Input artifacts come from the argument (``from`` another task, ``raw``, an ``s3``
-key), the template's own ``raw``/``s3``, or are skipped when ``optional``.
+optional counts as not supplied (``ProcessArgs``), with Argo's own error when there is
+no default. Input artifacts come from the argument
+(``from`` another task, ``raw``, an ``s3`` key), the template's own ``raw``/``s3``, or are
+skipped when ``optional`` (also when nothing is found at their key, as the executor's
+``loadArtifact`` skips an optional one on ``CodeNotFound``).
 """
 
 from __future__ import annotations
@@ -127,5 +129,7 @@ def resolve_inputs(run: Run, tmpl: Mapping[str, Any], args: Arguments) -> Inputs
             location["path"] = art["path"]
         if art.get("mode") is not None:
             location["mode"] = art["mode"]
+        if art.get("optional"):  # not found at its key: skipped, as Argo's loadArtifact does
+            location["optional"] = True
         inputs.artifacts[name] = location
     return inputs

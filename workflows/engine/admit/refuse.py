@@ -285,36 +285,40 @@ def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Finding
         except ValueError as exc:
             out.problems.append(f"{doc}: {where}.memoize.maxAge: {exc}")
     _metrics(tmpl.get("metrics"), f"{where}.metrics", doc, out)
-    _root_paths(tmpl, where, doc, out)
-    for side in ("inputs", "outputs"):
-        for k, art in enumerate((tmpl.get(side) or {}).get("artifacts") or []):
-            if str(((art or {}).get("s3") or {}).get("key", "")).endswith("/"):
-                out.problems.append(f"{doc}: {where}.{side}.artifacts[{k}].s3.key: a key "
-                                    "ending in / (a folder of objects, listed by prefix) "
-                                    f"{s.NOT_LOCAL}")
+    for k, art in enumerate((tmpl.get("outputs") or {}).get("artifacts") or []):
+        # a folder with archive: none is stored under such a key as Argo does, one object
+        # per file; anything else would be one object named "<key>/", which a local
+        # folder cannot hold
+        if str(((art or {}).get("s3") or {}).get("key", "")).endswith("/") and \
+                list((art or {}).get("archive") or {}) != ["none"]:
+            out.problems.append(f"{doc}: {where}.outputs.artifacts[{k}].s3.key: a key ending "
+                                "in / for an artifact that is not archive: none (one object "
+                                f"named with a trailing /) {s.NOT_LOCAL}")
     volumes = {v.get("name") for v in [*(tmpl.get("volumes") or []), *workflow_volumes]}
     main = "container" if "container" in tmpl else "script"
-    for k, mount in enumerate((tmpl.get(main) or {}).get("volumeMounts") or []):
-        if mount.get("name") not in volumes:
-            out.problems.append(f"{doc}: {where}.{main}.volumeMounts[{k}]: no volume "
-                                f"{mount.get('name')!r} in this template or the workflow")
-
-
-def _root_paths(tmpl: Mapping[str, Any], where: str, doc: str, out: Findings) -> None:
-    """A declared file directly in / (``/result.txt``): a pod's filesystem maps the folders
-    of its declared paths, and / is not one, so such a file could not be written there."""
-    inputs, outputs = tmpl.get("inputs") or {}, tmpl.get("outputs") or {}
-    declared = [(f"inputs.artifacts[{k}].path", a.get("path"))
-                for k, a in enumerate(inputs.get("artifacts") or [])]
-    declared += [(f"outputs.artifacts[{k}].path", a.get("path"))
-                 for k, a in enumerate(outputs.get("artifacts") or [])]
-    declared += [(f"outputs.parameters[{k}].valueFrom.path", (p.get("valueFrom") or {}).get("path"))
-                 for k, p in enumerate(outputs.get("parameters") or [])]
-    for at, path in declared:
-        text = str(path or "").rstrip("/")
-        if text.startswith("/") and text.count("/") == 1 and "{{" not in text:
-            out.problems.append(f"{doc}: {where}.{at}: a path directly in / ({text}) "
-                                f"{s.NOT_LOCAL}; declare it in a folder (/tmp{text})")
+    containers = [(main, tmpl.get(main) or {})]
+    containers += [(f"initContainers[{i}]", c or {})
+                   for i, c in enumerate(tmpl.get("initContainers") or [])]
+    for at, container in containers:
+        for k, mount in enumerate(container.get("volumeMounts") or []):
+            if mount.get("name") not in volumes:
+                out.problems.append(f"{doc}: {where}.{at}.volumeMounts[{k}]: no volume "
+                                    f"{mount.get('name')!r} in this template or the workflow")
+    main_paths = {str(m.get("mountPath", "")).rstrip("/")
+                  for m in (tmpl.get(main) or {}).get("volumeMounts") or []}
+    for i, init in enumerate(tmpl.get("initContainers") or []):
+        own = [str(m.get("mountPath", "")).rstrip("/") for m in (init or {}).get("volumeMounts")
+               or []]
+        clash = sorted(set(own) & main_paths) if (init or {}).get("mirrorVolumeMounts") else []
+        if clash:  # Kubernetes: "must be unique", the pod is never created
+            out.problems.append(f"{doc}: {where}.initContainers[{i}].volumeMounts: "
+                                f"{', '.join(clash)} is mounted twice once the main "
+                                "container's mounts are mirrored; Kubernetes refuses such "
+                                "a pod")
+    if tmpl.get("initContainers") and not any(k in tmpl for k in ("container", "script")):
+        out.problems.append(f"{doc}: {where}.initContainers: init containers of a "
+                            f"{next((k for k in TEMPLATE_TYPES if k in tmpl), 'template')} "
+                            f"template {s.NOT_LOCAL}")
 
 
 def _metrics(metrics: Any, where: str, doc: str, out: Findings) -> None:

@@ -64,7 +64,8 @@ OUTPUT_PARAMETER = {"name": ANY, "value": ANY, "description": ANY, "globalName":
                                   "expression": ANY}}
 ARGUMENTS = {"parameters": ListOf(PARAMETER),
              "artifacts": ListOf({"name": ANY, "from": ANY, "raw": {"data": ANY},
-                                  "s3": S3_KEY, "optional": ANY, "description": ANY})}
+                                  "s3": S3_KEY, "optional": ANY, "description": ANY,
+                                  "subPath": ANY})}
 TASK_ARGUMENTS = {**ARGUMENTS, "parameters": ListOf(TASK_PARAMETER)}
 KEY_REF = {"name": ANY, "key": ANY, "optional": ANY}
 ENV = {"name": ANY, "value": ANY,
@@ -85,6 +86,7 @@ CONTAINER = {
     "lifecycle": Refuse("container lifecycle " + NOT_LOCAL),
     "stdin": Refuse("stdin " + NOT_LOCAL), "tty": Refuse("tty " + NOT_LOCAL)}
 SCRIPT = {**CONTAINER, "source": ANY}  # a container whose source is staged as a file
+INIT_CONTAINER = {**CONTAINER, "mirrorVolumeMounts": ANY}  # Argo's UserContainer
 RETRY = {"limit": ANY, "retryPolicy": ANY, "expression": ANY, "affinity": CLUSTER,
          "backoff": {"duration": ANY, "factor": ANY, "cap": ANY, "maxDuration": ANY}}
 MEMOIZE = {"key": ANY, "maxAge": ANY, "cache": {"configMap": {"name": ANY, "key": ANY}}}
@@ -124,7 +126,7 @@ TEMPLATE: dict[str, Any] = {
     **{key: CLUSTER for key in POD_CLUSTER},
     "podSpecPatch": Refuse("podSpecPatch " + NOT_LOCAL),
     "sidecars": Refuse("sidecars " + NOT_LOCAL.replace("is ", "are ", 1)),
-    "initContainers": Refuse("initContainers " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "initContainers": ListOf(INIT_CONTAINER),
     "steps": ListOf(ListOf(STEP)),
     "script": SCRIPT,
     "resource": Refuse("resource templates " + NOT_LOCAL.replace("is ", "are ", 1)),
