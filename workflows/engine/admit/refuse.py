@@ -17,7 +17,7 @@ from typing import Any
 
 from workflows.argo.durations import parse_go_duration
 from workflows.argo.names import METRIC_NAME
-from workflows.engine.admit import expressions, tags
+from workflows.engine.admit import expressions, supplied, tags
 from workflows.engine.admit import schema as s
 from workflows.engine.admit.inline import with_inline
 from workflows.engine.admit.load import index, pick_entry
@@ -53,6 +53,8 @@ def _walk(value: Any, sch: Any, path: str, doc: str, out: Findings) -> None:
         _walk(value, s.TEMPLATE, path, doc, out)
         return
     if isinstance(sch, s.ListOf):
+        if value is None:  # Go unmarshals null as an empty (nil) list
+            return
         if not isinstance(value, list):
             out.problems.append(f"{doc}: {path}: must be a list")
             return
@@ -322,5 +324,6 @@ def check(docs: list[dict[str, Any]], entry: str | None) -> Findings:
         refs += _templates(spec, path, label, library, out)
         out.problems += tags.problems(spec, path, label)
         out.problems += expressions.problems(spec, path, label)
+        out.problems += supplied.problems(spec, path, label, library)
         todo += [indexed[("WorkflowTemplate", r)] for r in refs]
     return out
