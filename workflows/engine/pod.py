@@ -14,7 +14,9 @@ when the machine allows it (``isolation``): its command sees the paths its manif
 names (``/tmp``, artifact and parameter paths, emptyDir volumes, ``workingDir``) and the
 ``{{...path}}`` variables give those paths as written, as in Argo. Otherwise (and always
 for this project's image) the variables give the sandbox's paths on the host. A program
-the host lacks is an Error naming it and the image, before anything starts.
+the host lacks is an Error naming it and the image, before anything starts. So is a pod
+Argo could not make (``podspec.check_pod``: a podSpecPatch it cannot apply, or one built at
+run time that touches what runs here; resources the API server rejects).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from workflows.engine import executor, isolation, scripts
+from workflows.engine import executor, isolation, podspec, scripts
 from workflows.engine.artifacts import ArtifactError
 from workflows.engine.artifacts.sandbox import (
     Sandbox,
@@ -162,6 +164,10 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
         scope = {**run.globals, **inputs.scope(), "retries": str(retries), "pod.name": pod,
                  "node.name": node["name"], **_paths(tmpl, box, literal=isolated),
                  "inputs.parameters": scripts.inputs_json(tmpl, inputs.parameters)}
+        unmade = podspec.check_pod(run.loaded.spec, tmpl, container,
+                                   lambda value, where: subst_value(value, scope, where), pod)
+        if unmade:  # Argo never creates the pod: nothing is fetched, nothing runs
+            return _error(run, node, box, log, unmade)
         await place_inputs(box, inputs.artifacts, run.repo)
         env = run.secrets.container_env(
             container, substitute=lambda text, where: subst(text, scope, where))

@@ -17,7 +17,7 @@ from typing import Any
 
 from workflows.argo.durations import parse_go_duration
 from workflows.argo.names import METRIC_NAME
-from workflows.engine.admit import expressions, supplied, tags
+from workflows.engine.admit import expressions, pod_fields, supplied, tags
 from workflows.engine.admit import schema as s
 from workflows.engine.admit.inline import with_inline
 from workflows.engine.admit.load import index, pick_entry
@@ -39,6 +39,10 @@ def _walk(value: Any, sch: Any, path: str, doc: str, out: Findings) -> None:
         return
     if sch is s.CLUSTER:
         out.cluster_only.append(f"{doc}: {path}")
+        return
+    if isinstance(sch, s.Checked):
+        out.cluster_only.append(f"{doc}: {path}")
+        out.problems += pod_fields.problems(sch.kind, value, path, doc)
         return
     if isinstance(sch, s.Refuse):
         out.problems.append(f"{doc}: {path}: {sch.reason}")

@@ -2,7 +2,8 @@
 
 Each object is a mapping of its accepted fields to the schema of their value: ``ANY``
 (taken as is), a nested mapping, ``ListOf(...)``, ``CLUSTER`` (accepted, has no effect on
-one machine, listed in the run record) or ``Refuse(reason)``. A field that is not listed
+one machine, listed in the run record), ``Checked`` (the same, once checked by code) or
+``Refuse(reason)``. A field that is not listed
 is refused too: the engine never ignores what it does not know.
 """
 
@@ -15,6 +16,16 @@ from typing import Any
 @dataclass(frozen=True)
 class Refuse:
     reason: str
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Accepted, no effect on one machine (listed in the run record), once ``admit.
+    pod_fields`` has checked it as Argo would (``kind`` names the check); ``note`` is what
+    the docs say of it."""
+
+    kind: str
+    note: str
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,9 @@ TASK = {
     "inline": INLINE}
 STEP = {**{k: v for k, v in TASK.items() if k not in ("dependencies", "depends")},
         "hooks": HOOKS, "onExit": ANY}
+POD_SPEC_PATCH = Checked("podSpecPatch", "only the `main` container's `resources`, the pod's "
+                         "`resources` and `nodeSelector`")
+POD_RESOURCES = Checked("podResources", "`cpu` and `memory`")
 POD_CLUSTER = ("metadata", "securityContext", "nodeSelector", "tolerations", "affinity",
                "serviceAccountName", "automountServiceAccountToken", "executor",
                "priorityClassName", "schedulerName", "hostAliases", "priority")
@@ -113,7 +127,7 @@ TEMPLATE: dict[str, Any] = {
     "metrics": METRICS, "synchronization": SYNCHRONIZATION, "daemon": ANY,
     "parallelism": ANY, "failFast": ANY, "volumes": VOLUMES,
     **{key: CLUSTER for key in POD_CLUSTER},
-    "podSpecPatch": Refuse("podSpecPatch " + NOT_LOCAL),
+    "podSpecPatch": POD_SPEC_PATCH, "podResources": POD_RESOURCES,
     "sidecars": Refuse("sidecars " + NOT_LOCAL.replace("is ", "are ", 1)),
     "initContainers": Refuse("initContainers " + NOT_LOCAL.replace("is ", "are ", 1)),
     "steps": ListOf(ListOf(STEP)),
@@ -145,7 +159,8 @@ WORKFLOW_SPEC: dict[str, Any] = {
     "templateDefaults": Refuse("templateDefaults " + NOT_LOCAL.replace("is ", "are ", 1)),
     "volumeClaimTemplates": Refuse("volumeClaimTemplates " + NOT_LOCAL.replace(
         "is ", "are ", 1)),
-    "podSpecPatch": TEMPLATE["podSpecPatch"], "shutdown": Refuse("shutdown " + NOT_LOCAL),
+    "podSpecPatch": POD_SPEC_PATCH, "podResources": POD_RESOURCES,
+    "shutdown": Refuse("shutdown " + NOT_LOCAL),
     "suspend": Refuse("suspend " + NOT_LOCAL),
 }
 CRON_SPEC: dict[str, Any] = {

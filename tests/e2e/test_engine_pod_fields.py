@@ -1,0 +1,62 @@
+"""Fields that shape a pod on a cluster (podSpecPatch, podResources), run locally: what a
+cluster-only patch changes nothing here, and what Argo or the API server would reject is
+the node's Error before anything runs in it, as on a cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_engine_conformance import Ran, docs_of
+from workflows.engine import ManifestRefused, run_workflow
+from workflows.engine.isolation import SHARE
+from workflows.engine.records import RunStore
+
+
+@pytest.fixture(autouse=True)
+def _share_scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SHARE, str(tmp_path))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> RunStore:
+    return RunStore(tmp_path / "store" / "runs")
+
+
+def test_pod_spec_patches_as_argo_applies_them(tmp_path, store):
+    ran = Ran(run_workflow(docs_of("pod_spec_patch.yaml"), store=store,
+                           parameters={"scratch": str(tmp_path)}))
+    assert ran.node("make")["phase"] == "Succeeded"
+    assert ran.node("resources")["phase"] == "Succeeded"
+    assert (tmp_path / "ran-resources").exists()
+    command = ran.node("command")
+    assert command["phase"] == "Error"
+    assert command["message"].startswith("podSpecPatch: containers[0].command: podSpecPatch "
+                                         "containers[main].command is not implemented")
+    unreadable = ran.node("unreadable")
+    assert unreadable["phase"] == "Error"
+    assert unreadable["message"].startswith("Error applying PodSpecPatch: ")
+    over = ran.node("over-limit")
+    assert over["phase"] == "Error"
+    assert "must be less than or equal to memory limit of 100Mi" in over["message"]
+    for marker in ("command", "unreadable", "over-limit"):  # the pod was never made
+        assert not (tmp_path / f"ran-{marker}").exists()
+    assert ran.phase == "Error"  # the DAG's errored tasks, as assessDAGPhase
+    listed = ran.workflow["status"]["localEngine"]["clusterOnly"]
+    assert "Workflow/pod-spec-patch: spec.podSpecPatch" in listed
+    assert "Workflow/pod-spec-patch: spec.templates[2].podSpecPatch" in listed
+
+
+def test_a_literal_patch_of_what_runs_locally_is_refused_by_its_path(store):
+    docs = docs_of("pod_spec_patch.yaml")
+    docs[0]["spec"]["podSpecPatch"] = (
+        "containers:\n- name: main\n  env: [{name: A, value: b}]\nvolumes: []\n"
+        "initContainers: [{name: x, image: alpine}]\n")
+    with pytest.raises(ManifestRefused) as refused:
+        run_workflow(docs, store=store, parameters={"scratch": "/nowhere"})
+    problems = refused.value.problems
+    for where in ("containers[0].env", "volumes", "initContainers"):
+        assert any(p.startswith(f"Workflow/pod-spec-patch: spec.podSpecPatch: {where}: ")
+                   for p in problems), problems
+    assert store.list_runs() == []
