@@ -60,3 +60,33 @@ def test_a_literal_patch_of_what_runs_locally_is_refused_by_its_path(store):
         assert any(p.startswith(f"Workflow/pod-spec-patch: spec.podSpecPatch: {where}: ")
                    for p in problems), problems
     assert store.list_runs() == []
+
+
+def test_archive_logs_keeps_the_main_log_as_the_main_logs_artifact(store):
+    ran = Ran(run_workflow(docs_of("archive_logs.yaml"), store=store))
+    assert ran.phase == "Succeeded"
+    repository = store.root.parent / "artifacts"
+    logged = ran.node("logged")
+    names = [a["name"] for a in logged["outputs"]["artifacts"]]
+    assert names == ["out", "main-logs"]  # after the declared ones, as ReportOutputs
+    logs = logged["outputs"]["artifacts"][1]
+    pod = f"{ran.workflow['metadata']['name']}-logged-"
+    assert logs["local"]["key"].startswith(f"{ran.workflow['metadata']['name']}/{pod}")
+    assert logs["local"]["key"].endswith("/main.log")
+    assert (repository / logs["local"]["key"]).read_text().startswith("hello from " + pod)
+    assert "artifacts" not in ran.node("quiet")["outputs"]  # the template's false wins
+    failing = ran.node("failing")
+    assert failing["phase"] == "Failed"
+    (saved,) = failing["outputs"]["artifacts"]
+    assert (repository / saved["local"]["key"]).read_text() == "about to fail\n"
+
+
+def test_an_archive_location_of_its_own_is_refused(store):
+    docs = docs_of("archive_logs.yaml")
+    docs[0]["spec"]["templates"][1]["archiveLocation"] = {"s3": {"key": "x"}}
+    with pytest.raises(ManifestRefused) as refused:
+        run_workflow(docs, store=store)
+    assert refused.value.problems == [
+        "Workflow/archive-logs: spec.templates[1].archiveLocation.s3: a template's own archive "
+        "location is not implemented by the local engine; its artifacts go to the run's "
+        "artifact repository"]

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from workflows.engine import executor, isolation, podspec, scripts
+from workflows.engine import executor, isolation, main_logs, podspec, scripts
 from workflows.engine.artifacts import ArtifactError
 from workflows.engine.artifacts.sandbox import (
     Sandbox,
@@ -304,6 +304,12 @@ async def _collect(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sa
         key_of=lambda text: subst(text, scope, "outputs.artifacts.s3.key"))
     if error and phase == "Succeeded":
         phase, message = "Error", error
+    if main_logs.archive_logs(run.loaded.spec, tmpl):
+        logs, error = await main_logs.save(run.repo, run.status.record.log_path(node["id"]),
+                                           scope)
+        artifacts += [logs] if logs else []
+        if error and phase == "Succeeded":
+            phase, message = "Error", error
     if artifacts:
         outputs["artifacts"] = artifacts
     outputs["result"] = outcome.stdout

@@ -224,6 +224,28 @@ def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Finding
         if mount.get("name") not in volumes:
             out.problems.append(f"{doc}: {where}.{main}.volumeMounts[{k}]: no volume "
                                 f"{mount.get('name')!r} in this template or the workflow")
+    _volumes_inside_outputs(tmpl, where, doc, out)
+
+
+def _volumes_inside_outputs(tmpl: Mapping[str, Any], where: str, doc: str,
+                            out: Findings) -> None:
+    """An output artifact whose folder has a volume mounted inside it (``/mnt`` over
+    ``/mnt/workdir``): Argo's emissary tars the folder as main sees it, the volume's files
+    included (executor.go ``isBaseImagePath``, ``FindOverlappingVolume``); the engine's
+    sandbox keeps each volume apart from the pod's folders, so it would save the folder
+    without them."""
+    main = "container" if "container" in tmpl else "script"
+    mounts = [str(m.get("mountPath", "")).rstrip("/")
+              for m in (tmpl.get(main) or {}).get("volumeMounts") or [] if isinstance(m, Mapping)]
+    for k, art in enumerate((tmpl.get("outputs") or {}).get("artifacts") or []):
+        path = str((art or {}).get("path") or "").rstrip("/")
+        if not path.startswith("/") or "{{" in path:
+            continue
+        inside = [m for m in mounts if m.startswith(path + "/") or (path == "" and m)]
+        if inside:
+            out.problems.append(f"{doc}: {where}.outputs.artifacts[{k}].path: {path or '/'} "
+                                f"has the volume mount {inside[0]} inside it: an output "
+                                f"artifact over a mounted volume {s.NOT_LOCAL}")
 
 
 def _root_paths(tmpl: Mapping[str, Any], where: str, doc: str, out: Findings) -> None:

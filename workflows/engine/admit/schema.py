@@ -113,6 +113,10 @@ TASK = {
     "inline": INLINE}
 STEP = {**{k: v for k, v in TASK.items() if k not in ("dependencies", "depends")},
         "hooks": HOOKS, "onExit": ANY}
+OWN_LOCATION = Refuse("a template's own archive location " + NOT_LOCAL + "; its artifacts go "
+                      "to the run's artifact repository")
+ARCHIVE_LOCATION = {"archiveLogs": ANY, **{key: OWN_LOCATION for key in (
+    "s3", "gcs", "azure", "oss", "hdfs", "artifactory", "http", "git", "raw", "plugin")}}
 POD_SPEC_PATCH = Checked("podSpecPatch", "only the `main` container's `resources`, the pod's "
                          "`resources` and `nodeSelector`")
 POD_RESOURCES = Checked("podResources", "`cpu` and `memory`")
@@ -139,12 +143,12 @@ TEMPLATE: dict[str, Any] = {
     "containerSet": Refuse("containerSet templates " + NOT_LOCAL.replace("is ", "are ", 1)),
     "data": Refuse("data templates " + NOT_LOCAL.replace("is ", "are ", 1)),
     "timeout": Refuse("template timeout " + NOT_LOCAL + "; use activeDeadlineSeconds"),
-    "archiveLocation": Refuse("archiveLocation " + NOT_LOCAL),
+    "archiveLocation": ARCHIVE_LOCATION,
 }
 SPEC_CLUSTER = ("serviceAccountName", "automountServiceAccountToken", "executor",
                 "securityContext", "podGC", "ttlStrategy", "podMetadata", "nodeSelector",
                 "tolerations", "affinity", "imagePullSecrets", "podPriorityClassName",
-                "priorityClassName", "podDisruptionBudget", "archiveLogs", "artifactGC",
+                "priorityClassName", "podDisruptionBudget", "artifactGC",
                 "volumeClaimGC", "hostNetwork", "dnsPolicy", "dnsConfig", "schedulerName",
                 "artifactRepositoryRef", "hostAliases", "priority")
 WORKFLOW_SPEC: dict[str, Any] = {
@@ -152,7 +156,7 @@ WORKFLOW_SPEC: dict[str, Any] = {
     "activeDeadlineSeconds": ANY, "parallelism": ANY, "metrics": METRICS,
     "workflowTemplateRef": {"name": ANY, "clusterScope": CLUSTER_SCOPE},
     "hooks": HOOKS, "workflowMetadata": {"labels": ANY, "annotations": ANY},
-    "volumes": VOLUMES,
+    "volumes": VOLUMES, "archiveLogs": ANY,
     **{key: CLUSTER for key in SPEC_CLUSTER},
     "retryStrategy": Refuse("a workflow-level retryStrategy " + NOT_LOCAL),
     "synchronization": Refuse("workflow-level synchronization " + NOT_LOCAL),
