@@ -90,3 +90,33 @@ def test_an_archive_location_of_its_own_is_refused(store):
         "Workflow/archive-logs: spec.templates[1].archiveLocation.s3: a template's own archive "
         "location is not implemented by the local engine; its artifacts go to the run's "
         "artifact repository"]
+
+
+def test_labels_from_expressions_label_the_run_and_are_variables(store):
+    ran = Ran(run_workflow(docs_of("labels_from.yaml"), store=store, parameters={"foo": "baz"}))
+    assert ran.phase == "Succeeded"
+    labels = ran.workflow["metadata"]["labels"]
+    assert {k: labels[k] for k in ("foo", "entry", "team")} == {
+        "foo": "baz", "entry": "main-baz", "team": "data"}
+    assert ran.node(ran.workflow["metadata"]["name"])["outputs"]["result"] == "baz main-baz data"
+    saved = store.load(ran.workflow["metadata"]["name"]).load()
+    assert saved["metadata"]["labels"]["foo"] == "baz"
+
+
+@pytest.mark.parametrize(("expression", "foo", "message"), [
+    ("workflow.parameters.foo", "not a label!",
+     'invalid label value "not a label!" for label "foo" and expression '
+     '"workflow.parameters.foo": a valid label must be'),
+    ("1 + 1", "bar", 'failed to evaluate label "foo" expression "1 + 1" evaluted to int but '
+                     "must be a string"),
+    ("workflow.parameters.nope", "bar",
+     'failed to compile function for expression "workflow.parameters.nope": '),
+])
+def test_a_label_argo_cannot_set_is_the_workflows_error_and_nothing_runs(store, expression,
+                                                                         foo, message):
+    docs = docs_of("labels_from.yaml")
+    docs[0]["spec"]["workflowMetadata"]["labelsFrom"]["foo"]["expression"] = expression
+    ran = Ran(run_workflow(docs, store=store, parameters={"foo": foo}))
+    assert ran.phase == "Error"
+    assert ran.workflow["status"]["message"].startswith(message)
+    assert ran.workflow["status"]["nodes"] == {}

@@ -30,7 +30,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from workflows.engine import isolation
+from workflows.engine import isolation, workflow_metadata
 from workflows.engine.admit import literal_paths
 from workflows.engine.admit.load import Loaded, load
 from workflows.engine.admit.refuse import check
@@ -244,6 +244,10 @@ async def _operate(run: Run) -> None:
     timer = None
     try:
         run.globals.update(workflow_variables(run))
+        refused = workflow_metadata.apply(run)
+        if refused:  # Argo's updateWorkflowMetadata failed: the workflow errs, nothing runs
+            _finish(run, "Error", refused)
+            return
         if spec.get("activeDeadlineSeconds") not in (None, ""):
             seconds = float(str(spec["activeDeadlineSeconds"]))
             run.deadline = run.started + seconds

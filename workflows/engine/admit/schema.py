@@ -155,7 +155,7 @@ WORKFLOW_SPEC: dict[str, Any] = {
     "entrypoint": ANY, "arguments": ARGUMENTS, "templates": ListOf(TEMPLATE), "onExit": ANY,
     "activeDeadlineSeconds": ANY, "parallelism": ANY, "metrics": METRICS,
     "workflowTemplateRef": {"name": ANY, "clusterScope": CLUSTER_SCOPE},
-    "hooks": HOOKS, "workflowMetadata": {"labels": ANY, "annotations": ANY},
+    "hooks": HOOKS, "workflowMetadata": {"labels": ANY, "annotations": ANY, "labelsFrom": ANY},
     "volumes": VOLUMES, "archiveLogs": ANY,
     **{key: CLUSTER for key in SPEC_CLUSTER},
     "retryStrategy": Refuse("a workflow-level retryStrategy " + NOT_LOCAL),
