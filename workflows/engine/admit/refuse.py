@@ -225,6 +225,10 @@ def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Finding
             out.problems.append(f"{doc}: {where}.{main}.volumeMounts[{k}]: no volume "
                                 f"{mount.get('name')!r} in this template or the workflow")
     _volumes_inside_outputs(tmpl, where, doc, out)
+    if tmpl.get("daemon") not in (None, False) and "readinessProbe" in (tmpl.get(main) or {}):
+        out.problems.append(f"{doc}: {where}.{main}.readinessProbe: a daemon's readinessProbe "
+                            "decides when the steps after it start; probes "
+                            + s.NOT_LOCAL.replace("is ", "are ", 1))
 
 
 def _volumes_inside_outputs(tmpl: Mapping[str, Any], where: str, doc: str,

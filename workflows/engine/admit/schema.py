@@ -76,6 +76,7 @@ ENV = {"name": ANY, "value": ANY,
 ENV_FROM = {"prefix": ANY, "secretRef": {"name": ANY, "optional": ANY},
             "configMapRef": {"name": ANY, "optional": ANY}}
 PROBE = Refuse("probes " + NOT_LOCAL.replace("is ", "are ", 1))
+READINESS = Checked("readinessProbe", "not on a `daemon` template")
 CONTAINER = {
     "name": ANY, "image": ANY, "command": ANY, "args": ANY, "env": ListOf(ENV),
     "envFrom": ListOf(ENV_FROM), "workingDir": ANY,
@@ -83,7 +84,7 @@ CONTAINER = {
                             "subPath": Refuse("volumeMounts subPath " + NOT_LOCAL)}),
     "resources": CLUSTER, "securityContext": CLUSTER, "imagePullPolicy": CLUSTER,
     "ports": CLUSTER, "terminationMessagePath": CLUSTER, "terminationMessagePolicy": CLUSTER,
-    "readinessProbe": PROBE, "livenessProbe": PROBE, "startupProbe": PROBE,
+    "readinessProbe": READINESS, "livenessProbe": PROBE, "startupProbe": PROBE,
     "lifecycle": Refuse("container lifecycle " + NOT_LOCAL),
     "stdin": Refuse("stdin " + NOT_LOCAL), "tty": Refuse("tty " + NOT_LOCAL)}
 SCRIPT = {**CONTAINER, "source": ANY}  # a container whose source is staged as a file
