@@ -131,6 +131,9 @@ def test_a_patch_with_variables_in_its_values_is_still_checked_before_the_run():
         "containers[main].args is not implemented by the local engine (only resources)"]
     built = '{"containers":[{"name":"main","resources":{"limits": {{inputs.parameters.r}} }}]}'
     assert check([workflow(template={"podSpecPatch": built})], "w").problems == []
+    named = ("containers: [{name: '{{inputs.parameters.c}}', resources: {}}]\n"
+             "{{inputs.parameters.k}}: {}")
+    assert check([workflow(template={"podSpecPatch": named})], "w").problems == []
 
 
 @pytest.mark.parametrize(("resources", "says"), [

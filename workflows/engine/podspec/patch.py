@@ -71,9 +71,12 @@ def read_unsubstituted(text: str) -> Reading | None:
     it touches are known when its shape is literal; None when it is not (it is checked
     once substituted, when the pod is made)."""
     try:
-        return _walk(parse(_TAG.sub(PLACEHOLDER, text)), lenient=True)
+        reading = _walk(parse(_TAG.sub(PLACEHOLDER, text)), lenient=True)
     except Unreadable:
         return None
+    if any(PLACEHOLDER in where + why for where, why in reading.refused):
+        return None  # a key or a container's name is a variable: known only once substituted
+    return reading
 
 
 def _type(value: Any) -> str:
