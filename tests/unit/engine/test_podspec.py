@@ -91,6 +91,13 @@ def test_the_template_patch_merges_over_the_workflow_patch_and_the_container():
     assert pod_message({}, raise_limit, {"limits": {"cpu": "1"}, "requests": {"cpu": "2"}}) is None
 
 
+def test_the_containers_own_resources_are_checked_without_a_patch():
+    assert "must be less than or equal to memory limit of 1Gi" in (pod_message(
+        {}, {}, {"limits": {"memory": "1Gi"}, "requests": {"memory": "2Gi"}}) or "")
+    assert pod_message({}, {}, {"limits": {"memory": "1Gi"}}) is None
+    assert pod_message({}, {}, None) is None
+
+
 def test_pod_resources_of_the_template_override_the_workflows():
     spec = {"podResources": {"limits": {"memory": "1Gi"}, "requests": {"memory": "2Gi"}}}
     assert "spec.resources.requests" in (pod_message(spec, {}) or "")

@@ -1,11 +1,12 @@
 """The fields that shape a pod on a cluster, checked as the pod would be made.
 
 ``check_pod`` is what the engine does where Argo's ``createWorkflowPod`` builds a pod: the
-pod-level ``podResources`` (the template's, else the workflow's), then the workflow's and
-the template's ``podSpecPatch`` applied over it (``patch``), then the resources checked as
-the API server checks them (``resources``). The first fault is the node's Error message,
-as Argo's node would have it; None when the pod would be made. ``patch`` also serves the
-check before the run (``admit``), where a literal patch's fields are known.
+main container's ``resources`` and the pod-level ``podResources`` (the template's, else the
+workflow's), then the workflow's and the template's ``podSpecPatch`` applied over them
+(``patch``), then the resources checked as the API server checks them (``resources``).
+The first fault is the node's Error message, as Argo's node would have it; None when the
+pod would be made. ``patch`` also serves the check before the run (``admit``), where a
+literal patch's fields are known.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def check_pod(spec: Mapping[str, Any], tmpl: Mapping[str, Any], container: Mappi
     ``substitute(value, where)`` gives a field with the node's variables."""
     given = patches(spec, tmpl)
     pod_level = pod_resources(spec, tmpl)
-    if not given and pod_level is None:
+    if not given and pod_level is None and not container.get("resources"):
         return None
     main = substitute(container.get("resources"), "container.resources")
     pod_level = substitute(pod_level, "podResources")
@@ -55,7 +56,7 @@ def check_pod(spec: Mapping[str, Any], tmpl: Mapping[str, Any], container: Mappi
             main = None if part is None else patch.merge(main or {}, part)
         for part in reading.pod:
             pod_level = None if part is None else patch.merge(pod_level or {}, part)
-        selector = {k: v for k, v in patch.merge(selector, reading.node_selector).items()}
+        selector = patch.merge(selector, reading.node_selector)
     found = (resources.problems(main, "spec.containers[main].resources")
              + resources.problems(pod_level, "spec.resources")
              + patch.label_problems(selector))
