@@ -1,7 +1,8 @@
 """A template's inputs: resolved from the arguments its caller passed, as Argo does.
 
-An input parameter with its own ``value`` keeps it; otherwise the argument of the same
-name, else its ``default`` (substituted with the workflow's variables, so a default of
+An input parameter takes the argument of the same name (Argo's ``ProcessArgs``: "any
+passed values take precedence over the specified value"), else its own ``value``, else its
+``default`` (substituted with the workflow's variables, so a default of
 ``{{workflow.parameters.run-date}}`` works), else the node errors with
 ``inputs.parameters.<name> was not supplied``. An argument that references an absent
 optional counts as not supplied (``ProcessArgs``), with Argo's own error when there is
@@ -65,18 +66,18 @@ def resolve_inputs(run: Run, tmpl: Mapping[str, Any], args: Arguments) -> Inputs
     inputs = Inputs()
     for param in (tmpl.get("inputs") or {}).get("parameters") or []:
         name = param["name"]
-        if "value" in param:
+        if name in args.parameters:  # ProcessArgs: a passed value takes precedence
+            value = args.parameters[name]
+        elif "value" in param:
             value = subst(parameter_text(param["value"]), run.globals,
                           f"inputs.parameters.{name}")
-        elif name in args.parameters:
-            value = args.parameters[name]
-        elif name in args.absent and "default" not in param:
-            # ProcessArgs: an absent optional argument and no default to fall back on
-            raise InputError(f"inputs.parameters.{name}: argument references an absent "
-                             "optional (skipped/omitted node output with no default)")
         elif "default" in param:
             value = subst(parameter_text(param["default"]), run.globals,
                           f"inputs.parameters.{name}.default")
+        elif name in args.absent:
+            # ProcessArgs: an absent optional argument and no default to fall back on
+            raise InputError(f"inputs.parameters.{name}: argument references an absent "
+                             "optional (skipped/omitted node output with no default)")
         else:
             raise InputError(f"inputs.parameters.{name} was not supplied")
         enum = param.get("enum")
