@@ -88,8 +88,7 @@ def test_an_archive_location_of_its_own_is_refused(store):
         run_workflow(docs, store=store)
     assert refused.value.problems == [
         "Workflow/archive-logs: spec.templates[1].archiveLocation.s3: a template's own archive "
-        "location is not implemented by the local engine; its artifacts go to the run's "
-        "artifact repository"]
+        "location is not implemented by the local engine"]
 
 
 def test_labels_from_expressions_label_the_run_and_are_variables(store):

@@ -114,8 +114,8 @@ TASK = {
     "inline": INLINE}
 STEP = {**{k: v for k, v in TASK.items() if k not in ("dependencies", "depends")},
         "hooks": HOOKS, "onExit": ANY}
-OWN_LOCATION = Refuse("a template's own archive location " + NOT_LOCAL + "; its artifacts go "
-                      "to the run's artifact repository")
+# locally a template's artifacts go to the run's artifact repository
+OWN_LOCATION = Refuse("a template's own archive location " + NOT_LOCAL)
 ARCHIVE_LOCATION = {"archiveLogs": ANY, **{key: OWN_LOCATION for key in (
     "s3", "gcs", "azure", "oss", "hdfs", "artifactory", "http", "git", "raw", "plugin")}}
 POD_SPEC_PATCH = Checked("podSpecPatch", "only the `main` container's `resources`, the pod's "
