@@ -36,7 +36,9 @@ def test_pod_spec_patches_as_argo_applies_them(tmp_path, store):
                                          "containers[main].command is not implemented")
     unreadable = ran.node("unreadable")
     assert unreadable["phase"] == "Error"
-    assert unreadable["message"].startswith("Error applying PodSpecPatch: ")
+    assert unreadable["message"] == "Error applying PodSpecPatch"  # Argo's, exactly
+    log = store.load(ran.workflow["metadata"]["name"]).log_path(unreadable["id"]).read_text()
+    assert "podSpecPatch: containers[0].resources.limits.cpu: quantities must match" in log
     over = ran.node("over-limit")
     assert over["phase"] == "Error"
     assert "must be less than or equal to memory limit of 100Mi" in over["message"]

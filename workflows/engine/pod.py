@@ -167,7 +167,7 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
         unmade = podspec.check_pod(run.loaded.spec, tmpl, container,
                                    lambda value, where: subst_value(value, scope, where), pod)
         if unmade:  # Argo never creates the pod: nothing is fetched, nothing runs
-            return _error(run, node, box, log, unmade)
+            return _error(run, node, box, log, unmade.message, detail=unmade.detail)
         await place_inputs(box, inputs.artifacts, run.repo)
         env = run.secrets.container_env(
             container, substitute=lambda text, where: subst(text, scope, where))
@@ -243,9 +243,9 @@ def _timers(run: Run, branch: Branch, tmpl: dict[str, Any], proc: executor.Proce
 
 
 def _error(run: Run, node: dict[str, Any], box: Sandbox | None, log: Any, message: str, *,
-           transient: bool = False) -> Attempt:
+           transient: bool = False, detail: str = "") -> Attempt:
     with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as handle:
-        handle.write(message + "\n")
+        handle.write("".join(f"{line}\n" for line in (detail, message) if line))
     run.status.update(node, phase="Error", message=message)
     if box is not None and not run.config.keep_sandboxes:
         box.remove()

@@ -69,7 +69,8 @@ def substitute_nothing(value: Any, where: str) -> Any:
 def pod_message(spec: dict[str, Any], tmpl: dict[str, Any],
                 resources: dict[str, Any] | None = None) -> str | None:
     container = {"image": "alpine", "command": ["true"], "resources": resources}
-    return check_pod(spec, tmpl, container, substitute_nothing, "wf-main-1")
+    unmade = check_pod(spec, tmpl, container, substitute_nothing, "wf-main-1")
+    return None if unmade is None else unmade.message
 
 
 def main_patch(kind: str, cpu: str) -> dict[str, str]:

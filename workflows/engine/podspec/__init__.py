@@ -12,11 +12,19 @@ literal patch's fields are known.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from workflows.engine.podspec import patch, resources
 
 APPLY_ERROR = "Error applying PodSpecPatch"
+
+
+class Unmade(NamedTuple):
+    """Why Argo would not make the pod: the node's message, and what Argo keeps to its own
+    log (``errors.Wrap`` shows only its message: the cause goes to the node's log here)."""
+
+    message: str
+    detail: str = ""
 
 
 def pod_resources(spec: Mapping[str, Any], tmpl: Mapping[str, Any]) -> Any:
@@ -33,8 +41,8 @@ def patches(spec: Mapping[str, Any], tmpl: Mapping[str, Any]) -> list[tuple[str,
 
 
 def check_pod(spec: Mapping[str, Any], tmpl: Mapping[str, Any], container: Mapping[str, Any],
-              substitute: Callable[[Any, str], Any], pod: str) -> str | None:
-    """The node's Error message if Argo could not make this pod, else None.
+              substitute: Callable[[Any, str], Any], pod: str) -> Unmade | None:
+    """Why Argo could not make this pod (the node's Error), else None.
     ``substitute(value, where)`` gives a field with the node's variables."""
     given = patches(spec, tmpl)
     pod_level = pod_resources(spec, tmpl)
@@ -47,11 +55,11 @@ def check_pod(spec: Mapping[str, Any], tmpl: Mapping[str, Any], container: Mappi
         try:
             reading = patch.read(substitute(text, where))
         except patch.Unreadable as exc:
-            return f"{APPLY_ERROR}: {exc}"
+            return Unmade(APPLY_ERROR, f"{where}: {exc}")
         if reading.refused:
             path, why = reading.refused[0]
-            return (f"{where}: {path}: {why}; on a cluster the patch would change the pod, so "
-                    "the local engine does not run it")
+            return Unmade(f"{where}: {path}: {why}; on a cluster the patch would change the "
+                          "pod, so the local engine does not run it")
         for part in reading.main:
             main = None if part is None else patch.merge(main or {}, part)
         for part in reading.pod:
@@ -61,5 +69,5 @@ def check_pod(spec: Mapping[str, Any], tmpl: Mapping[str, Any], container: Mappi
              + resources.problems(pod_level, "spec.resources")
              + patch.label_problems(selector))
     if found:
-        return f'Pod "{pod}" is invalid: ' + ", ".join(found)
+        return Unmade(f'Pod "{pod}" is invalid: ' + ", ".join(found))
     return None
