@@ -33,7 +33,6 @@ def steps(arguments: Any) -> dict[str, Any]:
     (dag({"parameters": None}), "spec.templates[0].dag.tasks[0].arguments"),
     (steps({"parameters": None}), "spec.templates[0].steps[0][0].arguments"),
     (dag({"parameters": []}), "spec.templates[0].dag.tasks[0].arguments"),
-    (dag({"parameters": [{"name": "message"}]}), "spec.templates[0].dag.tasks[0].arguments"),
 ])
 def test_a_null_or_missing_argument_is_refused_naming_the_input(caller, path):
     problems = check([workflow(caller)], "w").problems
@@ -41,13 +40,16 @@ def test_a_null_or_missing_argument_is_refused_naming_the_input(caller, path):
                         "not supplied (Argo's validation rejects the workflow: invalid spec)"]
 
 
-def test_an_argument_without_value_takes_the_default_away():
-    """overwriteWithArguments: an argument of that name without a value wins over the
-    input's default."""
+@pytest.mark.parametrize("caller", [dag, steps])
+def test_an_argument_without_value_is_refused_whatever_the_template_declares(caller):
+    """validateArgumentsValues, before the template is looked at."""
     say = {**SAY, "inputs": {"parameters": [{"name": "message", "default": "hi"}]}}
-    assert check([workflow(dag({}), say)], "w").problems == []
-    problems = check([workflow(dag({"parameters": [{"name": "message"}]}), say)], "w").problems
-    assert problems and "inputs.parameters.message was not supplied" in problems[0]
+    assert check([workflow(caller({}), say)], "w").problems == []
+    problems = check([workflow(caller({"parameters": [{"name": "other"}]}), say)], "w").problems
+    assert [p.split(": ", 2)[2] for p in problems] == [
+        "other.value or other.valueFrom is required (Argo's validation rejects the workflow: "
+        "invalid spec)"]
+    assert ".arguments.parameters[0]: " in problems[0]
 
 
 @pytest.mark.parametrize("say", [

@@ -7,6 +7,8 @@ its name (an argument without a ``value`` takes the value away), and one left wi
 value is ``inputs.parameters.<name> was not supplied``; an input artifact that is neither
 optional nor located (``raw``, ``s3``) needs an argument of its name. Argo's controller
 fails such a workflow before anything runs ("invalid spec"), so the engine refuses it.
+Before that (``validateArgumentsValues``), each parameter a step or task passes must have
+a ``value``: ``<name>.value or <name>.valueFrom is required``.
 
 ``arguments: {parameters: }`` (null) is Go's empty list: no parameter is passed.
 """
@@ -18,6 +20,7 @@ from typing import Any
 
 from workflows.engine.admit.inline import with_inline
 
+INVALID = "Argo's validation rejects the workflow: invalid spec"
 LOCATIONS = ("raw", "s3", "git", "http", "artifactory", "hdfs", "oss", "gcs", "azure",
              "plugin")
 
@@ -29,13 +32,17 @@ def problems(spec: Mapping[str, Any], path: str, doc: str,
     by_name = {t.get("name"): t for t in spec.get("templates") or [] if isinstance(t, Mapping)}
     found = []
     for where, caller in _callers(spec.get("templates"), f"{path}.templates"):
+        valueless = _valueless(caller.get("arguments"))
+        if valueless:  # validateArgumentsValues comes first
+            found += [f"{doc}: {where}.arguments.parameters[{i}]: {name}.value or "
+                      f"{name}.valueFrom is required ({INVALID})" for i, name in valueless]
+            continue
         target = _target(caller, by_name, library)
         if target is None:
             continue
         for missing in _missing(target, caller.get("arguments") or {}):
             found.append(f"{doc}: {where}.arguments: templates.{target.get('name') or ''} "
-                         f"{missing} was not supplied (Argo's validation rejects the "
-                         "workflow: invalid spec)")
+                         f"{missing} was not supplied ({INVALID})")
     return found
 
 
@@ -51,6 +58,14 @@ def _callers(templates: Any, path: str) -> Iterator[tuple[str, Mapping[str, Any]
             for k, step in enumerate(group if isinstance(group, list) else []):
                 if isinstance(step, Mapping):
                     yield f"{where}.steps[{i}][{k}]", step
+
+
+def _valueless(arguments: Any) -> list[tuple[int, str]]:
+    """validateArgumentsValues: each parameter a step or task passes needs a value."""
+    if not isinstance(arguments, Mapping):
+        return []
+    return [(i, str(p.get("name"))) for i, p in enumerate(arguments.get("parameters") or [])
+            if isinstance(p, Mapping) and p.get("value") is None and p.get("valueFrom") is None]
 
 
 def _target(caller: Mapping[str, Any], by_name: Mapping[Any, Mapping[str, Any]],
