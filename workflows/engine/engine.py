@@ -31,7 +31,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from workflows.engine import isolation, synchronization
+from workflows.engine import isolation, synchronization, workflow_metadata
 from workflows.engine.admit import literal_paths
 from workflows.engine.admit.load import Loaded, load
 from workflows.engine.admit.refuse import check
@@ -256,6 +256,10 @@ async def _operate(run: Run) -> None:
     held: list[Mutex] = []
     try:
         run.globals.update(workflow_variables(run))
+        refused = workflow_metadata.apply(run)
+        if refused:  # Argo's updateWorkflowMetadata failed: the workflow errs, nothing runs
+            _finish(run, "Error", refused)
+            return
         locked = await _workflow_locks(run)
         if locked is None:  # stopped while it waited
             raise _StoppedWaiting

@@ -1,17 +1,19 @@
 """A template's inputs: resolved from the arguments its caller passed, as Argo does.
 
-An input parameter with its own ``value`` keeps it; otherwise the argument of the same
-name; else a ``valueFrom.configMapKeyRef`` (the argument's, else the input's own) reads its
-ConfigMap (:mod:`workflows.engine.config_maps`; ``valueFrom.default`` when it is not found,
-else the node errors: ``unable to retrieve inputs.parameters.<name> from ConfigMap: ...``);
-else its ``default`` (substituted with the workflow's variables, so a default of
-``{{workflow.parameters.run-date}}`` works), else the node errors with
-``inputs.parameters.<name> was not supplied``. An argument that references an absent
-optional counts as not supplied (``ProcessArgs``), with Argo's own error when there is
-no default. Input artifacts come from the argument
-(``from`` another task, ``raw``, an ``s3`` key), the template's own ``raw``/``s3``, or are
-skipped when ``optional`` (also when nothing is found at their key, as the executor's
-``loadArtifact`` skips an optional one on ``CodeNotFound``).
+An input parameter is resolved as Argo's ``ProcessArgs`` does: its own ``value``, else its
+``default`` (substituted with the workflow's variables, so a default of
+``{{workflow.parameters.run-date}}`` works); an argument of the same name replaces it ("any
+passed values take precedence"), its ``valueFrom`` included; a ``valueFrom.configMapKeyRef``
+then reads its ConfigMap (:mod:`workflows.engine.config_maps`; ``valueFrom.default`` when
+it is not found, else the node errors: ``unable to retrieve inputs.parameters.<name> from
+ConfigMap: ...``); with no value left the node errors with ``inputs.parameters.<name> was
+not supplied``. An argument that references an absent optional counts as not supplied,
+with Argo's own error when there is neither a value nor a ``valueFrom``.
+
+Input artifacts come from the argument (``from`` another task, ``raw``, an ``s3`` key),
+the template's own ``raw``/``s3``, or are skipped when ``optional`` (also when nothing is
+found at their key, as the executor's ``loadArtifact`` skips an optional one on
+``CodeNotFound``).
 """
 
 from __future__ import annotations
@@ -89,22 +91,21 @@ def resolve_inputs(run: Run, tmpl: Mapping[str, Any], args: Arguments) -> Inputs
     inputs = Inputs()
     for param in (tmpl.get("inputs") or {}).get("parameters") or []:
         name = param["name"]
-        value_from = args.value_from.get(name, param.get("valueFrom"))
-        if "value" in param:
-            value = subst(parameter_text(param["value"]), run.globals,
-                          f"inputs.parameters.{name}")
-        elif name in args.parameters:
-            value = args.parameters[name]
-        elif name in args.absent and "default" not in param and value_from is None:
-            # ProcessArgs: an absent optional argument and no default to fall back on
+        own = param.get("value", param.get("default"))
+        value = None if own is None else subst(
+            parameter_text(own), run.globals,
+            f"inputs.parameters.{name}" + ("" if "value" in param else ".default"))
+        value_from = param.get("valueFrom")
+        if name in args.parameters:  # a passed value takes precedence (and drops valueFrom)
+            value, value_from = args.parameters[name], None
+        elif name in args.value_from:  # a passed valueFrom replaces the value
+            value, value_from = None, args.value_from[name]
+        elif name in args.absent and value is None and value_from is None:
             raise InputError(f"inputs.parameters.{name}: argument references an absent "
                              "optional (skipped/omitted node output with no default)")
-        elif value_from is not None:
+        if value_from is not None and value_from.get("configMapKeyRef") is not None:
             value = _from_config_map(run, name, value_from)
-        elif "default" in param:
-            value = subst(parameter_text(param["default"]), run.globals,
-                          f"inputs.parameters.{name}.default")
-        else:
+        elif value is None:
             raise InputError(f"inputs.parameters.{name} was not supplied")
         enum = param.get("enum")
         if enum and value not in [parameter_text(e) for e in enum]:

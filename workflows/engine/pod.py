@@ -23,6 +23,9 @@ filesystem. A program the image lacks fails the attempt as Argo's executor does
 (exit code 64, ``Error (exit code 64): failed to find name in PATH: ...``); a program
 only this host lacks is an Error naming it and the image, before anything starts
 (``programs``).
+A pod Argo could not make is an Error too (``podspec.check_pod``: a podSpecPatch it
+cannot apply, or one built at run time that touches what runs here; resources the API
+server rejects).
 """
 
 from __future__ import annotations
@@ -40,7 +43,9 @@ from workflows.engine import (
     images,
     init_containers,
     isolation,
+    main_logs,
     pod_fs,
+    podspec,
     programs,
     scripts,
 )
@@ -220,6 +225,10 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
         scope = {**run.globals, **inputs.scope(), "retries": str(retries), "pod.name": pod,
                  "node.name": node["name"], **pod_fs.paths(tmpl, box, literal=isolated),
                  "inputs.parameters": scripts.inputs_json(tmpl, inputs.parameters)}
+        unmade = podspec.check_pod(run.loaded.spec, tmpl, scripts.main_container(tmpl),
+                                   lambda value, where: subst_value(value, scope, where), pod)
+        if unmade:  # Argo never creates the pod: nothing is fetched, nothing runs
+            return _error(run, node, box, log, unmade.message, detail=unmade.detail)
         await place_inputs(box, inputs.artifacts, run.repo)
         main = _main(run, tmpl, box, scope, volumes, log)
         launches = [_init(run, tmpl, box, scope, k, container, inputs.artifacts, log)
@@ -327,9 +336,9 @@ def _timers(run: Run, branch: Branch, tmpl: dict[str, Any], proc: executor.Proce
 
 
 def _error(run: Run, node: dict[str, Any], box: Sandbox | None, log: Any, message: str, *,
-           transient: bool = False) -> Attempt:
+           transient: bool = False, detail: str = "") -> Attempt:
     with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as handle:
-        handle.write(message + "\n")
+        handle.write("".join(f"{line}\n" for line in (detail, message) if line))
     run.status.update(node, phase="Error", message=message)
     if box is not None and not run.config.keep_sandboxes:
         box.remove()
@@ -408,6 +417,12 @@ async def _collect(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sa
         key_of=lambda text: subst(text, scope, "outputs.artifacts.s3.key"))
     if error and phase == "Succeeded":
         phase, message = "Error", error
+    if main_logs.archive_logs(run.loaded.spec, tmpl):
+        logs, error = await main_logs.save(run.repo, run.status.record.log_path(node["id"]),
+                                           scope)
+        artifacts += [logs] if logs else []
+        if error and phase == "Succeeded":
+            phase, message = "Error", error
     if artifacts:
         outputs["artifacts"] = artifacts
     outputs["result"] = outcome.stdout

@@ -13,7 +13,9 @@ for each expression the engine could not run, ``why`` naming the construct or fu
   only at run time) and within ``go_regexp``'s subset, where Go and Python agree;
 - every ``depends`` (``expr.depends``' grammar), whose tasks must be of its DAG, as
   Argo's validation requires;
-- every ``retryStrategy.expression`` (expr-lang, as ``evaluate_bool`` runs it).
+- every ``retryStrategy.expression`` (expr-lang, as ``evaluate_bool`` runs it);
+- every ``workflowMetadata.labelsFrom.<label>.expression`` (expr-lang, as
+  ``workflows.engine.labels_from`` runs it).
 
 A value substituted at run time can still make a ``when`` fail to parse; that is data,
 not the manifest, and the node errors then as in Argo.
@@ -64,7 +66,25 @@ def problems(spec: Mapping[str, Any], path: str, doc: str) -> list[str]:
         expression = (tmpl.get("retryStrategy") or {}).get("expression")
         if expression:
             found += _parsed(str(expression), f"{where}.retryStrategy.expression", doc)
-    return found + _metrics(spec, path, doc)
+    return found + _metrics(spec, path, doc) + _labels_from(spec, path, doc)
+
+
+def _labels_from(spec: Mapping[str, Any], path: str, doc: str) -> list[str]:
+    meta = spec.get("workflowMetadata")
+    given = meta.get("labelsFrom") if isinstance(meta, Mapping) else None
+    if given is None:
+        return []
+    where = f"{path}.workflowMetadata.labelsFrom"
+    if not isinstance(given, Mapping):
+        return [f"{doc}: {where}: must be a mapping of label names to {{expression: ...}}"]
+    found = []
+    for name, source in given.items():
+        if not isinstance(source, Mapping) or set(source) - {"expression"}:
+            found.append(f"{doc}: {where}.{name}: must be {{expression: ...}}")
+        else:
+            found += _parsed(str(source.get("expression") or ""), f"{where}.{name}.expression",
+                             doc)
+    return found
 
 
 def _parsed(expression: str, where: str, doc: str) -> list[str]:

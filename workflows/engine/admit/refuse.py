@@ -18,7 +18,7 @@ from typing import Any
 
 from workflows.argo.durations import parse_go_duration
 from workflows.argo.names import METRIC_NAME
-from workflows.engine.admit import expressions, tags
+from workflows.engine.admit import expressions, pod_fields, supplied, tags
 from workflows.engine.admit import schema as s
 from workflows.engine.admit.inline import with_inline
 from workflows.engine.admit.library import Library, TemplateSource, ref_source
@@ -43,6 +43,10 @@ def _walk(value: Any, sch: Any, path: str, doc: str, out: Findings) -> None:
     if sch is s.CLUSTER:
         out.cluster_only.append(f"{doc}: {path}")
         return
+    if isinstance(sch, s.Checked):
+        out.cluster_only.append(f"{doc}: {path}")
+        out.problems += pod_fields.problems(sch.kind, value, path, doc)
+        return
     if isinstance(sch, s.Refuse):
         out.problems.append(f"{doc}: {path}: {sch.reason}")
         return
@@ -56,6 +60,8 @@ def _walk(value: Any, sch: Any, path: str, doc: str, out: Findings) -> None:
         _walk(value, s.TEMPLATE, path, doc, out)
         return
     if isinstance(sch, s.ListOf):
+        if value is None:  # Go unmarshals null as an empty (nil) list
+            return
         if not isinstance(value, list):
             out.problems.append(f"{doc}: {path}: must be a list")
             return
@@ -319,6 +325,32 @@ def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Finding
         out.problems.append(f"{doc}: {where}.initContainers: init containers of a "
                             f"{next((k for k in TEMPLATE_TYPES if k in tmpl), 'template')} "
                             f"template {s.NOT_LOCAL}")
+    _volumes_inside_outputs(tmpl, where, doc, out)
+    if tmpl.get("daemon") not in (None, False) and "readinessProbe" in (tmpl.get(main) or {}):
+        out.problems.append(f"{doc}: {where}.{main}.readinessProbe: a daemon's readinessProbe "
+                            "decides when the steps after it start; probes "
+                            + s.NOT_LOCAL.replace("is ", "are ", 1))
+
+
+def _volumes_inside_outputs(tmpl: Mapping[str, Any], where: str, doc: str,
+                            out: Findings) -> None:
+    """An output artifact whose folder has a volume mounted inside it (``/mnt`` over
+    ``/mnt/workdir``): Argo's emissary tars the folder as main sees it, the volume's files
+    included (executor.go ``isBaseImagePath``, ``FindOverlappingVolume``); the engine's
+    sandbox keeps each volume apart from the pod's folders, so it would save the folder
+    without them."""
+    main = "container" if "container" in tmpl else "script"
+    mounts = [str(m.get("mountPath", "")).rstrip("/")
+              for m in (tmpl.get(main) or {}).get("volumeMounts") or [] if isinstance(m, Mapping)]
+    for k, art in enumerate((tmpl.get("outputs") or {}).get("artifacts") or []):
+        path = str((art or {}).get("path") or "").rstrip("/")
+        if not path.startswith("/") or "{{" in path:
+            continue
+        inside = [m for m in mounts if m.startswith(path + "/") or (path == "" and m)]
+        if inside:
+            out.problems.append(f"{doc}: {where}.outputs.artifacts[{k}].path: {path or '/'} "
+                                f"has the volume mount {inside[0]} inside it: an output "
+                                f"artifact over a mounted volume {s.NOT_LOCAL}")
 
 
 def _metrics(metrics: Any, where: str, doc: str, out: Findings) -> None:
@@ -409,6 +441,7 @@ def check(docs: list[dict[str, Any]], entry: str | None) -> Findings:
         refs += _templates(spec, path, label, library, out, entry_in, config_maps)
         out.problems += tags.problems(spec, path, label)
         out.problems += expressions.problems(spec, path, label)
+        out.problems += supplied.problems(spec, path, label, library)
         todo += [indexed[source] for source in refs]
     return out
 
