@@ -269,7 +269,7 @@ class Dag:
             # (skipped ones with their defaults); an output that does not resolve is an Error
             try:
                 outputs = template_outputs(self.tmpl, self.scope(), artifact_scope(
-                    self.ref, self.ids, status.nodes, self.inputs.artifacts))
+                    self.ref, self.ids, status.nodes, self.inputs.artifacts), self.absent)
             except OutputError as exc:
                 phase, message = "Error", str(exc)
             else:

@@ -19,7 +19,7 @@ scope ``executeDAG`` (dag.go) or ``executeSteps`` (steps.go) built once the chil
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from workflows.engine.errors import NodeError
@@ -49,11 +49,16 @@ def artifact_scope(prefix: str, ids: Mapping[str, str], nodes: Mapping[str, Any]
 
 
 def template_outputs(tmpl: Mapping[str, Any], scope: Mapping[str, str],
-                     artifacts: Mapping[str, Artifact] | None = None) -> dict[str, Any]:
-    """``getTemplateOutputsFromScope``: the outputs of a DAG or steps template."""
+                     artifacts: Mapping[str, Artifact] | None = None,
+                     absent: Collection[str] = ()) -> dict[str, Any]:
+    """``getTemplateOutputsFromScope``: the outputs of a DAG or steps template. ``absent``
+    are the scope's absent optionals (a skipped child's outputs without a default):
+    ``addSkippedNodeOutputsToScope`` puts them in Argo's scope as nil, which an
+    expression sees (``tasks.x.outputs.parameters.y ?? 'fallback'``)."""
     declared = tmpl.get("outputs") or {}
     outputs: dict[str, Any] = {}
-    params = [_parameter(param, scope) for param in declared.get("parameters") or []]
+    nils = {key: None for key in absent if key not in scope}
+    params = [_parameter(param, scope, nils) for param in declared.get("parameters") or []]
     if params:
         outputs["parameters"] = params
     found = []
@@ -66,7 +71,8 @@ def template_outputs(tmpl: Mapping[str, Any], scope: Mapping[str, str],
     return outputs
 
 
-def _parameter(param: Mapping[str, Any], scope: Mapping[str, str]) -> dict[str, Any]:
+def _parameter(param: Mapping[str, Any], scope: Mapping[str, str],
+               nils: Mapping[str, None]) -> dict[str, Any]:
     value_from = param.get("valueFrom") or {}
     name = param["name"]
     if "parameter" not in value_from and "expression" not in value_from:
@@ -74,7 +80,7 @@ def _parameter(param: Mapping[str, Any], scope: Mapping[str, str]) -> dict[str, 
                           "valueFrom specified")
     try:
         if value_from.get("expression"):
-            value = _expression(str(value_from["expression"]), scope)
+            value = _expression(str(value_from["expression"]), {**scope, **nils})
             if value is None:  # an absent optional, unhandled: resolveParameter's error
                 raise OutputError(f"failed to evaluate expression "
                                   f"{value_from['expression']!r}")

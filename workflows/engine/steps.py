@@ -192,7 +192,7 @@ class Steps:
                                            self.inputs.artifacts)
                 outputs = template_outputs(self.tmpl, {**self.run.globals,
                                                        **self.inputs.scope(), **self.scope},
-                                           artifacts)
+                                           artifacts, self.absent)
             except OutputError as exc:
                 self.conclude("Error", str(exc))
                 return

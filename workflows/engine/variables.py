@@ -1,7 +1,9 @@
 """The workflow-level variables: ``workflow.*`` and ``{{workflow.failures}}``.
 
 ``workflow.parameters.X`` are the arguments after substitution (a CronWorkflow's
-``run-date`` expression over ``workflow.scheduledTime`` becomes the date here).
+``run-date`` expression over ``workflow.scheduledTime`` becomes the date here);
+``workflow.parameters`` and ``workflow.parameters.json`` are all of them as Go's
+``json.Marshal`` writes the arguments (``[{"name":"a","value":"1"}]``).
 ``workflow.creationTimestamp.<c>`` is the creation time through strftime ``%<c>``, as
 Argo offers it. ``workflow.failures`` is the JSON list of every Failed or Error node
 (``displayName``, ``message``, ``templateName``, ``phase``, ``podName``, ``finishedAt``),
@@ -10,11 +12,12 @@ oldest failure first; it is substituted as plain JSON text.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from workflows.engine.context import Run
+from workflows.engine.expr.go_format import go_json
 from workflows.engine.nodes import FAILED
 from workflows.engine.records import pod_name
 from workflows.engine.scope import parameter_text, subst
@@ -45,10 +48,27 @@ def workflow_variables(run: Run) -> dict[str, str]:
         value = subst(parameter_text(param.get("value", "")), scope,
                       f"spec.arguments.parameters.{param['name']}")
         param["value"] = value
-        scope[f"workflow.parameters.{param['name']}"] = value
-        params.append({"name": param["name"], "value": value})
-    scope["workflow.parameters"] = json.dumps(params)
+        params.append(param)
+    # setGlobalParameters: json.Marshal of the arguments, as workflow.parameters and as
+    # workflow.parameters.json; a parameter named json is set after and wins
+    marshaled = "[" + ",".join(_marshaled(param) for param in params) + "]"
+    scope["workflow.parameters"] = scope["workflow.parameters.json"] = marshaled
+    for param in params:
+        scope[f"workflow.parameters.{param['name']}"] = param["value"]
     return scope
+
+
+def _marshaled(param: Mapping[str, Any]) -> str:
+    """``json.Marshal`` of a ``wfv1.Parameter``: its fields in the struct's order (name,
+    default, value, enum, description: those a workflow argument may have), empty ones
+    left out (omitempty)."""
+    fields = [("name", param["name"])]
+    for key in ("default", "value", "enum", "description"):
+        value = param.get(key)
+        if value is not None and value != []:
+            fields.append((key, [parameter_text(v) for v in value] if key == "enum"
+                           else parameter_text(value)))
+    return "{" + ",".join(f"{go_json(key)}:{go_json(value)}" for key, value in fields) + "}"
 
 
 def failures(run: Run) -> list[dict[str, Any]]:

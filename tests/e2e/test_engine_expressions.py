@@ -1,0 +1,114 @@
+"""Argo's expression examples through the local engine, with the values Argo v4.1.2 gives.
+
+The manifests are the vendored ``examples/`` ones, unmodified (conditionals' ``cowsay``
+container aside, which this host may lack): ``jsonpath`` (evilmonkeyinc/jsonpath v0.8.1
+in util/expr/env/env.go), ``map`` with ``#``, map literals, ``toJson``, ``sprig.add/min/
+max/b64dec`` and ``??``, and what ``expressionReplaceCore`` writes for a value that is
+not a string (its ``json.Marshal`` text: ``[43]``, not Go's ``%v``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from workflows.engine import run_workflow
+from workflows.engine.records import RunStore
+
+EXAMPLES = Path(__file__).parents[1] / "conformance" / "argo" / "examples"
+
+
+@pytest.fixture
+def run(tmp_path: Path):
+    def run(docs: list[Any]) -> dict[str, Any]:
+        return run_workflow(docs, parameters={}, store=RunStore(tmp_path / "runs"))
+    return run
+
+
+def example(name: str) -> list[Any]:
+    return [d for d in yaml.safe_load_all((EXAMPLES / name).read_text()) if d]
+
+
+def nodes(workflow: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [n for n in workflow["status"]["nodes"].values() if n["type"] == kind]
+
+
+def test_jsonpath_destructures_a_json_parameter(run):
+    """``jsonpath(workflow.parameters.config, '$.a')``: a JSON string member, as is."""
+    workflow = run(example("expression-destructure-json.yaml"))
+    assert workflow["status"]["phase"] == "Succeeded"
+    (pod,) = nodes(workflow, "Pod")
+    assert pod["outputs"]["result"] == "123"
+
+
+def test_jsonpath_filters_slices_and_wildcards_print_as_json(run):
+    """A filter gives a list even for one match (``[43]``, a float64 printed as 43), a
+    slice a list of objects with sorted keys, a wildcard the list of names."""
+    workflow = run(example("expression-destructure-json-complex.yaml"))
+    assert workflow["status"]["phase"] == "Succeeded"
+    (pod,) = nodes(workflow, "Pod")
+    params = {p["name"]: p["value"] for p in pod["inputs"]["parameters"]}
+    assert params == {"a": "[43]", "b": "[43]", "c": '[{"age":43,"name":"Baris"}]',
+                      "d": '["Baris","Mo","Jai"]'}
+    assert pod["outputs"]["result"] == '[43][43][{"age":43,"name":"Baris"}]["Baris","Mo","Jai"]'
+
+
+def test_map_closure_to_json_and_sprig_arithmetic(run):
+    """map([...], {toJson({avg: sprig.add(#[0], ...) / 5, ...})})[0]: sprig.add gives an
+    int64 (179), ``/`` a float (35.8); jsonpath of that JSON gives the numbers back."""
+    workflow = run(example("expression-reusing-verbose-snippets.yaml"))
+    assert workflow["status"]["phase"] == "Succeeded"
+    (pod,) = nodes(workflow, "Pod")
+    params = {p["name"]: p["value"] for p in pod["inputs"]["parameters"]}
+    assert params["week-temps"] == '{"avg":35.8,"max":57,"min":15}'
+    assert pod["outputs"]["result"] == ("The week's average temperature was 35.8 with a "
+                                        "minimum of 15 and a maximum of 57.")
+
+
+def test_nil_coalescing_falls_back_on_a_skipped_output(run):
+    """A skipped task's output without a default is nil in the scope of the DAG's
+    outputs: ``?? 'expr-fallback'`` gives the fallback."""
+    workflow = run(example("skipped-output-defaults/expression-fallback.yaml"))
+    assert workflow["status"]["phase"] == "Succeeded"
+    (dag,) = nodes(workflow, "DAG")
+    assert dag["outputs"]["parameters"] == [{"name": "result", "value": "expr-fallback"}]
+
+
+def test_nil_coalescing_keeps_a_real_empty_output(run):
+    """Only absence falls back: a task that ran and wrote "" gives ""."""
+    docs = example("skipped-output-defaults/expression-fallback.yaml")
+    tasks = docs[0]["spec"]["templates"][0]["dag"]["tasks"]
+    del tasks[0]["when"]
+    docs[0]["spec"]["templates"][1]["container"] = {
+        "image": "busybox", "command": ["sh", "-c"], "args": [": > /tmp/out.txt"]}
+    workflow = run(docs)
+    assert workflow["status"]["phase"] == "Succeeded"
+    (dag,) = nodes(workflow, "DAG")
+    assert dag["outputs"]["parameters"] == [{"name": "result", "value": ""}]
+
+
+def test_jsonpath_in_a_when_reads_workflow_parameters_json(run):
+    """conditionals: ``jsonpath(workflow.parameters.json, '$[0].value') == 'true'``,
+    over the arguments as json.Marshal writes them, runs the step like the other two
+    forms. (Its argosay container is replaced by ``echo``: the expressions are Argo's.)"""
+    docs = example("conditionals.yaml")
+    docs[0]["spec"]["templates"][1]["container"] = {
+        "image": "busybox", "command": ["sh", "-c"], "args": ["echo hello"]}
+    workflow = run(docs)
+    assert workflow["status"]["phase"] == "Succeeded"
+    ran = sorted(n["displayName"] for n in nodes(workflow, "Pod") if n["phase"] == "Succeeded")
+    assert ran == ["print-hello-expr", "print-hello-expr-json", "print-hello-govaluate"]
+
+
+def test_jsonpath_when_false_skips_the_step(run):
+    docs = example("conditionals.yaml")
+    docs[0]["spec"]["arguments"]["parameters"][0]["value"] = "false"
+    docs[0]["spec"]["templates"][1]["container"] = {
+        "image": "busybox", "command": ["sh", "-c"], "args": ["echo hello"]}
+    workflow = run(docs)
+    assert workflow["status"]["phase"] == "Succeeded"
+    skipped = sorted(n["displayName"] for n in nodes(workflow, "Skipped"))
+    assert skipped == ["print-hello-expr", "print-hello-expr-json", "print-hello-govaluate"]
