@@ -7,7 +7,8 @@ anything but the fixed ``FUNCTIONS``. ``&&``/``||``/``!``/``?:`` need booleans; 
 adds numbers or joins strings; ``-  *  %`` need numbers (``%`` integers, Go's sign);
 ``/`` always gives a float (``1/0`` is +Inf); ``<``-style comparisons need two numbers or
 two strings; ``==`` is false across types (``1 == 1.0`` is true, ``true == 1`` false);
-``in`` tests array membership or map keys. ``=~``/``!~`` (only parsed in a ``when``)
+``in`` tests array membership or map keys; ``a ?? b`` is ``a`` unless it is nil; a map
+literal is a map of strings. ``=~``/``!~`` (only parsed in a ``when``)
 are govaluate's ``regexStage``/``notRegexStage``: both sides strings (its type checks
 ``isString``, ``isRegexOrString``), the right one a Go regexp (``go_regexp``) searched
 for in the left.
@@ -23,7 +24,8 @@ elements all closures of one evaluation visit.
 
 A name the variables lack is its own text when ``strict`` is off (govaluate's reading
 of ``Succeeded == Succeeded``) and an UnresolvedReference when on; a missing map key is
-always an UnresolvedReference.
+an UnresolvedReference (Argo's missing-variable check before expr-lang runs), except on
+the left of a ``??``, where it is nil as expr-lang gives it.
 """
 
 from __future__ import annotations

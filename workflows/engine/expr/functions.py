@@ -1,11 +1,13 @@
-"""The functions an expression may call, and Go's ways of printing values.
+"""The functions an expression may call.
 
-Argo evaluates ``{{=...}}`` with expr-lang plus ``asInt``/``asFloat`` (aliases of expr's
-``int``/``float``), ``toJson`` and sprig under ``sprig.``; the result is printed with
-Go's ``%v``. The functions here follow those Go implementations: argument types are
-checked as Go's reflection would (``sprig.trunc('10', s)`` fails), ``sprig.trunc`` and
-``sprig.substr`` count UTF-8 bytes as Go does, ``int('7.5')`` fails like ``strconv.Atoi``.
-A failing call raises ValueFailure; the evaluator turns it into EvaluationError.
+Argo evaluates ``{{=...}}`` with expr-lang plus the environment of util/expr/env/env.go:
+``asInt``/``asFloat`` (aliases of expr's ``int``/``float``), ``jsonpath`` (``jsonpath``),
+``toJson`` and sprig under ``sprig.`` (the numeric and base64 ones in ``sprig``). The
+functions here follow those Go implementations: argument types are checked as Go's
+reflection would (``sprig.trunc('10', s)`` fails), ``sprig.trunc`` and ``sprig.substr``
+count UTF-8 bytes as Go does, ``int('7.5')`` fails like ``strconv.Atoi``. How values are
+printed (``string()``, ``toJson``) is ``go_format``'s. A failing call raises
+ValueFailure; the evaluator turns it into EvaluationError.
 """
 
 from __future__ import annotations

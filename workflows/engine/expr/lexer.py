@@ -6,13 +6,14 @@ keywords are names the parser knows), closure pointers (``#``, ``#index``: a ``p
 token whose value is the name, as expr-lang's lexer reads ``#`` and the word right after
 it), and the operators in ``OPERATORS`` (``{ }`` included: the parser allows them only
 around a closure's predicate and map literals). Anything else, including expr-lang
-operators outside the subset (``**``, ``?.``, ``..``, ``|``, ``=~``), names starting with ``__`` and
-integers beyond int64, raises UnsupportedExpression naming it and its offset. Input
-longer than ``MAX_LENGTH`` is refused before it is read.
+operators outside the subset (``**``, ``?.``, ``..``, ``|``, ``=~``), names starting
+with ``__`` and integers beyond int64, raises UnsupportedExpression naming it and its
+offset. Input longer than ``MAX_LENGTH`` is refused before it is read.
 
 With ``govaluate`` (a ``when``, which Argo's ``shouldExecute`` hands to govaluate) ``=~``
-and ``!~`` are operators, and a backslash in a string takes the next character as it is
-(govaluate's ``readUntilFalse``: ``'\\n'`` is ``n``, not a newline).
+and ``!~`` are operators, ``??`` (govaluate's own, not expr-lang's) is refused, and a
+backslash in a string takes the next character as it is (govaluate's
+``readUntilFalse``: ``'\\n'`` is ``n``, not a newline).
 """
 
 from __future__ import annotations

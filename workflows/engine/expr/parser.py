@@ -8,21 +8,30 @@ Grammar, loosest binding first (the precedence of expr-lang)::
     cmp      := add (("==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not" "in") add)*
                 (and, read as govaluate for a ``when``: "=~" | "!~", comparators too)
     add      := mul (("+" | "-") mul)*
-    mul      := unary (("*" | "/" | "%") unary)*
-    unary    := ("!" | "not" | "-" | "+") unary | postfix
+    mul      := coalesce (("*" | "/" | "%") coalesce)*
+    coalesce := unary ("??" unary)*
+    unary    := ("!" | "not") mul | ("-" | "+") coalesce | postfix
     postfix  := primary ("." NAME | "[" ternary "]" | "(" args ")")*
     primary  := NUMBER | STRING | true | false | nil | NAME | "(" ternary ")" | "[" items "]"
+              | "{" (KEY ":" ternary ",")* "}"      (KEY: a name, string or number)
               | "#" | "#index" | "." NAME          (only inside a predicate)
     closure  := CLOSURE "(" ternary "," predicate ","? ")"    (count: the predicate optional)
     predicate:= "{" ternary "}" | ternary
+
+``??`` binds tighter than any other binary operator (500 in expr-lang) and inside a
+unary operator's operand, as expr-lang's ``parsePrimary`` reads ``!`` and ``-`` with
+precedence 50 and 90 (``-a ?? b`` is ``-(a ?? b)``, ``!a * b`` is ``!(a * b)``). Like
+expr-lang's ``parseExpression``, a binary operator that follows ``a ?? b`` in the loop
+that read the ``??`` (``a ?? b + c``, but not ``x * a ?? b + c``) is refused: "cannot
+be mixed".
 
 A call is only allowed on a known function name (``asInt``, ``sprig.trunc``, ...), with
 its arity checked here, so a bad call fails before any evaluation. The builtins taking
 a predicate (``CLOSURES``: filter, map, all, any, none, one, count) parse as expr-lang's
 ``parseCall`` does: inside the predicate ``#`` is the element, ``.name`` is ``#.name``,
 and ``#index`` (only directly inside ``map``, as expr-lang's checker allows it) the
-element's index; a ``#`` outside a predicate, another ``#name``, braces elsewhere (map
-literals) and sequences (``;``) are refused. Operator chains of one
+element's index; a ``#`` outside a predicate, another ``#name``, computed map keys
+``{(k): v}`` and sequences (``;``) are refused. Operator chains of one
 level are kept flat (``Chain``), so a long ``a + b + c ...`` costs no recursion; nesting
 (parentheses, unary operators, ternaries, arguments) is bounded by ``MAX_DEPTH``.
 """
