@@ -112,3 +112,50 @@ def test_jsonpath_when_false_skips_the_step(run):
     assert workflow["status"]["phase"] == "Succeeded"
     skipped = sorted(n["displayName"] for n in nodes(workflow, "Skipped"))
     assert skipped == ["print-hello-expr", "print-hello-expr-json", "print-hello-govaluate"]
+
+
+OUTPUT_VALUES = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: output-values}
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: doc, value: '{"n": [1, 2.5]}'}]}
+  templates:
+  - name: main
+    inputs: {parameters: [{name: doc, value: "{{workflow.parameters.doc}}"}]}
+    dag:
+      tasks:
+      - {name: a, template: ok}
+    outputs:
+      parameters:
+      - {name: float, valueFrom: {expression: "1.5 * 2"}}
+      - {name: big, valueFrom: {expression: "1000000 * 1.0"}}
+      - {name: list, valueFrom: {expression: "[1, 'a']"}}
+      - {name: found, valueFrom: {expression: "jsonpath(inputs.parameters.doc, '$.n')"}}
+      - {name: ref, valueFrom: {parameter: "{{tasks.a.outputs.result}}"}}
+      - {name: literal, valueFrom: {parameter: "{{=[1, 2.5]}}"}}
+      - name: global
+        valueFrom: {expression: "workflow.parameters.doc", default: not-in-scope}
+      - name: function
+        valueFrom: {parameter: "{{=jsonpath(inputs.parameters.doc, '$.n')}}", default: not-compiled}
+      - name: around
+        valueFrom: {parameter: "x-{{tasks.a.outputs.result}}", default: not-one-tag}
+  - name: ok
+    container: {image: busybox, command: [sh, -c, "echo out"]}
+"""
+
+
+def test_template_outputs_as_get_template_outputs_from_scope_resolves_them(run):
+    """An expression's value is written with ``AnyStringPtr``, Go's ``%v`` (not the JSON
+    a ``{{=...}}`` tag writes); the scope is the template's inputs and its tasks, no
+    ``workflow.*``; ``valueFrom.parameter`` is ``ResolveVar``: one tag, and an
+    expression there sees neither the scope nor Argo's functions (``Unable to
+    compile``), so each of those takes its default."""
+    workflow = run([yaml.safe_load(OUTPUT_VALUES)])
+    assert workflow["status"]["phase"] == "Succeeded"
+    (dag,) = nodes(workflow, "DAG")
+    assert {p["name"]: p["value"] for p in dag["outputs"]["parameters"]} == {
+        "float": "3", "big": "1e+06", "list": "[1 a]", "found": "[1 2.5]", "ref": "out",
+        "literal": "[1 2.5]", "global": "not-in-scope", "function": "not-compiled",
+        "around": "not-one-tag"}

@@ -4,12 +4,14 @@ Argo v4.1.2's ``getTemplateOutputsFromScope`` (workflow/controller/operator.go),
 scope ``executeDAG`` (dag.go) or ``executeSteps`` (steps.go) built once the children ended:
 
 - An output parameter needs a ``valueFrom`` (``output parameters must have a valueFrom
-  specified``). ``valueFrom.parameter`` is substituted with the scope; ``valueFrom.expression``
+  specified``). ``valueFrom.parameter`` is one ``{{name}}`` of the scope (``ResolveVar``:
+  not a template, ``prefix-{{x}}`` does not resolve); ``valueFrom.expression``
   is an expr-lang expression over it (``tasks['flip-coin'].outputs.result == 'heads' ?
   tasks.heads.outputs.result : tasks.tails.outputs.result``), ``wfScope.resolveParameter``
   in controller/scope.go: a reference that does not resolve, or a nil result, takes
-  ``valueFrom.default`` if there is one, else fails the template's node (Error). The entry
-  keeps the parameter's other fields (its ``globalName`` too) with ``value`` set.
+  ``valueFrom.default`` if there is one, else fails the template's node (Error). An
+  expression's value is written with Go's ``%v`` (``AnyStringPtr``). The entry keeps the
+  parameter's other fields (its ``globalName`` too) with ``value`` set.
 - An output artifact names its source with ``from`` (``{{tasks.X.outputs.artifacts.Y}}``,
   ``{{inputs.artifacts.Y}}``) or ``fromExpression`` (an expression whose value is such an
   artifact): ``wfScope.resolveArtifact``. The entry is the source artifact (its stored
@@ -25,8 +27,9 @@ from typing import Any
 from workflows.engine.errors import NodeError
 from workflows.engine.expr import UnresolvedReference, evaluate
 from workflows.engine.expr.errors import UnsupportedExpression
-from workflows.engine.expr.functions import ValueFailure
-from workflows.engine.scope import SubstitutionError, parameter_text, subst
+from workflows.engine.expr.functions import ValueFailure, go_string
+from workflows.engine.expr.parser import Call, Name, parse, walk
+from workflows.engine.scope import SubstitutionError, parameter_text
 
 
 class OutputError(NodeError):
@@ -84,10 +87,9 @@ def _parameter(param: Mapping[str, Any], scope: Mapping[str, str],
             if value is None:  # an absent optional, unhandled: resolveParameter's error
                 raise OutputError(f"failed to evaluate expression "
                                   f"{value_from['expression']!r}")
-            text = parameter_text(value)
+            text = _any_string(value)
         else:
-            text = subst(str(value_from["parameter"]), scope,
-                         f"outputs.parameters.{name}.valueFrom.parameter")
+            text = _any_string(_resolve_var(str(value_from["parameter"]), scope))
     except (OutputError, *SubstitutionError) as exc:
         if "default" not in value_from:
             raise OutputError(str(exc)) from exc
@@ -95,6 +97,48 @@ def _parameter(param: Mapping[str, Any], scope: Mapping[str, str],
     entry = {k: v for k, v in param.items() if k != "valueFrom"}
     entry["value"] = text
     return entry
+
+
+# expr-lang's own functions: what an expression compiled with the bare scope (no
+# env.GetFuncMap: no asInt, toJson, jsonpath, sprig) can call
+_EXPR_BUILTINS = frozenset({"int", "float", "string", "len"})
+
+
+def _resolve_var(text: str, scope: Mapping[str, Any]) -> Any:
+    """``template.ResolveVar`` (util/template/resolve_var.go), which reads
+    ``valueFrom.parameter``: the whole string is one tag, ``{{`` and ``}}`` trimmed, so
+    ``prefix-{{x}}`` does not resolve. A name is looked up as it is. ``{{=expr}}`` is
+    compiled with the flat scope as its environment: its dotted keys are no names to
+    expr-lang and Argo's functions are not in it, so only literals, operators and
+    expr-lang's builtins evaluate; anything else is "Unable to compile"."""
+    tag = text.removeprefix("{{").removesuffix("}}").strip()
+    if not tag.startswith("="):
+        if tag not in scope:
+            raise OutputError(f"Unable to resolve: {tag!r}")
+        return scope[tag]
+    expression = tag[1:].replace("\\u003c", "<").replace("\\u003e", ">").replace(
+        "\\u0026", "&")  # jsonutil.Fix
+    tree = parse(expression)  # admission (tags) refused what the engine cannot parse
+    for node in walk(tree):
+        if isinstance(node, Name) or (isinstance(node, Call)
+                                      and node.function not in _EXPR_BUILTINS):
+            raise OutputError(f"Unable to compile: {expression!r}")
+    try:
+        result = evaluate(expression, {}, strict=True)
+    except (UnresolvedReference, UnsupportedExpression) as exc:
+        raise OutputError(f"Invalid expression: {expression!r}") from exc
+    if result is None:
+        raise OutputError(f"Unable to resolve: {tag!r}")
+    return result
+
+
+def _any_string(value: Any) -> str:
+    """``wfv1.AnyStringPtr(val)``: ``fmt.Sprintf("%v", val)`` (a float 3.0 is ``3``,
+    1e6 ``1e+06``, a list ``[1 2]``), not JSON as a ``{{=...}}`` tag writes it."""
+    try:
+        return go_string(value)
+    except ValueFailure as exc:
+        raise OutputError(f"cannot print the expression's value: {exc}") from None
 
 
 def _expression(expr: str, scope: Mapping[str, Any]) -> Any:
