@@ -134,6 +134,7 @@ spec:
       - {name: list, valueFrom: {expression: "[1, 'a']"}}
       - {name: found, valueFrom: {expression: "jsonpath(inputs.parameters.doc, '$.n')"}}
       - {name: ref, valueFrom: {parameter: "{{tasks.a.outputs.result}}"}}
+      - {name: nil-key, valueFrom: {expression: "tasks.a.nope == nil ? 'nil' : 'set'"}}
       - {name: literal, valueFrom: {parameter: "{{=[1, 2.5]}}"}}
       - name: global
         valueFrom: {expression: "workflow.parameters.doc", default: not-in-scope}
@@ -148,7 +149,8 @@ spec:
 
 def test_template_outputs_as_get_template_outputs_from_scope_resolves_them(run):
     """An expression's value is written with ``AnyStringPtr``, Go's ``%v`` (not the JSON
-    a ``{{=...}}`` tag writes); the scope is the template's inputs and its tasks, no
+    a ``{{=...}}`` tag writes), and runs with no missing-variable check (a missing key is
+    nil); the scope is the template's inputs and its tasks, no
     ``workflow.*``; ``valueFrom.parameter`` is ``ResolveVar``: one tag, and an
     expression there sees neither the scope nor Argo's functions (``Unable to
     compile``), so each of those takes its default."""
@@ -157,5 +159,5 @@ def test_template_outputs_as_get_template_outputs_from_scope_resolves_them(run):
     (dag,) = nodes(workflow, "DAG")
     assert {p["name"]: p["value"] for p in dag["outputs"]["parameters"]} == {
         "float": "3", "big": "1e+06", "list": "[1 a]", "found": "[1 2.5]", "ref": "out",
-        "literal": "[1 2.5]", "global": "not-in-scope", "function": "not-compiled",
-        "around": "not-one-tag"}
+        "nil-key": "nil", "literal": "[1 2.5]", "global": "not-in-scope",
+        "function": "not-compiled", "around": "not-one-tag"}

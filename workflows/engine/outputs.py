@@ -142,10 +142,12 @@ def _any_string(value: Any) -> str:
 
 
 def _expression(expr: str, scope: Mapping[str, Any]) -> Any:
-    """expr-lang over the scope (``env.GetFuncMap(scope.AsAnyMap())``); an unknown name or
-    a value that does not fit is the failure Argo's ``expr.Run`` returns."""
+    """expr-lang over the scope (``env.GetFuncMap(scope.AsAnyMap())``), run with no
+    missing-variable check: a missing map key is nil (``tasks.x.outputs.parameters.y ==
+    nil`` is true), an unknown name or a value that does not fit is the failure Argo's
+    ``expr.Compile``/``expr.Run`` returns."""
     try:
-        return evaluate(expr, scope, strict=True)
+        return evaluate(expr, scope, strict=True, missing_keys_nil=True)
     except (UnresolvedReference, UnsupportedExpression) as exc:
         raise OutputError(f"failed to evaluate expression {expr!r}: {exc}") from exc
     except ValueFailure as exc:

@@ -95,14 +95,19 @@ def validate_expression(expr: str) -> None:
 
 
 def evaluate(expr: str, variables: Mapping[str, Any], *, strict: bool = False,
-             govaluate: bool = False) -> Any:
+             govaluate: bool = False, missing_keys_nil: bool = False) -> Any:
     """The value of ``expr``. ``variables`` may be nested maps, dotted keys, or both.
 
     With ``strict`` off a bare word that is not a variable is its own text; with it on
     it raises UnresolvedReference. ``govaluate``: read as a ``when`` (``=~``, ``!~``).
+    ``missing_keys_nil``: a map key the variables lack is nil everywhere, as expr-lang
+    runs it when Argo calls it with no missing-variable check first
+    (``resolveParameter``'s ``valueFrom.expression``); a name they lack still fails.
     """
     tree = parse(expr, govaluate=govaluate)
-    return Evaluator(expr, nest(variables), strict=strict).value(tree)
+    evaluator = Evaluator(expr, nest(variables), strict=strict)
+    evaluator.guarded = 1 if missing_keys_nil else 0
+    return evaluator.value(tree)
 
 
 def evaluate_bool(expr: str, variables: Mapping[str, Any]) -> bool:
