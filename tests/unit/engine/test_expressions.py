@@ -119,6 +119,8 @@ FORMATTED = [  # Argo v4.1.2's expressionReplaceCore: a string as is, else json.
     ("{b: 1, a: '<&>'} ", '{"a":"\\u003c\\u0026\\u003e","b":1}'),  # escapes stay; ' ' before }}
     ("'<&>'", "<&>"),
     ("75", "75"),
+    ("sprig.toDate('2006-01-02', '2024-03-05')", "2024-03-05T00:00:00Z"),  # JSON string
+    ("[sprig.toDate('2006-01-02', '2024-03-05')]", '["2024-03-05T00:00:00Z"]'),
 ]
 
 

@@ -26,6 +26,7 @@ subclass of UnsupportedExpression: the values do not fit, e.g. ``asInt('x')``).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
@@ -179,7 +180,8 @@ def substitute(
 
 def _expression_text(expr: str, result: Any) -> str:
     """What ``expressionReplaceCore`` writes for ``result``: nil fails, a string is
-    written as is, anything else as its ``json.Marshal`` text (which the template's own
+    written as is (so is what marshals to a JSON string, a time.Time: its RFC 3339
+    text), anything else as its ``json.Marshal`` text (which the template's own
     JSON decoding then reads back: a DEL there, escaped by ``strconv.Quote`` as ``\\x7f``,
     makes the template invalid JSON)."""
     if result is None:
@@ -190,6 +192,8 @@ def _expression_text(expr: str, result: Any) -> str:
         text = go_json(result)
     except ValueFailure as exc:
         raise EvaluationError(expr, f"failed to marshal evaluated expression: {exc}") from None
+    if len(text) > 1 and text[0] == text[-1] == '"':
+        return str(json.loads(text))  # a time.Time marshals as a JSON string: its text
     if "\x7f" in text:
         raise EvaluationError(expr, "the result was invalid JSON (a DEL character)")
     return text
