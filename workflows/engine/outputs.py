@@ -26,7 +26,7 @@ from typing import Any
 
 from workflows.engine.errors import NodeError
 from workflows.engine.expr import UnresolvedReference, evaluate
-from workflows.engine.expr.errors import UnsupportedExpression
+from workflows.engine.expr.errors import EvaluationError, UnsupportedExpression
 from workflows.engine.expr.functions import ValueFailure, go_string
 from workflows.engine.expr.parser import Call, Name, parse, walk
 from workflows.engine.scope import SubstitutionError, parameter_text
@@ -91,12 +91,20 @@ def _parameter(param: Mapping[str, Any], scope: Mapping[str, str],
         else:
             text = _any_string(_resolve_var(str(value_from["parameter"]), scope))
     except (OutputError, *SubstitutionError) as exc:
-        if "default" not in value_from:
+        if "default" not in value_from or _refused(exc):
             raise OutputError(str(exc)) from exc
         text = parameter_text(value_from["default"])
     entry = {k: v for k, v in param.items() if k != "valueFrom"}
     entry["value"] = text
     return entry
+
+
+def _refused(exc: BaseException) -> bool:
+    """A construct the engine cannot run faithfully (a jsonpath computed at run time
+    outside the subset): the node errors naming it rather than take the default, which
+    Argo, running it, might not have."""
+    cause = exc.__cause__ if isinstance(exc, OutputError) else exc
+    return isinstance(cause, UnsupportedExpression) and not isinstance(cause, EvaluationError)
 
 
 # expr-lang's own functions: what an expression compiled with the bare scope (no

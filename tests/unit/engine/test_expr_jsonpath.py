@@ -12,6 +12,7 @@ import yaml
 
 from workflows.engine.admit.refuse import check
 from workflows.engine.expr import EvaluationError, UnsupportedExpression, substitute
+from workflows.engine.outputs import OutputError, template_outputs
 
 STAFF = ('{"employees": [{"name": "Baris", "age":43},{"name": "Mo", "age": 42}, '
          '{"name": "Jai", "age" :44}]}')
@@ -157,3 +158,20 @@ spec:
     assert len(problems) == 1
     assert "spec.templates[0].inputs.parameters[1].value" in problems[0]
     assert "recursive descent '..'" in problems[0]
+
+
+def test_a_path_computed_at_run_time_is_checked_then_and_never_defaulted() -> None:
+    """An output's default stands for Argo's failures only: a path outside the subset,
+    known only at run time, errors the node naming it instead."""
+    tmpl = {"outputs": {"parameters": [{"name": "p", "valueFrom": {
+        "expression": "jsonpath(inputs.parameters.doc, inputs.parameters.path)",
+        "default": "d"}}]}}
+
+    def output(path: str) -> str:
+        scope = {"inputs.parameters.doc": '{"a": 1}', "inputs.parameters.path": path}
+        return str(template_outputs(tmpl, scope)["parameters"][0]["value"])
+
+    assert output("$.a") == "1"
+    assert output("$.b") == "d"  # the library's error: Argo takes the default too
+    with pytest.raises(OutputError, match="recursive descent"):
+        output("$..a")
