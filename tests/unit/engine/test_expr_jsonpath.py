@@ -175,3 +175,9 @@ def test_a_path_computed_at_run_time_is_checked_then_and_never_defaulted() -> No
     assert output("$.b") == "d"  # the library's error: Argo takes the default too
     with pytest.raises(OutputError, match="recursive descent"):
         output("$..a")
+
+
+def test_a_document_nested_deeper_than_the_engine_reads_is_refused() -> None:
+    with pytest.raises(UnsupportedExpression, match="nested deeper than 200 levels"):
+        jsonpath("[" * 300 + "]" * 300, "$")
+    assert jsonpath('{"a": "[[[[{{"}', "$.a") == "[[[[{{"  # brackets in strings do not count

@@ -51,6 +51,7 @@ from workflows.engine.expr.errors import UnsupportedExpression
 from workflows.engine.expr.go_format import go_string
 
 MAX_PATH = 512  # characters; the corpus' longest path is 44
+MAX_NESTING = 200  # levels of [ and { in a document
 
 
 class JsonPathFailure(Exception):
@@ -279,12 +280,38 @@ def _go_float(text: str) -> float:
 
 
 def go_unmarshal(text: str) -> Any:
-    """``json.Unmarshal`` into ``any``: objects, arrays, strings, bools, nil, float64."""
+    """``json.Unmarshal`` into ``any``: objects, arrays, strings, bools, nil, float64.
+    A document nested deeper than ``MAX_NESTING`` is refused (Go reads 10000 levels,
+    Python's recursive reader and printers fewer)."""
+    if _nesting(text) > MAX_NESTING:
+        raise UnsupportedExpression(text[:40], f"JSON nested deeper than {MAX_NESTING} levels")
     try:
         return json.loads(text, parse_int=_go_float, parse_float=_go_float,
                           parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise JsonPathFailure(f"invalid JSON: {exc.msg}") from None
+
+
+def _nesting(text: str) -> int:
+    """The deepest nesting of ``[``/``{`` in ``text``, strings skipped (no recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def _apply(steps: tuple[Step, ...], root: Any, current: Any) -> Any:
@@ -315,10 +342,8 @@ def _apply(steps: tuple[Step, ...], root: Any, current: Any) -> Any:
     else:
         elements = [item for item in _members(current, "filter")
                     if _included(step.condition, root, item)]
-        if rest and isinstance(rest[0], Index):  # the filtered list itself is indexed
-            return _apply(rest, root, elements)
-    if isinstance(step, Slice) and rest and isinstance(rest[0], Index):
-        return _apply(rest, root, elements)
+    if not isinstance(step, Wildcard) and rest and isinstance(rest[0], Index):
+        return _apply(rest, root, elements)  # after a filter or a slice, [i] takes one
     if not rest:
         return elements  # a null element stays; it is dropped only as a result of a next token
     return [r for item in elements if (r := _each(rest, root, item)) is not None]
