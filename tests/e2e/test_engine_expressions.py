@@ -161,3 +161,33 @@ def test_template_outputs_as_get_template_outputs_from_scope_resolves_them(run):
         "float": "3", "big": "1e+06", "list": "[1 a]", "found": "[1 2.5]", "ref": "out",
         "nil-key": "nil", "literal": "[1 2.5]", "global": "not-in-scope",
         "function": "not-compiled", "around": "not-one-tag"}
+
+
+def test_workflow_parameters_json_is_the_arguments_as_go_marshals_them(run):
+    """setGlobalParameters: ``json.Marshal`` of the arguments (wfv1.Parameter's field
+    order, omitempty, ``<`` escaped), as ``workflow.parameters`` and ``.json``."""
+    workflow = run([yaml.safe_load("""
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: params-json}
+spec:
+  entrypoint: main
+  arguments:
+    parameters:
+    - {name: a, value: "1", description: "x<y"}
+    - {name: b, value: "two", enum: [one, two]}
+  templates:
+  - name: main
+    inputs:
+      parameters:
+      - {name: all, value: "{{workflow.parameters}}"}
+      - {name: json, value: "{{workflow.parameters.json}}"}
+      - {name: second, value: "{{=jsonpath(workflow.parameters.json, '$[1].value')}}"}
+    container: {image: busybox, command: [sh, -c, "true"]}
+""")])
+    assert workflow["status"]["phase"] == "Succeeded"
+    (pod,) = nodes(workflow, "Pod")
+    params = {p["name"]: p["value"] for p in pod["inputs"]["parameters"]}
+    marshaled = ('[{"name":"a","value":"1","description":"x\\u003cy"},'
+                 '{"name":"b","value":"two","enum":["one","two"]}]')
+    assert params == {"all": marshaled, "json": marshaled, "second": "two"}
