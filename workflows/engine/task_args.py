@@ -43,13 +43,16 @@ def task_arguments(run: Run, task: Mapping[str, Any], scope: dict[str, str], nam
     ``steps`` in a steps template (the names ``from`` may reference)."""
     args = Arguments()
     spec = task.get("arguments") or {}
+    # the absent optionals are nil in Argo's scope: '{{=... ?? x}}' falls back on them,
+    # and any other tag naming one fails (simpleReplaceStrict)
+    with_nils = {**scope, **{key: None for key in absent if key not in scope}}
     for param in spec.get("parameters") or []:
         pure = _PURE_REFERENCE.match(str(param.get("value", "")))
         if pure and pure.group(1).strip() in absent:  # absentOptionalRef
             args.absent.add(param["name"])
             continue
         args.parameters[param["name"]] = subst(
-            parameter_text(param.get("value", "")), scope,
+            parameter_text(param.get("value", "")), with_nils,
             f"{ref}.{name}.arguments.parameters.{param['name']}")
     for art in spec.get("artifacts") or []:
         location = _artifact(run, art, scope, name, ids, dag_artifacts, ref)
