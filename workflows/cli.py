@@ -115,8 +115,11 @@ def new(name: str, project: Path | None) -> None:
               default="text", show_default=True,
               help="text: the DAG and every resolved setting with the file it came from; "
                    "mermaid or dot: the DAG alone, as a graph to draw.")
+@click.option("--spec", "spec_of", metavar="TASK",
+              help="Print only the file TASK reads as its spec, as compiled (transform's "
+                   "spec, validate's rules): to run that step by hand.")
 @_PROJECT
-def show(name: str, env: str, fmt: str, project: Path | None) -> None:
+def show(name: str, env: str, fmt: str, spec_of: str | None, project: Path | None) -> None:
     """Show the pipeline NAME: its DAG and its resolved settings, each with its origin.
 
     Every value says the file that set it (environments/prod.yaml,
@@ -127,14 +130,17 @@ def show(name: str, env: str, fmt: str, project: Path | None) -> None:
     Examples:
       cadencia show orders --env prod
       cadencia show orders --format mermaid > orders.mmd
+      cadencia show orders --spec validate > rules.yaml
     """
     from workflows import show as showing
     from workflows.config import ConfigError, Project
 
     try:
-        click.echo(showing.show(Project.default(project), name, env, fmt))
+        click.echo(showing.show(Project.default(project), name, env, fmt, spec_of))
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    except showing.NoSpec as exc:
+        raise click.BadParameter(str(exc), param_hint="--spec") from exc
 
 
 @main.command()

@@ -3,11 +3,12 @@
 ``--env NAME`` takes the compiled manifests of one pipeline of an environment
 (``k8s/workflows/NAME/<pipeline>/``: ``--pipeline``, or the only one compiled) and runs the
 WorkflowTemplate named after the pipeline; ``--env PATH`` takes any manifest file or
-folder. The compiled environments are looked for under ``$CADENCIA_PROJECT`` (when set),
-the current folder, then this checkout. The run's record is kept under ``.cadencia/runs/``
-(``cadencia get``), with an ``invocation.json`` beside it, written as the run starts, so
-``cadencia retry`` can run the same manifests again, even after the run was stopped or
-killed.
+folder, and may be repeated (the workflow, then the (Cluster)WorkflowTemplates and
+ConfigMaps it reads). The compiled environments are looked for under ``$CADENCIA_PROJECT``
+(when set), the current folder, then this checkout. The run's record is kept under
+``.cadencia/runs/`` (``cadencia get``), with an ``invocation.json`` beside it, written as
+the run starts, so ``cadencia retry`` can run the same manifests again, even after the run
+was stopped or killed.
 """
 
 from __future__ import annotations
@@ -65,6 +66,25 @@ class Invocation:
 class PipelineChoiceError(ValueError):
     """``--pipeline`` is missing among several compiled pipelines, or names none of them
     (a usage error: the CLI exits 2)."""
+
+
+def manifest_paths(targets: tuple[str, ...], pipeline: str | None
+                   ) -> tuple[list[Path], str | None]:
+    """``manifest_files`` of one ``--env``; several must all be manifest paths (a
+    workflow beside the templates and ConfigMaps it reads, as a cluster would hold them):
+    their files in the order given, each once."""
+    if len(targets) <= 1:
+        return manifest_files(targets[0] if targets else "local", pipeline)
+    files: list[Path] = []
+    for target in targets:
+        if not Path(target).exists():
+            raise PipelineChoiceError(
+                f"--env is given {len(targets)} times: each must be a manifest file or "
+                f"folder, and {target} is none (a compiled environment is run alone)")
+        for found in manifest_files(target, pipeline)[0]:
+            if found.resolve() not in [f.resolve() for f in files]:
+                files.append(found)
+    return files, None
 
 
 def environment_folder(env: str) -> Path | None:

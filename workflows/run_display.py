@@ -29,6 +29,9 @@ class Progress:
             self.console.print(f"  [red]{'Stopping':<9}[/] {event.get('signal')}: SIGTERM to "
                                f"every step, SIGKILL after {event.get('grace', 0):.0f}s")
             return
+        if event.get("kind") == "workflow" and event.get("phase") == "Pending":
+            self.console.print(f"  [dim]{'Pending':<9}[/] {event.get('message', '')}")
+            return
         if event.get("kind") != "node":
             return
         phase, message = str(event.get("phase", "")), str(event.get("message") or "")

@@ -46,6 +46,7 @@ class Outcome:
     start_error: str | None = None
     stopped_for: str | None = None  # the reason given to ``stop``
     log_error: OSError | None = None  # writing the log failed (it is cut there)
+    termination_message: str | None = None  # the container's own, as the kubelet reports it
 
 
 class Process:

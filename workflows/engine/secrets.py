@@ -1,7 +1,8 @@
 """Secrets and ConfigMaps for local runs, and the environment of a container.
 
 A step's ``secretKeyRef``/``configMapKeyRef``/``envFrom`` read the secrets file (YAML),
-the local stand-in for the cluster's Secrets and ConfigMaps::
+the local stand-in for the cluster's Secrets and ConfigMaps, and the ConfigMap documents
+given with the manifests (``add_config_maps``)::
 
     cadencia-source-db:          # a Secret: name -> {key: value}
       url: postgresql+psycopg://...
@@ -68,6 +69,15 @@ class SecretSource:
             else:
                 self.secrets[str(name)] = _strings(values, str(name))
 
+    def add_config_maps(self, documents: Mapping[str, Mapping[str, Any]]) -> None:
+        """The ConfigMap documents given with the manifests (``{name: document}``), for
+        env and envFrom as well: a name the secrets file also holds is an error."""
+        for name, doc in documents.items():
+            if name in self.config_maps:
+                raise MissingSecret(f"ConfigMap {name!r} is given both as a document and in "
+                                    f"the secrets file {self.path}: keep one")
+            self.config_maps[name] = _strings(doc.get("data") or {}, f"ConfigMap {name}")
+
     def secret(self, name: str, key: str) -> str | None:
         """The value of ``key`` in Secret ``name`` from the file, or None."""
         return self.secrets.get(name, {}).get(key)
@@ -75,11 +85,14 @@ class SecretSource:
     def _where(self) -> str:
         return f"the secrets file {self.path}" if self.path else "a secrets file (--secrets)"
 
-    def container_env(self, container: Mapping[str, Any], *,
-                      substitute: Any = None) -> dict[str, str]:
-        """The environment of ``container``: host basics, ``envFrom``, then ``env`` (later
-        entries win, as in Kubernetes); nothing else of the caller's environment."""
+    def container_env(self, container: Mapping[str, Any], *, substitute: Any = None,
+                      image_env: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The environment of ``container``: host basics, the ENV of an image the engine
+        knows (``images``), ``envFrom``, then ``env`` (later entries win, as a container
+        runtime merges the pod's over the image's); nothing else of the caller's
+        environment."""
         env = {k: v for k, v in self.environ.items() if k in HOST_VARIABLES}
+        env.update(image_env or {})
         for source in container.get("envFrom") or []:
             env.update(self._env_from(source))
         for entry in container.get("env") or []:
