@@ -155,3 +155,21 @@ def test_no_page_shows_a_secret_value(server: Server, runs: Runs) -> None:
     assert leaks == []
     data = seen[f"/runs/{runs.failed_pg}/data"]
     assert "postgresql://etl:***@127.0.0.1:" in data  # the target, redacted
+
+
+def test_a_retry_the_cli_refuses_says_why(server: Server, runs: Runs) -> None:
+    """The page's retry is `cadencia retry`: a Succeeded run has nothing to retry."""
+    request = urllib.request.Request(f"{server.url}/runs/{runs.succeeded}/retry", data=b"",
+                                     method="POST", headers={"Origin": server.url})
+    try:
+        urllib.request.urlopen(request, timeout=30).close()
+        raise AssertionError("the retry of a Succeeded run was accepted")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 409
+        assert f"{runs.succeeded} Succeeded: nothing to retry" in exc.read().decode()
+
+
+def test_stop_of_a_run_that_is_not_running_is_refused(server: Server, runs: Runs) -> None:
+    request = urllib.request.Request(f"{server.url}/runs/{runs.failed}/stop", data=b"",
+                                     method="POST", headers={"Origin": server.url})
+    assert status_of(request) == 409

@@ -49,11 +49,14 @@ def start_retry(record: RunRecord, home: Path) -> subprocess.Popen[bytes]:
     return child
 
 
-def retried_run(store: RunStore, name: str, started_ns: int, wait: float = 5.0) -> str | None:
+def retried_run(store: RunStore, name: str, started_ns: int,
+                child: subprocess.Popen[bytes] | None = None, wait: float = 5.0) -> str | None:
     """The name of the run a retry of ``name`` made (``cadencia.dev/retry-of``), once its
-    record exists; None after ``wait`` seconds."""
+    record exists; None after ``wait`` seconds, or once ``child`` (the retry) has exited
+    without making one."""
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
+        exited = child is not None and child.poll() is not None
         for record in store.records():
             if record.created_ns() < started_ns:
                 break
@@ -63,5 +66,7 @@ def retried_run(store: RunStore, name: str, started_ns: int, wait: float = 5.0) 
                 continue
             if labels.get("cadencia.dev/retry-of") == name:
                 return record.name
+        if exited:
+            return None
         time.sleep(0.2)
     return None

@@ -116,8 +116,12 @@ def create_app(home: Path, allowed_hosts: set[str]) -> Starlette:
             return refused
         record = record_of(request)
         started = time.time_ns()
-        actions.start_retry(record, home)
-        new = actions.retried_run(store, record.name, started)
+        child = actions.start_retry(record, home)
+        new = actions.retried_run(store, record.name, started, child)
+        if new is None and child.poll():  # it refused at once: say why
+            said = (record.path / "retry.out").read_text(errors="replace").strip()
+            return page(request, "error.html", status_code=409, title="Retry refused",
+                        message=said.splitlines()[-1] if said else "cadencia retry failed")
         return RedirectResponse(f"/runs/{new or record.name}", status_code=303)
 
     def stop_action(request: Request) -> Response:
