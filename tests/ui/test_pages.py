@@ -217,7 +217,7 @@ spec:
   - name: switch
     container:
       image: alpine:3.20
-      command: [sh, -c, 'echo "switch is $SWITCH"; test "$SWITCH" = on']
+      command: [sh, -c, 'echo "switch is $SWITCH <b>not bold</b>"; test "$SWITCH" = on']
       env:
       - name: SWITCH
         valueFrom: {secretKeyRef: {name: switch, key: state}}
@@ -237,6 +237,9 @@ def test_retry_reruns_a_failed_run_like_cadencia_retry(browser: Any, server: Ser
     failed = newest_run(runs.home)
     browser.get(f"{server.url}/runs/{failed}")
     wait_for(browser, lambda b: node_phase("switch")(b) == "Failed")
+    # what a program printed is shown as text, never as markup
+    assert text(browser, "#failures .cause") == "switch is off <b>not bold</b>"
+    assert browser.find_elements(By.CSS_SELECTOR, "#failures b") == []
     secrets.write_text(yaml.safe_dump({"switch": {"state": "on"}}))  # the fix
     retry = browser.find_element(By.ID, "retry")
     assert retry.is_displayed()
