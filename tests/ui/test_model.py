@@ -143,3 +143,13 @@ def test_the_sla_verdict_is_the_exit_handler_s_and_the_watcher_s_warning(tmp_pat
         'not json\n{"level": "info", "message": "orders: Succeeded", "notification": '
         '{"event": "finished", "status": "Succeeded", "sla_verdict": "missed"}}\n')
     assert sla(workflow, tmp_path) == {"seconds": 3600.0, "verdict": "missed", "at_risk": True}
+
+
+def test_on_a_shared_address_any_host_name_is_served_but_actions_stay_same_origin() -> None:
+    from workflows.ui.server import allowed_hosts
+
+    assert allowed_hosts("127.0.0.1", 2746) == {"127.0.0.1:2746", "localhost:2746"}
+    shared = allowed_hosts("0.0.0.0", 2746)
+    assert shared == {"*"}
+    assert same_origin({"host": "box.lan:2746", "origin": "http://box.lan:2746"}, shared)
+    assert not same_origin({"host": "box.lan:2746", "origin": "http://evil.example"}, shared)

@@ -23,9 +23,10 @@ _children: list[subprocess.Popen[bytes]] = []  # reaped as new ones start
 
 
 def same_origin(headers: dict[str, str], allowed_hosts: set[str]) -> bool:
-    """Whether the request's Origin (or Referer) and Host are this server's own."""
+    """Whether the request's Origin (or Referer) and Host are this server's own
+    (``allowed_hosts`` holding ``*``: any Host, as long as the Origin is that Host)."""
     host = headers.get("host", "")
-    if host not in allowed_hosts:
+    if not host or (host not in allowed_hosts and "*" not in allowed_hosts):
         return False
     source = headers.get("origin") or headers.get("referer")
     if not source or source == "null":

@@ -153,7 +153,7 @@ def create_app(home: Path, allowed_hosts: set[str]) -> Starlette:
     ]
     # every request, pages included, must name this server: a page of another site that
     # rebinds its own host name to 127.0.0.1 gets nothing (DNS rebinding)
-    hosts = sorted({h.rsplit(":", 1)[0] for h in allowed_hosts})
+    hosts = sorted({h.rsplit(":", 1)[0] for h in allowed_hosts})  # the middleware: no port
     return Starlette(routes=routes, exception_handlers={NotFound: not_found},
                      middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts)])
 

@@ -12,10 +12,12 @@ LOOPBACK = "127.0.0.1"
 
 
 def allowed_hosts(host: str, port: int) -> set[str]:
-    """The ``Host`` values the server answers to: its address, and ``localhost`` when it
-    listens on the loopback address."""
-    names = {host} | ({"localhost"} if host in (LOOPBACK, "localhost") else set())
-    return {f"{name}:{port}" for name in names}
+    """The ``Host`` values the server answers to: on the loopback address, itself and
+    ``localhost`` (a foreign name rebound to 127.0.0.1 gets nothing); on any other
+    address, which the user chose to share, every name (``*``) the network may use."""
+    if host not in (LOOPBACK, "localhost"):
+        return {"*"}
+    return {f"{name}:{port}" for name in (LOOPBACK, "localhost")}
 
 
 def serve(home: Path, host: str, port: int) -> None:
