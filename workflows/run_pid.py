@@ -29,9 +29,15 @@ def _start_ticks(pid: int) -> str | None:
 
 
 def record(run_dir: Path) -> None:
-    """Write this process's id and start time into the run's folder."""
+    """Write this process's id and start time into the run's folder; on a failed write (a
+    full disk) no partial file stays and the OSError names the file."""
     pid = os.getpid()
-    (Path(run_dir) / PID_FILE).write_text(f"{pid} {_start_ticks(pid) or ''}\n")
+    path = Path(run_dir) / PID_FILE
+    try:
+        path.write_text(f"{pid} {_start_ticks(pid) or ''}\n")
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
 def running(run_dir: Path) -> int | None:
