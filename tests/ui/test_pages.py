@@ -212,6 +212,7 @@ spec:
       tasks:
       - {name: first, template: ok}
       - {name: switch, template: switch, dependencies: [first]}
+      - {name: after, template: ok, dependencies: [switch]}
   - name: ok
     container: {image: alpine:3.20, command: [sh, -c, "echo fine"]}
   - name: switch
@@ -237,6 +238,8 @@ def test_retry_reruns_a_failed_run_like_cadencia_retry(browser: Any, server: Ser
     failed = newest_run(runs.home)
     browser.get(f"{server.url}/runs/{failed}")
     wait_for(browser, lambda b: node_phase("switch")(b) == "Failed")
+    assert node_phase("after")(browser) == "Omitted"  # its dependency failed: not run
+    assert "Omitted" in graph_node(browser, "after").text
     # what a program printed is shown as text, never as markup
     assert text(browser, "#failures .cause") == "switch is off <b>not bold</b>"
     assert browser.find_elements(By.CSS_SELECTOR, "#failures b") == []
@@ -247,6 +250,7 @@ def test_retry_reruns_a_failed_run_like_cadencia_retry(browser: Any, server: Ser
     wait_for(browser, lambda b: node_phase("switch")(b) == "Succeeded", timeout=60)
     assert "Succeeded" in text(browser, "#summary")
     assert node_phase("first")(browser) == "Succeeded"
+    wait_for(browser, lambda b: node_phase("after")(b) == "Succeeded")
     deadline = time.monotonic() + 5
     while failed not in text(browser, "#summary") and time.monotonic() < deadline:
         time.sleep(0.2)
