@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from workflows import run_pid
-from workflows.ui import run_graph
+from workflows.ui import run_graph, timeline
 from workflows.ui.actions import same_origin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +75,7 @@ def test_the_cause_of_a_failed_task_is_its_last_attempt_s_error_line(tmp_path: P
 
 def test_the_timeline_has_each_attempt_and_the_backoff_wait_between_them() -> None:
     now = datetime(2026, 11, 25, 2, 0, 30, tzinfo=timezone.utc)
-    bars = [(b.label, b.kind, b.start, b.end) for b in run_graph.timeline(WORKFLOW, now)]
+    bars = [(b.label, b.kind, b.start, b.end) for b in timeline.timeline(WORKFLOW, now)]
     assert bars == [("a", "attempt", 0.0, 2.0),
                     ("b #0", "attempt", 2.0, 3.0), ("b backoff", "backoff", 3.0, 7.0),
                     ("b #1", "attempt", 7.0, 8.0),
@@ -86,7 +86,7 @@ def test_a_running_attempt_lasts_until_now() -> None:
     running = {"metadata": {"name": "wf"}, "status": {"startedAt": T.format(0), "nodes": {
         "p": node("p", "Pod", "p", "Running", started=T.format(1))}}}
     now = datetime(2026, 11, 25, 2, 0, 5, tzinfo=timezone.utc)
-    [bar] = run_graph.timeline(running, now)
+    [bar] = timeline.timeline(running, now)
     assert (bar.start, bar.end, bar.running) == (1.0, 5.0, True)
 
 

@@ -6,24 +6,19 @@ a plain node's (a memoized hit, an omitted task, a DAG) children are its depende
 a DAG, its first tasks. The graph has one vertex per node that is not an attempt, an edge
 wherever a vertex (or one of its attempts) lists another as a child, and each vertex sits
 in the layer of its longest path from a root. The exit handler's tree, which has no parent,
-is laid after the main tree, as the Argo UI draws it.
-
-The timeline has one bar per attempt (Pod) and one per backoff wait between two attempts
-of a Retry node, in seconds from the run's start (records keep whole seconds); a task's
-bars follow each other, tasks in the order they started.
+is laid after the main tree, as the Argo UI draws it. The timeline of the same tasks is
+:mod:`workflows.ui.timeline`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from workflows import node_label
 from workflows.engine.present_logs import error_line
-from workflows.engine.records import parse_time
 
 Nodes = Mapping[str, Mapping[str, Any]]
 FAILED = ("Failed", "Error")
@@ -44,18 +39,6 @@ class Vertex:
     layer: int = 0
     order: int = 0
     group: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Bar:
-    node: str  # the id of the vertex (task) it belongs to
-    pod: str  # the attempt's id; the next attempt's for a backoff wait
-    label: str
-    kind: str  # "attempt" or "backoff"
-    phase: str
-    start: float
-    end: float
-    running: bool
 
 
 def attempts_of(node: Mapping[str, Any], nodes: Nodes) -> list[Mapping[str, Any]]:
@@ -80,7 +63,7 @@ def cause_of(node: Mapping[str, Any], nodes: Nodes, run_dir: Path) -> str | None
     return error_line(run_dir / "logs" / f"{pod.get('id')}.log") if pod else None
 
 
-def _label(node: Mapping[str, Any], workflow_name: str) -> str:
+def label_of(node: Mapping[str, Any], workflow_name: str) -> str:
     display = str(node.get("displayName", node.get("id", "")))
     if display.startswith(f"{workflow_name}.onExit"):
         return "onExit" + display[len(workflow_name) + len(".onExit"):]
@@ -95,7 +78,7 @@ def _vertex(node: Mapping[str, Any], nodes: Nodes, run_dir: Path, name: str) -> 
     kind = str(node.get("type", ""))
     attempts = len(tries) if tries else (1 if kind == "Pod" and not hit else 0)
     return Vertex(
-        id=str(node.get("id")), label=_label(node, name), type=kind,
+        id=str(node.get("id")), label=label_of(node, name), type=kind,
         phase=str(node.get("phase") or "Pending"),
         template=str(node.get("templateName") or (node.get("templateRef") or {}).get("template")
                      or ""),
@@ -170,45 +153,3 @@ def _longest_paths(root: str, outgoing: Mapping[str, list[str]],
             if waiting[nxt] == 0:
                 ready.append(nxt)
     return depth
-
-
-def timeline(workflow: Mapping[str, Any], now: datetime) -> list[Bar]:
-    """Every attempt and every backoff wait between two attempts, in start order."""
-    nodes: Nodes = (workflow.get("status") or {}).get("nodes") or {}
-    name = str((workflow.get("metadata") or {}).get("name", ""))
-    origin = parse_time((workflow.get("status") or {}).get("startedAt"))
-    if origin is None:
-        return []
-
-    def offset(moment: datetime | None) -> float:
-        return max(((moment or now) - origin).total_seconds(), 0.0)
-
-    tasks: list[list[Bar]] = []
-    attempt_ids = {c for n in nodes.values() for c in (n.get("children") or [])
-                   if n.get("type") == "Retry"}
-    for nid, node in nodes.items():
-        if nid in attempt_ids or node.get("type") not in ("Pod", "Retry"):
-            continue
-        tries = attempts_of(node, nodes) or [node]
-        label = _label(node, name)
-        bars: list[Bar] = []
-        previous_end: datetime | None = None
-        for index, pod in enumerate(tries):
-            if (pod.get("memoizationStatus") or {}).get("hit"):
-                continue
-            started, finished = parse_time(pod.get("startedAt")), parse_time(pod.get("finishedAt"))
-            if started is None:
-                continue
-            if previous_end is not None and started > previous_end:
-                bars.append(Bar(nid, str(pod.get("id")), f"{label} backoff", "backoff",
-                                "Backoff", offset(previous_end), offset(started), False))
-            shown = f"{label} #{index}" if len(tries) > 1 else label
-            bars.append(Bar(nid, str(pod.get("id")), shown, "attempt",
-                            str(pod.get("phase") or "Pending"), offset(started),
-                            offset(finished), finished is None))
-            previous_end = finished
-        if bars:
-            tasks.append(bars)
-    # a task's bars stay together, in their order; tasks by their first start
-    tasks.sort(key=lambda bars: (bars[0].start, bars[0].label))
-    return [bar for bars in tasks for bar in bars]
