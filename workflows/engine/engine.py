@@ -184,6 +184,8 @@ def _pod_filesystems(loaded: Loaded, config: EngineConfig) -> isolation.Availabi
     image other than ours runs) and what relies on literal paths refused before the run."""
     pods = isolation.availability(config.isolation)
     ours = literal_paths.our_scripts(loaded, config.our_images)  # never isolated
+    ours += literal_paths.container_sets(loaded, config.our_images,
+                                         None if pods.ok else pods.how)
     if pods.ok:
         if ours:
             raise ManifestRefused(ours)
@@ -200,6 +202,8 @@ def _pod_filesystems(loaded: Loaded, config: EngineConfig) -> isolation.Availabi
 
 
 def isolation_needed(tmpl: Mapping[str, Any], config: EngineConfig) -> bool:
+    if tmpl.get("containerSet"):
+        return True
     container = tmpl.get("container") or tmpl.get("script") or {}
     return bool(container) and image_repository(str(container.get("image", ""))) \
         not in config.our_images

@@ -55,7 +55,7 @@ class Attempt:
     transient: bool = False
 
 
-def _paths(tmpl: dict[str, Any], box: Sandbox, *, literal: bool) -> dict[str, str]:
+def path_variables(tmpl: dict[str, Any], box: Sandbox, *, literal: bool) -> dict[str, str]:
     """The path variables: as written when the pod has its own filesystem, else remapped
     into the sandbox; the folders of outputs exist, as the image or volumes would give."""
     scope: dict[str, str] = {}
@@ -67,7 +67,7 @@ def _paths(tmpl: dict[str, Any], box: Sandbox, *, literal: bool) -> dict[str, st
     return scope
 
 
-def _mount_volumes(tmpl: dict[str, Any], box: Sandbox) -> dict[str, isolation.Bind]:
+def mount_volumes(tmpl: dict[str, Any], box: Sandbox) -> dict[str, isolation.Bind]:
     """Each volumeMounts entry: its emptyDir folder, a fresh one per pod, as in Argo."""
     targets: dict[str, isolation.Bind] = {}
     for mount in scripts.main_container(tmpl).get("volumeMounts") or []:
@@ -77,7 +77,7 @@ def _mount_volumes(tmpl: dict[str, Any], box: Sandbox) -> dict[str, isolation.Bi
     return targets
 
 
-def _targets(tmpl: dict[str, Any], box: Sandbox, volumes: dict[str, isolation.Bind],
+def pod_targets(tmpl: dict[str, Any], box: Sandbox, volumes: dict[str, isolation.Bind],
              workdir: str | None, shared: tuple[Any, ...]) -> dict[str, isolation.Bind]:
     """What the isolated pod sees where: /tmp, the folders of the declared paths and the
     working directory (the sandbox's), its volumes, the shared host folders."""
@@ -105,7 +105,7 @@ def _targets(tmpl: dict[str, Any], box: Sandbox, volumes: dict[str, isolation.Bi
     return targets
 
 
-def _missing_program(argv: list[str], env: dict[str, str],
+def missing_program(argv: list[str], env: dict[str, str],
                      targets: dict[str, isolation.Bind], image: str) -> str | None:
     """Argo's container would not start: say which program the host lacks, for which
     image (the host's programs stand in for the image's)."""
@@ -121,7 +121,7 @@ def _missing_program(argv: list[str], env: dict[str, str],
             "and the host has no such program)")
 
 
-def _command(run: Run, container: dict[str, Any], scope: dict[str, str],
+def command_line(run: Run, container: dict[str, Any], scope: dict[str, str],
              box: Sandbox, env: dict[str, str], *, isolated: bool = False
              ) -> tuple[list[str], Any]:
     argv = [str(a) for a in subst_value(list(container.get("command") or [])
@@ -153,28 +153,28 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
     try:
         box = Sandbox(run.record_path / "sandbox", pod)
     except (ValueError, OSError) as exc:
-        return _error(run, node, None, log, f"cannot make the pod's sandbox: {exc}")
+        return fail_pod(run, node, None, log, f"cannot make the pod's sandbox: {exc}")
     image = str(container.get("image", ""))
     isolated = run.isolation.ok and image_repository(image) not in run.config.our_images
     wrap = None
     try:
-        volumes = _mount_volumes(tmpl, box) if isolated else {}
+        volumes = mount_volumes(tmpl, box) if isolated else {}
         scope = {**run.globals, **inputs.scope(), "retries": str(retries), "pod.name": pod,
-                 "node.name": node["name"], **_paths(tmpl, box, literal=isolated),
+                 "node.name": node["name"], **path_variables(tmpl, box, literal=isolated),
                  "inputs.parameters": scripts.inputs_json(tmpl, inputs.parameters)}
         await place_inputs(box, inputs.artifacts, run.repo)
         env = run.secrets.container_env(
             container, substitute=lambda text, where: subst(text, scope, where))
-        argv, cwd = _command(run, container, scope, box, env, isolated=isolated)
+        argv, cwd = command_line(run, container, scope, box, env, isolated=isolated)
         argv += scripts.stage(tmpl, box, subst(str(container.get("source") or ""), scope,
                                                "script.source"), literal=isolated)
         ours = image_repository(image) in run.config.our_images
         workdir = (subst(str(container["workingDir"]), scope, "container.workingDir")
                    if isolated and container.get("workingDir") else None)
-        targets = _targets(tmpl, box, volumes, workdir, run.config.shared) if isolated else {}
-        missing = None if ours else _missing_program(argv, env, targets, image)
+        targets = pod_targets(tmpl, box, volumes, workdir, run.config.shared) if isolated else {}
+        missing = None if ours else missing_program(argv, env, targets, image)
         if missing:
-            return _error(run, node, box, log, missing)
+            return fail_pod(run, node, box, log, missing)
         if isolated:
             chdir = normal(workdir) if workdir else "/"
 
@@ -185,13 +185,13 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
             (box.root / "tmp").mkdir(exist_ok=True)
             env["TMPDIR"] = str(box.root / "tmp")
     except ArtifactError as exc:
-        return _error(run, node, box, log, exc.message, transient=exc.transient)
+        return fail_pod(run, node, box, log, exc.message, transient=exc.transient)
     except MissingSecret as exc:
-        return _error(run, node, box, log, str(exc))
+        return fail_pod(run, node, box, log, str(exc))
     except (*SubstitutionError, ValueError) as exc:
-        return _error(run, node, box, log, str(exc))
+        return fail_pod(run, node, box, log, str(exc))
     except OSError as exc:
-        return _error(run, node, box, log, f"cannot prepare the pod: {exc}")
+        return fail_pod(run, node, box, log, f"cannot prepare the pod: {exc}")
     started = await executor.start(argv, env=env, cwd=cwd, log=log, grace=run.config.kill_grace,
                                    wrap=wrap)
     if isinstance(started, executor.Outcome):
@@ -236,7 +236,7 @@ def _timers(run: Run, branch: Branch, tmpl: dict[str, Any], proc: executor.Proce
     return timers
 
 
-def _error(run: Run, node: dict[str, Any], box: Sandbox | None, log: Any, message: str, *,
+def fail_pod(run: Run, node: dict[str, Any], box: Sandbox | None, log: Any, message: str, *,
            transient: bool = False) -> Attempt:
     with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as handle:
         handle.write(message + "\n")
@@ -254,14 +254,23 @@ def _finish(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sandbox,
     return Attempt()
 
 
-def _verdict(outcome: executor.Outcome) -> tuple[str, str]:
-    reason = outcome.stopped_for
+def stopped_verdict(reason: str | None) -> tuple[str, str] | None:
+    """The phase and message of a pod stopped for ``reason`` (a deadline, a shutdown), or
+    None when that reason does not decide them."""
     if reason in ("workflow-deadline", "execution-deadline"):
         return "Failed", STEP_DEADLINE
     if reason == "template-deadline":
         return "Failed", TEMPLATE_DEADLINE
     if reason == "shutdown":
         return "Failed", SHUTDOWN_RUNNING_POD
+    return None
+
+
+def _verdict(outcome: executor.Outcome) -> tuple[str, str]:
+    reason = outcome.stopped_for
+    stopped = stopped_verdict(reason)
+    if stopped is not None:
+        return stopped
     if reason == "daemon" or outcome.exit_code == 0:
         return "Succeeded", ""
     return "Failed", f"Error (exit code {outcome.exit_code})"
@@ -272,7 +281,17 @@ async def _collect(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sa
     phase, message = _verdict(outcome)
     if outcome.log_error is not None:
         run.status.write_failed(outcome.log_error)
-    outputs: dict[str, Any] = {"exitCode": str(outcome.exit_code)}
+    return await collect_outputs(run, node, tmpl, box, scope, phase=phase, message=message,
+                                 exit_code=outcome.exit_code, result=outcome.stdout)
+
+
+async def collect_outputs(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sandbox,
+                          scope: dict[str, str], *, phase: str, message: str,
+                          exit_code: int | None, result: str | None) -> Attempt:
+    """End ``node`` in ``phase`` with the template's outputs read from ``box`` (an output
+    that cannot be read errors a Succeeded node); ``exit_code`` and ``result`` (stdout)
+    are the main container's, None when there is none."""
+    outputs: dict[str, Any] = {} if exit_code is None else {"exitCode": str(exit_code)}
     declared = tmpl.get("outputs") or {}
     params = []
     for spec in declared.get("parameters") or []:
@@ -300,8 +319,11 @@ async def _collect(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sa
         phase, message = "Error", error
     if artifacts:
         outputs["artifacts"] = artifacts
-    outputs["result"] = outcome.stdout
-    run.status.update(node, phase=phase, message=message, outputs=outputs)
+    if result is not None:
+        outputs["result"] = result
+    if outputs:
+        node["outputs"] = outputs
+    run.status.update(node, phase=phase, message=message)
     if phase == "Succeeded" and not run.config.keep_sandboxes:
         box.remove()
     return Attempt()

@@ -13,6 +13,10 @@ project's, each of these is refused before the run, with its YAML path and the p
   /tmp, shared with every other node and run, where Argo's pod has its own);
 - a script naming ``/argo/staging``, where Argo stages its source (here the file is the
   sandbox's, named by the argument appended to the command).
+
+A containerSet template is refused whole there (its containers' own filesystems sharing
+only volumes need namespaces), and, on any machine, when one of its containers is of this
+project's image (``container_set.host_problems``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from workflows.engine import scripts
+from workflows.engine.admit import container_set
 from workflows.engine.admit.inline import with_inline
 from workflows.engine.admit.load import Loaded
 from workflows.engine.declared import declared_paths, image_repository
@@ -76,6 +81,14 @@ def our_scripts(loaded: Loaded, our_images: frozenset[str]) -> list[str]:
         if container and image_repository(str(container.get("image", ""))) in our_images:
             found += _uses(label, where, tmpl, "script", container, needs)
     return found
+
+
+def container_sets(loaded: Loaded, our_images: frozenset[str],
+                   namespaces: str | None) -> list[str]:
+    """What no machine, or this one (``namespaces``: why it has no mount namespaces, or
+    None), cannot give a containerSet template (``container_set.host_problems``)."""
+    return [f"{label}: {problem}" for label, where, tmpl in _templates(loaded)
+            for problem in container_set.host_problems(tmpl, where, our_images, namespaces)]
 
 
 def _uses(label: str, where: str, tmpl: Mapping[str, Any], main: str,

@@ -3,7 +3,8 @@
 ``check(docs, entry)`` walks the entry document and every WorkflowTemplate it reaches
 through ``workflowTemplateRef``/``templateRef`` against ``schema``, plus what the schema
 cannot say (one template type each, existing templates and dependencies, no cycles,
-parsable retry and memoize durations, metric names). It returns the problems, each
+parsable retry and memoize durations, metric names, a containerSet's containers:
+``container_set``). It returns the problems, each
 ``<Kind>/<name>: <YAML path>: <why>``, and the cluster-only fields that were accepted
 (listed in the run record, never silently dropped).
 """
@@ -17,7 +18,7 @@ from typing import Any
 
 from workflows.argo.durations import parse_go_duration
 from workflows.argo.names import METRIC_NAME
-from workflows.engine.admit import expressions, tags
+from workflows.engine.admit import container_set, expressions, tags
 from workflows.engine.admit import schema as s
 from workflows.engine.admit.inline import with_inline
 from workflows.engine.admit.load import index, pick_entry
@@ -131,6 +132,10 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Mapping[st
                                 f"script, dag (template {tmpl.get('name')!r} has "
                                 f"{', '.join(kinds) or 'none'})")
         _template_fields(tmpl, where, doc, out, spec.get("volumes") or [])
+        volumes = {v.get("name") for v in [*(tmpl.get("volumes") or []),
+                                           *(spec.get("volumes") or [])]}
+        out.problems += [f"{doc}: {p}" for p in
+                         container_set.problems(tmpl, where, volumes, _cycle)]
         tasks = (tmpl.get("dag") or {}).get("tasks") or []
         task_names = [t.get("name") for t in tasks]
         for j, task in enumerate(tasks):

@@ -65,17 +65,24 @@ ENV = {"name": ANY, "value": ANY,
 ENV_FROM = {"prefix": ANY, "secretRef": {"name": ANY, "optional": ANY},
             "configMapRef": {"name": ANY, "optional": ANY}}
 PROBE = Refuse("probes " + NOT_LOCAL.replace("is ", "are ", 1))
+VOLUME_MOUNT = {"name": ANY, "mountPath": ANY, "readOnly": ANY,
+                "subPath": Refuse("volumeMounts subPath " + NOT_LOCAL)}
 CONTAINER = {
     "name": ANY, "image": ANY, "command": ANY, "args": ANY, "env": ListOf(ENV),
     "envFrom": ListOf(ENV_FROM), "workingDir": ANY,
-    "volumeMounts": ListOf({"name": ANY, "mountPath": ANY, "readOnly": ANY,
-                            "subPath": Refuse("volumeMounts subPath " + NOT_LOCAL)}),
+    "volumeMounts": ListOf(VOLUME_MOUNT),
     "resources": CLUSTER, "securityContext": CLUSTER, "imagePullPolicy": CLUSTER,
     "ports": CLUSTER, "terminationMessagePath": CLUSTER, "terminationMessagePolicy": CLUSTER,
     "readinessProbe": PROBE, "livenessProbe": PROBE, "startupProbe": PROBE,
     "lifecycle": Refuse("container lifecycle " + NOT_LOCAL),
     "stdin": Refuse("stdin " + NOT_LOCAL), "tty": Refuse("tty " + NOT_LOCAL)}
 SCRIPT = {**CONTAINER, "source": ANY}  # a container whose source is staged as a file
+# a containerSet's containers: containers that wait for the ones they depend on
+CONTAINER_SET = {
+    "containers": ListOf({**CONTAINER, "dependencies": ANY}),
+    "volumeMounts": ListOf(VOLUME_MOUNT),
+    "retryStrategy": Refuse("containerSet retryStrategy (the emissary's retries of each "
+                            "container's process) " + NOT_LOCAL)}
 RETRY = {"limit": ANY, "retryPolicy": ANY, "expression": ANY, "affinity": CLUSTER,
          "backoff": {"duration": ANY, "factor": ANY, "cap": ANY, "maxDuration": ANY}}
 MEMOIZE = {"key": ANY, "maxAge": ANY, "cache": {"configMap": {"name": ANY, "key": ANY}}}
@@ -122,7 +129,7 @@ TEMPLATE: dict[str, Any] = {
     "suspend": Refuse("suspend templates " + NOT_LOCAL.replace("is ", "are ", 1)),
     "http": Refuse("http templates " + NOT_LOCAL.replace("is ", "are ", 1)),
     "plugin": Refuse("plugin templates " + NOT_LOCAL.replace("is ", "are ", 1)),
-    "containerSet": Refuse("containerSet templates " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "containerSet": CONTAINER_SET,
     "data": Refuse("data templates " + NOT_LOCAL.replace("is ", "are ", 1)),
     "timeout": Refuse("template timeout " + NOT_LOCAL + "; use activeDeadlineSeconds"),
     "archiveLocation": Refuse("archiveLocation " + NOT_LOCAL),

@@ -60,6 +60,14 @@ class Sandbox:
         self.mounts[PurePosixPath(normal(at))] = folder
         return folder
 
+    def beside(self, container: str) -> Sandbox:
+        """A filesystem of its own beside this pod's that shares its volumes: a
+        containerSet's container other than ``main`` (``<pod>~ctr-<container>``; a
+        container name holds no ``~``, so it is never ``<pod>~volumes``)."""
+        other = Sandbox(self.root.parent, f"{self.root.name}~ctr-{container}")
+        other.volumes = self.volumes
+        return other
+
     def path(self, declared: str) -> Path:
         """Where the container path ``declared`` is on this machine."""
         parts = [p for p in PurePosixPath("/", declared).parts[1:] if p not in ("", ".")]

@@ -1,0 +1,352 @@
+"""``containerSet`` templates through the local engine, as Argo v4.1.2 runs them: one Pod node
+with a Container node per container (``executeContainerSet``), containers waiting for their
+dependencies and ending with exit 64 when one failed (the emissary's ``runEmissary``), the
+pod's phase from its containers (``assessNodeStatus``, ``inferFailedReason``), outputs from
+``main`` and from the shared volumes. Small inline manifests of the host's ``sh``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from workflows.engine import EngineConfig, ManifestRefused, run_workflow
+from workflows.engine.present import format_get
+from workflows.engine.present_logs import format_logs
+from workflows.engine.records import RunStore
+
+HEAD = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: cset}
+spec:
+  entrypoint: main
+"""
+
+
+@pytest.fixture
+def run(tmp_path: Path):
+    def run(text: str) -> dict[str, Any]:
+        docs = [d for d in yaml.safe_load_all(text) if d]
+        return run_workflow(docs, store=RunStore(tmp_path / "runs"))
+    return run
+
+
+def node(workflow: dict[str, Any], name: str) -> dict[str, Any]:
+    """The node named ``<workflow>.<name>`` (``name`` empty: the root)."""
+    wf = workflow["metadata"]["name"]
+    full = f"{wf}.{name}" if name else wf
+    (found,) = [n for n in workflow["status"]["nodes"].values() if n["name"] == full]
+    return found
+
+
+def names(workflow: dict[str, Any], ids: list[str]) -> list[str]:
+    return [workflow["status"]["nodes"][i]["displayName"] for i in ids]
+
+
+SEQUENCE = HEAD + """
+  templates:
+  - name: main
+    containerSet:
+      containers:
+      - {name: a, image: alpine:3.20, command: [sh, -c, "echo a ran"]}
+      - {name: b, image: alpine:3.20, command: [sh, -c, "echo b ran; exit 3"],
+         dependencies: [a]}
+      - {name: c, image: alpine:3.20, command: [sh, -c, "echo c ran"], dependencies: [b]}
+"""
+
+
+def test_a_failed_container_errors_its_dependents_and_fails_the_pod(run):
+    """b exits 3: b's node Failed; c never runs its command: the emissary exits 64 with
+    ``dependency "b" exited with non-zero code: 3`` (an Error node); the pod fails with
+    the first failed container by name."""
+    workflow = run(SEQUENCE)
+    pod, a, b, c = (node(workflow, n) for n in ("", "a", "b", "c"))
+    assert workflow["status"]["phase"] == "Failed"
+    assert (pod["type"], pod["phase"], pod["message"]) == ("Pod", "Failed",
+                                                           "b: Error (exit code 3)")
+    assert (a["phase"], a.get("message")) == ("Succeeded", None)
+    assert (b["phase"], b["message"]) == ("Failed", "b: Error (exit code 3): ")
+    assert (c["phase"], c["message"]) == (
+        "Error", 'c: Error (exit code 64): dependency "b" exited with non-zero code: 3')
+    assert pod.get("outputs") is None  # no container named main: no exitCode, no result
+
+
+def test_container_nodes_hang_from_the_pod_and_their_dependencies(run):
+    """``<pod>.<container>`` nodes of type Container, bounded by the pod node, named after
+    the container, with the pod's template; a container with no dependencies is a child
+    of the pod, the others children of what they depend on."""
+    workflow = run(SEQUENCE)
+    pod, a, b, c = (node(workflow, n) for n in ("", "a", "b", "c"))
+    for container, display in ((a, "a"), (b, "b"), (c, "c")):
+        assert container["type"] == "Container"
+        assert container["displayName"] == display
+        assert container["boundaryID"] == pod["id"]
+        assert container["templateName"] == "main"
+    assert names(workflow, pod["children"]) == ["a"]
+    assert names(workflow, a["children"]) == ["b"]
+    assert names(workflow, b["children"]) == ["c"]
+    assert "children" not in c
+
+
+GRAPH = HEAD + """
+  templates:
+  - name: main
+    volumes: [{name: ws, emptyDir: {}}]
+    containerSet:
+      volumeMounts: [{name: ws, mountPath: /ws}]
+      containers:
+      - {name: a, image: alpine:3.20, command: [sh, -c, "echo a > /ws/a"]}
+      # b and c run together: each waits (up to 10 s) for the other's file
+      - name: b
+        image: alpine:3.20
+        dependencies: [a]
+        command:
+        - sh
+        - -c
+        - |
+          test -e /ws/a && touch /ws/b || exit 1
+          for i in $(seq 100); do test -e /ws/c && exit 0; sleep 0.1; done; exit 1
+      - name: c
+        image: alpine:3.20
+        dependencies: [a]
+        command:
+        - sh
+        - -c
+        - |
+          test -e /ws/a && touch /ws/c || exit 1
+          for i in $(seq 100); do test -e /ws/b && exit 0; sleep 0.1; done; exit 1
+      - {name: d, image: alpine:3.20, dependencies: [b, c],
+         command: [sh, -c, "test -e /ws/b && test -e /ws/c"]}
+"""
+
+
+def test_a_graph_of_containers_runs_in_dependency_order_and_in_parallel(run):
+    workflow = run(GRAPH)
+    pod = node(workflow, "")
+    assert (pod["phase"], workflow["status"]["phase"]) == ("Succeeded", "Succeeded")
+    assert {node(workflow, n)["phase"] for n in "abcd"} == {"Succeeded"}
+    assert names(workflow, node(workflow, "a")["children"]) == ["b", "c"]
+    assert names(workflow, node(workflow, "b")["children"]) == ["d"]
+    assert names(workflow, node(workflow, "c")["children"]) == ["d"]
+
+
+RESULT = HEAD + """
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: set, template: set}
+      - name: verify
+        depends: set
+        template: verify
+        arguments:
+          parameters:
+          - {name: result, value: "{{tasks.set.outputs.result}}"}
+          - {name: code, value: "{{tasks.set.exitCode}}"}
+  - name: set
+    containerSet:
+      containers:
+      - {name: before, image: alpine:3.20, command: [sh, -c, "echo not the result"]}
+      - {name: main, image: alpine:3.20, command: [sh, -c, "echo hi; echo there"],
+         dependencies: [before]}
+  - name: verify
+    inputs: {parameters: [{name: result}, {name: code}]}
+    container:
+      image: alpine:3.20
+      command: [sh, -c, "echo '{{inputs.parameters.result}}/{{inputs.parameters.code}}'"]
+"""
+
+
+def test_outputs_result_and_exit_code_are_the_main_containers(run):
+    """``outputs.result`` is main's stdout (one trailing newline trimmed), not another
+    container's; the next task hangs on the set's last container (``getOutboundNodes``)."""
+    workflow = run(RESULT)
+    assert workflow["status"]["phase"] == "Succeeded"
+    pod = node(workflow, "set")
+    assert pod["outputs"] == {"exitCode": "0", "result": "hi\nthere"}
+    assert node(workflow, "verify")["outputs"]["result"] == "hi\nthere/0"
+    assert names(workflow, node(workflow, "set.main")["children"]) == ["verify"]
+    assert "verify" not in names(workflow, pod["children"])
+
+
+WORKSPACE = HEAD + """
+  templates:
+  - name: main
+    volumes: [{name: workspace, emptyDir: {}}]
+    containerSet:
+      volumeMounts: [{name: workspace, mountPath: /workspace}]
+      containers:
+      - name: a
+        image: alpine:3.20
+        command: [sh, -c, "echo hi > /workspace/out; echo mine > /tmp/own; echo a > /mnt/x"]
+      - name: main
+        image: alpine:3.20
+        dependencies: [a]
+        command:
+        - sh
+        - -c
+        - test ! -e /tmp/own && mkdir -p /mnt && echo main > /mnt/x && cat /workspace/out
+    outputs:
+      parameters:
+      - {name: out, valueFrom: {path: /workspace/out}}
+      - {name: own, valueFrom: {path: /mnt/x}}
+      artifacts:
+      - {name: out, path: /workspace/out}
+"""
+
+
+def test_containers_share_the_volumes_and_nothing_else(run):
+    """a writes the shared volume, main reads it; a's /tmp is its own; an output out of
+    the volumes is read in main's filesystem, one in a volume wherever it was written."""
+    workflow = run(WORKSPACE)
+    pod = node(workflow, "")
+    assert pod["phase"] == "Succeeded", pod.get("message")
+    params = {p["name"]: p["value"] for p in pod["outputs"]["parameters"]}
+    assert params == {"out": "hi", "own": "main"}
+    assert [a["name"] for a in pod["outputs"]["artifacts"]] == ["out"]
+    assert pod["outputs"]["result"] == "hi"
+
+
+PARALLEL_FAILURE = HEAD + """
+  templates:
+  - name: main
+    containerSet:
+      containers:
+      - {name: a, image: alpine:3.20, command: [sh, -c, "sleep 30"]}
+      - {name: b, image: alpine:3.20, command: [sh, -c, "exit 2"]}
+      - {name: c, image: alpine:3.20, command: [sh, -c, "echo never"], dependencies: [a]}
+"""
+
+
+def test_a_failure_terminates_the_other_containers(run):
+    """b fails: the controller terminates the pod's running containers (SIGTERM: a ends
+    143, c, still waiting for a, exits 143 as the emissary does); the pod's message is the
+    first failed container by name, here a's."""
+    started = time.monotonic()
+    workflow = run(PARALLEL_FAILURE)
+    assert time.monotonic() - started < 20
+    a, b, c = (node(workflow, n) for n in "abc")
+    assert (a["phase"], a["message"]) == ("Failed", "a: Error (exit code 143): ")
+    assert (b["phase"], b["message"]) == ("Failed", "b: Error (exit code 2): ")
+    assert (c["phase"], c["message"]) == ("Failed", "c: Error (exit code 143): ")
+    assert node(workflow, "")["message"] == "a: Error (exit code 143)"
+
+
+MISSING = HEAD + """
+  templates:
+  - name: main
+    containerSet:
+      containers:
+      - {name: a, image: example/tool, command: [no-such-program-here]}
+"""
+
+
+def test_a_program_the_host_lacks_is_an_error_of_its_container(run):
+    workflow = run(MISSING)
+    a = node(workflow, "a")
+    assert a["phase"] == "Error"
+    assert a["message"].startswith("a: Error (exit code 64): failed to start "
+                                   "no-such-program-here: [Errno 2]")
+    assert node(workflow, "")["phase"] == "Failed"
+
+
+RETRIED = HEAD + """
+  templates:
+  - name: main
+    retryStrategy: {limit: 1}
+    volumes: [{name: ws, emptyDir: {}}]
+    containerSet:
+      volumeMounts: [{name: ws, mountPath: /ws}]
+      containers:
+      - {name: main, image: alpine:3.20,
+         command: [sh, -c, "test -e /ws/seen && exit 0; touch /ws/seen; exit 1"]}
+"""
+
+
+def test_a_template_retry_makes_a_new_pod_with_fresh_volumes(run):
+    """Each attempt is a new pod, its emptyDir fresh: both attempts fail the same way."""
+    workflow = run(RETRIED)
+    retry = node(workflow, "")
+    assert retry["type"] == "Retry"
+    attempts = [workflow["status"]["nodes"][c] for c in retry["children"]]
+    assert [a["phase"] for a in attempts] == ["Failed", "Failed"]
+    for attempt in attempts:
+        (container,) = [workflow["status"]["nodes"][c] for c in attempt["children"]]
+        assert container["name"] == f"{attempt['name']}.main"
+        assert container["nodeFlag"] == {"retried": True}
+
+
+def test_logs_show_each_container(run, tmp_path):
+    workflow = run(SEQUENCE)
+    store = RunStore(tmp_path / "runs")
+    text = format_logs(store.load(workflow["metadata"]["name"]))
+    pod = node(workflow, "")["displayName"]
+    assert f"{pod}/a: a ran" in text
+    assert f"{pod}/b: b ran" in text
+    assert f'{pod}/c: dependency "b" exited with non-zero code: 3' in text
+    assert "c ran" not in text
+
+
+@pytest.mark.parametrize(("change", "path", "why"), [
+    ({"retryStrategy": {"retries": 2}}, "containerSet.retryStrategy",
+     "containerSet retryStrategy"),
+    ({"containers": [{"name": "a", "image": "alpine", "command": ["true"],
+                      "dependencies": ["z"]}]},
+     "containerSet.containers[0].dependencies", "dependency 'z' not defined"),
+    ({"containers": [{"name": "a", "image": "alpine", "command": ["true"],
+                      "dependencies": ["b"]},
+                     {"name": "b", "image": "alpine", "command": ["true"],
+                      "dependencies": ["a"]}]},
+     "containerSet.containers", "dependency cycle"),
+    ({"containers": [{"name": "wait", "image": "alpine", "command": ["true"]}]},
+     "containerSet.containers[0].name", "reserved"),
+    ({"containers": [{"name": "a", "image": "ghcr.io/x/cadencia:1", "command": ["true"]}]},
+     "containerSet.containers[0].image", "this project's image"),
+    ({"containers": []}, "containerSet.containers", "at least one container"),
+])
+def test_what_the_engine_or_argo_refuses_is_named_by_its_path(run, change, path, why):
+    tmpl = {"name": "main", "containerSet": {
+        "containers": [{"name": "main", "image": "alpine", "command": ["true"]}], **change}}
+    doc = yaml.safe_load(HEAD)
+    doc["spec"]["templates"] = [tmpl]
+    text = yaml.safe_dump(doc)
+    with pytest.raises(ManifestRefused) as refused:
+        run(text)
+    assert any(f"spec.templates[0].{path}" in p and why in p
+               for p in refused.value.problems), refused.value.problems
+
+
+def test_outputs_need_a_container_named_main(run):
+    text = HEAD + """
+  templates:
+  - name: main
+    containerSet:
+      containers: [{name: a, image: alpine, command: ["true"]}]
+    outputs:
+      parameters: [{name: x, valueFrom: {path: /tmp/x}}]
+"""
+    with pytest.raises(ManifestRefused) as refused:
+        run(text)
+    assert any('must have a container named "main"' in p for p in refused.value.problems)
+
+
+def test_without_mount_namespaces_a_container_set_is_refused(tmp_path):
+    docs = [d for d in yaml.safe_load_all(SEQUENCE) if d]
+    with pytest.raises(ManifestRefused) as refused:
+        run_workflow(docs, store=RunStore(tmp_path / "runs"),
+                     config=EngineConfig(isolation="off"))
+    assert any("spec.templates[0].containerSet: " in p and "mount namespace" in p
+               for p in refused.value.problems), refused.value.problems
+
+
+def test_get_shows_the_containers_under_their_pod(run):
+    workflow = run(RESULT)
+    text = format_get(workflow)
+    rows = [line.split()[:3] for line in text.splitlines()]
+    at = rows.index(["├─✔", "set", "set"])
+    assert rows[at + 1][:3] == ["│", "├─✔", "before"]
+    assert rows[at + 2][:3] == ["│", "└─✔", "main"]

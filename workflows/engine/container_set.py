@@ -1,0 +1,379 @@
+"""``containerSet`` templates: the containers of one pod, each with its own command, started
+as their dependencies allow and sharing only the pod's volumes, as Argo v4.1.2 runs them.
+
+The node tree (workflow/controller/container_set_template.go ``executeContainerSet``): the
+template's node is a ``Pod`` node; once the pod exists each container gets a ``Container``
+node ``<pod node>.<container>`` (display name: the container's), ``boundaryID`` the pod
+node, the pod node's template name and flags. A container with no ``dependencies`` is a
+child of the pod node, one with dependencies a child of each of them. The next task or
+step hangs on the last containers (``getOutboundNodes``: a containerSet pod counts as its
+containers; ``dag.outbound_nodes``).
+
+How the containers run (cmd/argoexec/commands/emissary.go ``runEmissary``): every container
+starts with the pod, so every Container node is ``Running`` at once, and its emissary waits
+for its dependencies one after the other, in order. A dependency that exited non-zero ends
+it without running its command: exit code 64 (the emissary's own failures), termination
+message ``dependency "<dep>" exited with non-zero code: <code>``, and the dependency's code
+becomes its own recorded one (what its dependents read). A program the host lacks is the
+emissary's ``LookPath`` failure, exit 64 too. Each container has a filesystem of its own
+(its image's: here a sandbox of its own in a private mount namespace, ``isolation``), with
+the set's ``volumeMounts`` added to its own (``ContainerSetTemplate.GetContainers``) and
+shared between them. Only ``main`` gets the input artifacts (workflowpod.go mounts them on
+``common.MainContainerName``); the outputs are read from the volumes or from ``main``'s
+filesystem (executor.go ``SaveParameters``/``isBaseImagePath``), ``outputs.result`` and
+``outputs.exitCode`` are ``main``'s (``CaptureScriptResult``, ``HasOutput``;
+operator.go ``getExitCode``), absent without one.
+
+Phases (operator.go ``assessNodeStatus``): a Container node is Succeeded at exit 0, Error
+at 64 and Failed otherwise, with ``<name>: Error (exit code N): <termination message>``.
+Once a container exits non-zero the controller terminates the pod's running containers
+(``podHasContainerNeedingTermination``, ``TerminateContainers``: SIGTERM to each): their
+dependents have read the failure first (the emissary watches the exit code file; the
+controller acts later), the others end as a SIGTERM leaves them (143 for one still
+waiting, ``waitForDependencyExitCode``). The pod fails as ``inferFailedReason`` says: the
+first container, by name (the kubelet's order of container statuses), that exited non-zero
+gives ``<name>: Error (exit code N)`` and, with a termination message, ``: <message>``. A
+deadline or a shutdown stops every container and gives the pod the message it gives a
+container template's (``pod.stopped_verdict``).
+
+The dependency wait is the emissary's, not a DAG's (no ``depends``, no Omitted): each
+container is settled here (``_settle``) whenever another ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from workflows.engine import executor, isolation
+from workflows.engine.artifacts import ArtifactError
+from workflows.engine.artifacts.sandbox import Sandbox, normal, place_inputs
+from workflows.engine.context import Branch, Run
+from workflows.engine.inputs import Inputs
+from workflows.engine.nodes import pod_name
+from workflows.engine.pod import (
+    Attempt,
+    collect_outputs,
+    command_line,
+    fail_pod,
+    missing_program,
+    mount_volumes,
+    path_variables,
+    pod_targets,
+    stopped_verdict,
+)
+from workflows.engine.scope import SubstitutionError, subst
+from workflows.engine.secrets import MissingSecret
+
+MAIN = "main"  # common.MainContainerName
+EMISSARY_ERROR = 64  # runEmissary's exit code for its own failures
+TERMINATED_WAITING = 143  # waitForDependencyExitCode on SIGTERM
+CONTAINER_FAILED = "container-failed"  # why the others are stopped (TerminateContainers)
+
+
+@dataclass
+class Member:
+    """One container of the set: how to start it, and how it ended."""
+
+    name: str
+    spec: dict[str, Any]
+    dependencies: list[str]
+    node: dict[str, Any]
+    box: Sandbox
+    argv: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: Any = None
+    targets: dict[str, isolation.Bind] = field(default_factory=dict)
+    chdir: str = "/"
+    started: bool = False
+    process: executor.Process | None = None
+    exit_code: int | None = None  # the container's, once it ended
+    recorded: int | None = None  # what its exit code file says (its dependents read it)
+    termination: str = ""  # its termination message
+    stdout: str | None = None
+
+
+def containers(tmpl: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``GetContainers``: each container with the set's volumeMounts after its own."""
+    cs = tmpl.get("containerSet") or {}
+    shared = list(cs.get("volumeMounts") or [])
+    return [{**c, "volumeMounts": [*(c.get("volumeMounts") or []), *shared]}
+            for c in cs.get("containers") or []]
+
+
+class ContainerSetPod:
+    """The pod of a containerSet template at one node (one attempt)."""
+
+    def __init__(self, run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str, Any],
+                 inputs: Inputs, retries: int) -> None:
+        self.run, self.branch, self.node, self.tmpl = run, branch, node, tmpl
+        self.inputs, self.retries = inputs, retries
+        self.pod = pod_name(run.name, tmpl["name"], node["name"])
+        self.members: dict[str, Member] = {}
+        self.stop_reason: str | None = None
+        self.ended = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
+
+    # -- preparing ----------------------------------------------------------------
+    async def prepare(self) -> tuple[Sandbox, dict[str, str]] | Attempt:
+        """The pod's sandbox (``main``'s filesystem) and scope, every container ready to
+        start; an Attempt when the pod cannot be made (an Error node, as a pod that is
+        never created: no Container nodes)."""
+        run, node = self.run, self.node
+        log = run.status.record.log_path(node["id"])
+        try:
+            box = Sandbox(run.record_path / "sandbox", self.pod)
+        except (ValueError, OSError) as exc:
+            return fail_pod(run, node, None, log, f"cannot make the pod's sandbox: {exc}")
+        specs = containers(self.tmpl)
+        try:
+            boxes = {str(c["name"]): box if c["name"] == MAIN else box.beside(str(c["name"]))
+                     for c in specs}
+            volumes = {name: mount_volumes({"container": c}, boxes[name])
+                       for name, c in zip(boxes, specs, strict=True)}
+            scope = {**run.globals, **self.inputs.scope(), "retries": str(self.retries),
+                     "pod.name": self.pod, "node.name": node["name"],
+                     **path_variables(self.tmpl, box, literal=True)}
+            await place_inputs(box, self.inputs.artifacts, run.repo)  # main's only
+            for spec in specs:
+                name = str(spec["name"])
+                self.members[name] = self._member(spec, boxes[name], volumes[name], scope)
+        except ArtifactError as exc:
+            return fail_pod(run, node, box, log, exc.message, transient=exc.transient)
+        except (MissingSecret, *SubstitutionError, ValueError) as exc:
+            return fail_pod(run, node, box, log, str(exc))
+        except OSError as exc:
+            return fail_pod(run, node, box, log, f"cannot prepare the pod: {exc}")
+        return box, scope
+
+    def _member(self, spec: dict[str, Any], box: Sandbox, volumes: dict[str, isolation.Bind],
+                scope: dict[str, str]) -> Member:
+        name = str(spec["name"])
+        env = self.run.secrets.container_env(
+            spec, substitute=lambda text, where: subst(text, scope, where))
+        argv, cwd = command_line(self.run, spec, scope, box, env, isolated=True)
+        workdir = (subst(str(spec["workingDir"]), scope, "container.workingDir")
+                   if spec.get("workingDir") else None)
+        # the folders of the declared paths are each container's own (an image's folders,
+        # writable): the outputs are read in main's
+        targets = pod_targets(self.tmpl, box, volumes, workdir, self.run.config.shared)
+        return Member(name=name, spec=spec, dependencies=list(spec.get("dependencies") or []),
+                      node={}, box=box, argv=argv, env=env, cwd=cwd, targets=targets,
+                      chdir=normal(workdir) if workdir else "/")
+
+    def create_nodes(self) -> None:
+        """The Container nodes, Pending, then their edges in the set's order."""
+        status, pod_node = self.run.status, self.node
+        ref = pod_node.get("templateRef")
+        for member in self.members.values():
+            member.node = status.create(
+                f"{pod_node['name']}.{member.name}", type="Container",
+                template=None if ref else {"name": pod_node.get("templateName")},
+                template_ref=ref, boundary_id=pod_node["id"], parents=[],
+                flags=pod_node.get("nodeFlag"))
+        for member in self.members.values():
+            parents = [self.members[d].node["id"] for d in member.dependencies] or \
+                [pod_node["id"]]
+            for parent in parents:
+                status.add_child(parent, member.node["id"])
+        status.changed(pod_node)
+
+    # -- running ------------------------------------------------------------------
+    async def run_all(self, execution_deadline: float | None) -> None:
+        """Every container to its end: the template's deadline, a retry's
+        ``execution_deadline``, the workflow's deadline or a shutdown stop them all."""
+        for member in self.members.values():
+            self.run.status.update(member.node, phase="Running")
+        if self.run.deadline_message(self.branch):  # it came while the pod was being made
+            self.stop("shutdown" if self.run.shutdown else "workflow-deadline")
+        loop = asyncio.get_running_loop()
+        timers = []
+        seconds = self.tmpl.get("activeDeadlineSeconds")
+        if seconds not in (None, ""):
+            timers.append(loop.call_later(float(str(seconds)), self.stop, "template-deadline"))
+        if execution_deadline is not None:
+            timers.append(loop.call_later(max(0.0, execution_deadline - time.time()),
+                                          self.stop, "execution-deadline"))
+        watch = asyncio.ensure_future(self._watch_run())
+        try:
+            self._settle()
+            await self.ended.wait()
+            await asyncio.gather(*self.tasks)
+        finally:
+            for timer in timers:
+                timer.cancel()
+            watch.cancel()
+            for member in self.members.values():
+                if member.process is not None and member.exit_code is None:
+                    member.process.stop("engine-error")
+
+    async def _watch_run(self) -> None:
+        """A workflow deadline or a shutdown stops the pod (running processes are also
+        stopped by ``Run`` itself, through ``run.processes``)."""
+        while True:
+            await self.run.deadline_event.wait()
+            message = self.run.deadline_message(self.branch)
+            if message:
+                self.stop("shutdown" if self.run.shutdown else "workflow-deadline")
+                return
+            await asyncio.sleep(0.5)  # the exit handler's branch: only a shutdown counts
+
+    def _settle(self) -> None:
+        """Each container still waiting reads its dependencies' exit code files in order:
+        it starts, ends (a dependency failed), or keeps waiting. Then a failure terminates
+        the rest of the pod."""
+        changed = True
+        while changed:
+            changed = False
+            for member in self.members.values():
+                if member.started or member.exit_code is not None:
+                    continue
+                verdict = self._waiting_on(member)
+                if verdict is None:
+                    member.started = True
+                    self.tasks.append(asyncio.ensure_future(self._start(member)))
+                elif verdict[1] is not None:
+                    dep, code = verdict
+                    self._end(member, EMISSARY_ERROR, recorded=code,
+                              message=f'dependency "{dep}" exited with non-zero code: {code}')
+                    changed = True
+        if any(m.exit_code not in (None, 0) for m in self.members.values()):
+            self.stop(CONTAINER_FAILED)
+        self._check_ended()
+
+    def _check_ended(self) -> None:
+        if all(m.exit_code is not None for m in self.members.values()):
+            self.ended.set()
+
+    def _waiting_on(self, member: Member) -> tuple[str, int | None] | None:
+        """None: every dependency exited 0; (dep, None): waiting for dep; (dep, code): dep
+        exited non-zero."""
+        for dep in member.dependencies:
+            code = self.members[dep].recorded
+            if code is None:
+                return dep, None
+            if code != 0:
+                return dep, code
+        return None
+
+    def stop(self, reason: str) -> None:
+        """SIGTERM to every container (``TerminateContainers``); one still waiting for a
+        dependency exits 143. The first reason is the pod's."""
+        if self.stop_reason is None:
+            self.stop_reason = reason
+        for member in self.members.values():
+            if member.process is not None and member.exit_code is None:
+                member.process.stop(reason)
+            elif not member.started and member.exit_code is None:
+                self._end(member, TERMINATED_WAITING)
+        self._check_ended()
+
+    async def _start(self, member: Member) -> None:
+        try:
+            await self._run_member(member)
+        except Exception as exc:  # a bug or an unforeseen input: the pod never hangs on it
+            if member.process is not None and member.exit_code is None:
+                member.process.stop("engine-error")
+            if member.exit_code is None:
+                self._end(member, EMISSARY_ERROR,
+                          message=f"local engine error: {type(exc).__name__}: {exc}")
+        self._settle()
+
+    async def _run_member(self, member: Member) -> None:
+        log = self.run.status.record.log_path(member.node["id"])
+        image = str(member.spec.get("image", ""))
+        if self.stop_reason is not None:  # terminated before its command could start
+            self._end(member, TERMINATED_WAITING)
+            return
+        missing = missing_program(member.argv, member.env, member.targets, image)
+        if missing:
+            self._end(member, EMISSARY_ERROR, message=missing)
+            return
+
+        def wrap(fd: int) -> list[str]:
+            return isolation.bwrap_argv(self.run.isolation.how, member.targets, member.argv,
+                                        member.chdir, fd)
+
+        started = await executor.start(member.argv, env=member.env, cwd=member.cwd, log=log,
+                                       grace=self.run.config.kill_grace, wrap=wrap)
+        if isinstance(started, executor.Outcome):  # "failed to start command: ..." (logged)
+            self._end(member, EMISSARY_ERROR, message=started.start_error or "", logged=True)
+            return
+        member.process = started
+        nid = member.node["id"]
+        self.run.processes[nid] = (started, self.branch.on_exit)
+        try:
+            if self.stop_reason is not None:
+                started.stop(self.stop_reason)
+            outcome = await started.wait()
+        finally:
+            self.run.processes.pop(nid, None)
+        if outcome.log_error is not None:
+            self.run.status.write_failed(outcome.log_error)
+        member.stdout = outcome.stdout
+        self._end(member, int(outcome.exit_code or 0))
+
+    def _end(self, member: Member, code: int, *, recorded: int | None = None,
+             message: str = "", logged: bool = False) -> None:
+        """The container exited with ``code`` (its exit code file says ``recorded``); its
+        node's phase as ``assessNodeStatus`` gives it."""
+        member.exit_code = code
+        member.recorded = code if recorded is None else recorded
+        member.termination = message
+        if message and not logged:  # the emissary prints its error
+            _append(self.run.status.record.log_path(member.node["id"]), message)
+        if code == 0:
+            self.run.status.update(member.node, phase="Succeeded")
+        else:
+            phase = "Error" if code == EMISSARY_ERROR else "Failed"
+            self.run.status.update(member.node, phase=phase,
+                                   message=f"{member.name}: Error (exit code {code}): {message}")
+
+    # -- the pod's verdict -----------------------------------------------------------
+    def verdict(self) -> tuple[str, str]:
+        """``inferFailedReason`` over the containers, in name order."""
+        stopped = stopped_verdict(self.stop_reason)
+        if stopped is not None:
+            return stopped
+        for name in sorted(self.members):
+            member = self.members[name]
+            if member.exit_code not in (None, 0):
+                text = f"{name}: Error (exit code {member.exit_code})"
+                said = member.termination
+                return "Failed", f"{text}: {said}" if said else text
+        return "Succeeded", ""
+
+
+def _append(log: Any, line: str) -> None:
+    with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+
+
+async def run_container_set(run: Run, branch: Branch, node: dict[str, Any],
+                            tmpl: dict[str, Any], inputs: Inputs, *, retries: int,
+                            execution_deadline: float | None) -> Attempt:
+    """One attempt of a containerSet template at ``node`` (a Pod node)."""
+    run.status.update(node, phase="Running", inputs=inputs.record())
+    pod = ContainerSetPod(run, branch, node, tmpl, inputs, retries)
+    prepared = await pod.prepare()
+    if isinstance(prepared, Attempt):
+        return prepared
+    box, scope = prepared
+    pod.create_nodes()
+    await pod.run_all(execution_deadline)
+    phase, message = pod.verdict()
+    main = pod.members.get(MAIN)
+    attempt = await collect_outputs(
+        run, node, tmpl, box, scope, phase=phase, message=message,
+        exit_code=main.exit_code if main is not None else None,
+        result=main.stdout if main is not None and main.stdout is not None else None)
+    if node["phase"] == "Succeeded" and not run.config.keep_sandboxes:
+        for member in pod.members.values():
+            if member.box is not box:
+                shutil.rmtree(member.box.root, ignore_errors=True)
+    return attempt
