@@ -350,3 +350,24 @@ def test_get_shows_the_containers_under_their_pod(run):
     at = rows.index(["├─✔", "set", "set"])
     assert rows[at + 1][:3] == ["│", "├─✔", "before"]
     assert rows[at + 2][:3] == ["│", "└─✔", "main"]
+
+
+def test_a_retried_run_keeps_a_succeeded_sets_containers(run, tmp_path):
+    """``cadencia retry`` (argo retry) reuses the Succeeded pod with its Container nodes;
+    the failed task after it runs again and still hangs on the set's last container."""
+    text = RESULT.replace("{{inputs.parameters.code}}'\"", "{{inputs.parameters.code}}'; "
+                          "exit {{workflow.parameters.fail}}\"").replace(
+        "  entrypoint: main\n", "  entrypoint: main\n  arguments:\n"
+        "    parameters: [{name: fail, value: '1'}]\n")
+    failed = run(text)
+    assert failed["status"]["phase"] == "Failed"
+    docs = [d for d in yaml.safe_load_all(text) if d]
+    again = run_workflow(docs, parameters={"fail": "0"}, store=RunStore(tmp_path / "runs"),
+                         previous=failed)
+    assert again["status"]["phase"] == "Succeeded"
+    assert names(again, node(again, "set")["children"]) == ["before"]
+    assert names(again, node(again, "set.main")["children"]) == ["verify"]
+    record = RunStore(tmp_path / "runs").load(again["metadata"]["name"])
+    logs = record.path / "logs"
+    assert not (logs / f"{node(again, 'set.main')['id']}.log").exists()  # not run again
+    assert (logs / f"{node(again, 'verify')['id']}.log").exists()

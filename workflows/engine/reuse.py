@@ -3,7 +3,8 @@ retry``.
 
 The new run executes from the top again, but when it reaches a node whose counterpart in
 the previous run (same name, the run name prefix swapped) Succeeded, that node and what
-it owns (a Retry's attempts, a task group's items, a DAG's tasks) are copied instead of
+it owns (a Retry's attempts, a task group's items, a DAG's tasks, a containerSet pod's
+containers) are copied instead of
 run, outputs included, so later tasks read them as if they had just run. Failed, Error,
 Skipped and Omitted nodes run or are decided again; the exit handler always runs again.
 """
@@ -46,8 +47,8 @@ class Previous:
             found.append(current)
             kids = list(current.get("children") or []) if current["type"] in (
                 "Retry", "TaskGroup") else []
-            if current["type"] in ("DAG", "Steps"):
-                kids = self.owned.get(current["id"], [])
+            if current["type"] in ("DAG", "Steps", "Pod"):  # a containerSet's pod: its
+                kids = self.owned.get(current["id"], [])  # Container nodes
             todo += [k for k in kids if k in self.nodes]
         return found
 
