@@ -292,8 +292,6 @@ def test_logs_show_each_container(run, tmp_path):
 
 
 @pytest.mark.parametrize(("change", "path", "why"), [
-    ({"retryStrategy": {"retries": 2}}, "containerSet.retryStrategy",
-     "containerSet retryStrategy"),
     ({"containers": [{"name": "a", "image": "alpine", "command": ["true"],
                       "dependencies": ["z"]}]},
      "containerSet.containers[0].dependencies", "dependency 'z' not defined"),
@@ -371,3 +369,71 @@ def test_a_retried_run_keeps_a_succeeded_sets_containers(run, tmp_path):
     logs = record.path / "logs"
     assert not (logs / f"{node(again, 'set.main')['id']}.log").exists()  # not run again
     assert (logs / f"{node(again, 'verify')['id']}.log").exists()
+
+
+RETRY_STRATEGY = HEAD + """
+  templates:
+  - name: main
+    volumes: [{name: ws, emptyDir: {}}]
+    containerSet:
+      retryStrategy: {retries: "3", duration: 200ms}
+      volumeMounts: [{name: ws, mountPath: /ws}]
+      containers:
+      - name: main
+        image: alpine:3.20
+        command:
+        - sh
+        - -c
+        - echo run >> /ws/runs; echo "run $(wc -l < /ws/runs)"; test $(wc -l < /ws/runs) -ge 3
+      - name: always
+        image: alpine:3.20
+        dependencies: [main]
+        command: [sh, -c, "echo x >> /ws/always; exit 5"]
+      - name: after
+        image: alpine:3.20
+        dependencies: [always]
+        command: [sh, -c, "echo never"]
+    outputs:
+      parameters:
+      - {name: always, valueFrom: {path: /ws/always}}
+"""
+
+
+def test_the_sets_retry_strategy_reruns_a_command_in_its_container(run):
+    """retries: "3" is three runs in all (the backoff's Steps), 200 ms apart: main
+    succeeds at its third run, its stdout of every run is the result; then ``always``
+    fails three times and keeps its last exit code (what ``after`` reads); no new
+    container nor node."""
+    started = time.monotonic()
+    workflow = run(RETRY_STRATEGY)
+    assert time.monotonic() - started >= 0.8  # 4 pauses of 200 ms
+    pod, main, always = (node(workflow, n) for n in ("", "main", "always"))
+    assert main["phase"] == "Succeeded"
+    assert (always["phase"], always["message"]) == ("Failed", "always: Error (exit code 5): ")
+    params = {p["name"]: p["value"] for p in pod["outputs"]["parameters"]}
+    assert params["always"] == "x\nx\nx"
+    assert pod["outputs"]["result"] == "run 1\nrun 2\nrun 3"
+    assert pod["outputs"]["exitCode"] == "0"
+    # the first failed container by name, and its termination message (inferFailedReason)
+    assert pod["message"] == (
+        'after: Error (exit code 64): dependency "always" exited with non-zero code: 5')
+    assert node(workflow, "after")["message"] == (
+        'after: Error (exit code 64): dependency "always" exited with non-zero code: 5')
+    assert len(workflow["status"]["nodes"]) == 4
+
+
+@pytest.mark.parametrize(("strategy", "why"), [
+    ({"retries": 0}, "never run the command"),
+    ({"retries": "two"}, "never run the command"),
+    ({"retries": 2, "duration": "-1s"}, "duration has to be positive"),
+    ({"retries": 2, "duration": "soon"}, "invalid duration"),
+])
+def test_a_retry_strategy_argo_would_not_follow_is_refused(run, strategy, why):
+    doc = yaml.safe_load(HEAD)
+    doc["spec"]["templates"] = [{"name": "main", "containerSet": {
+        "retryStrategy": strategy,
+        "containers": [{"name": "main", "image": "alpine", "command": ["true"]}]}}]
+    with pytest.raises(ManifestRefused) as refused:
+        run(yaml.safe_dump(doc))
+    assert any("spec.templates[0].containerSet.retryStrategy: " in p and why in p
+               for p in refused.value.problems), refused.value.problems

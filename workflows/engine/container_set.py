@@ -36,6 +36,12 @@ gives ``<name>: Error (exit code N)`` and, with a termination message, ``: <mess
 deadline or a shutdown stops every container and gives the pod the message it gives a
 container template's (``pod.stopped_verdict``).
 
+The set's ``retryStrategy`` reruns a failed command inside its container (``runEmissary``:
+``retry.OnError`` over ``GetRetryStrategy``'s backoff): ``retries`` runs in all (the
+backoff's ``Steps``), ``duration`` apart, whatever the failure; the container's node stays
+Running meanwhile (its container has not ended, so nothing is terminated), its log and
+stdout (so ``outputs.result``) accumulate, and its last run's exit code is its own.
+
 The dependency wait is the emissary's, not a DAG's (no ``depends``, no Omitted): each
 container is settled here (``_settle``) whenever another ends.
 """
@@ -51,6 +57,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflows.engine import executor, isolation
+from workflows.engine.admit.container_set import retry_attempts
 from workflows.engine.artifacts import ArtifactError
 from workflows.engine.artifacts.sandbox import Sandbox, normal, place_inputs
 from workflows.engine.context import Branch, Run
@@ -117,6 +124,7 @@ class ContainerSetPod:
         self.members: dict[str, Member] = {}
         self.stop_reason: str | None = None
         self.ended = asyncio.Event()
+        self.stopping = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
 
     # -- preparing ----------------------------------------------------------------
@@ -266,6 +274,7 @@ class ContainerSetPod:
         dependency exits 143. The first reason is the pod's."""
         if self.stop_reason is None:
             self.stop_reason = reason
+        self.stopping.set()
         for member in self.members.values():
             if member.process is not None and member.exit_code is None:
                 member.process.stop(reason)
@@ -299,24 +308,39 @@ class ContainerSetPod:
             return isolation.bwrap_argv(self.run.isolation.how, member.targets, member.argv,
                                         member.chdir, fd)
 
-        started = await executor.start(member.argv, env=member.env, cwd=member.cwd, log=log,
-                                       grace=self.run.config.kill_grace, wrap=wrap)
-        if isinstance(started, executor.Outcome):  # "failed to start command: ..." (logged)
-            self._end(member, EMISSARY_ERROR, message=started.start_error or "", logged=True)
-            return
-        member.process = started
-        nid = member.node["id"]
-        self.run.processes[nid] = (started, self.branch.on_exit)
-        try:
-            if self.stop_reason is not None:
-                started.stop(self.stop_reason)
-            outcome = await started.wait()
-        finally:
-            self.run.processes.pop(nid, None)
-        if outcome.log_error is not None:
-            self.run.status.write_failed(outcome.log_error)
-        member.stdout = outcome.stdout
-        self._end(member, int(outcome.exit_code or 0))
+        attempts, pause = retry_attempts(
+            (self.tmpl.get("containerSet") or {}).get("retryStrategy"))
+        stdout, code, message = b"", TERMINATED_WAITING, ""
+        for attempt in range(attempts):
+            if attempt:  # retry.OnError: every failure is retried, after the pause
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), pause)
+                if self.stop_reason is not None:
+                    break
+            started = await executor.start(member.argv, env=member.env, cwd=member.cwd,
+                                           log=log, grace=self.run.config.kill_grace,
+                                           wrap=wrap)
+            if isinstance(started, executor.Outcome):  # "failed to start command" (logged)
+                code, message = EMISSARY_ERROR, started.start_error or ""
+                continue
+            member.process = started
+            nid = member.node["id"]
+            self.run.processes[nid] = (started, self.branch.on_exit)
+            try:
+                if self.stop_reason is not None:
+                    started.stop(self.stop_reason)
+                outcome = await started.wait()
+            finally:
+                self.run.processes.pop(nid, None)
+            if outcome.log_error is not None:
+                self.run.status.write_failed(outcome.log_error)
+            # the emissary appends each run's stdout (O_APPEND); its end is what counts
+            stdout = (stdout + outcome.raw_stdout)[-2 * executor.RESULT_LIMIT:]
+            code, message = int(outcome.exit_code or 0), ""
+            if code == 0:
+                break
+        member.stdout = executor.result_text(stdout)
+        self._end(member, code, message=message, logged=True)
 
     def _end(self, member: Member, code: int, *, recorded: int | None = None,
              message: str = "", logged: bool = False) -> None:

@@ -10,6 +10,9 @@ and ``validateNonLeaf``'s containerSet block (workflow/validate/validate.go):
   ``supervisor``, ``artifact-plugin-...``: ``common.IsArgoSidecar``);
 - the set's ``volumeMounts`` mount two volumes at one path; a dependency names no
   container; the dependencies make a cycle (``validateNoCycles``);
+- (at run time in Argo: the emissary fails) the set's ``retryStrategy.duration`` is not a
+  Go duration or is negative; refused here too, and so is a ``retries`` that is not a
+  literal whole number >= 1 (Argo's emissary would never run the command);
 - the template has input artifacts, output parameters or output artifacts and no
   container named ``main`` (only ``main`` gets the inputs, and the executor reads the
   outputs through it).
@@ -23,9 +26,11 @@ the template's and the workflow's ``volumes`` as for a container.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from workflows.argo.durations import parse_go_duration
 from workflows.argo.names import DNS1123_LABEL, FIELD_NAME, MAX_FIELD_NAME, MAX_LABEL
 from workflows.engine.admit.schema import NOT_LOCAL
 from workflows.engine.declared import image_repository
@@ -77,6 +82,7 @@ def problems(tmpl: Mapping[str, Any], where: str, volumes: set[Any],
                   for n, c in zip(names, containers, strict=True)])
     if loop:
         found.append(f"{at}.containers: dependency cycle {' -> '.join(loop)}")
+    found += _retry_problems(cs.get("retryStrategy"), f"{at}.retryStrategy")
     inputs, outputs = tmpl.get("inputs") or {}, tmpl.get("outputs") or {}
     if (inputs.get("artifacts") or outputs.get("parameters") or outputs.get("artifacts")) \
             and MAIN not in names:
@@ -86,6 +92,37 @@ def problems(tmpl: Mapping[str, Any], where: str, volumes: set[Any],
         found.append(f"{where}.daemon: daemon containerSet templates {NOT_LOCAL}".replace(
             " is not", " are not"))
     return found
+
+
+def retry_attempts(strategy: Mapping[str, Any] | None) -> tuple[int, float]:
+    """(attempts, seconds between them) of a containerSet's retryStrategy, as the emissary
+    reads it (``ContainerSetTemplate.GetRetryStrategy``): ``retries`` is the backoff's
+    ``Steps``, which ``retry.OnError``/``wait.ExponentialBackoff`` spend as the number of
+    runs in all (one when there is no strategy), ``duration`` a constant pause (no
+    factor). Raises ValueError where the emissary would not run the command as asked."""
+    if not strategy or strategy.get("retries") is None:
+        return 1, 0.0
+    text = str(strategy["retries"])
+    if not re.fullmatch(r"[0-9]+", text) or int(text) < 1:  # IntValue: Atoi, else 0 steps
+        raise ValueError(f"retries {strategy['retries']!r} is no whole number of runs >= 1 "
+                         "(the emissary would never run the command)")
+    duration = str(strategy.get("duration") or "")
+    seconds = parse_go_duration(duration) if duration else 0.0
+    if seconds < 0:
+        raise ValueError(f"duration has to be positive, current duration: {duration}")
+    return int(text), seconds
+
+
+def _retry_problems(strategy: Any, at: str) -> list[str]:
+    if strategy is None:
+        return []
+    if not isinstance(strategy, Mapping):
+        return [f"{at}: must be a mapping"]
+    try:
+        retry_attempts(strategy)
+    except ValueError as exc:
+        return [f"{at}: {exc}"]
+    return []
 
 
 def host_problems(tmpl: Mapping[str, Any], where: str, our_images: frozenset[str],

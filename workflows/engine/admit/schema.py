@@ -81,8 +81,7 @@ SCRIPT = {**CONTAINER, "source": ANY}  # a container whose source is staged as a
 CONTAINER_SET = {
     "containers": ListOf({**CONTAINER, "dependencies": ANY}),
     "volumeMounts": ListOf(VOLUME_MOUNT),
-    "retryStrategy": Refuse("containerSet retryStrategy (the emissary's retries of each "
-                            "container's process) " + NOT_LOCAL)}
+    "retryStrategy": {"retries": ANY, "duration": ANY}}
 RETRY = {"limit": ANY, "retryPolicy": ANY, "expression": ANY, "affinity": CLUSTER,
          "backoff": {"duration": ANY, "factor": ANY, "cap": ANY, "maxDuration": ANY}}
 MEMOIZE = {"key": ANY, "maxAge": ANY, "cache": {"configMap": {"name": ANY, "key": ANY}}}
