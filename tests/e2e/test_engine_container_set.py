@@ -437,3 +437,43 @@ def test_a_retry_strategy_argo_would_not_follow_is_refused(run, strategy, why):
         run(yaml.safe_dump(doc))
     assert any("spec.templates[0].containerSet.retryStrategy: " in p and why in p
                for p in refused.value.problems), refused.value.problems
+
+
+DEADLINES = HEAD + """
+  activeDeadlineSeconds: 2
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: workflow-deadline, template: slow}
+      - {name: template-deadline, template: slow-with-deadline}
+  - name: slow
+    containerSet:
+      containers:
+      - {name: a, image: alpine:3.20, command: [sleep, "30"]}
+      - {name: b, image: alpine:3.20, command: ["true"], dependencies: [a]}
+  - name: slow-with-deadline
+    activeDeadlineSeconds: 1
+    containerSet:
+      containers:
+      - {name: a, image: alpine:3.20, command: [sleep, "30"]}
+"""
+
+
+def test_deadlines_stop_every_container(run):
+    """The workflow's deadline fails the pod and its unfinished containers with ``Step
+    exceeded its deadline`` (applyExecutionControl); the template's fails the pod as the
+    kubelet does, its container ending as SIGTERM leaves it."""
+    started = time.monotonic()
+    workflow = run(DEADLINES)
+    assert time.monotonic() - started < 15
+    pod = node(workflow, "workflow-deadline")
+    assert (pod["phase"], pod["message"]) == ("Failed", "Step exceeded its deadline")
+    for name in ("a", "b"):
+        container = node(workflow, f"workflow-deadline.{name}")
+        assert (container["phase"], container["message"]) == (
+            "Failed", "Step exceeded its deadline")
+    pod = node(workflow, "template-deadline")
+    assert (pod["phase"], pod["message"]) == (
+        "Failed", "Pod was active on the node longer than the specified deadline")
+    assert node(workflow, "template-deadline.a")["message"] == "a: Error (exit code 143): "

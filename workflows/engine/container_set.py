@@ -34,7 +34,9 @@ waiting, ``waitForDependencyExitCode``). The pod fails as ``inferFailedReason`` 
 first container, by name (the kubelet's order of container statuses), that exited non-zero
 gives ``<name>: Error (exit code N)`` and, with a termination message, ``: <message>``. A
 deadline or a shutdown stops every container and gives the pod the message it gives a
-container template's (``pod.stopped_verdict``).
+container template's (``pod.stopped_verdict``); a shutdown or the workflow's deadline
+also fails the Container nodes still going with that message at once
+(exec_control.go ``handleExecutionControlError``).
 
 The set's ``retryStrategy`` reruns a failed command inside its container (``runEmissary``:
 ``retry.OnError`` over ``GetRetryStrategy``'s backoff): ``retries`` runs in all (the
@@ -62,7 +64,7 @@ from workflows.engine.artifacts import ArtifactError
 from workflows.engine.artifacts.sandbox import Sandbox, normal, place_inputs
 from workflows.engine.context import Branch, Run
 from workflows.engine.inputs import Inputs
-from workflows.engine.nodes import pod_name
+from workflows.engine.nodes import FINISHED, pod_name
 from workflows.engine.pod import (
     Attempt,
     collect_outputs,
@@ -81,6 +83,9 @@ MAIN = "main"  # common.MainContainerName
 EMISSARY_ERROR = 64  # runEmissary's exit code for its own failures
 TERMINATED_WAITING = 143  # waitForDependencyExitCode on SIGTERM
 CONTAINER_FAILED = "container-failed"  # why the others are stopped (TerminateContainers)
+# a shutdown and the workflow's deadline fail the pod node and its unfinished Container
+# nodes with the pod's message as they stop it (exec_control.go applyExecutionControl)
+CONTROLLER_STOPS = ("shutdown", "workflow-deadline")
 
 
 @dataclass
@@ -274,6 +279,11 @@ class ContainerSetPod:
         dependency exits 143. The first reason is the pod's."""
         if self.stop_reason is None:
             self.stop_reason = reason
+            if reason in CONTROLLER_STOPS:  # handleExecutionControlError: at once
+                _, message = stopped_verdict(reason) or ("", "")
+                for member in self.members.values():
+                    if member.exit_code is None:
+                        self.run.status.update(member.node, phase="Failed", message=message)
         self.stopping.set()
         for member in self.members.values():
             if member.process is not None and member.exit_code is None:
@@ -349,6 +359,8 @@ class ContainerSetPod:
         member.exit_code = code
         member.recorded = code if recorded is None else recorded
         member.termination = message
+        if member.node["phase"] in FINISHED:  # failed by the controller already
+            return
         if message and not logged:  # the emissary prints its error
             _append(self.run.status.record.log_path(member.node["id"]), message)
         if code == 0:
