@@ -38,6 +38,21 @@ if ! command -v bwrap >/dev/null; then
     fi
 fi
 
+# cowsay: Argo's test image argoproj/argosay runs Debian's cowsay (/usr/games/cowsay), which
+# the local engine takes from the host (docs/engine.md, "Images the engine knows"); the
+# conformance corpus runs manifests of that image. Without it, those nodes are refused.
+if [[ ! -x /usr/games/cowsay ]]; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        echo "setup: installing cowsay (apt-get)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -qq --no-install-recommends cowsay >/dev/null 2>&1 || {
+            apt-get update -qq && apt-get install -y -qq --no-install-recommends cowsay >/dev/null; }
+    else
+        echo "setup: cowsay not found; install it with 'sudo apt-get install cowsay' (without" \
+             "it, Argo manifests of argoproj/argosay that run cowsay are refused)" >&2
+    fi
+fi
+
 # promtool (tests of the PrometheusRule): the binary alone, out of Debian's prometheus
 # package, into the ignored .tools/ folder; no Prometheus service is installed.
 if [[ ! -x .tools/bin/promtool ]] && command -v apt-get >/dev/null; then

@@ -10,7 +10,12 @@ that hangs is stopped at ``TIMEOUT`` with all it started. Its outcome is classif
   with the YAML path), or, during it, a node whose program the host lacks or whose image
   gives no command (``HOST_CANNOT_RUN``: an Error that names the program or image). Not a
   result, but not a wrong one. Counting the latter as a match would make expected
-  failures pass for the wrong reason (argosay's ``cowsay`` missing is not Argo's failure);
+  failures pass for the wrong reason (a host without Debian's ``cowsay`` package cannot
+  run argosay's ``cowsay``, which Argo's image has). A program that an image the engine
+  knows lacks (argosay's ``command: [exit, "1"]``: ``exit`` is a shell builtin, no file)
+  is not this host's limit but Argo's own failure, and the engine reports it as Argo does
+  (a Failed node, ``Error (exit code 64): failed to find name in PATH: ...``, see
+  ``workflows/engine/programs.py``): it is judged like any other outcome;
 * ``wrong``: any other outcome: a local runner that disagrees with Argo.
 """
 
@@ -52,7 +57,8 @@ INVALID_SPEC = {
     # "templates.steps-with-misreference.steps[1].hello2 template name 'hell0' undefined"
     "expectedfailures/misreference-template-name.yaml": re.compile(r"\bhell0\b"),
 }
-# a node the host cannot run, named by the engine (executor.py, pod.py)
+# a node the host cannot run, named by the engine (executor.py, programs.py ``HostLacks``,
+# pod.py); never what an image the engine knows lacks (programs.py ``ImageLacks``)
 HOST_CANNOT_RUN = re.compile(r"failed to start \S+: \[Errno 2\]|has no command: the local engine")
 WIDTH = 100
 

@@ -14,8 +14,10 @@ starts with the pod, so every Container node is ``Running`` at once, and its emi
 for its dependencies one after the other, in order. A dependency that exited non-zero ends
 it without running its command: exit code 64 (the emissary's own failures), termination
 message ``dependency "<dep>" exited with non-zero code: <code>``, and the dependency's code
-becomes its own recorded one (what its dependents read). A program the host lacks is the
-emissary's ``LookPath`` failure, exit 64 too. Each container has a filesystem of its own
+becomes its own recorded one (what its dependents read). Its command is the pod's
+(``pod.command_line``: an image the engine knows, argosay, gives its entrypoint and CMD);
+a program the image lacks is the emissary's ``LookPath`` failure, exit 64 too, and one
+only this host lacks says so the same way (``programs``). Each container has a filesystem of its own
 (its image's: here a sandbox of its own in a private mount namespace, ``isolation``), with
 the set's ``volumeMounts`` added to its own (``ContainerSetTemplate.GetContainers``) and
 shared between them. Only ``main`` gets the input artifacts (workflowpod.go mounts them on
@@ -58,7 +60,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflows.engine import executor, isolation
+from workflows.engine import executor, images, isolation, programs
 from workflows.engine.admit.container_set import retry_attempts
 from workflows.engine.artifacts import ArtifactError
 from workflows.engine.artifacts.sandbox import Sandbox, normal, place_inputs
@@ -70,7 +72,6 @@ from workflows.engine.pod import (
     collect_outputs,
     command_line,
     fail_pod,
-    missing_program,
     mount_volumes,
     path_variables,
     pod_targets,
@@ -97,6 +98,7 @@ class Member:
     dependencies: list[str]
     node: dict[str, Any]
     box: Sandbox
+    known: images.KnownImage | None = None  # an image the engine knows (argosay)
     argv: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     cwd: Any = None
@@ -167,16 +169,20 @@ class ContainerSetPod:
     def _member(self, spec: dict[str, Any], box: Sandbox, volumes: dict[str, isolation.Bind],
                 scope: dict[str, str]) -> Member:
         name = str(spec["name"])
+        known = images.known(str(spec.get("image", "")))
         env = self.run.secrets.container_env(
-            spec, substitute=lambda text, where: subst(text, scope, where))
-        argv, cwd = command_line(self.run, spec, scope, box, env, isolated=True)
+            spec, substitute=lambda text, where: subst(text, scope, where),
+            image_path=known.path if known else ())
+        argv, cwd = command_line(self.run, spec, scope, box, env, [], known, isolated=True)
         workdir = (subst(str(spec["workingDir"]), scope, "container.workingDir")
                    if spec.get("workingDir") else None)
         # the folders of the declared paths are each container's own (an image's folders,
         # writable): the outputs are read in main's
         targets = pod_targets(self.tmpl, box, volumes, workdir, self.run.config.shared)
+        targets.update(images.place(known, box))
         return Member(name=name, spec=spec, dependencies=list(spec.get("dependencies") or []),
-                      node={}, box=box, argv=argv, env=env, cwd=cwd, targets=targets,
+                      node={}, box=box, known=known, argv=argv, env=env, cwd=cwd,
+                      targets=targets,
                       chdir=normal(workdir) if workdir else "/")
 
     def create_nodes(self) -> None:
@@ -309,9 +315,15 @@ class ContainerSetPod:
         if self.stop_reason is not None:  # terminated before its command could start
             self._end(member, TERMINATED_WAITING)
             return
-        missing = missing_program(member.argv, member.env, member.targets, image)
-        if missing:
-            self._end(member, EMISSARY_ERROR, message=missing)
+        # the emissary's exec.LookPath, after the dependencies (``programs``): a program
+        # the image lacks is its exit 64; one only this host lacks says so the same way
+        missing = programs.missing(member.argv, member.env, list(member.targets), image,
+                                   member.known)
+        if isinstance(missing, programs.ImageLacks):
+            self._end(member, missing.exit_code, message=missing.termination_message)
+            return
+        if isinstance(missing, programs.HostLacks):
+            self._end(member, EMISSARY_ERROR, message=missing.message)
             return
 
         def wrap(fd: int) -> list[str]:

@@ -47,6 +47,7 @@ class Outcome:
     stopped_for: str | None = None  # the reason given to ``stop``
     log_error: OSError | None = None  # writing the log failed (it is cut there)
     raw_stdout: bytes = b""  # stdout as written (its end, when long): for appending attempts
+    termination_message: str | None = None  # the container's own, as the kubelet reports it
 
 
 class Process:

@@ -13,8 +13,14 @@ An image other than this project's runs in a private mount namespace over its sa
 when the machine allows it (``isolation``): its command sees the paths its manifest
 names (``/tmp``, artifact and parameter paths, emptyDir volumes, ``workingDir``) and the
 ``{{...path}}`` variables give those paths as written, as in Argo. Otherwise (and always
-for this project's image) the variables give the sandbox's paths on the host. A program
-the host lacks is an Error naming it and the image, before anything starts.
+for this project's image) the variables give the sandbox's paths on the host.
+
+An image the engine knows (``images``: Argo's argosay) gets its entrypoint and CMD when
+the container gives no command, its ``ENV PATH`` folders, and its files placed in the
+pod's filesystem. A program the image lacks fails the attempt as Argo's executor does
+(exit code 64, ``Error (exit code 64): failed to find name in PATH: ...``); a program
+only this host lacks is an Error naming it and the image, before anything starts
+(``programs``).
 """
 
 from __future__ import annotations
@@ -22,13 +28,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from workflows.engine import executor, isolation, scripts
+from workflows.engine import executor, images, isolation, programs, scripts
 from workflows.engine.artifacts import ArtifactError
 from workflows.engine.artifacts.sandbox import (
     Sandbox,
@@ -105,29 +110,17 @@ def pod_targets(tmpl: dict[str, Any], box: Sandbox, volumes: dict[str, isolation
     return targets
 
 
-def missing_program(argv: list[str], env: dict[str, str],
-                     targets: dict[str, isolation.Bind], image: str) -> str | None:
-    """Argo's container would not start: say which program the host lacks, for which
-    image (the host's programs stand in for the image's)."""
-    program = argv[0]
-    if "/" in program:
-        mapped = any(program.startswith(t.rstrip("/") + "/") for t in targets)
-        if mapped or os.path.exists(program):
-            return None
-    elif shutil.which(program, path=env.get("PATH", os.defpath)) is not None:
-        return None
-    return (f"failed to start {program}: [Errno 2] No such file or directory: {program!r} "
-            f"(image {image}: the local engine runs its command with this host's programs, "
-            "and the host has no such program)")
-
-
-def command_line(run: Run, container: dict[str, Any], scope: dict[str, str],
-             box: Sandbox, env: dict[str, str], *, isolated: bool = False
-             ) -> tuple[list[str], Any]:
-    argv = [str(a) for a in subst_value(list(container.get("command") or [])
-                                        + list(container.get("args") or []),
-                                        scope, "container.command/args")]
-    if not container.get("command"):
+def command_line(run: Run, container: dict[str, Any], scope: dict[str, str], box: Sandbox,
+                 env: dict[str, str], staged: list[str], known: images.KnownImage | None, *,
+                 isolated: bool = False) -> tuple[list[str], Any]:
+    """The pod's argv (``staged``: a script's source path, appended to its args) and the
+    folder it starts in when it sees the host's filesystem."""
+    command = [str(a) for a in subst_value(list(container.get("command") or []), scope,
+                                           "container.command")]
+    args = [str(a) for a in subst_value(list(container.get("args") or []), scope,
+                                        "container.args")] + staged
+    argv = images.command_line(known, command, args)
+    if argv is None:
         raise ValueError(f"container of image {container.get('image')!r} has no command: the "
                          "local engine cannot know the image's entrypoint")
     cwd = box.root
@@ -155,6 +148,7 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
     except (ValueError, OSError) as exc:
         return fail_pod(run, node, None, log, f"cannot make the pod's sandbox: {exc}")
     image = str(container.get("image", ""))
+    known = images.known(image)
     isolated = run.isolation.ok and image_repository(image) not in run.config.our_images
     wrap = None
     try:
@@ -164,17 +158,27 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
                  "inputs.parameters": scripts.inputs_json(tmpl, inputs.parameters)}
         await place_inputs(box, inputs.artifacts, run.repo)
         env = run.secrets.container_env(
-            container, substitute=lambda text, where: subst(text, scope, where))
-        argv, cwd = command_line(run, container, scope, box, env, isolated=isolated)
-        argv += scripts.stage(tmpl, box, subst(str(container.get("source") or ""), scope,
-                                               "script.source"), literal=isolated)
+            container, substitute=lambda text, where: subst(text, scope, where),
+            image_path=known.path if known else ())
+        staged = scripts.stage(tmpl, box, subst(str(container.get("source") or ""), scope,
+                                                "script.source"), literal=isolated)
+        argv, cwd = command_line(run, container, scope, box, env, staged, known,
+                                 isolated=isolated)
         ours = image_repository(image) in run.config.our_images
         workdir = (subst(str(container["workingDir"]), scope, "container.workingDir")
                    if isolated and container.get("workingDir") else None)
         targets = pod_targets(tmpl, box, volumes, workdir, run.config.shared) if isolated else {}
-        missing = None if ours else missing_program(argv, env, targets, image)
-        if missing:
-            return fail_pod(run, node, box, log, missing)
+        if isolated:
+            targets.update(images.place(known, box))
+        missing = None if ours else programs.missing(argv, env, list(targets), image, known)
+        if isinstance(missing, programs.HostLacks):
+            return fail_pod(run, node, box, log, missing.message)
+        if isinstance(missing, programs.ImageLacks):
+            # The pod started, as did its siblings of this pass: Argo creates them in one
+            # reconciliation and sees this one fail in a later one (a template's failFast
+            # must not keep them from starting).
+            await asyncio.sleep(0)
+            return await _collect(run, node, tmpl, box, scope, _lacking(missing, log))
         if isolated:
             chdir = normal(workdir) if workdir else "/"
 
@@ -246,6 +250,16 @@ def fail_pod(run: Run, node: dict[str, Any], box: Sandbox | None, log: Any, mess
     return Attempt(transient=transient)
 
 
+def _lacking(lacks: programs.ImageLacks, log: Any) -> executor.Outcome:
+    """How Argo's pod ends when its image has no such program: the executor's error on the
+    log and as the container's termination message, exit code 64."""
+    now = time.time()
+    with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as handle:
+        handle.write(lacks.termination_message + "\n")
+    return executor.Outcome(exit_code=lacks.exit_code, started=now, finished=now, stdout="",
+                            termination_message=lacks.termination_message)
+
+
 def _finish(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sandbox,
             scope: dict[str, str], outcome: executor.Outcome) -> Attempt:
     run.status.update(node, phase="Error", message=outcome.start_error or "failed to start")
@@ -273,7 +287,10 @@ def _verdict(outcome: executor.Outcome) -> tuple[str, str]:
         return stopped
     if reason == "daemon" or outcome.exit_code == 0:
         return "Succeeded", ""
-    return "Failed", f"Error (exit code {outcome.exit_code})"
+    message = f"Error (exit code {outcome.exit_code})"
+    if outcome.termination_message:  # appended as inferFailedReason does
+        message += f": {outcome.termination_message}"
+    return "Failed", message
 
 
 async def _collect(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sandbox,

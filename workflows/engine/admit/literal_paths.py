@@ -12,7 +12,9 @@ project's, each of these is refused before the run, with its YAML path and the p
 - a literal ``/tmp/...`` in the command, args, env or a script's source (the host's
   /tmp, shared with every other node and run, where Argo's pod has its own);
 - a script naming ``/argo/staging``, where Argo stages its source (here the file is the
-  sandbox's, named by the argument appended to the command).
+  sandbox's, named by the argument appended to the command);
+- a file of an image the engine knows (argosay:v2's ``/argosay``), run as the image's
+  entrypoint (no ``command``) or named: it is placed only in a pod's own filesystem.
 
 A containerSet template is refused whole there (its containers' own filesystems sharing
 only volumes need namespaces), and, on any machine, when one of its containers is of this
@@ -25,7 +27,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from workflows.engine import scripts
+from workflows.engine import images, scripts
 from workflows.engine.admit import container_set
 from workflows.engine.admit.inline import with_inline
 from workflows.engine.admit.load import Loaded
@@ -66,6 +68,23 @@ def problems(loaded: Loaded, our_images: frozenset[str], why: str) -> list[str]:
         if not container or image_repository(str(container.get("image", ""))) in our_images:
             continue
         found += _uses(label, where, tmpl, main, container, needs)
+        found += _image_files(label, where, main, container, needs)
+    return found
+
+
+def _image_files(label: str, where: str, main: str, container: Mapping[str, Any],
+                 needs: str) -> list[str]:
+    """The files of a known image (argosay:v2's ``/argosay``) the pod would run or name:
+    the engine places them only in a pod's own filesystem."""
+    image = str(container.get("image", ""))
+    known = images.known(image)
+    found = []
+    for at in images.files_used(known, container, _text(container)):
+        how = (f"gives no command, so the pod runs its image's entrypoint {at}"
+               if known and not container.get("command") and known.entrypoint[:1] == (at,)
+               else f"uses {at}")
+        found.append(f"{label}: {where}.{main}: the container {how}, a file of image "
+                     f"{image} that the engine places in the pod's own filesystem; " + needs)
     return found
 
 
