@@ -13,10 +13,15 @@ from typing import Any
 import pytest
 import yaml
 
-from workflows.engine import EngineConfig, ManifestRefused, run_workflow
+from workflows.engine import EngineConfig, ManifestRefused, images, run_workflow
+from workflows.engine.isolation import availability
 from workflows.engine.present import format_get
 from workflows.engine.present_logs import format_logs
 from workflows.engine.records import RunStore
+
+# each container has a filesystem of its own: without mount namespaces a set is refused
+runs = pytest.mark.skipif(not availability().ok,
+                          reason="no mount namespaces here (bwrap)")
 
 HEAD = """
 apiVersion: argoproj.io/v1alpha1
@@ -59,6 +64,7 @@ SEQUENCE = HEAD + """
 """
 
 
+@runs
 def test_a_failed_container_errors_its_dependents_and_fails_the_pod(run):
     """b exits 3: b's node Failed; c never runs its command: the emissary exits 64 with
     ``dependency "b" exited with non-zero code: 3`` (an Error node); the pod fails with
@@ -75,6 +81,7 @@ def test_a_failed_container_errors_its_dependents_and_fails_the_pod(run):
     assert pod.get("outputs") is None  # no container named main: no exitCode, no result
 
 
+@runs
 def test_container_nodes_hang_from_the_pod_and_their_dependencies(run):
     """``<pod>.<container>`` nodes of type Container, bounded by the pod node, named after
     the container, with the pod's template; a container with no dependencies is a child
@@ -124,6 +131,7 @@ GRAPH = HEAD + """
 """
 
 
+@runs
 def test_a_graph_of_containers_runs_in_dependency_order_and_in_parallel(run):
     workflow = run(GRAPH)
     pod = node(workflow, "")
@@ -161,6 +169,7 @@ RESULT = HEAD + """
 """
 
 
+@runs
 def test_outputs_result_and_exit_code_are_the_main_containers(run):
     """``outputs.result`` is main's stdout (one trailing newline trimmed), not another
     container's; the next task hangs on the set's last container (``getOutboundNodes``)."""
@@ -199,6 +208,7 @@ WORKSPACE = HEAD + """
 """
 
 
+@runs
 def test_containers_share_the_volumes_and_nothing_else(run):
     """a writes the shared volume, main reads it; a's /tmp is its own; an output out of
     the volumes is read in main's filesystem, one in a volume wherever it was written."""
@@ -222,6 +232,7 @@ PARALLEL_FAILURE = HEAD + """
 """
 
 
+@runs
 def test_a_failure_terminates_the_other_containers(run):
     """b fails: the controller terminates the pod's running containers (SIGTERM: a ends
     143, c, still waiting for a, exits 143 as the emissary does); the pod's message is the
@@ -245,6 +256,7 @@ MISSING = HEAD + """
 """
 
 
+@runs
 def test_a_program_the_host_lacks_is_an_error_of_its_container(run):
     workflow = run(MISSING)
     a = node(workflow, "a")
@@ -267,6 +279,7 @@ RETRIED = HEAD + """
 """
 
 
+@runs
 def test_a_template_retry_makes_a_new_pod_with_fresh_volumes(run):
     """Each attempt is a new pod, its emptyDir fresh: both attempts fail the same way."""
     workflow = run(RETRIED)
@@ -280,6 +293,7 @@ def test_a_template_retry_makes_a_new_pod_with_fresh_volumes(run):
         assert container["nodeFlag"] == {"retried": True}
 
 
+@runs
 def test_logs_show_each_container(run, tmp_path):
     workflow = run(SEQUENCE)
     store = RunStore(tmp_path / "runs")
@@ -341,6 +355,7 @@ def test_without_mount_namespaces_a_container_set_is_refused(tmp_path):
                for p in refused.value.problems), refused.value.problems
 
 
+@runs
 def test_get_shows_the_containers_under_their_pod(run):
     workflow = run(RESULT)
     text = format_get(workflow)
@@ -350,6 +365,7 @@ def test_get_shows_the_containers_under_their_pod(run):
     assert rows[at + 2][:3] == ["│", "└─✔", "main"]
 
 
+@runs
 def test_a_retried_run_keeps_a_succeeded_sets_containers(run, tmp_path):
     """``cadencia retry`` (argo retry) reuses the Succeeded pod with its Container nodes;
     the failed task after it runs again and still hangs on the set's last container."""
@@ -399,6 +415,7 @@ RETRY_STRATEGY = HEAD + """
 """
 
 
+@runs
 def test_the_sets_retry_strategy_reruns_a_command_in_its_container(run):
     """retries: "3" is three runs in all (the backoff's Steps), 200 ms apart: main
     succeeds at its third run, its stdout of every run is the result; then ``always``
@@ -460,6 +477,7 @@ DEADLINES = HEAD + """
 """
 
 
+@runs
 def test_deadlines_stop_every_container(run):
     """The workflow's deadline fails the pod and its unfinished containers with ``Step
     exceeded its deadline`` (applyExecutionControl); the template's fails the pod as the
@@ -477,3 +495,29 @@ def test_deadlines_stop_every_container(run):
     assert (pod["phase"], pod["message"]) == (
         "Failed", "Pod was active on the node longer than the specified deadline")
     assert node(workflow, "template-deadline.a")["message"] == "a: Error (exit code 143): "
+
+
+ARGOSAY = HEAD + """
+  templates:
+  - name: main
+    containerSet:
+      containers:
+      - {name: a, image: "argoproj/argosay:v2"}
+      - {name: b, image: "argoproj/argosay:v2", command: [exit, "1"], dependencies: [a]}
+"""
+
+
+@runs
+def test_an_image_the_engine_knows_gives_its_entrypoint_and_lacks_what_it_lacks(run):
+    """argosay:v2 with no command runs its entrypoint (``hello argo``); a program it lacks
+    is that container's exit 64 with the emissary's LookPath error (an Error node, as
+    assessNodeStatus makes 64), and fails the pod with it (inferFailedReason)."""
+    if not images.host_is_base(images.KNOWN["argoproj/argosay:v2"]):
+        pytest.skip("the host is not of the Debian family: its lack is not the image's")
+    workflow = run(ARGOSAY)
+    a, b = node(workflow, "a"), node(workflow, "b")
+    assert a["phase"] == "Succeeded"
+    lacks = 'failed to find name in PATH: exec: "exit": executable file not found in $PATH'
+    assert (b["phase"], b["message"]) == ("Error", f"b: Error (exit code 64): {lacks}")
+    pod = node(workflow, "")
+    assert (pod["phase"], pod["message"]) == ("Failed", f"b: Error (exit code 64): {lacks}")
