@@ -521,3 +521,31 @@ def test_an_image_the_engine_knows_gives_its_entrypoint_and_lacks_what_it_lacks(
     assert (b["phase"], b["message"]) == ("Error", f"b: Error (exit code 64): {lacks}")
     pod = node(workflow, "")
     assert (pod["phase"], pod["message"]) == ("Failed", f"b: Error (exit code 64): {lacks}")
+
+
+STEPS = HEAD + """
+  templates:
+  - name: main
+    steps:
+    - - {name: set, template: set}
+    - - {name: next, template: next}
+  - name: set
+    containerSet:
+      containers:
+      - {name: a, image: alpine:3.20, command: ["true"]}
+      - {name: b, image: alpine:3.20, command: ["true"], dependencies: [a]}
+  - name: next
+    container: {image: alpine:3.20, command: ["true"]}
+"""
+
+
+@runs
+def test_the_next_step_group_hangs_on_the_sets_last_container(run):
+    workflow = run(STEPS)
+    assert workflow["status"]["phase"] == "Succeeded"
+    by_name = {n["name"]: n for n in workflow["status"]["nodes"].values()}
+    pod = by_name[f"{workflow['metadata']['name']}[0].set"]
+    a, b = by_name[f"{pod['name']}.a"], by_name[f"{pod['name']}.b"]
+    assert names(workflow, pod["children"]) == ["a"]
+    assert names(workflow, a["children"]) == ["b"]
+    assert names(workflow, b["children"]) == ["[1]"]  # the next StepGroup
