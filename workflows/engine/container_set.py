@@ -17,14 +17,15 @@ message ``dependency "<dep>" exited with non-zero code: <code>``, and the depend
 becomes its own recorded one (what its dependents read). Its command is the pod's
 (``pod.command_line``: an image the engine knows, argosay, gives its entrypoint and CMD);
 a program the image lacks is the emissary's ``LookPath`` failure, exit 64 too, and one
-only this host lacks says so the same way (``programs``). Each container has a filesystem of its own
-(its image's: here a sandbox of its own in a private mount namespace, ``isolation``), with
-the set's ``volumeMounts`` added to its own (``ContainerSetTemplate.GetContainers``) and
-shared between them. Only ``main`` gets the input artifacts (workflowpod.go mounts them on
-``common.MainContainerName``); the outputs are read from the volumes or from ``main``'s
-filesystem (executor.go ``SaveParameters``/``isBaseImagePath``), ``outputs.result`` and
-``outputs.exitCode`` are ``main``'s (``CaptureScriptResult``, ``HasOutput``;
-operator.go ``getExitCode``), absent without one.
+only this host lacks says so the same way (``programs``). Each container has a filesystem
+of its own (its image's: here a sandbox of its own in a private mount namespace,
+``isolation``), with the set's ``volumeMounts`` added to its own
+(``ContainerSetTemplate.GetContainers``) and shared between them. Only ``main`` gets the
+input artifacts (workflowpod.go mounts them on ``common.MainContainerName``); the outputs
+are read from the volumes or from ``main``'s filesystem (executor.go
+``SaveParameters``/``isBaseImagePath``), ``outputs.result`` and ``outputs.exitCode`` are
+``main``'s (``CaptureScriptResult``, ``HasOutput``; operator.go ``getExitCode``), absent
+without one.
 
 Phases (operator.go ``assessNodeStatus``): a Container node is Succeeded at exit 0, Error
 at 64 and Failed otherwise, with ``<name>: Error (exit code N): <termination message>``.
