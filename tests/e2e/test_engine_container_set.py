@@ -303,6 +303,8 @@ def test_logs_show_each_container(run, tmp_path):
     assert f"{pod}/b: b ran" in text
     assert f'{pod}/c: dependency "b" exited with non-zero code: 3' in text
     assert "c ran" not in text
+    only_b = format_logs(store.load(workflow["metadata"]["name"]), "b")
+    assert only_b == "b ran\n"
 
 
 @pytest.mark.parametrize(("change", "path", "why"), [

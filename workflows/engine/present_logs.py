@@ -5,7 +5,7 @@ id, a pod name, a node name or a display name (``extract-http``, ``extract-http(
 node that is not a Pod (a Retry node, a DAG) stands for every pod under it. When more than
 one pod is shown each line starts with the pod's display name, as ``argo logs`` prefixes
 lines with the pod name. The pod of a containerSet shows each of its containers' logs
-(``<pod>/<container>: ``), in the set's order.
+(``<pod>/<container>: ``), in the set's order; ``node`` may name one of its containers.
 """
 
 from __future__ import annotations
@@ -39,13 +39,19 @@ def format_logs(record: RunRecord, node: str | None = None) -> str:
             known = [str(p.get("displayName")) for p in pods]
             raise UnknownNode(f"run {name} has no node {node!r} (pods: "
                               f"{', '.join(known) or 'none'})", known)
-        wanted = set().union(*(_pods_under(m, nodes) for m in matches))
+        picked = {str(m.get("id")) for m in matches if m.get("type") == "Container"}
+        whole = set().union(*(_pods_under(m, nodes) for m in matches
+                              if m.get("type") != "Container"))
+        wanted = whole | {nodes[c].get("boundaryID") for c in picked if c in nodes}
         pods = [p for p in pods if p.get("id") in wanted]
+    else:
+        picked, whole = set(), {str(p.get("id")) for p in pods}
     shown: list[tuple[str, Mapping[str, Any]]] = []
     for pod in pods:
-        if pod.get("id") in sets:
+        if pod.get("id") in sets:  # each container, or the ones asked for
             shown += [(f"{pod.get('displayName')}/{c.get('displayName')}", c)
-                      for c in _containers(pod, nodes)]
+                      for c in _containers(pod, nodes)
+                      if pod.get("id") in whole or c.get("id") in picked]
         else:
             shown.append((str(pod.get("displayName")), pod))
     out: list[str] = []
