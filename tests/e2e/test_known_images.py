@@ -7,6 +7,7 @@ Debian's cowsay from /usr/games. Without namespaces /argosay cannot be placed: r
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -110,20 +111,40 @@ def test_argosay_v1_runs_cowsay_from_usr_games_on_its_path(store: RunStore) -> N
     wf = run_workflow(docs, store=store)
     assert wf["status"]["phase"] == "Succeeded", wf["status"].get("message")
     assert "< moo >" in by_name(wf)["moo"]["outputs"]["result"]
-    assert by_name(wf)["path"]["outputs"]["result"].endswith(":/usr/games")
+    assert by_name(wf)["path"]["outputs"]["result"] == \
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games"  # ubuntu's
 
 
 def test_without_cowsay_on_the_host_the_node_is_an_error_naming_it(
-        store: RunStore) -> None:
-    docs = dag({"name": "moo", "container": {
-        "image": "argoproj/argosay:v1", "env": [{"name": "PATH", "value": "/usr/bin:/bin"}]}},
-        tasks=[{"name": "moo", "template": "moo"}])
+        store: RunStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The image has cowsay where this host has none (v1 with its games folder moved
+    somewhere empty: this machine has Debian's cowsay installed)."""
+    games = str(tmp_path / "games")
+    path = images.KNOWN["argoproj/argosay:v1"].env["PATH"].replace("/usr/games", games)
+    monkeypatch.setitem(images.KNOWN, "argoproj/argosay:v1", dataclasses.replace(
+        images.KNOWN["argoproj/argosay:v1"], env={"PATH": path},
+        from_host={f"{games}/cowsay": "cowsay"}))
+    docs = dag({"name": "moo", "container": {"image": "argoproj/argosay:v1"}},
+               tasks=[{"name": "moo", "template": "moo"}])
     wf = run_workflow(docs, store=store)
     node = by_name(wf)["moo"]
     assert node["phase"] == "Error"
     assert node["message"].startswith("failed to start cowsay: [Errno 2]")
     assert "image argoproj/argosay:v1" in node["message"]
     assert "install Debian's cowsay package" in node["message"]
+
+
+def test_a_path_of_the_containers_own_wins_over_the_images(store: RunStore) -> None:
+    """Argo's pod with PATH=/usr/bin:/bin cannot find /usr/games/cowsay either."""
+    if not images.host_is_base(images.KNOWN[V2]):
+        pytest.skip("the host is not of the Debian family: its lack is not the image's")
+    docs = dag({"name": "moo", "container": {
+        "image": "argoproj/argosay:v1", "env": [{"name": "PATH", "value": "/usr/bin:/bin"}]}},
+        tasks=[{"name": "moo", "template": "moo"}])
+    wf = run_workflow(docs, store=store)
+    node = by_name(wf)["moo"]
+    assert (node["phase"], node["outputs"]["exitCode"]) == ("Failed", "64")
+    assert node["message"].endswith('exec: "cowsay": executable file not found in $PATH')
 
 
 def test_without_namespaces_running_argosay_is_refused_by_yaml_path(

@@ -173,7 +173,7 @@ class ContainerSetPod:
         known = images.known(str(spec.get("image", "")))
         env = self.run.secrets.container_env(
             spec, substitute=lambda text, where: subst(text, scope, where),
-            image_path=known.path if known else ())
+            image_env=known.env if known else None)
         argv, cwd = command_line(self.run, spec, scope, box, env, [], known, isolated=True)
         workdir = (subst(str(spec["workingDir"]), scope, "container.workingDir")
                    if spec.get("workingDir") else None)

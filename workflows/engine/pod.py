@@ -16,8 +16,8 @@ names (``/tmp``, artifact and parameter paths, emptyDir volumes, ``workingDir``)
 for this project's image) the variables give the sandbox's paths on the host.
 
 An image the engine knows (``images``: Argo's argosay) gets its entrypoint and CMD when
-the container gives no command, its ``ENV PATH`` folders, and its files placed in the
-pod's filesystem. A program the image lacks fails the attempt as Argo's executor does
+the container gives no command, its ``ENV`` (PATH), and its files placed in the pod's
+filesystem. A program the image lacks fails the attempt as Argo's executor does
 (exit code 64, ``Error (exit code 64): failed to find name in PATH: ...``); a program
 only this host lacks is an Error naming it and the image, before anything starts
 (``programs``).
@@ -159,7 +159,7 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
         await place_inputs(box, inputs.artifacts, run.repo)
         env = run.secrets.container_env(
             container, substitute=lambda text, where: subst(text, scope, where),
-            image_path=known.path if known else ())
+            image_env=known.env if known else None)
         staged = scripts.stage(tmpl, box, subst(str(container.get("source") or ""), scope,
                                                 "script.source"), literal=isolated)
         argv, cwd = command_line(run, container, scope, box, env, staged, known,

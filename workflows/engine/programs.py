@@ -11,13 +11,15 @@ asserts it (functional_test.go ``TestWorkflowParallelismStepFailFast``: ``comman
 ["exit", "1"]`` of argosay:v2 is a Failed node).
 
 Here the host's programs stand in for the image's, so a program not found may be the
-image's lack or only this host's. ``missing`` tells them apart:
+image's lack or only this host's. ``missing`` tells them apart, for the places the
+lookup visits (the program's path, or each PATH folder joined with its name):
 
-- an image the engine knows (``images``), on a host whose programs stand in for its base,
-  lacks a program found neither on the PATH nor among its placed files, unless the image
-  installs it from a package (``from_host``): the node fails as in Argo (``ImageLacks``);
-- otherwise the host cannot run the pod: an Error naming the program and the image, and
-  for a known image's package, the Debian package to install (``HostLacks``).
+- one of them is a program an image the engine knows installs from a package
+  (``images``: ``from_host``), which this host lacks: the pod cannot run here
+  (``HostLacks``, naming the Debian package to install);
+- none is, and the image is known, on a host whose programs stand in for its base: the
+  image lacks the program, and the node fails as Argo's (``ImageLacks``);
+- otherwise the host cannot run the pod: an Error naming the program and the image.
 """
 
 from __future__ import annotations
@@ -52,13 +54,18 @@ def missing(argv: Sequence[str], env: Mapping[str, str], mapped: Sequence[str], 
     """Why ``argv[0]`` cannot start in the pod (None when it can); ``mapped`` are the pod
     paths the engine maps (a program under one is the pod's own file)."""
     program = argv[0]
+    search = env.get("PATH", os.defpath)
     if "/" in program:
         under = any(program == m or program.startswith(m.rstrip("/") + "/") for m in mapped)
         if under or os.path.exists(program):
             return None
-    elif shutil.which(program, path=env.get("PATH", os.defpath)) is not None:
-        return None
-    package = known.from_host.get(program) if known else None
+        visited = [program]
+    else:
+        if shutil.which(program, path=search) is not None:
+            return None
+        visited = [os.path.join(folder or ".", program) for folder in search.split(os.pathsep)]
+    package = next((known.from_host[p] for p in visited if p in known.from_host), None) \
+        if known else None
     if known and not package and host_is_base(known) and \
             (program.startswith("/") or "/" not in program):
         found = (f"stat {program}: no such file or directory" if "/" in program

@@ -21,7 +21,7 @@ would). Values are never logged.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -76,14 +76,13 @@ class SecretSource:
         return f"the secrets file {self.path}" if self.path else "a secrets file (--secrets)"
 
     def container_env(self, container: Mapping[str, Any], *, substitute: Any = None,
-                      image_path: Sequence[str] = ()) -> dict[str, str]:
-        """The environment of ``container``: host basics (with ``image_path``, the folders
-        a known image's ``ENV PATH`` appends), ``envFrom``, then ``env`` (later entries
-        win, as in Kubernetes over the image's ENV); nothing else of the caller's
+                      image_env: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The environment of ``container``: host basics, the ENV of an image the engine
+        knows (``images``), ``envFrom``, then ``env`` (later entries win, as a container
+        runtime merges the pod's over the image's); nothing else of the caller's
         environment."""
         env = {k: v for k, v in self.environ.items() if k in HOST_VARIABLES}
-        if image_path:
-            env["PATH"] = os.pathsep.join([env.get("PATH", os.defpath), *image_path])
+        env.update(image_env or {})
         for source in container.get("envFrom") or []:
             env.update(self._env_from(source))
         for entry in container.get("env") or []:

@@ -4,6 +4,7 @@ and whether a program not found is the image's lack (Argo's failure) or this hos
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -71,12 +72,14 @@ def test_argosay_is_placed_verbatim_and_executable_in_the_pod_sandbox(tmp_path: 
     assert images.place(V1, box) == {} and images.place(None, box) == {}
 
 
-def test_the_image_path_is_appended_and_the_containers_env_still_wins() -> None:
-    secrets = SecretSource(environ={"PATH": "/usr/bin:/bin", "SECRET_OF_THE_SHELL": "x"})
-    env = secrets.container_env({}, image_path=V1.path)
-    assert env == {"PATH": "/usr/bin:/bin:/usr/games"}
+def test_the_images_path_replaces_the_hosts_and_the_containers_env_still_wins() -> None:
+    secrets = SecretSource(environ={"PATH": "/root/.local/bin:/usr/bin", "HOME": "/root",
+                                    "SECRET_OF_THE_SHELL": "x"})
+    env = secrets.container_env({}, image_env=V1.env)
+    assert env == {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+                           ":/usr/games", "HOME": "/root"}
     own = secrets.container_env({"env": [{"name": "PATH", "value": "/opt"}]},
-                                image_path=V1.path)
+                                image_env=V2.env)
     assert own["PATH"] == "/opt"
 
 
@@ -106,12 +109,26 @@ def test_a_program_argosay_lacks_fails_as_argos_executor(program: str,
     assert lacks == programs.ImageLacks(termination, exit_code=64)
 
 
-def test_a_program_only_the_host_lacks_stays_the_hosts_error() -> None:
-    cowsay = programs.missing(["cowsay"], {"PATH": "/nowhere"}, [], "argoproj/argosay:v1", V1)
+@pytest.mark.skipif(not DEBIAN_HOST, reason="the host is not of the Debian family")
+def test_cowsay_off_the_pods_path_is_the_images_lack_not_the_hosts() -> None:
+    """A container env PATH without /usr/games: Argo's pod cannot find cowsay either."""
+    lacks = programs.missing(["cowsay"], {"PATH": "/usr/bin:/bin"}, [],
+                             "argoproj/argosay:v1", V1)
+    assert isinstance(lacks, programs.ImageLacks)
+    assert lacks.termination_message.endswith('"cowsay": executable file not found in $PATH')
+
+
+def test_a_program_only_the_host_lacks_stays_the_hosts_error(tmp_path: Path) -> None:
+    games = str(tmp_path / "games")  # where this image has cowsay and this host has not
+    image = dataclasses.replace(V1, env={"PATH": f"/usr/bin:{games}"},
+                                from_host={f"{games}/cowsay": "cowsay"})
+    cowsay = programs.missing(["cowsay"], image.env, [], "argoproj/argosay:v1", image)
     assert isinstance(cowsay, programs.HostLacks)
     assert cowsay.message.startswith("failed to start cowsay: [Errno 2]")
     assert "image argoproj/argosay:v1" in cowsay.message
     assert cowsay.message.endswith("install Debian's cowsay package)")
+    by_path = programs.missing([f"{games}/cowsay"], {}, [], "argoproj/argosay:v1", image)
+    assert isinstance(by_path, programs.HostLacks)
     unknown = programs.missing(["exit"], HOST_PATH, [], "alpine:3.23", None)
     assert isinstance(unknown, programs.HostLacks) and "image alpine:3.23" in unknown.message
 

@@ -15,15 +15,18 @@ programs:
   Kubernetes' rule: ``command`` overrides ENTRYPOINT, ``args`` override CMD
   (``command_line``). An empty list counts as none: the API server drops it
   (``omitempty``) before the controller reads the workflow.
-- ``path``: the folders the image's ``ENV PATH`` appends to its base image's; the host's
-  PATH stands in for the base's.
+- ``env``: the image's ``ENV`` (its ``PATH``: the base image's, with what its Dockerfile
+  appends), over the host's basics and under the container's own ``env``, as a container
+  runtime merges them. The image's PATH, not the host's, is where its programs are
+  looked up (the host's programs in those folders stand in for the image's).
 - ``files``: files of the image, vendored beside this module, that the engine copies into
   the pod's sandbox and binds at their paths in its own filesystem (``place``). Without
   namespaces they cannot be placed, and a template that uses one is refused before the
   run (``admit.literal_paths``, with ``files_used``).
 - ``from_host``: the programs the image's Dockerfile installs that the engine takes from
-  the host, with the Debian package that ships them. When the host lacks one, that is the
-  host's limit (an Error naming it), not the image's.
+  the host, by their path in the image, with the Debian package that ships them. When
+  the pod's PATH leads to one the host lacks, that is the host's limit (an Error naming
+  it), not the image's.
 - ``base``: the ``/etc/os-release`` IDs of the hosts whose programs stand in for the
   image's base (``host_is_base``). On such a host a program found neither there nor in
   ``files`` nor ``from_host`` is one the image lacks, and its pod fails as Argo's does
@@ -32,7 +35,7 @@ programs:
 Argo v4.1.2's test images (``test/e2e/images/argosay``):
 
 - ``argoproj/argosay:v1``: ubuntu with Debian's ``cowsay`` package (``/usr/games/cowsay``,
-  ``ENV PATH $PATH:/usr/games``), ``CMD ["cowsay"]``;
+  ``ENV PATH $PATH:/usr/games`` over ubuntu's PATH), ``CMD ["cowsay"]``;
 - ``argoproj/argosay:v2``: v1 with the shell script ``/argosay`` (``argosay`` here,
   Apache-2.0, see ``NOTICE.md``) as ``ENTRYPOINT``. A Dockerfile that sets ENTRYPOINT
   resets the CMD it inherits, so v2 has no CMD: with neither ``command`` nor ``args`` a
@@ -64,25 +67,29 @@ class KnownImage:
     name: str
     entrypoint: tuple[str, ...] = ()
     cmd: tuple[str, ...] = ()
-    path: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
     files: Mapping[str, str] = field(default_factory=dict)  # pod path -> file beside this
-    from_host: Mapping[str, str] = field(default_factory=dict)  # program -> Debian package
+    from_host: Mapping[str, str] = field(default_factory=dict)  # program path -> package
     base: frozenset[str] = frozenset()
 
 
 # apt-utils, ca-certificates and apt-transport-https are installed with cowsay by v1's
 # Dockerfile; apt-transport-https is a transitional package with no program.
-_ARGOSAY_PACKAGES = {"cowsay": "cowsay", "cowthink": "cowsay",
-                     "apt-extracttemplates": "apt-utils", "apt-ftparchive": "apt-utils",
-                     "apt-sortpkgs": "apt-utils", "update-ca-certificates": "ca-certificates"}
+_ARGOSAY_PACKAGES = {
+    "/usr/games/cowsay": "cowsay", "/usr/games/cowthink": "cowsay",
+    "/usr/bin/apt-extracttemplates": "apt-utils", "/usr/bin/apt-ftparchive": "apt-utils",
+    "/usr/bin/apt-sortpkgs": "apt-utils", "/usr/sbin/update-ca-certificates": "ca-certificates"}
 _UBUNTU = frozenset({"ubuntu", "debian"})
+# the official ubuntu image's ENV PATH, then v1's ``ENV PATH $PATH:/usr/games``
+_ARGOSAY_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+                        ":/usr/games"}
 
 KNOWN: dict[str, KnownImage] = {
     "argoproj/argosay:v1": KnownImage(
-        "argoproj/argosay:v1", cmd=("cowsay",), path=("/usr/games",),
+        "argoproj/argosay:v1", cmd=("cowsay",), env=_ARGOSAY_ENV,
         from_host=_ARGOSAY_PACKAGES, base=_UBUNTU),
     "argoproj/argosay:v2": KnownImage(
-        "argoproj/argosay:v2", entrypoint=("/argosay",), path=("/usr/games",),
+        "argoproj/argosay:v2", entrypoint=("/argosay",), env=_ARGOSAY_ENV,
         files={"/argosay": "argosay"}, from_host=_ARGOSAY_PACKAGES, base=_UBUNTU),
 }
 
