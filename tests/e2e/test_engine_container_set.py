@@ -321,6 +321,12 @@ def test_logs_show_each_container(run, tmp_path):
     ({"containers": [{"name": "a", "image": "ghcr.io/x/cadencia:1", "command": ["true"]}]},
      "containerSet.containers[0].image", "this project's image"),
     ({"containers": []}, "containerSet.containers", "at least one container"),
+    ({"containers": [{"name": "a", "command": ["true"]}]}, "containerSet.containers[0].image",
+     "required"),
+    ({"containers": [{"name": "A", "image": "alpine", "command": ["true"]}]},
+     "containerSet.containers[0].name", "DNS-1123"),
+    ({"volumeMounts": [{"name": "v", "mountPath": "/v"}, {"name": "v", "mountPath": "/v"}]},
+     "containerSet.volumeMounts[1].mountPath", "already mounted"),
 ])
 def test_what_the_engine_or_argo_refuses_is_named_by_its_path(run, change, path, why):
     tmpl = {"name": "main", "containerSet": {

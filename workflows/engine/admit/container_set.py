@@ -17,11 +17,12 @@ and ``validateNonLeaf``'s containerSet block (workflow/validate/validate.go):
   container named ``main`` (only ``main`` gets the inputs, and the executor reads the
   outputs through it).
 
-Kubernetes would refuse the pod of a container name that is not a DNS-1123 label (the
-node would be an Error); refused here too. The engine's own limits: a container of this
-project's image (it runs in the host's filesystem, so it could not share the set's
-volumes nor keep its own files), and ``daemon`` sets. Volume names are checked against
-the template's and the workflow's ``volumes`` as for a container.
+Kubernetes would refuse the pod of a container name that is not a DNS-1123 label or of a
+container with no image (the node would be an Error); refused here too. The engine's own
+limits: a container of this project's image (it runs in the host's filesystem, so it
+could not share the set's volumes nor keep its own files: ``host_problems``), and
+``daemon`` sets. Volume names are checked against the template's and the workflow's
+``volumes`` as for a container.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ def problems(tmpl: Mapping[str, Any], where: str, volumes: set[Any],
         if why:
             found.append(f"{here}.name: {why}")
         seen.add(name)
+        if not container.get("image"):  # no Argo check: the API server's, on the pod
+            found.append(f"{here}.image: required (Kubernetes would refuse the pod)")
         for dep in container.get("dependencies") or []:
             if dep not in names:
                 found.append(f"{here}.dependencies: dependency {dep!r} not defined")
