@@ -65,9 +65,12 @@ def problems(tmpl: Mapping[str, Any], where: str, volumes: set[Any],
         seen.add(name)
         if not container.get("image"):  # no Argo check: the API server's, on the pod
             found.append(f"{here}.image: required (Kubernetes would refuse the pod)")
-        for dep in container.get("dependencies") or []:
-            if dep not in names:
-                found.append(f"{here}.dependencies: dependency {dep!r} not defined")
+        deps = container.get("dependencies") or []
+        if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
+            found.append(f"{here}.dependencies: must be a list of container names")
+            deps = []
+        found += [f"{here}.dependencies: dependency {dep!r} not defined"
+                  for dep in deps if dep not in names]
         for k, mount in enumerate(container.get("volumeMounts") or []):
             if mount.get("name") not in volumes:
                 found.append(f"{here}.volumeMounts[{k}]: no volume {mount.get('name')!r} in "
@@ -81,8 +84,10 @@ def problems(tmpl: Mapping[str, Any], where: str, volumes: set[Any],
         if mount.get("name") not in volumes:
             found.append(f"{at}.volumeMounts[{k}]: no volume {mount.get('name')!r} in this "
                          "template or the workflow")
-    loop = cycle([{"name": n, "dependencies": c.get("dependencies") or []}
-                  for n, c in zip(names, containers, strict=True)])
+    loop = cycle([{"name": n, "dependencies": [d for d in c.get("dependencies") or []
+                                               if isinstance(d, str)]}
+                  for n, c in zip(names, containers, strict=True)
+                  if isinstance(c.get("dependencies") or [], list)])
     if loop:
         found.append(f"{at}.containers: dependency cycle {' -> '.join(loop)}")
     found += _retry_problems(cs.get("retryStrategy"), f"{at}.retryStrategy")
