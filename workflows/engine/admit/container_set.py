@@ -71,12 +71,12 @@ def problems(tmpl: Mapping[str, Any], where: str, volumes: set[Any],
             deps = []
         found += [f"{here}.dependencies: dependency {dep!r} not defined"
                   for dep in deps if dep not in names]
-        for k, mount in enumerate(container.get("volumeMounts") or []):
+        for k, mount in enumerate(_mappings(container.get("volumeMounts"))):
             if mount.get("name") not in volumes:
                 found.append(f"{here}.volumeMounts[{k}]: no volume {mount.get('name')!r} in "
                              "this template or the workflow")
     paths: set[Any] = set()
-    for k, mount in enumerate(cs.get("volumeMounts") or []):
+    for k, mount in enumerate(_mappings(cs.get("volumeMounts"))):
         if mount.get("mountPath") in paths:
             found.append(f"{at}.volumeMounts[{k}].mountPath: {mount.get('mountPath')!r} "
                          "already mounted")
@@ -147,12 +147,18 @@ def host_problems(tmpl: Mapping[str, Any], where: str, our_images: frozenset[str
         found.append(f"{where}.containerSet: each container of a set has a filesystem of "
                      "its own sharing only the set's volumes, which needs a mount "
                      f"namespace this machine cannot give ({namespaces})")
-    for j, container in enumerate(cs.get("containers") or []):
-        if image_repository(str((container or {}).get("image", ""))) in our_images:
+    for j, container in enumerate(_mappings(cs.get("containers"))):
+        if image_repository(str(container.get("image", ""))) in our_images:
             found.append(f"{where}.containerSet.containers[{j}].image: a container of this "
                          "project's image runs in the host's filesystem, so it cannot share "
                          f"a containerSet's volumes; such a container {NOT_LOCAL}")
     return found
+
+
+def _mappings(value: Any) -> list[Mapping[str, Any]]:
+    """The mappings of a list (the schema walk names what is not one)."""
+    return [v if isinstance(v, Mapping) else {} for v in value] if isinstance(value, list) \
+        else []
 
 
 def _name_problem(name: str, seen: set[str]) -> str | None:
