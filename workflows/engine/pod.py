@@ -83,7 +83,7 @@ def mount_volumes(tmpl: dict[str, Any], box: Sandbox) -> dict[str, isolation.Bin
 
 
 def pod_targets(tmpl: dict[str, Any], box: Sandbox, volumes: dict[str, isolation.Bind],
-             workdir: str | None, shared: tuple[Any, ...]) -> dict[str, isolation.Bind]:
+                workdir: str | None, shared: tuple[Any, ...]) -> dict[str, isolation.Bind]:
     """What the isolated pod sees where: /tmp, the folders of the declared paths and the
     working directory (the sandbox's), its volumes, the shared host folders."""
     folders = {isolation.TMP}
@@ -241,7 +241,7 @@ def _timers(run: Run, branch: Branch, tmpl: dict[str, Any], proc: executor.Proce
 
 
 def fail_pod(run: Run, node: dict[str, Any], box: Sandbox | None, log: Any, message: str, *,
-           transient: bool = False) -> Attempt:
+             transient: bool = False) -> Attempt:
     with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as handle:
         handle.write(message + "\n")
     run.status.update(node, phase="Error", message=message)
