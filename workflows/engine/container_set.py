@@ -83,7 +83,9 @@ from workflows.engine.secrets import MissingSecret
 
 MAIN = "main"  # common.MainContainerName
 EMISSARY_ERROR = 64  # runEmissary's exit code for its own failures
-TERMINATED_WAITING = 143  # waitForDependencyExitCode on SIGTERM
+# waitForDependencyExitCode on SIGTERM: the container exits 143, its exit code file still
+# holds runEmissary's initial 64
+TERMINATED_WAITING = 143
 CONTAINER_FAILED = "container-failed"  # why the others are stopped (TerminateContainers)
 # a shutdown and the workflow's deadline fail the pod node and its unfinished Container
 # nodes with the pod's message as they stop it (exec_control.go applyExecutionControl)
@@ -296,7 +298,7 @@ class ContainerSetPod:
             if member.process is not None and member.exit_code is None:
                 member.process.stop(reason)
             elif not member.started and member.exit_code is None:
-                self._end(member, TERMINATED_WAITING)
+                self._end(member, TERMINATED_WAITING, recorded=EMISSARY_ERROR)
         self._check_ended()
 
     async def _start(self, member: Member) -> None:
@@ -314,7 +316,7 @@ class ContainerSetPod:
         log = self.run.status.record.log_path(member.node["id"])
         image = str(member.spec.get("image", ""))
         if self.stop_reason is not None:  # terminated before its command could start
-            self._end(member, TERMINATED_WAITING)
+            self._end(member, TERMINATED_WAITING, recorded=EMISSARY_ERROR)
             return
         # the emissary's exec.LookPath, after the dependencies (``programs``): a program
         # the image lacks is its exit 64; one only this host lacks says so the same way
