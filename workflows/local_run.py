@@ -228,6 +228,9 @@ def summary_rows(workflow: Mapping[str, Any], timings: Timings | None = None) ->
         # Inside a fan-out (the backfill) the node name says which item: run(0:2026-11-01).load
         path = str(node.get("name", display)).split(".", 1)[-1]
         name = "notify (onExit)" if is_exit else path if "(" in path else display
+        if node.get("type") == "Container":  # a containerSet's: <pod>/<container>
+            pod = nodes.get(str(node.get("boundaryID"))) or {}
+            name = f"{pod.get('displayName', '')}/{display}"
         row = StepRow(name, str(node.get("phase", "")), attempts, _seconds(node, timings),
                       _rows(node), message)
         first_seen = timings.get(str(node.get("id")), (float("inf"), None, None))[0]

@@ -18,6 +18,7 @@ from workflows.engine.isolation import availability
 from workflows.engine.present import format_get
 from workflows.engine.present_logs import format_logs
 from workflows.engine.records import RunStore
+from workflows.local_run import summary_rows
 
 # each container has a filesystem of its own: without mount namespaces a set is refused
 runs = pytest.mark.skipif(not availability().ok,
@@ -560,3 +561,11 @@ def test_the_next_step_group_hangs_on_the_sets_last_container(run):
     assert names(workflow, pod["children"]) == ["a"]
     assert names(workflow, a["children"]) == ["b"]
     assert names(workflow, b["children"]) == ["[1]"]  # the next StepGroup
+
+
+@runs
+def test_the_run_summary_names_each_container_after_its_pod(run):
+    workflow = run(RESULT)
+    rows = {row.node: row.phase for row in summary_rows(workflow)}
+    assert rows["set/before"] == rows["set/main"] == "Succeeded"
+    assert rows["set"] == rows["verify"] == "Succeeded"
