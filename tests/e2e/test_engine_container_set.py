@@ -569,3 +569,23 @@ def test_the_run_summary_names_each_container_after_its_pod(run):
     rows = {row.node: row.phase for row in summary_rows(workflow)}
     assert rows["set/before"] == rows["set/main"] == "Succeeded"
     assert rows["set"] == rows["verify"] == "Succeeded"
+
+
+INPUTS = HEAD + """
+  templates:
+  - name: main
+    inputs:
+      artifacts:
+      - {name: data, path: /in/data.txt, raw: {data: "the input"}}
+    containerSet:
+      containers:
+      - {name: other, image: alpine:3.20, command: [sh, -c, "test ! -e /in/data.txt"]}
+      - {name: main, image: alpine:3.20, command: [cat, "{{inputs.artifacts.data.path}}"]}
+"""
+
+
+@runs
+def test_only_main_gets_the_input_artifacts(run):
+    workflow = run(INPUTS)
+    assert node(workflow, "other")["phase"] == "Succeeded"
+    assert node(workflow, "")["outputs"]["result"] == "the input"
