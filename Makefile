@@ -4,11 +4,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DATE ?=
 
-.PHONY: help setup run test test-unit lint fmt compile bench image cluster-e2e clean
+.PHONY: help setup runtime run test test-unit lint fmt compile bench image cluster-e2e clean
 
 help:
-	@echo "make setup   install PostgreSQL (for tests) and the virtualenv"
-	@echo "make run     set up, then run the orders pipeline on embedded defaults (PIPELINE=, DATE=)"
+	@echo "make setup   install what the tests need: PostgreSQL, bubblewrap, tools, the virtualenv"
+	@echo "make run     install what running needs, then run the orders pipeline on embedded defaults (PIPELINE=, DATE=)"
 	@echo "make test    set up, then run the whole test suite"
 	@echo "make lint    ruff, mypy, and cadencia lint on the compiled manifests"
 	@echo "make compile regenerate the Argo manifests in k8s/workflows/"
@@ -20,7 +20,10 @@ setup:
 	@bash scripts/setup.sh
 	@bash scripts/tools.sh >/dev/null || echo "setup: helm/kubectl unavailable (offline): tests/deploy will skip" >&2
 
-run: setup
+runtime:
+	@bash scripts/setup.sh --runtime
+
+run: runtime
 	$(VENV)/bin/cadencia run --pipeline $(or $(PIPELINE),orders) $(if $(DATE),--date $(DATE),)
 
 test: setup

@@ -1,13 +1,41 @@
 #!/usr/bin/env bash
-# Provision everything cadencia and its tests need on a fresh Debian/Ubuntu machine:
-# the PostgreSQL server package (for throwaway test clusters) and a virtualenv with the
-# project and its test/dev extras. Idempotent: a second run only checks.
+# Provision cadencia on a fresh Debian/Ubuntu machine. Idempotent: a second run only checks.
+#
+#   scripts/setup.sh            everything the tests need: the PostgreSQL server package (for
+#                               throwaway test clusters), bubblewrap, promtool, and a
+#                               virtualenv with the project and its test/dev extras
+#   scripts/setup.sh --runtime  what running needs (`make run`): the virtualenv with the
+#                               project alone; a virtualenv set up for the tests already has it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 EXTRAS=${EXTRAS:-dev}
+
+if [[ "${1:-}" == "--runtime" ]]; then
+    for stamp in "$VENV/.cadencia-installed-runtime" "$VENV/.cadencia-installed-$EXTRAS"; do
+        if [[ -x "$VENV/bin/python" && -f "$stamp" && ! pyproject.toml -nt "$stamp" ]]; then
+            exit 0  # nothing to do, nothing to say
+        fi
+    done
+    if [[ ! -x "$VENV/bin/python" ]]; then
+        echo "setup: creating $VENV"
+        "$PYTHON" -m venv "$VENV"
+    fi
+    echo "setup: installing cadencia (runtime dependencies only) into $VENV"
+    log="$VENV/setup.log"  # pip's and the build backend's chatter, shown when it fails
+    if ! { "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip &&
+           "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e .; } >"$log" 2>&1
+    then
+        cat "$log" >&2
+        echo "setup: installing cadencia failed (the log above is in $log)" >&2
+        exit 1
+    fi
+    touch "$VENV/.cadencia-installed-runtime"
+    echo "setup: ready ($("$VENV/bin/python" --version), $VENV)"
+    exit 0
+fi
 
 need_pg=${CADENCIA_NEED_POSTGRES:-1}
 if [[ "$need_pg" == 1 ]] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then

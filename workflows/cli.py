@@ -115,8 +115,11 @@ def new(name: str, project: Path | None) -> None:
               default="text", show_default=True,
               help="text: the DAG and every resolved setting with the file it came from; "
                    "mermaid or dot: the DAG alone, as a graph to draw.")
+@click.option("--spec", "spec_of", metavar="TASK",
+              help="Print only the file TASK reads as its spec, as compiled (transform's "
+                   "spec, validate's rules): to run that step by hand.")
 @_PROJECT
-def show(name: str, env: str, fmt: str, project: Path | None) -> None:
+def show(name: str, env: str, fmt: str, spec_of: str | None, project: Path | None) -> None:
     """Show the pipeline NAME: its DAG and its resolved settings, each with its origin.
 
     Every value says the file that set it (environments/prod.yaml,
@@ -127,32 +130,44 @@ def show(name: str, env: str, fmt: str, project: Path | None) -> None:
     Examples:
       cadencia show orders --env prod
       cadencia show orders --format mermaid > orders.mmd
+      cadencia show orders --spec validate > rules.yaml
     """
     from workflows import show as showing
     from workflows.config import ConfigError, Project
 
     try:
-        click.echo(showing.show(Project.default(project), name, env, fmt))
+        click.echo(showing.show(Project.default(project), name, env, fmt, spec_of))
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    except showing.NoSpec as exc:
+        raise click.BadParameter(str(exc), param_hint="--spec") from exc
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def lint(paths: tuple[Path, ...]) -> None:
+@click.option("--no-policy", is_flag=True,
+              help="Leave out house policy (retries, deadlines, resources, security context, "
+                   "pinned images, a cron timezone): Argo's own rules only, for your own "
+                   "workflows.")
+@click.option("--fail-on", type=click.Choice(["warning", "error"]), default="warning",
+              show_default=True,
+              help="Exit 1 on any finding (warning), or on errors only (error).")
+def lint(paths: tuple[Path, ...], no_policy: bool, fail_on: str) -> None:
     """Check Argo manifests the way `argo lint --offline` does, and what it misses.
 
-    PATHS are files or folders (default: k8s). Each finding is one line: file:line, YAML
-    path, rule id and message. Exits 1 when there are findings, 2 when nothing was found
-    to lint.
+    PATHS are files or folders (default: k8s). Each finding is one line: file:line,
+    severity, YAML path, rule id and message. An error is what Argo would reject or run
+    wrongly, or a secret written in the manifest; a warning is house policy. Exits 1 when
+    there are findings (see --fail-on), 2 when nothing was found to lint.
 
     \b
-    Example:
+    Examples:
       cadencia lint k8s/workflows
+      cadencia lint --no-policy my-workflow.yaml
     """
     from workflows.lint import main as lint_main
 
-    sys.exit(lint_main(list(paths)))
+    sys.exit(lint_main(list(paths), policy=not no_policy, fail_on=fail_on))
 
 
 if __name__ == "__main__":

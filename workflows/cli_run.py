@@ -46,8 +46,10 @@ class PipelineChoice(click.ClickException):
 
 
 @click.command()
-@click.option("--env", "target", default="local", show_default=True, metavar="ENV|PATH",
-              help="A compiled environment (k8s/workflows/ENV/) or a manifest file or folder.")
+@click.option("--env", "targets", multiple=True, metavar="ENV|PATH",
+              help="A compiled environment (k8s/workflows/ENV/; default: local) or a manifest "
+                   "file or folder; repeat it to give several files or folders (the "
+                   "workflow first, then the templates and ConfigMaps it reads).")
 @click.option("--pipeline", metavar="NAME",
               help="The compiled pipeline of ENV to run (k8s/workflows/ENV/NAME/; default: "
                    "the only one; with several, the command lists them).")
@@ -68,21 +70,24 @@ class PipelineChoice(click.ClickException):
                    "insecure, accessKeySecret, secretKeySecret}} (default: a local folder).")
 @click.option("--home", type=click.Path(path_type=Path), default=Path(".cadencia"),
               show_default=True, help="Folder for runs, artifacts and the embedded databases.")
-def run(target: str, pipeline: str | None, logical_date: str | None,
+def run(targets: tuple[str, ...], pipeline: str | None, logical_date: str | None,
         parameters: dict[str, str], entry: str | None, secrets_file: Path | None,
         artifacts_file: Path | None, home: Path) -> None:
     """Run compiled Argo manifests on this machine with Argo's semantics.
 
     --env ENV runs one pipeline of a compiled environment, k8s/workflows/ENV/PIPELINE/
-    (looked for under $CADENCIA_PROJECT when set, the current folder, then this
-    checkout): the one named by --pipeline, or the only one compiled. --env PATH runs a
-    manifest file or folder. With the defaults it runs the `local` environment's pipeline
-    on embedded defaults: the sample API served on 127.0.0.1:18080 for the run when the
-    pipeline's manifests read it (on a free port when 18080 is taken), and unless --secrets
-    says otherwise a SQLite source and a SQLite warehouse under .cadencia/. Retries,
-    deadlines, memoize, the exit handler and artifacts behave as on a cluster. Exits 0 when
-    the workflow Succeeded, 1 when it did not, 2 when several pipelines are compiled and
-    --pipeline names none of them (the message lists them).
+    (looked for under $CADENCIA_PROJECT when set, the current folder, then this checkout):
+    the one named by --pipeline, or the only one compiled. --env PATH runs a manifest file
+    or folder; repeated, its files are read together, as a cluster holds them: the first
+    runnable document (or --entry) runs, and the WorkflowTemplates,
+    ClusterWorkflowTemplates and ConfigMaps beside it are what its templateRef,
+    workflowTemplateRef and configMapKeyRef find. With the defaults it runs the `local`
+    environment's pipeline on embedded defaults: the sample API served on 127.0.0.1:18080
+    for the run when the pipeline's manifests read it (on a free port when 18080 is taken),
+    and unless --secrets says otherwise a SQLite source and a SQLite warehouse under
+    .cadencia/. Retries, deadlines, memoize, the exit handler and artifacts behave as on a
+    cluster. Exits 0 when the workflow Succeeded, 1 when it did not, 2 when several
+    pipelines are compiled and --pipeline names none of them (the message lists them).
 
     Ctrl-C, SIGTERM or SIGHUP stop the run as `argo terminate` does: every step gets
     SIGTERM (SIGKILL 5 s later), the exit handler does not run, the record says Failed,
@@ -96,14 +101,16 @@ def run(target: str, pipeline: str | None, logical_date: str | None,
       cadencia run --pipeline orders --entry orders-backfill \\
           -p start-date=2026-11-01 -p end-date=2026-11-03
       cadencia run --env k8s/workflows/local/orders/orders.yaml --date 2026-11-25
+      cadencia run --env my-workflow.yaml --env my-templates/ --env my-configmaps.yaml
     """
     from workflows import local_run, run_embedded
     from workflows.engine.records import RunStore
     from workflows.run_date import scheduled_run_date
 
     console = Console()
+    target = ", ".join(targets) or "local"
     try:
-        files, pipeline = local_run.manifest_files(target, pipeline)
+        files, pipeline = local_run.manifest_paths(targets, pipeline)
         docs = local_run.load_docs(files)
     except local_run.PipelineChoiceError as exc:
         raise PipelineChoice(str(exc)) from exc
@@ -138,17 +145,23 @@ def run(target: str, pipeline: str | None, logical_date: str | None,
         workflow, stopped = _engine(docs, how, store, progress)
     run_dir = local_run.latest_run_dir(store, workflow)
     finish(console, workflow, time.perf_counter() - started, run_dir, progress.timings)
-    # the backfill runs the pipeline's own WorkflowTemplate over its dates
-    mine = pipeline is not None and chosen in (pipeline, f"{pipeline}-backfill")
-    tables = local_run.loaded_tables(docs, pipeline) if mine else []
-    if embedded and tables and workflow["status"]["phase"] == "Succeeded":
-        from workflows import local_defaults
-
-        days = seeded[0] if len(seeded) == 1 else f"{seeded[0]}..{seeded[-1]}"
-        which = "table" if len(tables) == 1 else "tables"
-        console.print(f"rows for {days} are in {which} [cyan]{', '.join(tables)}[/] of "
-                      f"{local_defaults.warehouse_db(home)}")
+    _where_rows_went(console, docs, how, workflow)
     sys.exit(_exit_code(console, workflow, stopped, home))
+
+
+def _where_rows_went(console: Console, docs: list[dict[str, Any]], how: Any,
+                     workflow: dict[str, Any]) -> None:
+    """After a pipeline's run, backfill or retry that Succeeded: where its rows are."""
+    from workflows import local_run, run_embedded
+
+    pipeline = how.pipeline
+    # the backfill runs the pipeline's own WorkflowTemplate over its dates
+    if pipeline is None or how.entry not in (pipeline, f"{pipeline}-backfill") or \
+            workflow["status"]["phase"] != "Succeeded":
+        return
+    days = run_embedded.seeded_dates(how.parameters.get("run-date", ""), how.parameters)
+    for line in local_run.where_rows_went(docs, pipeline, how.secrets_file, days):
+        console.print(line, highlight=False, soft_wrap=True)  # a path pastes whole
 
 
 def _engine(docs: list[dict[str, Any]], how: Any, store: Any, progress: Progress,
@@ -333,6 +346,7 @@ def retry(run_name: str, home: Path) -> None:
         workflow, stopped = _engine(docs, how, store, progress, previous)
     run_dir = local_run.latest_run_dir(store, workflow)
     finish(console, workflow, time.perf_counter() - started, run_dir, progress.timings)
+    _where_rows_went(console, docs, how, workflow)
     sys.exit(_exit_code(console, workflow, stopped, home))
 
 

@@ -3,11 +3,12 @@
 ``--env NAME`` takes the compiled manifests of one pipeline of an environment
 (``k8s/workflows/NAME/<pipeline>/``: ``--pipeline``, or the only one compiled) and runs the
 WorkflowTemplate named after the pipeline; ``--env PATH`` takes any manifest file or
-folder. The compiled environments are looked for under ``$CADENCIA_PROJECT`` (when set),
-the current folder, then this checkout. The run's record is kept under ``.cadencia/runs/``
-(``cadencia get``), with an ``invocation.json`` beside it, written as the run starts, so
-``cadencia retry`` can run the same manifests again, even after the run was stopped or
-killed.
+folder, and may be repeated (the workflow, then the (Cluster)WorkflowTemplates and
+ConfigMaps it reads). The compiled environments are looked for under ``$CADENCIA_PROJECT``
+(when set), the current folder, then this checkout. The run's record is kept under
+``.cadencia/runs/`` (``cadencia get``), with an ``invocation.json`` beside it, written as
+the run starts, so ``cadencia retry`` can run the same manifests again, even after the run
+was stopped or killed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import Any
 import yaml
 
 from steps._core import yaml_safe
+from workflows import node_label
+from workflows.engine.present_logs import error_line
 from workflows.engine.records import RunStore, output_parameter, parse_time
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +66,25 @@ class Invocation:
 class PipelineChoiceError(ValueError):
     """``--pipeline`` is missing among several compiled pipelines, or names none of them
     (a usage error: the CLI exits 2)."""
+
+
+def manifest_paths(targets: tuple[str, ...], pipeline: str | None
+                   ) -> tuple[list[Path], str | None]:
+    """``manifest_files`` of one ``--env``; several must all be manifest paths (a
+    workflow beside the templates and ConfigMaps it reads, as a cluster would hold them):
+    their files in the order given, each once."""
+    if len(targets) <= 1:
+        return manifest_files(targets[0] if targets else "local", pipeline)
+    files: list[Path] = []
+    for target in targets:
+        if not Path(target).exists():
+            raise PipelineChoiceError(
+                f"--env is given {len(targets)} times: each must be a manifest file or "
+                f"folder, and {target} is none (a compiled environment is run alone)")
+        for found in manifest_files(target, pipeline)[0]:
+            if found.resolve() not in [f.resolve() for f in files]:
+                files.append(found)
+    return files, None
 
 
 def environment_folder(env: str) -> Path | None:
@@ -131,9 +153,10 @@ def describe_pipelines(compiled: Mapping[str, list[Path]]) -> str:
     return "\n".join(lines)
 
 
-def loaded_tables(docs: list[dict[str, Any]], entry: str | None) -> list[str]:
-    """The ``--table`` of every ``steps.load`` container of the workflow ``entry``."""
-    tables: list[str] = []
+def _load_containers(docs: list[dict[str, Any]], entry: str | None
+                     ) -> list[tuple[str, dict[str, Any]]]:
+    """``(table, container)`` of every ``steps.load`` container of the workflow ``entry``."""
+    found: list[tuple[str, dict[str, Any]]] = []
     for doc in docs:
         if (doc.get("metadata") or {}).get("name") != entry:
             continue
@@ -141,10 +164,47 @@ def loaded_tables(docs: list[dict[str, Any]], entry: str | None) -> list[str]:
             container = template.get("container") or {}
             args = [str(a) for a in container.get("args") or []]
             if "steps.load" in (container.get("command") or []) and "--table" in args[:-1]:
-                table = args[args.index("--table") + 1]
-                if table not in tables:
-                    tables.append(table)
-    return tables
+                found.append((args[args.index("--table") + 1], container))
+    return found
+
+
+def loaded_tables(docs: list[dict[str, Any]], entry: str | None) -> list[str]:
+    """The ``--table`` of every ``steps.load`` container of the workflow ``entry``."""
+    return list(dict.fromkeys(table for table, _ in _load_containers(docs, entry)))
+
+
+TARGET_URL = "CADENCIA_TARGET_DB_URL"  # steps.load's target database (steps/load.py)
+
+
+def where_rows_went(docs: list[dict[str, Any]], entry: str | None, secrets_file: str | None,
+                    days: list[str]) -> list[str]:
+    """One line per target database of ``entry``'s loads: the partitions (``days``), the
+    tables, and where the database is (a SQLite file, or the server's URL with the
+    password hidden). The URL comes from the Secret the load reads, in ``secrets_file``."""
+    from steps._core.db import parse_url
+    from workflows.engine.secrets import MissingSecret, SecretSource
+
+    try:
+        secrets = SecretSource(Path(secrets_file) if secrets_file else None)
+    except MissingSecret:
+        secrets = SecretSource()
+    tables_of: dict[str, list[str]] = {}
+    for table, container in _load_containers(docs, entry):
+        ref = next(((e.get("valueFrom") or {}).get("secretKeyRef") or {}
+                    for e in container.get("env") or [] if e.get("name") == TARGET_URL), {})
+        url = secrets.secret(str(ref.get("name")), str(ref.get("key"))) if ref else None
+        if url is None:
+            where = f"the database of Secret {ref.get('name', '?')}"
+        else:
+            parsed = parse_url(url)
+            where = (str(parsed.database) if parsed.dialect == "sqlite"
+                     else parsed.redacted())
+        tables_of.setdefault(where, [])
+        if table not in tables_of[where]:
+            tables_of[where].append(table)
+    span = days[0] if len(days) == 1 else f"{days[0]}..{days[-1]}"
+    return [f"rows for {span} are in {'table' if len(tables) == 1 else 'tables'} "
+            f"{', '.join(tables)} of {where}" for where, tables in tables_of.items()]
 
 
 def load_docs(files: list[Path]) -> list[dict[str, Any]]:
@@ -177,12 +237,15 @@ def declares_parameter(docs: list[dict[str, Any]], entry: str | None, name: str)
 
 @dataclass
 class StepRow:
-    node: str
+    node: str  # its label: the fan-out items it is in, then the display name
     phase: str
     attempts: int
     seconds: float | None
     rows: str
     message: str
+    cause: str | None = None  # a failed node's error line, from its last attempt's log
+    group: tuple[str, ...] = ()  # the fan-out items it is in (a backfill's date)
+    display: str = ""  # its name within the group
 
 
 Timings = Mapping[str, tuple[float, float | None, float | None]]
@@ -208,34 +271,49 @@ def _rows(node: Mapping[str, Any]) -> str:
     return f"{int(rows):,}" if rows.isdigit() else rows
 
 
-def summary_rows(workflow: Mapping[str, Any], timings: Timings | None = None) -> list[StepRow]:
-    """One row per task (Retry node or plain node), in start order; the exit handler last."""
+def summary_rows(workflow: Mapping[str, Any], timings: Timings | None = None,
+                 run_dir: Path | None = None) -> list[StepRow]:
+    """One row per task (Retry node or plain node), in start order, each fan-out item's
+    rows together; the exit handler last. With ``run_dir``, a failed row carries the error
+    line of its last attempt."""
     nodes = (workflow.get("status") or {}).get("nodes") or {}
     timings = timings or {}
-    out: list[tuple[bool, float, str, StepRow]] = []
+    out: list[tuple[bool, float, tuple[str, ...], str, StepRow]] = []
     for node in nodes.values():
         display = str(node.get("displayName", ""))
         if node.get("type") in ("DAG", "Steps", "StepGroup") or display.endswith(")"):
             continue
-        children = [nodes[c] for c in node.get("children") or [] if c in nodes]
-        attempts = len(children) if node.get("type") == "Retry" else (
+        # a Retry node's children are its attempts; any other's, in a DAG, its dependents
+        retry = node.get("type") == "Retry"
+        children = [nodes[c] for c in node.get("children") or [] if c in nodes] if retry else []
+        attempts = len(children) if retry else (
             0 if node.get("phase") in ("Skipped", "Omitted") else 1)
         message = (node.get("message") or (children[-1].get("message") if children else "")
                    or _output(node, "note"))
         if (node.get("memoizationStatus") or {}).get("hit"):
             message = "memoized" + (f"; {message}" if message else "")
         is_exit = display.endswith(".onExit")
-        # Inside a fan-out (the backfill) the node name says which item: run(0:2026-11-01).load
-        path = str(node.get("name", display)).split(".", 1)[-1]
-        name = "notify (onExit)" if is_exit else path if "(" in path else display
+        name = str(node.get("name", display))
+        shown = "notify (onExit)" if is_exit else node_label.label(name, display)
         if node.get("type") == "Container":  # a containerSet's: <pod>/<container>
-            pod = nodes.get(str(node.get("boundaryID"))) or {}
-            name = f"{pod.get('displayName', '')}/{display}"
-        row = StepRow(name, str(node.get("phase", "")), attempts, _seconds(node, timings),
-                      _rows(node), message)
+            pod_node = nodes.get(str(node.get("boundaryID"))) or {}
+            shown = f"{pod_node.get('displayName', '')}/{display}"
+        cause = None
+        if run_dir is not None and node.get("phase") in ("Failed", "Error"):
+            pod = children[-1] if children else node
+            if pod.get("type") == "Pod":
+                cause = error_line(run_dir / "logs" / f"{pod.get('id')}.log")
+        group = () if is_exit else node_label.items(name)
+        row = StepRow(shown, str(node.get("phase", "")), attempts, _seconds(node, timings),
+                      _rows(node), message, cause, group, shown if is_exit else display)
         first_seen = timings.get(str(node.get("id")), (float("inf"), None, None))[0]
-        out.append((is_exit, first_seen, str(node.get("startedAt") or "~"), row))
-    return [t[3] for t in sorted(out, key=lambda t: (t[0], t[1], t[2], t[3].node))]
+        out.append((is_exit, first_seen, group, str(node.get("startedAt") or "~"), row))
+    group_start: dict[tuple[str, ...], float] = {}
+    for _, first_seen, group, _, _ in out:
+        group_start[group] = min(first_seen, group_start.get(group, first_seen))
+    ordered = sorted(out, key=lambda t: (t[0], group_start[t[2]] if t[2] else t[1], t[2],
+                                         t[1], t[3], t[4].node))
+    return [t[4] for t in ordered]
 
 
 def latest_run_dir(store: RunStore, workflow: Mapping[str, Any]) -> Path:

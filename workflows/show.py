@@ -26,6 +26,10 @@ FORMATS = ("text", "mermaid", "dot")
 PIPELINE_ONLY = ("name", "pipeline")  # said in the heading, not listed as settings
 
 
+class NoSpec(LookupError):
+    """The task named reads no spec file (or there is no such task)."""
+
+
 @dataclass(frozen=True)
 class Task:
     name: str
@@ -34,13 +38,17 @@ class Task:
     notes: tuple[str, ...]
 
 
-def show(project: Project, name: str, env: str, fmt: str = "text") -> str:
+def show(project: Project, name: str, env: str, fmt: str = "text",
+         spec_of: str | None = None) -> str:
     """The text ``cadencia show`` prints; ConfigError on an unknown pipeline or a bad
-    setting (naming the file and field, as ``cadencia compile`` does)."""
+    setting (naming the file and field, as ``cadencia compile`` does). ``spec_of`` names a
+    task: then only the file it reads as its spec (``step_spec``)."""
     (files,) = pipelines(project, [name])
     resolved = resolve(project, files, env)
     workflow, built = build_traced(resolved)
     spec = workflow.to_dict()["spec"]
+    if spec_of is not None:
+        return step_spec(spec, spec_of)
     tasks = dag_tasks(spec)
     title = f"{resolved.env.pipeline.name} ({env})"
     if fmt == "mermaid":
@@ -49,6 +57,28 @@ def show(project: Project, name: str, env: str, fmt: str = "text") -> str:
         return dot(title, tasks)
     return "\n".join([*heading(resolved), "", *dag_text(tasks, spec.get("onExit")), "",
                       *settings_text(resolved, built)])
+
+
+def step_spec(spec: Mapping[str, Any], task_name: str) -> str:
+    """The file the task ``task_name`` reads as its spec (transform's spec, validate's
+    rules), exactly as compiled into the manifest: its template's raw input artifact.
+    NoSpec naming the tasks that have one otherwise."""
+    templates = {t["name"]: t for t in spec["templates"]}
+    tasks = templates[spec["entrypoint"]]["dag"]["tasks"]
+
+    def raws(task: Mapping[str, Any]) -> list[str]:
+        template = templates.get(task.get("template", ""), {})
+        return [str(a["raw"]["data"]) for a in (template.get("inputs") or {}).get(
+            "artifacts") or [] if (a.get("raw") or {}).get("data") is not None]
+
+    having = [t["name"] for t in tasks if raws(t)]
+    found = [raws(t) for t in tasks if t["name"] == task_name]
+    if not found or len(found[0]) != 1:
+        what = "no task" if not found else "task"
+        raise NoSpec(f"{what} {task_name!r} reads no spec file; tasks that do: "
+                     f"{', '.join(having) or 'none'}")
+    text = found[0][0]
+    return text[:-1] if text.endswith("\n") else text
 
 
 def dag_tasks(spec: Mapping[str, Any]) -> list[Task]:

@@ -23,6 +23,7 @@ import yaml
 
 from workflows.engine import LoadError, ManifestRefused, check, run_workflow
 from workflows.engine.isolation import SHARE
+from workflows.engine.locks import Mutex, lock_path
 from workflows.engine.nodes import SAVE_INTERVAL
 from workflows.engine.records import RunStore
 
@@ -454,6 +455,64 @@ def test_template_ref_runs_a_library_template_with_its_own_references(run_case):
         "workflows.argoproj.io/workflow-template"] == "uses-library"
 
 
+def test_cluster_scope_picks_the_cluster_template_of_the_same_name(run_case):
+    ran = run_case("cluster_template.yaml", entry="uses-both")
+    assert ran.phase == "Succeeded"
+    assert ran.result("from-namespace").strip() == "namespaced ns"
+    assert ran.result("inner").strip() == "cluster cl"  # shout: the cluster template's own
+    assert ran.node("from-cluster")["templateRef"] == {
+        "name": "greeting", "template": "say", "clusterScope": True}
+
+
+def test_workflow_template_ref_takes_the_workflows_entrypoint_and_arguments(run_case):
+    ran = run_case("cluster_template.yaml", entry="runs-cluster-template")
+    name = ran.workflow["metadata"]["name"]
+    assert ran.phase == "Succeeded"
+    assert ran.result(name).strip() == "cluster everyone"
+    assert ran.workflow["metadata"]["labels"][
+        "workflows.argoproj.io/cluster-workflow-template"] == "greeting"
+
+
+def test_cluster_scope_without_that_cluster_template_is_refused(store):
+    docs = [d for d in docs_of("cluster_template.yaml") if d["kind"] != "ClusterWorkflowTemplate"]
+    with pytest.raises(ManifestRefused) as refused:
+        run_workflow(docs, entry="uses-both", store=store)
+    assert refused.value.problems == [
+        "Workflow/uses-both: spec.templates[0].dag.tasks[1].templateRef: no "
+        "ClusterWorkflowTemplate 'greeting' among the documents"]
+
+
+def test_parameters_read_the_config_maps_given_beside(run_case):
+    ran = run_case("config_map_parameters.yaml", entry="reads-config-maps")
+    assert ran.phase == "Succeeded"
+    assert ran.result("say").strip() == "hello warehouse"
+    assert ran.result("fallback").strip() == "batch warehouse"  # no key mode: its default
+    params = json.loads(json.dumps(ran.workflow["spec"]["arguments"]["parameters"]))
+    assert params[0] == {"name": "greeting", "valueFrom": {
+        "configMapKeyRef": {"name": "settings", "key": "greeting"}}}  # kept, as Argo's
+
+
+def test_a_config_map_without_the_parameter_label_errors_the_node(run_case):
+    ran = run_case("config_map_parameters.yaml", entry="wrong-label")
+    name = ran.workflow["metadata"]["name"]
+    assert ran.phase == "Error"
+    assert ran.node(name)["message"] == (
+        "unable to retrieve inputs.parameters.greeting from ConfigMap: ConfigMap "
+        "'not-for-parameters' needs to have the label workflows.argoproj.io/configmap-type: "
+        "Parameter to load parameters")
+
+
+def test_a_global_parameter_whose_config_map_is_missing_fails_the_run(run_case):
+    ran = run_case("config_map_parameters.yaml", entry="missing-config-map")
+    assert ran.phase == "Failed"
+    assert ran.workflow["status"]["message"] == (
+        "failed to set global parameters: failed to set global parameter greeting from "
+        "configmap with name absent and key greeting: ConfigMap 'absent' does not exist. "
+        "Please make sure it has the label workflows.argoproj.io/configmap-type: Parameter "
+        "to be detectable by the controller")
+    assert ran.workflow["status"]["nodes"] == {}
+
+
 def test_secret_key_ref_and_env_from_read_the_secrets_file(run_case, tmp_path):
     secrets = tmp_path / "secrets.yaml"
     secrets.write_text(yaml.safe_dump({"api": {"token": "s3cr3t"},
@@ -497,6 +556,72 @@ def test_mutex_queues_two_runs(run_case, store):
     assert spans[1][0] >= spans[0][1] - 0.05  # the second held it only after the first
     waited = [m for r in results for m in r.messages(r.workflow["metadata"]["name"])]
     assert "Waiting for default/Mutex/load-target lock. Lock status: 0/1" in waited
+    for ran in results:  # once it holds the lock, the node says nothing of it
+        node = ran.node(ran.workflow["metadata"]["name"])
+        assert "message" not in node and "synchronizationStatus" not in node
+
+
+def test_a_workflow_mutex_is_held_for_the_whole_run(run_case):
+    results: list[Ran] = []
+    threads = [threading.Thread(target=lambda: results.append(run_case("workflow_mutex.yaml")))
+               for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [r.phase for r in results] == ["Succeeded", "Succeeded"]
+    first, second = sorted(results, key=lambda r: r.span("first")[0])
+    first_name = first.workflow["metadata"]["name"]
+    assert second.span("first")[0] >= first.span(f"{first_name}.onExit")[1] - 0.05
+    waited = [e for e in second.events if e["kind"] == "workflow" and e["phase"] == "Pending"]
+    assert [e["message"] for e in waited] == [
+        "Waiting for default/Mutex/warehouse lock. Lock status: 0/1"]
+    assert "message" not in second.workflow["status"]
+
+
+def test_a_workflow_waiting_for_its_mutex_starts_its_clock_once_it_holds_it(run_case, store):
+    held = Mutex(lock_path(store.root / ".locks", "default/Mutex/warehouse"))
+    assert held.try_acquire()
+    released: list[float] = []
+
+    def release_when_pending(event: dict[str, Any]) -> None:
+        if event["kind"] == "workflow" and event["phase"] == "Pending" and not released:
+            threading.Timer(0.3, lambda: (released.append(time.time()), held.release())).start()
+
+    ran = run_case("workflow_mutex.yaml", on_event=release_when_pending)
+    assert ran.phase == "Succeeded"
+    started = datetime.fromisoformat(ran.workflow["status"]["startedAt"].replace("Z", "+00:00"))
+    assert started.timestamp() >= int(released[0])  # Argo: no startedAt while Pending
+
+
+def test_a_semaphore_lets_its_config_maps_limit_of_holders_run_at_once(run_case):
+    ran = run_case("semaphore.yaml", entry="semaphore")
+    assert ran.phase == "Succeeded"
+    items = [n["displayName"] for n in ran.workflow["status"]["nodes"].values()
+             if n["displayName"].startswith("work(")]
+    spans = [ran.span(item) for item in items]
+    assert len(spans) == 4
+    most = max(sum(1 for s in spans if s[0] <= moment < s[1]) for moment, _ in spans)
+    assert most == 2
+    waited = {m for item in items for m in ran.messages(item)}
+    assert "Waiting for default/ConfigMap/limits/workers lock. Lock status: 0/2" in waited
+
+
+def test_a_template_semaphore_without_its_config_map_errors_its_nodes(store):
+    docs = [d for d in docs_of("semaphore.yaml") if d["kind"] != "ConfigMap"]
+    ran = Ran(run_workflow(docs, entry="semaphore", store=store))
+    assert ran.phase == "Failed"
+    assert {ran.node(f"work({i}:{i + 1})")["message"] for i in range(4)} == {
+        "failed to initialize semaphore default/ConfigMap/limits/workers with limit"}
+
+
+def test_a_workflow_semaphore_without_its_config_map_fails_the_run(run_case):
+    ran = run_case("semaphore.yaml", entry="semaphore-without-limit")
+    assert ran.phase == "Failed"
+    assert ran.workflow["status"]["message"] == (
+        "Failed to acquire the synchronization lock. failed to initialize semaphore "
+        "default/ConfigMap/absent/workers with limit")
+    assert ran.workflow["status"]["nodes"] == {}
 
 
 def test_metrics_are_written_in_prometheus_text(run_case, store):

@@ -125,7 +125,7 @@ def test_outputs_from_scope_outside_dag_and_steps_and_unsupported_syntax_are_ref
     text = UNRESOLVED.replace("- {name: skipped, template: ok, when: \"false\"}",
                               "- {name: skipped, template: ok}")
     with pytest.raises(ManifestRefused) as refused:
-        run(text.replace('"tasks.skipped.outputs.result"', '"tasks.skipped ?? 1"'))
+        run(text.replace('"tasks.skipped.outputs.result"', '"tasks.skipped?.outputs.result"'))
     assert any("templates[0].outputs.parameters[0].valueFrom.expression" in p
                for p in refused.value.problems)
     moved = text.replace("  - name: ok\n", "  - name: ok\n    outputs:\n      artifacts:\n"

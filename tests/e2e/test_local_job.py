@@ -24,6 +24,17 @@ def cadencia(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=240)
 
 
+SUMMARY_ROW = re.compile(r"^ (?P<node>\S.*?)\s+(?P<phase>Succeeded|Failed|Error|Omitted|Skipped)"
+                         r"\s+\d*\s+(?:[0-9.]+s)?\s+[0-9,]*\s*(?P<message>.*?)\s*$")
+
+
+def summary_messages(stdout: str) -> dict[str, str]:
+    """``{node: message}`` from the summary table after the live lines."""
+    table = stdout[stdout.rindex("Running"):]
+    return {m["node"].strip(): m["message"] for line in table.splitlines()
+            if (m := SUMMARY_ROW.match(line))}
+
+
 def warehouse(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
     with sqlite3.connect(tmp_path / ".cadencia" / "warehouse.db") as conn:
         return conn.execute(sql).fetchall()
@@ -37,8 +48,7 @@ def test_run_twice_loads_the_day_once_and_the_second_run_is_memoized(tmp_path: P
         assert node in first.stdout
     assert "Succeeded in" in first.stdout
     # what each step did beyond its row count, in the summary's message column
-    notes = {line.split("│")[1].strip(): line.split("│")[-2].strip()
-             for line in first.stdout.splitlines() if line.count("│") == 7}
+    notes = summary_messages(first.stdout)
     assert notes["clean"] == "1,000 duplicates dropped"
     assert notes["validate"] == "3 quarantined (range:quantidade 3)"
     assert notes["load"] == f"new partition {DATE}"

@@ -37,12 +37,14 @@ def workflow(name: str = "paths", *, templates: list[dict[str, Any]],
 
 
 def writer(name: str = "write", **extra: Any) -> dict[str, Any]:
-    """A container that writes one output artifact (archive none)."""
+    """A container that writes one output artifact (archive none), making its folder as
+    a command must in Argo."""
     return {"name": name, **extra,
             "outputs": {"artifacts": [{"name": "out", "path": "/tmp/out/data.txt",
                                        "archive": {"none": {}}}]},
             "container": {"image": "busybox", "command": [
-                "sh", "-c", "echo rows > '{{outputs.artifacts.out.path}}'"]}}
+                "sh", "-c", "mkdir -p \"$(dirname '{{outputs.artifacts.out.path}}')\" && "
+                            "echo rows > '{{outputs.artifacts.out.path}}'"]}}
 
 
 def dag(*tasks: tuple[str, str]) -> dict[str, Any]:

@@ -186,3 +186,56 @@ def test_without_namespaces_path_variables_still_run_in_the_sandbox(
     assert node["phase"] == "Succeeded", node.get("message")
     assert param(node, "v").startswith(str(store.root)) and param(node, "v").endswith("/tmp/v")
     assert wf["status"]["localEngine"]["podFilesystem"] == f"the host's ({SWITCH}=off)"
+
+
+def test_paths_directly_in_root_are_the_pods_own_and_nothing_reaches_the_hosts_root(
+        store: RunStore) -> None:
+    name = f"cadencia-pod-fs-{uuid.uuid4().hex[:8]}"
+    before = sorted(p.name for p in Path("/").iterdir())
+    docs = workflow(sh("root", f"cat /{name}.in && echo out > {name}.out && pwd",
+                       inputs={"artifacts": [{"name": "in", "path": f"/{name}.in",
+                                              "raw": {"data": "in"}}]},
+                       outputs={"artifacts": [{"name": "out", "path": f"/{name}.out"}],
+                                "parameters": [{"name": "v", "valueFrom": {
+                                    "path": f"/{name}.out"}}]}))
+    wf = run_workflow(docs, store=store)
+    (node,) = nodes(wf, "root")
+    assert node["phase"] == "Succeeded", node.get("message")
+    assert node["outputs"]["result"] == "in/"  # started in /, where it wrote
+    assert param(node, "v") == "out"
+    assert [a["name"] for a in node["outputs"]["artifacts"]] == ["out"]
+    assert sorted(p.name for p in Path("/").iterdir()) == before
+
+
+def test_an_output_folder_the_command_must_make_is_not_made_for_it(store: RunStore) -> None:
+    docs = workflow(
+        {"name": "main", "steps": [[{"name": "makes", "template": "makes"}],
+                                   [{"name": "forgets", "template": "forgets"}]]},
+        sh("makes", "mkdir /mnt/out && echo x > /mnt/out/part.json",
+           outputs={"artifacts": [{"name": "part", "path": "/mnt/out/part.json"}]}),
+        sh("forgets", "true",
+           outputs={"artifacts": [{"name": "part", "path": "/mnt/out/part.json"}]}))
+    wf = run_workflow(docs, store=store)
+    (makes,), (forgets,) = nodes(wf, "makes"), nodes(wf, "forgets")
+    assert makes["phase"] == "Succeeded", makes.get("message")  # /mnt/out did not exist
+    assert forgets["phase"] == "Error"
+    assert forgets["message"] == "failed to save outputs: /mnt/out/part.json does not exist"
+
+
+def test_an_output_at_an_entry_of_the_host_is_refused(store: RunStore) -> None:
+    docs = workflow(sh("host", "true", outputs={"artifacts": [{"name": "u", "path": "/usr"}]}))
+    with pytest.raises(ManifestRefused, match=r"spec.templates\[0\].outputs.artifacts\[0\]"
+                                              r".path: /usr is an entry of this host"):
+        run_workflow(docs, store=store)
+
+
+def test_without_namespaces_a_path_in_root_runs_through_its_variable_only(
+        store: RunStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SWITCH, "off")
+    through = workflow(sh("write", "echo v > {{outputs.parameters.v.path}}",
+                          outputs={"parameters": [{"name": "v", "valueFrom": {"path": "/v"}}]}))
+    (node,) = nodes(run_workflow(through, store=store), "write")
+    assert node["phase"] == "Succeeded" and param(node, "v") == "v"
+    literal = list(yaml.safe_load_all((ARGO / "conditional-artifacts.yaml").read_text()))
+    with pytest.raises(ManifestRefused, match=r"/result.txt is never named through"):
+        run_workflow(literal, store=store)

@@ -14,6 +14,7 @@ from boto3.s3.transfer import TransferConfig
 
 from tests.fixtures_s3 import MotoS3
 from workflows.engine.artifacts import ArtifactError, open_repository, render_key
+from workflows.engine.artifacts.files import MissingArtifact
 from workflows.engine.artifacts.s3 import S3Repository
 
 SCOPE = {"workflow.name": "cadencia-etl-x7k2p", "pod.name": "cadencia-etl-x7k2p-clean-42"}
@@ -61,6 +62,30 @@ def test_directory_goes_up_as_tgz_and_comes_back_as_a_directory(
     repo.get(location, dest)
     assert (dest / "summary.json").read_text() == '{"rows": 3}'
     assert (dest / "daily" / "2024-03-05.csv").read_text() == "id\n1\n2\n3\n"
+
+
+def test_folder_with_archive_none_is_one_object_per_file_and_loads_by_prefix(
+        repo: S3Repository, s3: MotoS3, tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "0.json").write_text('{"foo": 1}')
+    (folder / "sub" / "1.json").write_text('{"foo": 2}')
+    location = repo.put(folder, "wf/parts/", archive="none")  # map-reduce's key, as written
+    assert location == {"s3": {"key": "wf/parts/"}, "archive": {"none": {}}}
+    listed = s3.client().list_objects_v2(Bucket=s3.bucket, Prefix="wf/parts")["Contents"]
+    assert sorted(o["Key"] for o in listed) == ["wf/parts/0.json", "wf/parts/sub/1.json"]
+    s3.client().put_object(Bucket=s3.bucket, Key="wf/parts/marker/", Body=b"")  # a console's
+
+    repo.get({"s3": {"key": "wf/parts/0.json"}}, tmp_path / "one.json")  # one object
+    assert (tmp_path / "one.json").read_text() == '{"foo": 1}'
+    for key in ("wf/parts", "wf/parts/"):  # no object at the key: every object under it
+        dest = tmp_path / "in" / key.replace("/", "_")
+        repo.get({"s3": {"key": key}}, dest)
+        assert sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*.json")) == [
+            "0.json", "sub/1.json"]
+        assert not (dest / "marker").exists()
+    with pytest.raises(MissingArtifact, match="no such object"):
+        repo.get({"s3": {"key": "wf/part"}}, tmp_path / "x")  # a prefix of a name: nothing
 
 
 def test_object_changed_behind_the_repository_is_refused(

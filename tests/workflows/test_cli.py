@@ -54,6 +54,16 @@ def test_lint_is_clean_on_the_compiled_manifests() -> None:
     assert invoke("lint", str(ROOT / "k8s" / "workflows"))[0] == 0
 
 
+def test_lint_no_policy_and_fail_on_error_let_a_users_own_workflow_pass() -> None:
+    policy_only = str(CORPUS / "container-retry.yaml")
+    code, out = invoke("lint", policy_only)
+    assert code == 1 and " warning " in out and "container-retry" in out
+    assert invoke("lint", "--fail-on", "error", policy_only)[0] == 0
+    code, out = invoke("lint", "--no-policy", policy_only)
+    assert code == 0 and "container-retry" not in out
+    assert invoke("lint", "--no-policy", str(CORPUS / "retry-policy.yaml"))[0] == 1
+
+
 @pytest.mark.parametrize("broken", ["retry-policy.yaml", "memoize-key.yaml"])
 def test_lint_exits_1_and_names_the_rule(broken: str) -> None:
     code, out = invoke("lint", str(CORPUS / broken))

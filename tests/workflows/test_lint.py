@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from workflows.argo.durations import is_go_duration
-from workflows.lint import RULES, lint_paths, main
+from workflows.lint import POLICY, RULES, lint_paths, main
 from workflows.lint.cron import schedule_error, timezone_error
 from workflows.lint.expressions import expression_variables
 from workflows.lint.findings import format_path
@@ -62,13 +62,63 @@ def test_main_prints_one_line_per_finding_and_returns_1(
     assert main([str(path)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1
-    where, yaml_path, rule, message = lines[0].split(" ", 3)
+    where, severity, yaml_path, rule, message = lines[0].split(" ", 4)
     file, line = where.rsplit(":", 1)
     assert Path(file).resolve() == path.resolve()
     assert path.read_text().splitlines()[int(line) - 1].strip() == "retryPolicy: OnErrors"
     assert yaml_path == "spec.templates[2].retryStrategy.retryPolicy"
-    assert rule == "retry-policy"
+    assert (severity, rule) == ("error", "retry-policy")
     assert "'OnErrors'" in message
+
+
+def test_house_policy_is_a_warning_that_no_policy_leaves_out_and_argo_faults_stay_errors(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A user's own workflow without our retries/resources/security context: warnings, which
+    ``--no-policy`` drops; an Argo fault in the same folder is still an error."""
+    shutil.copy(CORPUS / "container-resources.yaml", tmp_path / "mine.yaml")
+    shutil.copy(CORPUS / "security-context.yaml", tmp_path / "theirs.yaml")
+    assert main([str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert [line.split(" ")[1] for line in out.splitlines()] == ["warning", "warning"]
+    assert "2 files, 0 errors, 2 warnings" in err
+    assert main([str(tmp_path)], fail_on="error") == 0  # printed, not failing
+    assert len(capsys.readouterr().out.splitlines()) == 2
+    assert main([str(tmp_path)], policy=False) == 0
+    out, err = capsys.readouterr()
+    assert out == "" and "clean (house policy off)" in err
+    shutil.copy(CORPUS / "retry-policy.yaml", tmp_path / "broken.yaml")
+    assert main([str(tmp_path)], policy=False, fail_on="error") == 1
+    out, err = capsys.readouterr()
+    assert [line.split(" ")[1:4:2] for line in out.splitlines()] == [["error", "retry-policy"]]
+    assert "1 error, 0 warnings (house policy off)" in err
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_every_rule_has_the_severity_its_kind_says(rule: str) -> None:
+    """Policy rules are the ones Argo accepts: their corpus manifest passes the schema and
+    every Argo rule, and only the policy finding remains."""
+    broken = next(p for p in BROKEN if rule_of(p) == rule)
+    findings = lint_paths([broken])
+    assert {f.severity for f in findings} == {"warning" if rule in POLICY else "error"}
+
+
+@pytest.mark.parametrize(("cap", "rules"), [('"5"', []), ('"30s"', []),
+                                            ("5", ["schema-type"]),
+                                            ('"5 s"', ["backoff-duration"]),
+                                            ('"1d"', ["backoff-duration"])])
+def test_a_numeric_backoff_cap_is_seconds_as_argo_parses_it(
+        tmp_path: Path, cap: str, rules: list[str]) -> None:
+    """operator.go parses cap with ParseStringToDuration: a bare integer is seconds. Cap is
+    a Go string, so an unquoted YAML number does not decode (the schema's type error,
+    which says to quote it)."""
+    text = VALID.read_text()
+    assert text.count("cap: 2m\n") == 1
+    path = tmp_path / "wf.yaml"
+    path.write_text(text.replace("cap: 2m\n", f"cap: {cap}\n"))
+    findings = lint_paths([path])
+    assert [f.rule for f in findings] == rules
+    if rules == ["schema-type"]:
+        assert "quote it: '5'" in findings[0].message
 
 
 def test_main_returns_0_on_a_clean_folder(tmp_path: Path,

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from workflows.cli import main
@@ -94,3 +95,23 @@ def test_an_unknown_pipeline_or_environment_is_one_clear_error() -> None:
     assert code == 1 and "no pipeline 'nope'" in out and "known: customer-payments, orders" in out
     code, out = show("orders", "--env", "moon")
     assert code == 1 and "no environment 'moon'" in out
+
+
+@pytest.mark.parametrize(("task", "compiled_as"), [("transform", "spec"), ("validate", "rules")])
+def test_spec_prints_the_file_a_task_reads_exactly_as_compiled(task: str,
+                                                                compiled_as: str) -> None:
+    """What `python -m steps.<task> --spec/--rules FILE` needs to run by hand: the raw
+    artifact of the compiled template, so the file and the cluster's cannot differ."""
+    code, out = show("orders", "--spec", task)
+    assert code == 0, out
+    manifest = yaml.safe_load((ROOT / "k8s/workflows/local/orders/orders.yaml").read_text())
+    (template,) = [t for t in manifest["spec"]["templates"] if t["name"] == task]
+    (raw,) = [a["raw"]["data"] for a in template["inputs"]["artifacts"] if "raw" in a]
+    assert f"--{compiled_as}" in template["container"]["args"]
+    assert out == raw if raw.endswith("\n") else out == raw + "\n"
+
+
+def test_spec_of_a_task_without_one_names_those_that_have_one() -> None:
+    code, out = show("orders", "--spec", "load")
+    assert code == 2
+    assert "task 'load' reads no spec file; tasks that do: transform, validate" in out

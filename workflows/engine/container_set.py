@@ -55,30 +55,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
+import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from workflows.engine import executor, images, isolation, programs
+from workflows.engine import executor, images, pod_fs, podspec, programs
 from workflows.engine.admit.container_set import retry_attempts
 from workflows.engine.artifacts import ArtifactError
-from workflows.engine.artifacts.sandbox import Sandbox, normal, place_inputs
+from workflows.engine.artifacts.sandbox import Sandbox, place_inputs
 from workflows.engine.context import Branch, Run
+from workflows.engine.declared import declared_paths
 from workflows.engine.inputs import Inputs
 from workflows.engine.nodes import FINISHED, pod_name
 from workflows.engine.pod import (
     Attempt,
+    bwrap_wrap,
     collect_outputs,
     command_line,
+    container_env,
     fail_pod,
-    mount_volumes,
-    path_variables,
-    pod_targets,
+    lacking_program,
     stopped_verdict,
 )
-from workflows.engine.scope import SubstitutionError, subst
+from workflows.engine.podspec import resources
+from workflows.engine.scope import SubstitutionError, subst, subst_value
 from workflows.engine.secrets import MissingSecret
 
 MAIN = "main"  # common.MainContainerName
@@ -100,13 +103,12 @@ class Member:
     spec: dict[str, Any]
     dependencies: list[str]
     node: dict[str, Any]
-    box: Sandbox
-    known: images.KnownImage | None = None  # an image the engine knows (argosay)
+    root: Path  # its filesystem (main's is the pod's sandbox)
     argv: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
-    cwd: Any = None
-    targets: dict[str, isolation.Bind] = field(default_factory=dict)
-    chdir: str = "/"
+    cwd: Path | None = None
+    wrap: _Bwrap | None = None
+    lacks: str | programs.ImageLacks | None = None  # what exec.LookPath would not find
     started: bool = False
     process: executor.Process | None = None
     exit_code: int | None = None  # the container's, once it ended
@@ -150,17 +152,18 @@ class ContainerSetPod:
             return fail_pod(run, node, None, log, f"cannot make the pod's sandbox: {exc}")
         specs = containers(self.tmpl)
         try:
-            boxes = {str(c["name"]): box if c["name"] == MAIN else box.beside(str(c["name"]))
-                     for c in specs}
-            volumes = {name: mount_volumes({"container": c}, boxes[name])
-                       for name, c in zip(boxes, specs, strict=True)}
+            main = next((c for c in specs if c["name"] == MAIN), None)
+            # main's mounts first: the outputs in a volume are read where main sees them
+            volumes = pod_fs.mount_volumes({"container": main}, box) if main else {}
             scope = {**run.globals, **self.inputs.scope(), "retries": str(self.retries),
                      "pod.name": self.pod, "node.name": node["name"],
-                     **path_variables(self.tmpl, box, literal=True)}
+                     **pod_fs.paths(self.tmpl, box, literal=True)}
+            unmade = self._unmade(specs, main, scope)
+            if unmade:  # Argo never creates the pod: nothing is fetched, nothing runs
+                return fail_pod(run, node, box, log, unmade.message, detail=unmade.detail)
             await place_inputs(box, self.inputs.artifacts, run.repo)  # main's only
             for spec in specs:
-                name = str(spec["name"])
-                self.members[name] = self._member(spec, boxes[name], volumes[name], scope)
+                self.members[str(spec["name"])] = self._member(spec, box, volumes, scope)
         except ArtifactError as exc:
             return fail_pod(run, node, box, log, exc.message, transient=exc.transient)
         except (MissingSecret, *SubstitutionError, ValueError) as exc:
@@ -169,24 +172,49 @@ class ContainerSetPod:
             return fail_pod(run, node, box, log, f"cannot prepare the pod: {exc}")
         return box, scope
 
-    def _member(self, spec: dict[str, Any], box: Sandbox, volumes: dict[str, isolation.Bind],
+    def _unmade(self, specs: list[dict[str, Any]], main: dict[str, Any] | None,
+                scope: dict[str, str]) -> podspec.Unmade | None:
+        """Why Argo could not make the pod (``podspec.check_pod``: the patches, the pod's
+        resources and main's; then the other containers' resources as the API server
+        checks them), else None."""
+        def substitute(value: Any, where: str) -> Any:
+            return subst_value(value, scope, where)
+
+        unmade = podspec.check_pod(self.run.loaded.spec, self.tmpl, main or {}, substitute,
+                                   self.pod)
+        if unmade:
+            return unmade
+        found = [problem for c in specs if c is not main for problem in resources.problems(
+            substitute(c.get("resources"), "container.resources"),
+            f"spec.containers[{c['name']}].resources")]
+        return podspec.Unmade(f'Pod "{self.pod}" is invalid: ' + ", ".join(found)) \
+            if found else None
+
+    def _member(self, spec: dict[str, Any], box: Sandbox, main_volumes: pod_fs.Targets,
                 scope: dict[str, str]) -> Member:
-        name = str(spec["name"])
-        known = images.known(str(spec.get("image", "")))
-        env = self.run.secrets.container_env(
-            spec, substitute=lambda text, where: subst(text, scope, where),
-            image_env=known.env if known else None)
-        argv, cwd = command_line(self.run, spec, scope, box, env, [], known, isolated=True)
+        """A container over its own root (``pod_fs``): main's is the sandbox, with the
+        declared paths' folders; another's a root of its own with its volumes, the
+        declared folders its image would have too (an init container's way)."""
+        run, name = self.run, str(spec["name"])
+        image = str(spec.get("image", ""))
+        known = images.known(image)
+        env = container_env(run, spec, scope, known)
         workdir = (subst(str(spec["workingDir"]), scope, "container.workingDir")
                    if spec.get("workingDir") else None)
-        # the folders of the declared paths are each container's own (an image's folders,
-        # writable): the outputs are read in main's
-        targets = pod_targets(self.tmpl, box, volumes, workdir, self.run.config.shared)
-        targets.update(images.place(known, box))
+        if name == MAIN:
+            root = box.root
+            targets = pod_fs.targets(self.tmpl, box, main_volumes, workdir, run.config.shared)
+        else:
+            root = box.set_root(name)
+            places = [declared for _, _, declared in declared_paths(self.tmpl)]
+            targets = pod_fs.init_targets(root, box, spec, [], workdir, run.config.shared,
+                                          places)
+        argv, cwd = command_line(run, spec, scope, env, root, None, known)
+        targets.update(images.place(known, root))
         return Member(name=name, spec=spec, dependencies=list(spec.get("dependencies") or []),
-                      node={}, box=box, known=known, argv=argv, env=env, cwd=cwd,
-                      targets=targets,
-                      chdir=normal(workdir) if workdir else "/")
+                      node={}, root=root, argv=argv, env=env, cwd=cwd,
+                      wrap=_Bwrap(bwrap_wrap(run, root, targets, argv, workdir), root),
+                      lacks=lacking_program(run, image, argv, env, root, targets, known))
 
     def create_nodes(self) -> None:
         """The Container nodes, Pending, then their edges in the set's order."""
@@ -211,6 +239,10 @@ class ContainerSetPod:
         ``execution_deadline``, the workflow's deadline or a shutdown stop them all."""
         for member in self.members.values():
             self.run.status.update(member.node, phase="Running")
+            # every container runs its emissary, so each has a log (empty if it never
+            # got to its command)
+            with contextlib.suppress(OSError):
+                self.run.status.record.log_path(member.node["id"]).touch()
         if self.run.deadline_message(self.branch):  # it came while the pod was being made
             self.stop("shutdown" if self.run.shutdown else "workflow-deadline")
         loop = asyncio.get_running_loop()
@@ -314,24 +346,17 @@ class ContainerSetPod:
 
     async def _run_member(self, member: Member) -> None:
         log = self.run.status.record.log_path(member.node["id"])
-        image = str(member.spec.get("image", ""))
         if self.stop_reason is not None:  # terminated before its command could start
             self._end(member, TERMINATED_WAITING, recorded=EMISSARY_ERROR)
             return
         # the emissary's exec.LookPath, after the dependencies (``programs``): a program
         # the image lacks is its exit 64; one only this host lacks says so the same way
-        missing = programs.missing(member.argv, member.env, list(member.targets), image,
-                                   member.known)
-        if isinstance(missing, programs.ImageLacks):
-            self._end(member, missing.exit_code, message=missing.termination_message)
+        if isinstance(member.lacks, programs.ImageLacks):
+            self._end(member, member.lacks.exit_code, message=member.lacks.termination_message)
             return
-        if isinstance(missing, programs.HostLacks):
-            self._end(member, EMISSARY_ERROR, message=missing.message)
+        if isinstance(member.lacks, str):
+            self._end(member, EMISSARY_ERROR, message=member.lacks)
             return
-
-        def wrap(fd: int) -> list[str]:
-            return isolation.bwrap_argv(self.run.isolation.how, member.targets, member.argv,
-                                        member.chdir, fd)
 
         attempts, pause = retry_attempts(
             (self.tmpl.get("containerSet") or {}).get("retryStrategy"))
@@ -342,9 +367,11 @@ class ContainerSetPod:
                     await asyncio.wait_for(self.stopping.wait(), pause)
                 if self.stop_reason is not None:
                     break
-            started = await executor.start(member.argv, env=member.env, cwd=member.cwd,
-                                           log=log, grace=self.run.config.kill_grace,
-                                           wrap=wrap)
+                if member.wrap is not None:
+                    member.wrap.reset()
+            started = await executor.start(member.argv, env=member.env,
+                                           cwd=member.cwd or member.root, log=log,
+                                           grace=self.run.config.kill_grace, wrap=member.wrap)
             if isinstance(started, executor.Outcome):  # "failed to start command" (logged)
                 code, message = EMISSARY_ERROR, started.start_error or ""
                 continue
@@ -400,6 +427,29 @@ class ContainerSetPod:
         return "Succeeded", ""
 
 
+class _Bwrap:
+    """bwrap's command line for one container, fixed before its first run, its info
+    descriptor filled in at each run. ``isolation.bwrap_argv`` reads the root, and a run
+    leaves its mount points there (the symbolic links it makes, such as ``/bin``, would
+    make the next bwrap fail): a rerun (the set's retryStrategy) uses the same line, once
+    ``reset`` has removed those links."""
+
+    def __init__(self, wrap: Callable[[int], list[str]], root: Path) -> None:
+        self.args = wrap(-1)
+        self.fd_at = self.args.index("--info-fd") + 1
+        made = [root / self.args[k + 2].lstrip("/") for k, arg in enumerate(self.args)
+                if arg == "--symlink" and k + 2 < len(self.args)]
+        self.links = [path for path in made if not os.path.lexists(path)]
+
+    def __call__(self, fd: int) -> list[str]:
+        return [*self.args[:self.fd_at], str(fd), *self.args[self.fd_at + 1:]]
+
+    def reset(self) -> None:
+        for path in self.links:
+            if path.is_symlink():
+                path.unlink()
+
+
 def _append(log: Any, line: str) -> None:
     with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as handle:
         handle.write(line + "\n")
@@ -419,12 +469,11 @@ async def run_container_set(run: Run, branch: Branch, node: dict[str, Any],
     await pod.run_all(execution_deadline)
     phase, message = pod.verdict()
     main = pod.members.get(MAIN)
-    attempt = await collect_outputs(
+    # archiveLogs: every container's log, <container>-logs (executor.go SaveLogs)
+    logs = [(f"{m.name}-logs", f"{m.name}.log", run.status.record.log_path(m.node["id"]))
+            for m in pod.members.values()]
+    return await collect_outputs(
         run, node, tmpl, box, scope, phase=phase, message=message,
         exit_code=main.exit_code if main is not None else None,
-        result=main.stdout if main is not None and main.stdout is not None else None)
-    if node["phase"] == "Succeeded" and not run.config.keep_sandboxes:
-        for member in pod.members.values():
-            if member.box is not box:
-                shutil.rmtree(member.box.root, ignore_errors=True)
-    return attempt
+        result=main.stdout if main is not None and main.stdout is not None else None,
+        logs=logs)

@@ -1,8 +1,9 @@
 """What every part of a running workflow shares: the ``Run``, and how templates are found.
 
 ``Templates`` is a template namespace: the workflow's own templates, or those of the
-WorkflowTemplate a ``templateRef`` went into (a template found through ``templateRef``
-resolves its own ``template:`` references in its WorkflowTemplate, as in Argo).
+(Cluster)WorkflowTemplate a ``templateRef`` went into (a template found through
+``templateRef`` resolves its own ``template:`` references in its template document, as
+templateresolution's ``WithTemplateHolder`` makes it the new base).
 ``Branch`` says whether code runs under the exit handler, which the workflow deadline
 does not touch. ``Run.terminate`` is Argo's ``Terminate`` shutdown (``argo terminate``;
 locally, a signal to ``cadencia run``): nothing more starts, exit handler included, and
@@ -23,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from workflows.engine.admit.library import Library, TemplateSource, ref_source
 from workflows.engine.admit.load import Loaded
 from workflows.engine.artifacts import ArtifactRepository
 from workflows.engine.executor import KILL_GRACE_SECONDS, Process
@@ -73,18 +75,19 @@ class EngineConfig:
 @dataclass(frozen=True)
 class Templates:
     by_name: Mapping[str, dict[str, Any]]
-    owner: str | None  # the WorkflowTemplate they belong to, None for a Workflow's own
+    owner: TemplateSource | None  # the template document they are of; None: a Workflow's
 
     def resolve(self, holder: Mapping[str, Any],
-                library: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, Any], Templates]:
+                library: Library) -> tuple[dict[str, Any], Templates]:
         if "inline" in holder:
             # GetTemplate: a task's or step's Inline first; its nodes' templateName is the
             # holder's GetTemplateName, "" (initializeNode), so the pod is <wf>-<hash>
             return {**holder["inline"], "name": ""}, self
         ref = holder.get("templateRef")
         if ref:
-            spec = library[ref["name"]]
-            scope = Templates({t["name"]: t for t in spec.get("templates") or []}, ref["name"])
+            source = ref_source(ref)  # clusterScope: a ClusterWorkflowTemplate
+            spec = library[source]
+            scope = Templates({t["name"]: t for t in spec.get("templates") or []}, source)
             return scope.by_name[ref["template"]], scope
         return self.by_name[holder["template"]], self
 

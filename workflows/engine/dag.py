@@ -276,8 +276,11 @@ class Dag:
             # executeDAG, once Succeeded: getTemplateOutputsFromScope over the tasks' scope
             # (skipped ones with their defaults); an output that does not resolve is an Error
             try:
-                outputs = template_outputs(self.tmpl, self.scope(), artifact_scope(
-                    self.ref, self.ids, status.nodes, self.inputs.artifacts))
+                self.scope()  # brings task_scope up to date
+                # createScope + buildLocalScope: the inputs and the tasks, no globals
+                local = {**self.inputs.scope(), **self.task_scope}
+                outputs = template_outputs(self.tmpl, local, artifact_scope(
+                    self.ref, self.ids, status.nodes, self.inputs.artifacts), self.absent)
             except OutputError as exc:
                 phase, message = "Error", str(exc)
             else:

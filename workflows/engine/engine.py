@@ -3,7 +3,8 @@
 Before anything runs, the manifests are checked (``refuse.check``: every unsupported
 field with its YAML path, all at once) and loaded (``load.load``). Then the run is a
 record in the ``RunStore`` (saved within half a second of each change, and when it ends):
-the entrypoint runs at the root node (named after the run), the workflow deadline stops
+the workflow's own ``synchronization`` mutexes are taken (it is Pending meanwhile), the
+entrypoint runs at the root node (named after the run), the workflow deadline stops
 what is running, the exit handler runs with ``workflow.status``, ``workflow.failures``
 and ``workflow.duration``, and the workflow's phase is decided as Argo's ``operate`` does
 (a failing exit handler turns a Succeeded run into Failed). ``on_event`` gets every node
@@ -30,7 +31,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from workflows.engine import isolation
+from workflows.engine import isolation, synchronization, workflow_metadata
 from workflows.engine.admit import literal_paths
 from workflows.engine.admit.load import Loaded, load
 from workflows.engine.admit.refuse import check
@@ -45,6 +46,7 @@ from workflows.engine.context import (
 from workflows.engine.declared import image_repository
 from workflows.engine.errors import LoadError, ManifestRefused
 from workflows.engine.inputs import Arguments
+from workflows.engine.locks import Mutex
 from workflows.engine.memo import MemoCache
 from workflows.engine.metrics import Registry
 from workflows.engine.nodes import FAILED, FINISHED, Status
@@ -53,13 +55,15 @@ from workflows.engine.reuse import Previous
 from workflows.engine.scope import SubstitutionError, parameter_text, subst
 from workflows.engine.secrets import MissingSecret, SecretSource
 from workflows.engine.template import execute, observe_metrics
-from workflows.engine.variables import failures, workflow_variables
+from workflows.engine.variables import GlobalParameterError, failures, workflow_variables
 
 WORKFLOW_PHASE = {"Succeeded": "Succeeded", "Skipped": "Succeeded", "Omitted": "Succeeded",
                   "Failed": "Failed", "Error": "Error"}
 CLUSTER_ONLY_NOTE = ("accepted and recorded; these fields only matter on a cluster and have "
                      "no effect on a local run")
 TERMINATED = SHUTDOWN_STOPPED
+TEMPLATE_LABEL = {"WorkflowTemplate": "workflows.argoproj.io/workflow-template",
+                  "ClusterWorkflowTemplate": "workflows.argoproj.io/cluster-workflow-template"}
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 logger = logging.getLogger(__name__)
 
@@ -98,8 +102,9 @@ def run_workflow(docs: list[dict[str, Any]], *, entry: str | None = None,
         raise ManifestRefused(findings.problems)
     clock = now or (lambda: datetime.now(timezone.utc))
     if previous is not None:
-        before = {p["name"]: str(p.get("value", "")) for p in
-                  ((previous.get("spec") or {}).get("arguments") or {}).get("parameters") or []}
+        before = {p["name"]: str(p["value"]) for p in  # a valueFrom is read again
+                  ((previous.get("spec") or {}).get("arguments") or {}).get("parameters") or []
+                  if "value" in p}
         parameters = {**before, **(parameters or {})}
         annotation = (previous.get("metadata") or {}).get("annotations") or {}
         scheduled_time = scheduled_time or _scheduled(annotation)
@@ -109,6 +114,7 @@ def run_workflow(docs: list[dict[str, Any]], *, entry: str | None = None,
     pods = _pod_filesystems(loaded, config)
     try:
         secrets = SecretSource(secrets_file)
+        secrets.add_config_maps(loaded.config_maps.by_name)
     except MissingSecret as exc:
         raise LoadError(str(exc)) from exc
     try:
@@ -187,8 +193,9 @@ def _pod_filesystems(loaded: Loaded, config: EngineConfig) -> isolation.Availabi
     ours += literal_paths.container_sets(loaded, config.our_images,
                                          None if pods.ok else pods.how)
     if pods.ok:
-        if ours:
-            raise ManifestRefused(ours)
+        refused = ours + literal_paths.host_entries(loaded, config.our_images)
+        if refused:
+            raise ManifestRefused(refused)
         return pods
     foreign = any(isolation_needed(t, config) for t in loaded.spec.get("templates") or [])
     if foreign:
@@ -202,11 +209,14 @@ def _pod_filesystems(loaded: Loaded, config: EngineConfig) -> isolation.Availabi
 
 
 def isolation_needed(tmpl: Mapping[str, Any], config: EngineConfig) -> bool:
-    if tmpl.get("containerSet"):
-        return True
-    container = tmpl.get("container") or tmpl.get("script") or {}
-    return bool(container) and image_repository(str(container.get("image", ""))) \
-        not in config.our_images
+    """Whether a container of the template (its main, an init container or one of its
+    containerSet) has an image other than ours."""
+    main = tmpl.get("container") or tmpl.get("script") or {}
+    containers = [main] if main else []
+    containers += [c for c in tmpl.get("initContainers") or [] if c]
+    containers += [c for c in (tmpl.get("containerSet") or {}).get("containers") or [] if c]
+    return any(image_repository(str(c.get("image", ""))) not in config.our_images
+               for c in containers)
 
 
 def _scheduled(annotations: Mapping[str, str]) -> datetime | None:
@@ -218,9 +228,9 @@ def _workflow_object(loaded: Loaded, record: RunRecord, created: datetime,
                      cluster_only: list[str]) -> dict[str, Any]:
     labels = {**loaded.labels, **((loaded.spec.get("workflowMetadata") or {}).get("labels")
                                   or {})}
-    if loaded.kind == "WorkflowTemplate":
-        labels["workflows.argoproj.io/workflow-template"] = loaded.source
-    elif loaded.kind == "CronWorkflow":
+    if loaded.owner is not None:  # setWfTemplateLabel (and submit --from a template)
+        labels[TEMPLATE_LABEL[loaded.owner.kind]] = loaded.owner.name
+    if loaded.kind == "CronWorkflow":
         labels["workflows.argoproj.io/cron-workflow"] = loaded.source
     annotations = {}
     if loaded.scheduled_time:
@@ -246,8 +256,17 @@ async def _operate(run: Run) -> None:
     status, spec = run.status, run.loaded.spec
     loop = asyncio.get_running_loop()
     timer = None
+    held: list[Mutex] = []
     try:
         run.globals.update(workflow_variables(run))
+        refused = workflow_metadata.apply(run)
+        if refused:  # Argo's updateWorkflowMetadata failed: the workflow errs, nothing runs
+            _finish(run, "Error", refused)
+            return
+        locked = await _workflow_locks(run)
+        if locked is None:  # stopped while it waited
+            raise _StoppedWaiting
+        held = locked
         if spec.get("activeDeadlineSeconds") not in (None, ""):
             seconds = float(str(spec["activeDeadlineSeconds"]))
             run.deadline = run.started + seconds
@@ -272,6 +291,12 @@ async def _operate(run: Run) -> None:
             message = SHUTDOWN_STOPPED
         if outcome == "Succeeded" and exit_node is not None and exit_node["phase"] in FAILED:
             phase, message = exit_node["phase"], exit_node.get("message", "")
+    except GlobalParameterError as exc:  # setExecWorkflow: markWorkflowFailed
+        phase, message = "Failed", f"failed to set global parameters: {exc}"
+    except _StoppedWaiting:  # releaseLocksForPendingShuttingdownWfs
+        phase, message = "Failed", SHUTDOWN_STOPPED
+    except synchronization.SyncError as exc:  # operate: markWorkflowFailed
+        phase, message = "Failed", f"Failed to acquire the synchronization lock. {exc}"
     except (*SubstitutionError, LoadError) as exc:
         phase, message = "Error", str(exc)
     except BaseException as exc:
@@ -288,13 +313,44 @@ async def _operate(run: Run) -> None:
     finally:
         if timer is not None:
             timer.cancel()
+        synchronization.release(held)  # once it ended, exit handler included (ReleaseAll)
     _finish(run, phase, message)
+
+
+class _StoppedWaiting(Exception):
+    """The run was stopped while it waited for its workflow-level locks."""
+
+
+async def _workflow_locks(run: Run) -> list[Mutex] | None:
+    """``spec.synchronization``: the workflow's locks, held for its whole run. While one
+    is busy the workflow is Pending with Argo's message (``operate``: ``markWorkflowPhase``
+    with ``TryAcquire``'s message); it starts, with its deadline, once it holds them all
+    (Argo sets ``startedAt`` only past Pending)."""
+    wanted = synchronization.locks(run.loaded.spec.get("synchronization"),
+                                   run.loaded.namespace, run.loaded.config_maps)
+    waited: list[str] = []
+
+    def wait(_name: str, message: str) -> None:
+        waited.append(message)
+        run.status.status.update({"phase": "Pending", "message": message})
+        run.status.save()
+        run.status.workflow_event()
+
+    held = await synchronization.hold(run, wanted, wait)
+    if held is not None and waited:
+        run.started = time.time()
+        run.status.status.update({"phase": "Running", "startedAt": timestamp(run.clock())})
+        run.status.status.pop("message", None)
+    return held
 
 
 def _arguments(spec: Mapping[str, Any]) -> Arguments:
     args = Arguments()
     for param in spec.get("parameters") or []:
-        args.parameters[param["name"]] = parameter_text(param.get("value", ""))
+        if "value" not in param and "valueFrom" in param:  # read by the input (ProcessArgs)
+            args.value_from[param["name"]] = param["valueFrom"]
+        else:
+            args.parameters[param["name"]] = parameter_text(param.get("value", ""))
     for art in spec.get("artifacts") or []:
         if "raw" in art:
             args.artifacts[art["name"]] = {"raw": dict(art["raw"] or {})}

@@ -4,12 +4,14 @@ Argo v4.1.2's ``getTemplateOutputsFromScope`` (workflow/controller/operator.go),
 scope ``executeDAG`` (dag.go) or ``executeSteps`` (steps.go) built once the children ended:
 
 - An output parameter needs a ``valueFrom`` (``output parameters must have a valueFrom
-  specified``). ``valueFrom.parameter`` is substituted with the scope; ``valueFrom.expression``
+  specified``). ``valueFrom.parameter`` is one ``{{name}}`` of the scope (``ResolveVar``:
+  not a template, ``prefix-{{x}}`` does not resolve); ``valueFrom.expression``
   is an expr-lang expression over it (``tasks['flip-coin'].outputs.result == 'heads' ?
   tasks.heads.outputs.result : tasks.tails.outputs.result``), ``wfScope.resolveParameter``
   in controller/scope.go: a reference that does not resolve, or a nil result, takes
-  ``valueFrom.default`` if there is one, else fails the template's node (Error). The entry
-  keeps the parameter's other fields (its ``globalName`` too) with ``value`` set.
+  ``valueFrom.default`` if there is one, else fails the template's node (Error). An
+  expression's value is written with Go's ``%v`` (``AnyStringPtr``). The entry keeps the
+  parameter's other fields (its ``globalName`` too) with ``value`` set.
 - An output artifact names its source with ``from`` (``{{tasks.X.outputs.artifacts.Y}}``,
   ``{{inputs.artifacts.Y}}``) or ``fromExpression`` (an expression whose value is such an
   artifact): ``wfScope.resolveArtifact``. The entry is the source artifact (its stored
@@ -19,14 +21,15 @@ scope ``executeDAG`` (dag.go) or ``executeSteps`` (steps.go) built once the chil
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from workflows.engine.errors import NodeError
 from workflows.engine.expr import UnresolvedReference, evaluate
-from workflows.engine.expr.errors import UnsupportedExpression
-from workflows.engine.expr.functions import ValueFailure
-from workflows.engine.scope import SubstitutionError, parameter_text, subst
+from workflows.engine.expr.errors import EvaluationError, UnsupportedExpression
+from workflows.engine.expr.functions import ValueFailure, go_string
+from workflows.engine.expr.parser import Call, Name, parse, walk
+from workflows.engine.scope import SubstitutionError, parameter_text
 
 
 class OutputError(NodeError):
@@ -49,11 +52,16 @@ def artifact_scope(prefix: str, ids: Mapping[str, str], nodes: Mapping[str, Any]
 
 
 def template_outputs(tmpl: Mapping[str, Any], scope: Mapping[str, str],
-                     artifacts: Mapping[str, Artifact] | None = None) -> dict[str, Any]:
-    """``getTemplateOutputsFromScope``: the outputs of a DAG or steps template."""
+                     artifacts: Mapping[str, Artifact] | None = None,
+                     absent: Collection[str] = ()) -> dict[str, Any]:
+    """``getTemplateOutputsFromScope``: the outputs of a DAG or steps template. ``absent``
+    are the scope's absent optionals (a skipped child's outputs without a default):
+    ``addSkippedNodeOutputsToScope`` puts them in Argo's scope as nil, which an
+    expression sees (``tasks.x.outputs.parameters.y ?? 'fallback'``)."""
     declared = tmpl.get("outputs") or {}
     outputs: dict[str, Any] = {}
-    params = [_parameter(param, scope) for param in declared.get("parameters") or []]
+    nils = {key: None for key in absent if key not in scope}
+    params = [_parameter(param, scope, nils) for param in declared.get("parameters") or []]
     if params:
         outputs["parameters"] = params
     found = []
@@ -66,7 +74,8 @@ def template_outputs(tmpl: Mapping[str, Any], scope: Mapping[str, str],
     return outputs
 
 
-def _parameter(param: Mapping[str, Any], scope: Mapping[str, str]) -> dict[str, Any]:
+def _parameter(param: Mapping[str, Any], scope: Mapping[str, str],
+               nils: Mapping[str, None]) -> dict[str, Any]:
     value_from = param.get("valueFrom") or {}
     name = param["name"]
     if "parameter" not in value_from and "expression" not in value_from:
@@ -74,16 +83,15 @@ def _parameter(param: Mapping[str, Any], scope: Mapping[str, str]) -> dict[str, 
                           "valueFrom specified")
     try:
         if value_from.get("expression"):
-            value = _expression(str(value_from["expression"]), scope)
+            value = _expression(str(value_from["expression"]), {**scope, **nils})
             if value is None:  # an absent optional, unhandled: resolveParameter's error
                 raise OutputError(f"failed to evaluate expression "
                                   f"{value_from['expression']!r}")
-            text = parameter_text(value)
+            text = _any_string(value)
         else:
-            text = subst(str(value_from["parameter"]), scope,
-                         f"outputs.parameters.{name}.valueFrom.parameter")
+            text = _any_string(_resolve_var(str(value_from["parameter"]), scope))
     except (OutputError, *SubstitutionError) as exc:
-        if "default" not in value_from:
+        if "default" not in value_from or _refused(exc):
             raise OutputError(str(exc)) from exc
         text = parameter_text(value_from["default"])
     entry = {k: v for k, v in param.items() if k != "valueFrom"}
@@ -91,11 +99,63 @@ def _parameter(param: Mapping[str, Any], scope: Mapping[str, str]) -> dict[str, 
     return entry
 
 
-def _expression(expr: str, scope: Mapping[str, Any]) -> Any:
-    """expr-lang over the scope (``env.GetFuncMap(scope.AsAnyMap())``); an unknown name or
-    a value that does not fit is the failure Argo's ``expr.Run`` returns."""
+def _refused(exc: BaseException) -> bool:
+    """A construct the engine cannot run faithfully (a jsonpath computed at run time
+    outside the subset): the node errors naming it rather than take the default, which
+    Argo, running it, might not have."""
+    cause = exc.__cause__ if isinstance(exc, OutputError) else exc
+    return isinstance(cause, UnsupportedExpression) and not isinstance(cause, EvaluationError)
+
+
+# expr-lang's own functions: what an expression compiled with the bare scope (no
+# env.GetFuncMap: no asInt, toJson, jsonpath, sprig) can call
+_EXPR_BUILTINS = frozenset({"int", "float", "string", "len"})
+
+
+def _resolve_var(text: str, scope: Mapping[str, Any]) -> Any:
+    """``template.ResolveVar`` (util/template/resolve_var.go), which reads
+    ``valueFrom.parameter``: the whole string is one tag, ``{{`` and ``}}`` trimmed, so
+    ``prefix-{{x}}`` does not resolve. A name is looked up as it is. ``{{=expr}}`` is
+    compiled with the flat scope as its environment: its dotted keys are no names to
+    expr-lang and Argo's functions are not in it, so only literals, operators and
+    expr-lang's builtins evaluate; anything else is "Unable to compile"."""
+    tag = text.removeprefix("{{").removesuffix("}}").strip()
+    if not tag.startswith("="):
+        if tag not in scope:
+            raise OutputError(f"Unable to resolve: {tag!r}")
+        return scope[tag]
+    expression = tag[1:].replace("\\u003c", "<").replace("\\u003e", ">").replace(
+        "\\u0026", "&")  # jsonutil.Fix
+    tree = parse(expression)  # admission (tags) refused what the engine cannot parse
+    for node in walk(tree):
+        if isinstance(node, Name) or (isinstance(node, Call)
+                                      and node.function not in _EXPR_BUILTINS):
+            raise OutputError(f"Unable to compile: {expression!r}")
     try:
-        return evaluate(expr, scope, strict=True)
+        result = evaluate(expression, {}, strict=True)
+    except (UnresolvedReference, UnsupportedExpression) as exc:
+        raise OutputError(f"Invalid expression: {expression!r}") from exc
+    if result is None:
+        raise OutputError(f"Unable to resolve: {tag!r}")
+    return result
+
+
+def _any_string(value: Any) -> str:
+    """``wfv1.AnyStringPtr(val)``: ``fmt.Sprintf("%v", val)`` (a float 3.0 is ``3``,
+    1e6 ``1e+06``, a list ``[1 2]``), not JSON as a ``{{=...}}`` tag writes it."""
+    try:
+        return go_string(value)
+    except ValueFailure as exc:
+        raise OutputError(f"cannot print the expression's value: {exc}") from None
+
+
+def _expression(expr: str, scope: Mapping[str, Any]) -> Any:
+    """expr-lang over the scope (``env.GetFuncMap(scope.AsAnyMap())``), run with no
+    missing-variable check: a missing map key is nil (``tasks.x.outputs.parameters.y ==
+    nil`` is true), an unknown name or a value that does not fit is the failure Argo's
+    ``expr.Compile``/``expr.Run`` returns."""
+    try:
+        return evaluate(expr, scope, strict=True, missing_keys_nil=True)
     except (UnresolvedReference, UnsupportedExpression) as exc:
         raise OutputError(f"failed to evaluate expression {expr!r}: {exc}") from exc
     except ValueFailure as exc:

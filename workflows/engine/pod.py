@@ -13,7 +13,9 @@ An image other than this project's runs in a private mount namespace over its sa
 when the machine allows it (``isolation``): its command sees the paths its manifest
 names (``/tmp``, artifact and parameter paths, emptyDir volumes, ``workingDir``) and the
 ``{{...path}}`` variables give those paths as written, as in Argo. Otherwise (and always
-for this project's image) the variables give the sandbox's paths on the host.
+for this project's image) the variables give the sandbox's paths on the host (what each
+container sees where: ``pod_fs``). The template's ``initContainers`` run first, one after
+the other (``init_containers``); one that fails fails the pod before the main starts.
 
 An image the engine knows (``images``: Argo's argosay) gets its entrypoint and CMD when
 the container gives no command, its ``ENV`` (PATH), and its files placed in the pod's
@@ -21,19 +23,32 @@ filesystem. A program the image lacks fails the attempt as Argo's executor does
 (exit code 64, ``Error (exit code 64): failed to find name in PATH: ...``); a program
 only this host lacks is an Error naming it and the image, before anything starts
 (``programs``).
+A pod Argo could not make is an Error too (``podspec.check_pod``: a podSpecPatch it
+cannot apply, or one built at run time that touches what runs here; resources the API
+server rejects).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from workflows.engine import executor, images, isolation, programs, scripts
+from workflows.engine import (
+    executor,
+    images,
+    init_containers,
+    isolation,
+    main_logs,
+    pod_fs,
+    podspec,
+    programs,
+    scripts,
+)
 from workflows.engine.artifacts import ArtifactError
 from workflows.engine.artifacts.sandbox import (
     Sandbox,
@@ -43,7 +58,7 @@ from workflows.engine.artifacts.sandbox import (
     store_outputs,
 )
 from workflows.engine.context import SHUTDOWN_RUNNING_POD, Branch, Run
-from workflows.engine.declared import declared_paths, image_repository
+from workflows.engine.declared import image_repository
 from workflows.engine.inputs import Inputs
 from workflows.engine.nodes import pod_name
 from workflows.engine.scope import SubstitutionError, subst, subst_value
@@ -60,72 +75,38 @@ class Attempt:
     transient: bool = False
 
 
-def path_variables(tmpl: dict[str, Any], box: Sandbox, *, literal: bool) -> dict[str, str]:
-    """The path variables: as written when the pod has its own filesystem, else remapped
-    into the sandbox; the folders of outputs exist, as the image or volumes would give."""
-    scope: dict[str, str] = {}
-    for variable, _, declared in declared_paths(tmpl):
-        path = box.path(declared)
-        scope[variable] = declared if literal else str(path)
-        if not variable.startswith("inputs."):
-            path.parent.mkdir(parents=True, exist_ok=True)
-    return scope
+@dataclass
+class _Launch:
+    """A container ready to start: its command line, environment and where."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+    log: Path
+    wrap: Callable[[int], list[str]] | None = None
 
 
-def mount_volumes(tmpl: dict[str, Any], box: Sandbox) -> dict[str, isolation.Bind]:
-    """Each volumeMounts entry: its emptyDir folder, a fresh one per pod, as in Argo."""
-    targets: dict[str, isolation.Bind] = {}
-    for mount in scripts.main_container(tmpl).get("volumeMounts") or []:
-        folder = box.mount(str(mount["name"]), str(mount["mountPath"]))
-        targets[normal(str(mount["mountPath"]))] = isolation.Bind(
-            folder, read_only=bool(mount.get("readOnly")))
-    return targets
-
-
-def pod_targets(tmpl: dict[str, Any], box: Sandbox, volumes: dict[str, isolation.Bind],
-                workdir: str | None, shared: tuple[Any, ...]) -> dict[str, isolation.Bind]:
-    """What the isolated pod sees where: /tmp, the folders of the declared paths and the
-    working directory (the sandbox's), its volumes, the shared host folders."""
-    folders = {isolation.TMP}
-    for _, _, declared in declared_paths(tmpl):
-        path = normal(declared)
-        parent = os.path.dirname(path)
-        folders.add(parent if parent != "/" else path)
-    if workdir and normal(workdir) != "/":
-        folders.add(normal(workdir))
-    if "script" in tmpl:
-        folders.add(scripts.STAGING)
-    targets = dict(volumes)
-    for folder in sorted(folders):
-        covered = any(folder.startswith(other.rstrip("/") + "/")
-                      for other in [*folders, *volumes] if other != folder)
-        if folder in volumes or covered:
-            continue
-        source = box.path(folder)
-        if not source.exists():
-            source.mkdir(parents=True, exist_ok=True)
-        targets[folder] = isolation.Bind(source, merge=folder != isolation.TMP)
-    for path in shared:
-        targets[str(path)] = isolation.Bind(path)
-    return targets
-
-
-def command_line(run: Run, container: dict[str, Any], scope: dict[str, str], box: Sandbox,
-                 env: dict[str, str], staged: list[str], known: images.KnownImage | None, *,
-                 isolated: bool = False) -> tuple[list[str], Any]:
-    """The pod's argv (``staged``: a script's source path, appended to its args) and the
-    folder it starts in when it sees the host's filesystem."""
+def command_line(run: Run, container: dict[str, Any], scope: dict[str, str], env: dict[str, str],
+             root: Path, workdir_on_host: Callable[[str], Path] | None,
+             known: images.KnownImage | None, staged: list[str] | None = None
+             ) -> tuple[list[str], Path]:
+    """The argv (a known image's entrypoint and CMD when the container gives no command;
+    ``staged``: a script's source path, after the args) and the working folder on this
+    machine (``root`` when isolated: bwrap moves into the ``workingDir``;
+    ``workdir_on_host`` places it otherwise)."""
     command = [str(a) for a in subst_value(list(container.get("command") or []), scope,
                                            "container.command")]
     args = [str(a) for a in subst_value(list(container.get("args") or []), scope,
-                                        "container.args")] + staged
+                                        "container.args")] + list(staged or [])
     argv = images.command_line(known, command, args)
     if argv is None:
         raise ValueError(f"container of image {container.get('image')!r} has no command: the "
                          "local engine cannot know the image's entrypoint")
-    cwd = box.root
-    if container.get("workingDir") and not isolated:
-        cwd = box.path(subst(str(container["workingDir"]), scope, "container.workingDir"))
+    cwd = root
+    if container.get("workingDir") and workdir_on_host is not None:
+        cwd = workdir_on_host(subst(str(container["workingDir"]), scope,
+                                    "container.workingDir"))
         cwd.mkdir(parents=True, exist_ok=True)
     if image_repository(str(container.get("image", ""))) in run.config.our_images:
         if argv[0] in ("python", "python3"):
@@ -135,59 +116,123 @@ def command_line(run: Run, container: dict[str, Any], scope: dict[str, str], box
     return argv, cwd
 
 
+def _isolated(run: Run, container: Mapping[str, Any]) -> bool:
+    return run.isolation.ok and \
+        image_repository(str(container.get("image", ""))) not in run.config.our_images
+
+
+def bwrap_wrap(run: Run, root: Path, targets: pod_fs.Targets, argv: list[str],
+          workdir: str | None) -> Callable[[int], list[str]]:
+    chdir = normal(workdir) if workdir else "/"
+    return lambda fd: isolation.bwrap_argv(run.isolation.how, root, targets, argv, chdir, fd)
+
+
+def container_env(run: Run, container: Mapping[str, Any], scope: dict[str, str],
+         known: images.KnownImage | None) -> dict[str, str]:
+    return run.secrets.container_env(
+        container, substitute=lambda text, where: subst(text, scope, where),
+        image_env=known.env if known else None)
+
+
+def lacking_program(run: Run, image: str, argv: list[str], env: dict[str, str], root: Path,
+           targets: pod_fs.Targets, known: images.KnownImage | None
+           ) -> str | programs.ImageLacks | None:
+    """What program the container cannot find: the host's lack (a message: an Error
+    before anything starts), the image's (Argo's own failure), or None."""
+    if image_repository(image) in run.config.our_images:
+        return None
+    program = argv[0]
+    if program.startswith("/") and (root / program.lstrip("/")).exists():
+        return None  # a file of the pod's own root (a known image's, a staged script)
+    missing = programs.missing(argv, env, list(targets), image, known)
+    return missing.message if isinstance(missing, programs.HostLacks) else missing
+
+
+def _main(run: Run, tmpl: dict[str, Any], box: Sandbox, scope: dict[str, str],
+          volumes: pod_fs.Targets, log: Path) -> _Launch | str | programs.ImageLacks:
+    """The main container, its script staged; or what program it lacks."""
+    container = scripts.main_container(tmpl)
+    image = str(container.get("image", ""))
+    known = images.known(image)
+    isolated = _isolated(run, container)
+    env = container_env(run, container, scope, known)
+    staged = scripts.stage(tmpl, box, subst(str(container.get("source") or ""), scope,
+                                            "script.source"), literal=isolated)
+    argv, cwd = command_line(run, container, scope, env, box.root,
+                         None if isolated else box.path, known, staged)
+    workdir = (subst(str(container["workingDir"]), scope, "container.workingDir")
+               if isolated and container.get("workingDir") else None)
+    targets: pod_fs.Targets = {}
+    if isolated:
+        targets = pod_fs.targets(tmpl, box, volumes, workdir, run.config.shared)
+        targets.update(images.place(known, box.root))
+    lacks = lacking_program(run, image, argv, env, box.root, targets, known)
+    if lacks is not None:
+        return lacks
+    launch = _Launch("main", argv, env, cwd, log)
+    if isolated:
+        launch.wrap = bwrap_wrap(run, box.root, targets, argv, workdir)
+    elif any(m.get("mountPath") == "/tmp"  # noqa: S108 - the container's path, remapped
+             for m in container.get("volumeMounts") or []):
+        (box.root / "tmp").mkdir(exist_ok=True)
+        env["TMPDIR"] = str(box.root / "tmp")
+    return launch
+
+
+def _init(run: Run, tmpl: dict[str, Any], box: Sandbox, scope: dict[str, str], index: int,
+          container: dict[str, Any], placed: Mapping[str, Any], log: Path
+          ) -> _Launch | str | programs.ImageLacks:
+    """Init container ``index``, over a root of its own (``init_containers``)."""
+    image = str(container.get("image", ""))
+    known = images.known(image)
+    isolated = _isolated(run, container)
+    root = box.container_root(index)
+    env = container_env(run, container, scope, known)
+    argv, cwd = command_line(run, container, scope, env, root,
+                         None if isolated else lambda wd: root / normal(wd).lstrip("/"), known)
+    workdir = (subst(str(container["workingDir"]), scope, "container.workingDir")
+               if container.get("workingDir") else None)
+    targets: pod_fs.Targets = {}
+    if isolated:
+        targets = pod_fs.init_targets(
+            root, box, container, init_containers.mirrored_paths(tmpl, container, placed),
+            workdir, run.config.shared)
+        targets.update(images.place(known, root))
+    lacks = lacking_program(run, image, argv, env, root, targets, known)
+    if lacks is not None:
+        return lacks
+    launch = _Launch(str(container.get("name", index)), argv, env, cwd,
+                     log.with_name(f"{log.stem}.init-{index}.log"))
+    if isolated:
+        launch.wrap = bwrap_wrap(run, root, targets, argv, workdir)
+    return launch
+
+
 async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str, Any],
                   inputs: Inputs, *, retries: int, execution_deadline: float | None,
                   on_daemoned: Callable[[], None] | None = None) -> Attempt:
     status, nid = run.status, node["id"]
     pod = pod_name(run.name, tmpl["name"], node["name"])
-    container = scripts.main_container(tmpl)
     status.update(node, phase="Running", inputs=inputs.record())
     log = status.record.log_path(nid)
     try:
         box = Sandbox(run.record_path / "sandbox", pod)
     except (ValueError, OSError) as exc:
         return fail_pod(run, node, None, log, f"cannot make the pod's sandbox: {exc}")
-    image = str(container.get("image", ""))
-    known = images.known(image)
-    isolated = run.isolation.ok and image_repository(image) not in run.config.our_images
-    wrap = None
     try:
-        volumes = mount_volumes(tmpl, box) if isolated else {}
+        isolated = _isolated(run, scripts.main_container(tmpl))
+        volumes = pod_fs.mount_volumes(tmpl, box) if isolated else {}
         scope = {**run.globals, **inputs.scope(), "retries": str(retries), "pod.name": pod,
-                 "node.name": node["name"], **path_variables(tmpl, box, literal=isolated),
+                 "node.name": node["name"], **pod_fs.paths(tmpl, box, literal=isolated),
                  "inputs.parameters": scripts.inputs_json(tmpl, inputs.parameters)}
+        unmade = podspec.check_pod(run.loaded.spec, tmpl, scripts.main_container(tmpl),
+                                   lambda value, where: subst_value(value, scope, where), pod)
+        if unmade:  # Argo never creates the pod: nothing is fetched, nothing runs
+            return fail_pod(run, node, box, log, unmade.message, detail=unmade.detail)
         await place_inputs(box, inputs.artifacts, run.repo)
-        env = run.secrets.container_env(
-            container, substitute=lambda text, where: subst(text, scope, where),
-            image_env=known.env if known else None)
-        staged = scripts.stage(tmpl, box, subst(str(container.get("source") or ""), scope,
-                                                "script.source"), literal=isolated)
-        argv, cwd = command_line(run, container, scope, box, env, staged, known,
-                                 isolated=isolated)
-        ours = image_repository(image) in run.config.our_images
-        workdir = (subst(str(container["workingDir"]), scope, "container.workingDir")
-                   if isolated and container.get("workingDir") else None)
-        targets = pod_targets(tmpl, box, volumes, workdir, run.config.shared) if isolated else {}
-        if isolated:
-            targets.update(images.place(known, box))
-        missing = None if ours else programs.missing(argv, env, list(targets), image, known)
-        if isinstance(missing, programs.HostLacks):
-            return fail_pod(run, node, box, log, missing.message)
-        if isinstance(missing, programs.ImageLacks):
-            # The pod started, as did its siblings of this pass: Argo creates them in one
-            # reconciliation and sees this one fail in a later one (a template's failFast
-            # must not keep them from starting).
-            await asyncio.sleep(0)
-            return await _collect(run, node, tmpl, box, scope, _lacking(missing, log))
-        if isolated:
-            chdir = normal(workdir) if workdir else "/"
-
-            def wrap(fd: int) -> list[str]:
-                return isolation.bwrap_argv(run.isolation.how, targets, argv, chdir, fd)
-        elif any(m.get("mountPath") == "/tmp"  # noqa: S108 - the container's path, remapped
-                 for m in container.get("volumeMounts") or []):
-            (box.root / "tmp").mkdir(exist_ok=True)
-            env["TMPDIR"] = str(box.root / "tmp")
+        main = _main(run, tmpl, box, scope, volumes, log)
+        launches = [_init(run, tmpl, box, scope, k, container, inputs.artifacts, log)
+                    for k, container in enumerate(init_containers.containers(tmpl))]
     except ArtifactError as exc:
         return fail_pod(run, node, box, log, exc.message, transient=exc.transient)
     except MissingSecret as exc:
@@ -196,21 +241,71 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
         return fail_pod(run, node, box, log, str(exc))
     except OSError as exc:
         return fail_pod(run, node, box, log, f"cannot prepare the pod: {exc}")
-    started = await executor.start(argv, env=env, cwd=cwd, log=log, grace=run.config.kill_grace,
-                                   wrap=wrap)
+    for launch in [*launches, main]:
+        if isinstance(launch, str):
+            return fail_pod(run, node, box, log, launch)
+    inits = [launch for launch in launches if not isinstance(launch, str)]
+    assert not isinstance(main, str)
+    if any(isinstance(launch, programs.ImageLacks) for launch in [*inits, main]):
+        # The pod started, as did its siblings of this pass: Argo creates them in one
+        # reconciliation and sees this one fail in a later one (a template's failFast
+        # must not keep them from starting).
+        await asyncio.sleep(0)
+    pod_started = time.time()  # the pod's activeDeadlineSeconds counts init containers
+    declared = init_containers.containers(tmpl)
+    for k, init in enumerate(inits):
+        following = _name(inits[k + 1], declared[k + 1]) if k + 1 < len(inits) else "main"
+        if isinstance(init, programs.ImageLacks):  # as a main's: exit 64 and its message
+            lacked = _lacking(init, log)
+            phase, message = init_containers.failure(_name(init, declared[k]),
+                                                     int(lacked.exit_code or 64), following)
+            status.update(node, phase=phase, message=f"{message}: {init.termination_message}")
+            return Attempt()
+        assert isinstance(init, _Launch)
+        outcome = await _run(run, branch, node, tmpl, init, pod_started, execution_deadline)
+        if outcome.start_error is not None:
+            return _finish(run, node, tmpl, box, scope, outcome)
+        if outcome.stopped_for or outcome.exit_code != 0:
+            phase, message = (_verdict(outcome) if outcome.stopped_for else
+                              init_containers.failure(init.name, int(outcome.exit_code or 0),
+                                                      following))
+            status.update(node, phase=phase, message=message)  # main never ran: no outputs
+            return Attempt()
+
+    def daemoned(proc: executor.Process) -> None:
+        run.daemons.setdefault(node.get("boundaryID", ""), []).append((nid, proc))
+        status.update(node, daemoned=True)
+        if on_daemoned is not None:
+            on_daemoned()
+
+    if isinstance(main, programs.ImageLacks):
+        return await _collect(run, node, tmpl, box, scope, _lacking(main, log))
+    outcome = await _run(run, branch, node, tmpl, main, pod_started, execution_deadline,
+                         on_started=daemoned if tmpl.get("daemon") else None)
+    if outcome.start_error is not None:
+        return _finish(run, node, tmpl, box, scope, outcome)
+    return await _collect(run, node, tmpl, box, scope, outcome)
+
+
+async def _run(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str, Any],
+               launch: _Launch, pod_started: float, execution_deadline: float | None, *,
+               on_started: Callable[[executor.Process], None] | None = None
+               ) -> executor.Outcome:
+    """Start one container and wait for its end, under the pod's deadlines; a shutdown
+    (``run.processes``) stops it."""
+    nid = node["id"]
+    started = await executor.start(launch.argv, env=launch.env, cwd=launch.cwd, log=launch.log,
+                                   grace=run.config.kill_grace, wrap=launch.wrap)
     if isinstance(started, executor.Outcome):
-        return _finish(run, node, tmpl, box, scope, started)
+        return started
     proc = started
     run.processes[nid] = (proc, branch.on_exit)
     timers: list[asyncio.TimerHandle] = []
     try:
-        timers = _timers(run, branch, tmpl, proc, execution_deadline)
-        if tmpl.get("daemon"):
-            run.daemons.setdefault(node.get("boundaryID", ""), []).append((nid, proc))
-            status.update(node, daemoned=True)
-            if on_daemoned is not None:
-                on_daemoned()
-        outcome = await proc.wait()
+        timers = _timers(run, branch, tmpl, proc, pod_started, execution_deadline)
+        if on_started is not None:
+            on_started(proc)
+        return await proc.wait()
     except Exception:
         proc.stop("engine-error")  # whatever went wrong here, the process does not outlive it
         await proc.wait()  # reaped, and its log closed
@@ -222,18 +317,18 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
         for timer in timers:
             timer.cancel()
         run.processes.pop(nid, None)
-    return await _collect(run, node, tmpl, box, scope, outcome)
 
 
 def _timers(run: Run, branch: Branch, tmpl: dict[str, Any], proc: executor.Process,
-            execution_deadline: float | None) -> list[asyncio.TimerHandle]:
+            pod_started: float, execution_deadline: float | None
+            ) -> list[asyncio.TimerHandle]:
     loop = asyncio.get_running_loop()
     timers = []
     if run.deadline_message(branch):  # it came while the process was starting
         proc.stop("shutdown" if run.shutdown else "workflow-deadline")
     if tmpl.get("activeDeadlineSeconds") not in (None, ""):
-        seconds = float(str(tmpl["activeDeadlineSeconds"]))
-        timers.append(loop.call_later(seconds, proc.stop, "template-deadline"))
+        seconds = float(str(tmpl["activeDeadlineSeconds"])) - (time.time() - pod_started)
+        timers.append(loop.call_later(max(0.0, seconds), proc.stop, "template-deadline"))
     if execution_deadline is not None:
         timers.append(loop.call_later(max(0.0, execution_deadline - time.time()), proc.stop,
                                       "execution-deadline"))
@@ -241,13 +336,20 @@ def _timers(run: Run, branch: Branch, tmpl: dict[str, Any], proc: executor.Proce
 
 
 def fail_pod(run: Run, node: dict[str, Any], box: Sandbox | None, log: Any, message: str, *,
-             transient: bool = False) -> Attempt:
+             transient: bool = False, detail: str = "") -> Attempt:
     with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as handle:
-        handle.write(message + "\n")
+        handle.write("".join(f"{line}\n" for line in (detail, message) if line))
     run.status.update(node, phase="Error", message=message)
     if box is not None and not run.config.keep_sandboxes:
         box.remove()
     return Attempt(transient=transient)
+
+
+def _name(launch: _Launch | programs.ImageLacks, container: Mapping[str, Any] | None = None
+          ) -> str:
+    if isinstance(launch, _Launch):
+        return launch.name
+    return str((container or {}).get("name", "init"))
 
 
 def _lacking(lacks: programs.ImageLacks, log: Any) -> executor.Outcome:
@@ -298,16 +400,20 @@ async def _collect(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sa
     phase, message = _verdict(outcome)
     if outcome.log_error is not None:
         run.status.write_failed(outcome.log_error)
+    log = run.status.record.log_path(node["id"])
     return await collect_outputs(run, node, tmpl, box, scope, phase=phase, message=message,
-                                 exit_code=outcome.exit_code, result=outcome.stdout)
+                                 exit_code=outcome.exit_code, result=outcome.stdout,
+                                 logs=[(main_logs.NAME, main_logs.FILE, log)])
 
 
 async def collect_outputs(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sandbox,
                           scope: dict[str, str], *, phase: str, message: str,
-                          exit_code: int | None, result: str | None) -> Attempt:
+                          exit_code: int | None, result: str | None,
+                          logs: list[tuple[str, str, Path]]) -> Attempt:
     """End ``node`` in ``phase`` with the template's outputs read from ``box`` (an output
     that cannot be read errors a Succeeded node); ``exit_code`` and ``result`` (stdout)
-    are the main container's, None when there is none."""
+    are the main container's, None when there is none; ``logs`` are the (artifact name,
+    file name, log) of the main containers, kept with ``archiveLogs``."""
     outputs: dict[str, Any] = {} if exit_code is None else {"exitCode": str(exit_code)}
     declared = tmpl.get("outputs") or {}
     params = []
@@ -334,6 +440,11 @@ async def collect_outputs(run: Run, node: dict[str, Any], tmpl: dict[str, Any], 
         key_of=lambda text: subst(text, scope, "outputs.artifacts.s3.key"))
     if error and phase == "Succeeded":
         phase, message = "Error", error
+    for name, file, log in logs if main_logs.archive_logs(run.loaded.spec, tmpl) else []:
+        saved, error = await main_logs.save(run.repo, log, scope, name=name, file=file)
+        artifacts += [saved] if saved else []
+        if error and phase == "Succeeded":
+            phase, message = "Error", error
     if artifacts:
         outputs["artifacts"] = artifacts
     if result is not None:

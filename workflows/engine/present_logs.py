@@ -10,7 +10,9 @@ lines with the pod name. The pod of a containerSet shows each of its containers'
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from workflows.engine.records import RunRecord, pod_name
@@ -92,3 +94,26 @@ def _pods_under(node: Mapping[str, Any], nodes: Mapping[str, Mapping[str, Any]])
             stack.extend(item.get("children", []))
         stack.extend(nid for nid, other in nodes.items() if other.get("boundaryID") == current)
     return found
+
+
+def error_line(log: Path) -> str | None:
+    """Why a pod failed, from its log: a cadencia step logs exactly one ``error`` line
+    (steps/_core/runner.py) with its exit code and kind, shown as ``message (exit 78,
+    configuration)``; any other program's last line of output. None without a log."""
+    try:
+        with log.open(encoding="utf-8", errors="replace") as handle:
+            lines = [line.strip() for line in handle if line.strip()]
+    except OSError:
+        return None
+    for line in reversed(lines):
+        if not line.startswith("{"):
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("level") in ("error", "critical"):
+            why = [f"exit {entry['exit_code']}"] if "exit_code" in entry else []
+            why += [str(entry["error_kind"])] if entry.get("error_kind") else []
+            return str(entry.get("message", "")) + (f" ({', '.join(why)})" if why else "")
+    return lines[-1] if lines else None

@@ -22,7 +22,7 @@ LENIENT_PREFIXES = ("workflow.outputs.parameters.",)
 SubstitutionError = (UnresolvedReference, UnsupportedExpression)
 
 
-def subst(text: str, scope: Mapping[str, str], where: str) -> str:
+def subst(text: str, scope: Mapping[str, str | None], where: str) -> str:
     """``text`` with its tags replaced; raises UnresolvedReference/UnsupportedExpression."""
     if "{{" not in text:
         return text

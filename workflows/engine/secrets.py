@@ -1,7 +1,8 @@
 """Secrets and ConfigMaps for local runs, and the environment of a container.
 
 A step's ``secretKeyRef``/``configMapKeyRef``/``envFrom`` read the secrets file (YAML),
-the local stand-in for the cluster's Secrets and ConfigMaps::
+the local stand-in for the cluster's Secrets and ConfigMaps, and the ConfigMap documents
+given with the manifests (``add_config_maps``)::
 
     cadencia-source-db:          # a Secret: name -> {key: value}
       url: postgresql+psycopg://...
@@ -67,6 +68,15 @@ class SecretSource:
                     self.config_maps[str(cm_name)] = _strings(cm_values, f"configMaps.{cm_name}")
             else:
                 self.secrets[str(name)] = _strings(values, str(name))
+
+    def add_config_maps(self, documents: Mapping[str, Mapping[str, Any]]) -> None:
+        """The ConfigMap documents given with the manifests (``{name: document}``), for
+        env and envFrom as well: a name the secrets file also holds is an error."""
+        for name, doc in documents.items():
+            if name in self.config_maps:
+                raise MissingSecret(f"ConfigMap {name!r} is given both as a document and in "
+                                    f"the secrets file {self.path}: keep one")
+            self.config_maps[name] = _strings(doc.get("data") or {}, f"ConfigMap {name}")
 
     def secret(self, name: str, key: str) -> str | None:
         """The value of ``key`` in Secret ``name`` from the file, or None."""

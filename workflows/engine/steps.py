@@ -190,9 +190,9 @@ class Steps:
             try:
                 artifacts = artifact_scope("steps", self.ids, self.run.status.nodes,
                                            self.inputs.artifacts)
-                outputs = template_outputs(self.tmpl, {**self.run.globals,
-                                                       **self.inputs.scope(), **self.scope},
-                                           artifacts)
+                # createScope + the steps' outputs: no globals (getTemplateOutputsFromScope)
+                outputs = template_outputs(self.tmpl, {**self.inputs.scope(), **self.scope},
+                                           artifacts, self.absent)
             except OutputError as exc:
                 self.conclude("Error", str(exc))
                 return

@@ -65,6 +65,8 @@ def rows() -> list[tuple[str, str, str, str]]:
             for key, sub in obj.items():
                 if sub is s.CLUSTER:
                     cluster.append(f"`{key}`")
+                elif isinstance(sub, s.Checked):
+                    cluster.append(f"`{key}` ({sub.note})")
                 elif isinstance(sub, s.Refuse):
                     why = _why(sub.reason)
                     refused.append(f"`{key}` ({why})" if why else f"`{key}`")

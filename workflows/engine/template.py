@@ -21,13 +21,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflows.engine import memo as memo_mod
-from workflows.engine.attempts import run_attempts, until_deadline
+from workflows.engine import synchronization
+from workflows.engine.attempts import run_attempts
 from workflows.engine.container_set import run_container_set
 from workflows.engine.context import SHUTDOWN_STOPPED, Branch, Run, Templates, fail_node
 from workflows.engine.dag import run_dag
 from workflows.engine.expr import evaluate_when
 from workflows.engine.inputs import Arguments, InputError, Inputs, resolve_inputs
-from workflows.engine.locks import Mutex, lock_path
+from workflows.engine.locks import Mutex
 from workflows.engine.nodes import FAILED
 from workflows.engine.pod import run_pod
 from workflows.engine.scope import SubstitutionError, subst
@@ -81,26 +82,31 @@ def observe_metrics(run: Run, metrics: Any, scope: Mapping[str, str], where: str
 
 async def _lock(run: Run, branch: Branch, node: dict[str, Any],
                 tmpl: Mapping[str, Any]) -> list[Mutex] | None:
-    sync = tmpl.get("synchronization") or {}
-    names = [m["name"] for m in sync.get("mutexes") or []]
-    if sync.get("mutex"):
-        names.append(sync["mutex"]["name"])
-    held: list[Mutex] = []
-    for name in sorted(set(names)):
-        mutex = Mutex(lock_path(run.locks, name))
-        if not mutex.try_acquire():
-            run.status.update(node, phase="Pending", message=(
-                f"Waiting for {run.loaded.namespace}/Mutex/{name} lock. Lock status: 0/1"))
-            if branch.on_exit:
-                await mutex.acquire()
-            elif not await until_deadline(run, mutex.acquire(), None):
-                for other in held:
-                    other.release()
-                run.status.update(node, phase="Failed", message=(
-                    SHUTDOWN_STOPPED if run.shutdown else "Step exceeded its deadline"))
-                return None
-            run.status.restart_clock(node)
-        held.append(mutex)
+    """The template's locks (the node is Pending meanwhile); None, the node ended, when a
+    semaphore cannot be initialized (Error) or the workflow deadline passed or the run was
+    stopped while it waited (Failed)."""
+    waited: list[str] = []
+
+    def wait(name: str, message: str) -> None:  # markNodeWaitingForLock
+        waited.append(name)
+        run.status.update(node, phase="Pending", message=message,
+                          synchronizationStatus={"waiting": name})
+
+    try:
+        wanted = synchronization.locks(tmpl.get("synchronization"), run.loaded.namespace,
+                                       run.loaded.config_maps)
+    except synchronization.SyncError as exc:  # initializeNodeOrMarkError
+        run.status.update(node, phase="Error", message=str(exc))
+        return None
+    held = await synchronization.hold(run, wanted, wait, bounded=not branch.on_exit)
+    if waited:
+        node.pop("synchronizationStatus", None)
+    if held is None:
+        run.status.update(node, phase="Failed", message=(
+            SHUTDOWN_STOPPED if run.shutdown else "Step exceeded its deadline"))
+    elif waited:  # acquired: no longer waiting, no message; it starts now
+        run.status.update(node, message="")
+        run.status.restart_clock(node)
     return held
 
 
@@ -190,8 +196,7 @@ async def execute(run: Run, branch: Branch, *, name: str, holder: Mapping[str, A
         else:
             await body(top, 0, None)
     finally:
-        for mutex in held:
-            mutex.release()
+        synchronization.release(held)
     return _finished(run, top, tmpl, inputs, memo_status)
 
 

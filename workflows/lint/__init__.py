@@ -8,8 +8,13 @@ secrets in parameters and env, retry/deadline/resources/security context on ever
 container, artifact paths through placeholders, pinned images). ``findings.RULES`` lists
 the rule ids. Documents of other kinds (ConfigMap, Secret, RBAC, ...) only have to parse.
 
+Each finding is an ``error`` (Argo would reject or misrun the manifest, or a secret is
+written in it) or a ``warning`` (house policy, ``findings.POLICY``).
+
     lint_paths([Path("k8s")]) -> list[Finding]
     main(["k8s"]) -> exit code (0 clean, 1 findings, 2 nothing to lint)
+    main(["mine.yaml"], policy=False)   # a user's own workflow: Argo's rules only
+    main(["k8s"], fail_on="error")      # warnings printed, exit 0 unless an error
 """
 
 from __future__ import annotations
@@ -38,10 +43,10 @@ from workflows.lint import (
     security,
     templates,
 )
-from workflows.lint.findings import RULES, Finding, format_path
+from workflows.lint.findings import POLICY, RULES, SEVERITIES, Finding, format_path
 from workflows.lint.loader import Document, collect_files, load_file
 
-__all__ = ["RULES", "Finding", "lint_documents", "lint_paths", "main"]
+__all__ = ["POLICY", "RULES", "Finding", "lint_documents", "lint_paths", "main"]
 
 
 def _sort_key(finding: Finding) -> tuple[str, int, str, str]:
@@ -95,8 +100,16 @@ def lint_paths(paths: Sequence[Path]) -> list[Finding]:
     return sorted(findings, key=_sort_key) + lint_documents(docs)
 
 
-def main(paths: Sequence[str | Path]) -> int:
-    """Print one line per finding; 0 when clean, 1 with findings, 2 when nothing to lint."""
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def main(paths: Sequence[str | Path], *, policy: bool = True, fail_on: str = "warning") -> int:
+    """Print one line per finding; 0 when clean, 1 with findings at or above ``fail_on``
+    (``warning``: any; ``error``: errors only), 2 when nothing to lint. ``policy=False``
+    leaves out the house-policy rules."""
+    if fail_on not in SEVERITIES:
+        raise ValueError(f"fail_on must be one of {SEVERITIES}, not {fail_on!r}")
     targets = [Path(p) for p in paths] or [Path("k8s")]
     try:
         files = collect_files(targets)
@@ -106,12 +119,15 @@ def main(paths: Sequence[str | Path]) -> int:
     if not files:
         sys.stderr.write("cadencia lint: no *.yaml or *.yml files found\n")
         return 2
-    findings = lint_paths(files)
+    findings = [f for f in lint_paths(files) if policy or f.rule not in POLICY]
     for finding in findings:
         sys.stdout.write(finding.format() + "\n")
     sys.stdout.flush()
-    noun = "finding" if len(findings) == 1 else "findings"
-    summary = f"{len(findings)} {noun}" if findings else "clean"
-    files_noun = "file" if len(files) == 1 else "files"
-    sys.stderr.write(f"cadencia lint: {len(files)} {files_noun}, {summary}\n")
-    return 1 if findings else 0
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    summary = (f"{_count(errors, 'error')}, {_count(warnings, 'warning')}" if findings
+               else "clean")
+    skipped = "" if policy else " (house policy off)"
+    sys.stderr.write(f"cadencia lint: {_count(len(files), 'file')}, {summary}{skipped}\n")
+    failing = errors if fail_on == "error" else len(findings)
+    return 1 if failing else 0

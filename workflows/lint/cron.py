@@ -117,9 +117,11 @@ def check(doc: Document) -> list[Finding]:
         if problem:
             out.append(doc.finding(("spec", "schedules", i), "cron-schedule",
                                    f"{schedule!r}: {problem}"))
-    problem = timezone_error(spec.get("timezone"))
+    zone = spec.get("timezone")
+    problem = timezone_error(zone)
     if problem:
-        out.append(doc.finding(("spec", "timezone"), "cron-timezone", problem))
+        rule = "cron-timezone-unset" if zone in (None, "") else "cron-timezone"
+        out.append(doc.finding(("spec", "timezone"), rule, problem))
     policy = spec.get("concurrencyPolicy")
     if policy not in (None, "") and policy not in CONCURRENCY_POLICIES:
         out.append(doc.finding(("spec", "concurrencyPolicy"), "concurrency-policy",

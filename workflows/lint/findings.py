@@ -2,6 +2,12 @@
 
 ``RULES`` is the catalogue of rule ids with what each one checks; every rule has a broken
 manifest in ``tests/workflows/lint_corpus/<rule-id>.yaml``.
+
+Each finding has a severity. An ``error`` is a manifest Argo would reject or run wrongly
+(its schema, names, references, formats), or a secret written into it (a leak whatever
+the house style). A ``warning`` is house policy (``POLICY``): what cadencia wants of every
+container it ships (retries, deadlines, resources, the restricted security context, pinned
+images), which a user's own workflow may choose not to follow (``--no-policy``).
 """
 
 from __future__ import annotations
@@ -51,7 +57,8 @@ RULES: dict[str, str] = {
     "concurrency-policy": "concurrencyPolicy is Allow, Forbid or Replace",
     "starting-deadline": "startingDeadlineSeconds is >= 0",
     "cron-schedule": "schedules are valid 5-field cron expressions or @descriptors",
-    "cron-timezone": "timezone is set and is an IANA time zone",
+    "cron-timezone": "timezone is an IANA time zone",
+    "cron-timezone-unset": "timezone is set (without it the controller's zone applies)",
     # metrics
     "metric-name": "metric names match [A-Za-z_][A-Za-z0-9_]*",
     "metric-label": "metric label keys match [A-Za-z_][A-Za-z0-9_]* and values are not empty",
@@ -72,6 +79,13 @@ RULES: dict[str, str] = {
     "not the artifact's literal path",
     "image-tag": "images are pinned: no :latest, no missing tag (a digest is fine)",
 }
+
+# house policy: valid for Argo, wanted by cadencia (warnings; ``--no-policy`` skips them)
+POLICY = frozenset({
+    "container-retry", "container-deadline", "container-resources", "security-context",
+    "artifact-path-literal", "image-tag", "cron-timezone-unset",
+})
+SEVERITIES = ("error", "warning")
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
@@ -103,6 +117,10 @@ class Finding:
         if self.rule not in RULES:
             raise ValueError(f"unknown lint rule {self.rule!r}")
 
+    @property
+    def severity(self) -> str:
+        return "warning" if self.rule in POLICY else "error"
+
     def format(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where} {format_path(self.path)} {self.rule} {self.message}"
+        return f"{where} {self.severity} {format_path(self.path)} {self.rule} {self.message}"

@@ -1,8 +1,9 @@
 """retryStrategy: the retryPolicy enum and the backoff formats.
 
 Argo reads backoff ``duration`` and ``maxDuration`` as seconds when they are bare integers,
-otherwise as Go durations (``30s``, ``5m``; ``1d`` is invalid); ``cap`` is taken as a Go
-duration only. ``factor`` is an integer (IntOrString).
+otherwise as Go durations (``30s``, ``5m``; ``1d`` is invalid). ``cap`` too: the controller
+parses it with ``ParseStringToDuration`` (operator.go), bare integers as seconds, so
+``cap: "5"`` is five seconds. ``factor`` is an integer (IntOrString).
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ RETRY_POLICIES = ("Always", "OnFailure", "OnError", "OnTransientError")
 
 def _backoff(adoc: ArgoDoc, backoff: dict[str, Any], path: Path_) -> list[Finding]:
     out = []
-    for key, bare_ok in (("duration", True), ("maxDuration", True), ("cap", False)):
+    for key in ("duration", "maxDuration", "cap"):
         value = backoff.get(key)
         if value is None or is_templated(value):
             continue
-        valid = is_go_duration(value) or (bare_ok and is_bare_number(value))
+        valid = is_go_duration(value) or is_bare_number(value)
         if not valid or is_negative(value):
-            hint = "a Go duration such as '30s' or '5m'" + (" (or seconds)" if bare_ok else "")
+            hint = "a Go duration such as '30s' or '5m' (or seconds)"
             out.append(adoc.finding((*path, key), "backoff-duration",
                                     f"backoff {key} {value!r} must be {hint}"))
     factor = backoff.get("factor")

@@ -89,9 +89,14 @@ class _Walker:
         if expected:
             types = [expected] if isinstance(expected, str) else expected
             if not any(_matches(value, t) for t in types):
+                shown = json.dumps(value, default=str)[:60]
+                # YAML reads `cap: 5` as a number, which Go will not decode into a string
+                hint = (f" (quote it: '{shown}')" if types == ["string"]
+                        and isinstance(value, int | float) and not isinstance(value, bool)
+                        else "")
                 self.out.append(self.doc.finding(
                     path, "schema-type", f"expected {' or '.join(types)}, got "
-                    f"{_type_name(value)} {json.dumps(value, default=str)[:60]}"))
+                    f"{_type_name(value)} {shown}{hint}"))
                 return
         if isinstance(value, dict):
             self._object(value, schema, path)

@@ -16,6 +16,7 @@ from workflows.engine.artifacts import (
     open_repository,
     render_key,
 )
+from workflows.engine.artifacts.files import MissingArtifact
 
 SCOPE = {"workflow.name": "cadencia-etl-x7k2p", "pod.name": "cadencia-etl-x7k2p-clean-123"}
 
@@ -89,7 +90,7 @@ def test_local_tgz_of_a_file_and_of_a_directory(tmp_path: Path) -> None:
     (folder / "sub" / "b.txt").write_text("b")
 
     loc_file = repo.put(single, "wf/pod/report.tgz", archive="tgz")
-    loc_dir = repo.put(folder, "wf/pod/parts.tgz", archive="none")  # directories are tarred
+    loc_dir = repo.put(folder, "wf/pod/parts.tgz", archive="tgz")
     assert loc_dir["archive"] == {"tar": {}}
     assert tarfile.is_tarfile(tmp_path / "store" / "wf" / "pod" / "parts.tgz")
 
@@ -98,6 +99,35 @@ def test_local_tgz_of_a_file_and_of_a_directory(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "r.json").read_text() == '{"ok": true}'
     assert (tmp_path / "out" / "p" / "sub" / "b.txt").read_text() == "b"
     assert sorted(p.name for p in (tmp_path / "out" / "p").iterdir()) == ["a.txt", "sub"]
+
+
+def test_a_folder_with_archive_none_is_a_folder_of_objects_as_in_argo(tmp_path: Path) -> None:
+    repo = LocalRepository(tmp_path / "store")
+    folder = tmp_path / "parts"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("a")
+    (folder / "sub" / "b.txt").write_text("b")
+    (folder / "empty").mkdir()
+    (folder / "link").symlink_to(folder / "a.txt")  # skipped, as Argo's PutDirectory does
+
+    location = repo.put(folder, "wf/parts/", archive="none")
+    assert location == {"local": {"key": "wf/parts/"}, "archive": {"none": {}}}
+    stored = sorted(p.relative_to(tmp_path / "store").as_posix()
+                    for p in (tmp_path / "store").rglob("*") if p.is_file())
+    assert stored == ["wf/parts/a.txt", "wf/parts/sub/b.txt"]
+
+    repo.get(location, tmp_path / "whole")  # by prefix: every object under wf/parts/
+    assert sorted(p.relative_to(tmp_path / "whole").as_posix()
+                  for p in (tmp_path / "whole").rglob("*")) == ["a.txt", "sub", "sub/b.txt"]
+    repo.get({"local": {"key": "wf/parts/sub/b.txt"}, "archive": {"none": {}}},
+             tmp_path / "one.txt")
+    assert (tmp_path / "one.txt").read_text() == "b"
+    repo.get({"local": {"key": "wf/parts/sub"}}, tmp_path / "sub")
+    assert [p.name for p in (tmp_path / "sub").iterdir()] == ["b.txt"]
+    for gone in ("wf/parts/empty", "wf/parts/nope.txt", "wf/parts.tgz/a.txt"):
+        with pytest.raises(MissingArtifact, match="not found"):
+            repo.get({"local": {"key": gone}}, tmp_path / "gone")
+    assert not (tmp_path / "gone").exists()
 
 
 def test_location_without_archive_field_is_sniffed_like_argo(tmp_path: Path) -> None:

@@ -104,25 +104,45 @@ def test_evaluate(expr: str, expected: Any) -> None:
     assert result == expected and type(result) is type(expected)
 
 
-FORMATTED = [  # printed as Go's %v prints the value, like Argo's {{=...}}
+FORMATTED = [  # Argo v4.1.2's expressionReplaceCore: a string as is, else json.Marshal
     ("7 / 2", "3.5"),
     ("4 / 2", "2"),
-    ("1000000 * 1.0", "1e+06"),
+    ("1000000 * 1.0", "1000000"),
     ("123456 * 1.0", "123456"),
     ("0.0001", "0.0001"),
-    ("0.00001", "1e-05"),
+    ("0.00001", "0.00001"),
+    ("1e-7", "1e-7"),
+    ("1e21 * 1.0", "1e+21"),
     ("-1.5e300", "-1.5e+300"),
-    ("1 / 0", "+Inf"),
-    ("-1 / 0", "-Inf"),
     ("true", "true"),
-    ("[1, 'a', false]", "[1 a false]"),
+    ("[1, 'a', false]", '[1,"a",false]'),
+    ("{b: 1, a: '<&>'} ", '{"a":"\\u003c\\u0026\\u003e","b":1}'),  # escapes stay; ' ' before }}
+    ("'<&>'", "<&>"),
     ("75", "75"),
+    ("sprig.toDate('2006-01-02', '2024-03-05')", "2024-03-05T00:00:00Z"),  # JSON string
+    ("[sprig.toDate('2006-01-02', '2024-03-05')]", '["2024-03-05T00:00:00Z"]'),
 ]
 
 
 @pytest.mark.parametrize(("expr", "expected"), FORMATTED)
-def test_expression_results_print_like_go(expr: str, expected: str) -> None:
+def test_expression_results_print_as_argo_writes_them(expr: str, expected: str) -> None:
     assert substitute(f"{{{{={expr}}}}}", {}, where="t") == expected
+
+
+@pytest.mark.parametrize("expr", ["1 / 0", "-1 / 0", "[1 / 0]"])
+def test_a_result_json_cannot_write_fails(expr: str) -> None:
+    """json.Marshal fails on ±Inf: "failed to marshal evaluated expression"."""
+    with pytest.raises(EvaluationError, match="json: unsupported value"):
+        substitute(f"{{{{={expr}}}}}", {}, where="t")
+
+
+def test_a_simple_tag_of_an_absent_optional_fails() -> None:
+    """simpleReplaceStrict: a present-but-nil value (a skipped task's output without a
+    default) is an error, while an expression sees nil and may fall back."""
+    scope = {"tasks.p.outputs.parameters.msg": None}
+    with pytest.raises(EvaluationError, match="absent optional"):
+        substitute("x-{{tasks.p.outputs.parameters.msg}}", scope, where="t")
+    assert substitute("{{=tasks.p.outputs.parameters.msg ?? 'fb'}}", scope, where="t") == "fb"
 
 
 REFUSED = [
@@ -136,12 +156,12 @@ REFUSED = [
     ("sprig.env('HOME')", "unknown function 'sprig.env'"),
     ("sprig.trunc(1)", "sprig.trunc takes 2 argument(s), got 1"),
     ("2 ** 8", "the power operator '**'"),
-    ("a ?? b", "'??'"),
+    ("a ?? b + 1", "Operator (+) and coalesce expressions (??) cannot be mixed"),
     ("a?.b", "optional chaining"),
     ("1..3", "ranges"),
     ("x =~ 'a.*'", "regular expression"),
     ("x | upper()", "pipes"),
-    ("{'a': 1}", "map literals"),
+    ("{(1): 1}", "a map key must be"),
     ("`raw`", "backticks"),
     ("x = 1", "assignment"),
     ("'unterminated", "unterminated string"),

@@ -63,13 +63,13 @@ def test_the_files_a_pod_uses_are_its_entrypoint_or_those_it_names(
 
 def test_argosay_is_placed_verbatim_and_executable_in_the_pod_sandbox(tmp_path: Path) -> None:
     box = Sandbox(tmp_path, "pod")
-    binds = images.place(V2, box)
+    binds = images.place(V2, box.root)
     assert list(binds) == ["/argosay"]
     copy = binds["/argosay"].source
     assert copy == box.path("/argosay") and copy.stat().st_mode & 0o111
     assert copy.read_bytes() == (images.HERE / "argosay").read_bytes()
     assert copy.read_text().startswith("#!/bin/sh\nset -eu\n")
-    assert images.place(V1, box) == {} and images.place(None, box) == {}
+    assert images.place(V1, box.root) == {} and images.place(None, box.root) == {}
 
 
 def test_the_images_path_replaces_the_hosts_and_the_containers_env_still_wins() -> None:

@@ -96,6 +96,10 @@ def problems(tmpl: Mapping[str, Any], where: str, volumes: set[Any],
             and MAIN not in names:
         found.append(f"{at}.containers: must have a container named \"main\" for input or "
                      "output")
+    if tmpl.get("podSpecPatch") and MAIN not in names:
+        found.append(f"{where}.podSpecPatch: a patch of a containerSet with no container "
+                     f"named \"main\" {NOT_LOCAL} (on a cluster a patch of main's fields "
+                     "would add a container)")
     if tmpl.get("daemon"):
         found.append(f"{where}.daemon: daemon containerSet templates {NOT_LOCAL}".replace(
             " is not", " are not"))

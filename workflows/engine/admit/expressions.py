@@ -13,7 +13,10 @@ for each expression the engine could not run, ``why`` naming the construct or fu
   only at run time) and within ``go_regexp``'s subset, where Go and Python agree;
 - every ``depends`` (``expr.depends``' grammar), whose tasks must be of its DAG, as
   Argo's validation requires;
-- every ``retryStrategy.expression`` (expr-lang, as ``evaluate_bool`` runs it).
+- every ``retryStrategy.expression`` (expr-lang, as ``evaluate_bool`` runs it), with
+  its literal ``jsonpath`` paths (``validate_expression``);
+- every ``workflowMetadata.labelsFrom.<label>.expression`` (expr-lang, as
+  ``workflows.engine.labels_from`` runs it).
 
 A value substituted at run time can still make a ``when`` fail to parse; that is data,
 not the manifest, and the node errors then as in Argo.
@@ -28,20 +31,9 @@ from typing import Any
 from workflows.engine.admit.inline import with_inline
 from workflows.engine.expr.depends import depends_tasks
 from workflows.engine.expr.errors import UnsupportedExpression
+from workflows.engine.expr.expressions import validate_expression
 from workflows.engine.expr.go_regexp import compile_go
-from workflows.engine.expr.parser import (
-    Access,
-    Array,
-    Call,
-    Chain,
-    Closure,
-    Literal,
-    Name,
-    Node,
-    Ternary,
-    Unary,
-    parse,
-)
+from workflows.engine.expr.parser import Call, Chain, Closure, Literal, Name, Node, children, parse
 
 _TAG = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _STAND_IN = "_cadencia_tag_"  # what a tag stands for in a when: a bare word
@@ -64,12 +56,30 @@ def problems(spec: Mapping[str, Any], path: str, doc: str) -> list[str]:
         expression = (tmpl.get("retryStrategy") or {}).get("expression")
         if expression:
             found += _parsed(str(expression), f"{where}.retryStrategy.expression", doc)
-    return found + _metrics(spec, path, doc)
+    return found + _metrics(spec, path, doc) + _labels_from(spec, path, doc)
+
+
+def _labels_from(spec: Mapping[str, Any], path: str, doc: str) -> list[str]:
+    meta = spec.get("workflowMetadata")
+    given = meta.get("labelsFrom") if isinstance(meta, Mapping) else None
+    if given is None:
+        return []
+    where = f"{path}.workflowMetadata.labelsFrom"
+    if not isinstance(given, Mapping):
+        return [f"{doc}: {where}: must be a mapping of label names to {{expression: ...}}"]
+    found = []
+    for name, source in given.items():
+        if not isinstance(source, Mapping) or set(source) - {"expression"}:
+            found.append(f"{doc}: {where}.{name}: must be {{expression: ...}}")
+        else:
+            found += _parsed(str(source.get("expression") or ""), f"{where}.{name}.expression",
+                             doc)
+    return found
 
 
 def _parsed(expression: str, where: str, doc: str) -> list[str]:
     try:
-        parse(expression)
+        validate_expression(expression)
     except UnsupportedExpression as exc:
         return [f"{doc}: {where}: {exc}"]
     return []
@@ -120,36 +130,15 @@ def _patterns(node: Node, text: str) -> Iterator[str]:
                     compile_go(pattern)
                 except UnsupportedExpression as exc:
                     yield f"{op} {pattern!r}: {exc.construct}"
-    for child in _children(node):
+    for child in children(node):
         yield from _patterns(child, text)
 
 
 def _calls(node: Node) -> Iterator[str]:
     if isinstance(node, Call | Closure):
         yield node.function
-    for child in _children(node):
+    for child in children(node):
         yield from _calls(child)
-
-
-def _children(node: Node) -> Iterator[Node]:
-    children: list[Any] = []
-    if isinstance(node, Access):
-        children = [node.base, *node.steps]
-    elif isinstance(node, Call):
-        children = list(node.args)
-    elif isinstance(node, Closure):
-        children = [node.collection, node.predicate]
-    elif isinstance(node, Unary):
-        children = [node.operand]
-    elif isinstance(node, Chain):
-        children = [node.first, *(operand for _, operand in node.rest)]
-    elif isinstance(node, Ternary):
-        children = [node.condition, node.then, node.otherwise]
-    elif isinstance(node, Array):
-        children = list(node.items)
-    for child in children:
-        if child is not None and not isinstance(child, str):
-            yield child
 
 
 def _depends(expr: str, names: set[Any], where: str, doc: str) -> list[str]:

@@ -4,14 +4,20 @@ Accepted entries (``entry`` names one of them by ``metadata.name``; with one can
 may be omitted):
 
 - a ``Workflow`` (with or without ``spec.workflowTemplateRef``);
-- a ``WorkflowTemplate``, as ``argo submit --from workflowtemplate/<name>``;
+- a ``WorkflowTemplate`` or ``ClusterWorkflowTemplate``, as ``argo submit --from
+  workflowtemplate/<name>`` (``clusterworkflowtemplate/<name>``);
 - a ``CronWorkflow``: its ``workflowSpec``, as one scheduled run. ``{{workflow.
   scheduledTime}}`` is the tick being run, RFC 3339 in UTC as Argo's controller writes it.
 
-Every ``WorkflowTemplate`` among the documents is also a library for ``templateRef`` and
-``workflowTemplateRef``. ``parameters`` override ``spec.arguments.parameters``; a name the
-workflow does not declare, or a declared parameter left without a value, is an error.
-So is a name Argo would refuse (:mod:`workflows.engine.admit.names`): names become paths.
+Every ``WorkflowTemplate`` and ``ClusterWorkflowTemplate`` among the documents is also a
+library (:mod:`workflows.engine.admit.library`) for ``templateRef`` and
+``workflowTemplateRef``; ``clusterScope: true`` names a ClusterWorkflowTemplate, so a
+WorkflowTemplate and a ClusterWorkflowTemplate of the same name are distinct, as on a
+cluster. ``parameters`` override ``spec.arguments.parameters``; a name the workflow does
+not declare, or a declared parameter left without a value, is an error. So is a name
+Argo would refuse (:mod:`workflows.engine.admit.names`): names become paths. The
+``ConfigMap`` documents of the workflow's namespace are the ones parameters read
+(:mod:`workflows.engine.config_maps`).
 """
 
 from __future__ import annotations
@@ -24,10 +30,21 @@ from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from workflows.engine.admit.library import (
+    CLUSTER_TEMPLATE,
+    TEMPLATE_KINDS,
+    Library,
+    TemplateSource,
+    ref_source,
+)
+from workflows.engine.admit.merge import join_specs
 from workflows.engine.admit.names import name_problems
+from workflows.engine.config_maps import ConfigMaps
 from workflows.engine.errors import LoadError
 
-KINDS = ("Workflow", "WorkflowTemplate", "CronWorkflow")
+# entries, in the order a lone one is picked; a ClusterWorkflowTemplate last (it is
+# mostly a library beside the workflow that runs)
+KINDS = ("Workflow", "WorkflowTemplate", "CronWorkflow", CLUSTER_TEMPLATE)
 
 
 @dataclass
@@ -37,10 +54,11 @@ class Loaded:
     base_name: str  # what the run is named after (generateName without the dash)
     namespace: str
     spec: dict[str, Any]  # the resolved workflow spec that runs
-    owner: str | None  # the WorkflowTemplate whose templates spec.templates are
-    library: dict[str, dict[str, Any]]  # WorkflowTemplate name -> spec
+    owner: TemplateSource | None  # the (Cluster)WorkflowTemplate spec.templates are from
+    library: Library  # (kind, name) of every (Cluster)WorkflowTemplate -> its spec
     labels: dict[str, str] = field(default_factory=dict)
     scheduled_time: str | None = None
+    config_maps: ConfigMaps = field(default_factory=ConfigMaps)  # of its namespace
 
 
 def index(docs: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -63,14 +81,20 @@ def index(docs: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
     return found
 
 
+def library_of(indexed: Mapping[tuple[str, str], dict[str, Any]]) -> Library:
+    """Every WorkflowTemplate and ClusterWorkflowTemplate, by (kind, name)."""
+    return {TemplateSource(kind, name): doc.get("spec") or {}
+            for (kind, name), doc in indexed.items() if kind in TEMPLATE_KINDS}
+
+
 def pick_entry(docs: dict[tuple[str, str], dict[str, Any]], entry: str | None) -> dict[str, Any]:
     if entry is not None:
         for kind in KINDS:
             if (kind, entry) in docs:
                 return docs[(kind, entry)]
         known = ", ".join(f"{k}/{n}" for k, n in docs) or "none"
-        raise LoadError(f"no Workflow, WorkflowTemplate or CronWorkflow named {entry!r} "
-                        f"(given: {known})")
+        raise LoadError(f"no Workflow, WorkflowTemplate, CronWorkflow or "
+                        f"ClusterWorkflowTemplate named {entry!r} (given: {known})")
     for kind in KINDS:
         of_kind = [doc for (k, _), doc in docs.items() if k == kind]
         if len(of_kind) == 1:
@@ -79,21 +103,6 @@ def pick_entry(docs: dict[tuple[str, str], dict[str, Any]], entry: str | None) -
             names = ", ".join(sorted(n for k, n in docs if k == kind))
             raise LoadError(f"several {kind}s ({names}): say which one to run")
     raise LoadError("no Workflow, WorkflowTemplate or CronWorkflow in the documents")
-
-
-def merge_specs(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """A Workflow's spec over its WorkflowTemplate's: fields replace, arguments merge by name."""
-    merged = copy.deepcopy(dict(base))
-    for key, value in over.items():
-        if key in ("workflowTemplateRef", "arguments"):
-            continue
-        merged[key] = copy.deepcopy(value)
-    params = {p["name"]: dict(p) for p in (base.get("arguments") or {}).get("parameters") or []}
-    for param in (over.get("arguments") or {}).get("parameters") or []:
-        params[param["name"]] = {**params.get(param["name"], {}), **param}
-    if params:
-        merged.setdefault("arguments", {})["parameters"] = list(params.values())
-    return merged
 
 
 def apply_parameters(spec: dict[str, Any], parameters: Mapping[str, str]) -> None:
@@ -156,12 +165,11 @@ def load(docs: list[dict[str, Any]], *, entry: str | None, parameters: Mapping[s
          scheduled: datetime | date | None = None) -> Loaded:
     indexed = index(docs)
     chosen = pick_entry(indexed, entry)
-    library = {name: doc.get("spec") or {} for (kind, name), doc in indexed.items()
-               if kind == "WorkflowTemplate"}
+    library = library_of(indexed)
     kind, meta = chosen["kind"], chosen.get("metadata") or {}
     source = meta.get("name") or meta.get("generateName", "").rstrip("-")
     spec: dict[str, Any] = copy.deepcopy(chosen.get("spec") or {})
-    owner = source if kind == "WorkflowTemplate" else None
+    owner = TemplateSource(kind, source) if kind in TEMPLATE_KINDS else None
     cron_time = None
     labels = dict(meta.get("labels") or {})
     if kind == "CronWorkflow":
@@ -169,14 +177,16 @@ def load(docs: list[dict[str, Any]], *, entry: str | None, parameters: Mapping[s
         spec = copy.deepcopy(spec.get("workflowSpec") or {})
     ref = spec.get("workflowTemplateRef")
     if ref:
-        name = ref.get("name")
-        if name not in library:
-            raise LoadError(f"workflowTemplateRef {name!r}: no such WorkflowTemplate among "
-                            f"the documents (given: {', '.join(sorted(library)) or 'none'})")
-        spec = merge_specs(library[name], spec)
-        owner = name
+        target = ref_source(ref)
+        if target not in library:
+            given = ", ".join(sorted(str(s) for s in library if s.kind == target.kind))
+            raise LoadError(f"workflowTemplateRef {target.name!r}: no such {target.kind} "
+                            f"among the documents (given: {given or 'none'})")
+        spec = join_specs(spec, library[target])
+        owner = target
     apply_parameters(spec, parameters)
     base = source if kind != "Workflow" or not meta.get("name") else meta["name"]
-    return Loaded(kind=kind, source=source, base_name=base,
-                  namespace=meta.get("namespace") or "default", spec=spec, owner=owner,
-                  library=library, labels=labels, scheduled_time=cron_time)
+    namespace = meta.get("namespace") or "default"
+    return Loaded(kind=kind, source=source, base_name=base, namespace=namespace, spec=spec,
+                  owner=owner, library=library, labels=labels, scheduled_time=cron_time,
+                  config_maps=ConfigMaps.from_docs(docs, namespace))

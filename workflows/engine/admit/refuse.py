@@ -1,7 +1,8 @@
 """The refusal check: every field the engine does not implement, found before running.
 
-``check(docs, entry)`` walks the entry document and every WorkflowTemplate it reaches
-through ``workflowTemplateRef``/``templateRef`` against ``schema``, plus what the schema
+``check(docs, entry)`` walks the entry document and every WorkflowTemplate and
+ClusterWorkflowTemplate it reaches through ``workflowTemplateRef``/``templateRef``
+(``clusterScope: true`` names the latter) against ``schema``, plus what the schema
 cannot say (one template type each, existing templates and dependencies, no cycles,
 parsable retry and memoize durations, metric names, a containerSet's containers:
 ``container_set``). It returns the problems, each
@@ -18,10 +19,12 @@ from typing import Any
 
 from workflows.argo.durations import parse_go_duration
 from workflows.argo.names import METRIC_NAME
-from workflows.engine.admit import container_set, expressions, tags
+from workflows.engine.admit import container_set, expressions, pod_fields, supplied, tags
 from workflows.engine.admit import schema as s
 from workflows.engine.admit.inline import with_inline
-from workflows.engine.admit.load import index, pick_entry
+from workflows.engine.admit.library import Library, TemplateSource, ref_source
+from workflows.engine.admit.load import index, library_of, pick_entry
+from workflows.engine.config_maps import ConfigMaps
 from workflows.engine.expr import UnsupportedExpression, validate_expression
 from workflows.engine.retry_policy import RetryStrategy
 
@@ -41,6 +44,10 @@ def _walk(value: Any, sch: Any, path: str, doc: str, out: Findings) -> None:
     if sch is s.CLUSTER:
         out.cluster_only.append(f"{doc}: {path}")
         return
+    if isinstance(sch, s.Checked):
+        out.cluster_only.append(f"{doc}: {path}")
+        out.problems += pod_fields.problems(sch.kind, value, path, doc)
+        return
     if isinstance(sch, s.Refuse):
         out.problems.append(f"{doc}: {path}: {sch.reason}")
         return
@@ -54,6 +61,8 @@ def _walk(value: Any, sch: Any, path: str, doc: str, out: Findings) -> None:
         _walk(value, s.TEMPLATE, path, doc, out)
         return
     if isinstance(sch, s.ListOf):
+        if value is None:  # Go unmarshals null as an empty (nil) list
+            return
         if not isinstance(value, list):
             out.problems.append(f"{doc}: {path}: must be a list")
             return
@@ -85,14 +94,29 @@ def _hooks(value: Any, path: str, doc: str, out: Findings) -> None:
                                 "are not implemented by the local engine (only hooks.exit)")
         else:
             _walk(hook, {"template": s.ANY, "templateRef": s.TASK["templateRef"],
-                         "arguments": s.ARGUMENTS}, f"{path}.{name}", doc, out)
+                         "arguments": s.TASK_ARGUMENTS}, f"{path}.{name}", doc, out)
 
 
-def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Mapping[str, Any],
-               out: Findings) -> list[str]:
-    """Semantic checks of the templates; returns the WorkflowTemplates they reference."""
+def _source(ref: Mapping[str, Any], where: str, doc: str, out: Findings
+            ) -> TemplateSource | None:
+    """The template document a reference names; None (a problem) when ``clusterScope``
+    is not a boolean, which Argo's JSON decoding of the manifest rejects."""
+    if "clusterScope" in ref and not isinstance(ref["clusterScope"], bool):
+        out.problems.append(f"{doc}: {where}.clusterScope: must be true or false (got "
+                            f"{ref['clusterScope']!r})")
+        return None
+    return ref_source(ref)
+
+
+def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Library,
+               out: Findings, entry_in: set[Any] | None = None,
+               config_maps: ConfigMaps | None = None) -> list[TemplateSource]:
+    """Semantic checks of the templates; returns the template documents they reference.
+    ``entry_in``: the template names ``entrypoint``/``onExit`` may name, when they are
+    not the spec's own (a workflowTemplateRef's)."""
     names = {t.get("name") for t in spec.get("templates") or []}
-    refs: list[str] = []
+    refs: list[TemplateSource] = []
+    config_maps = config_maps or ConfigMaps()
 
     def reference(holder: Mapping[str, Any], where: str) -> None:
         if "inline" in holder:
@@ -104,23 +128,30 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Mapping[st
             return
         if "templateRef" in holder:
             ref = holder["templateRef"] or {}
-            target = library.get(str(ref.get("name")))
-            if target is None:
-                out.problems.append(f"{doc}: {where}.templateRef: no WorkflowTemplate "
-                                    f"{ref.get('name')!r} among the documents")
+            source = _source(ref, f"{where}.templateRef", doc, out)
+            target = library.get(source) if source else None
+            if source is None:
+                pass
+            elif target is None:
+                out.problems.append(f"{doc}: {where}.templateRef: no {source.kind} "
+                                    f"{source.name!r} among the documents")
             elif ref.get("template") not in {t.get("name") for t in target.get("templates")
                                              or []}:
-                out.problems.append(f"{doc}: {where}.templateRef: WorkflowTemplate "
-                                    f"{ref.get('name')!r} has no template "
+                out.problems.append(f"{doc}: {where}.templateRef: {source.kind} "
+                                    f"{source.name!r} has no template "
                                     f"{ref.get('template')!r}")
             else:
-                refs.append(ref["name"])
+                refs.append(source)
         elif holder.get("template") not in names:
             out.problems.append(f"{doc}: {where}.template: no template "
                                 f"{holder.get('template')!r}")
 
+    _config_map_values((spec.get("arguments") or {}).get("parameters"),
+                       f"{path}.arguments.parameters", doc, out)
+    _synchronization(spec.get("synchronization"), f"{path}.synchronization", doc, out,
+                     config_maps)
     for key in ("entrypoint", "onExit"):
-        if key in spec and spec[key] not in names:
+        if spec.get(key) and spec[key] not in (names if entry_in is None else entry_in):
             out.problems.append(f"{doc}: {path}.{key}: no template {spec[key]!r}")
     hook = ((spec.get("hooks") or {}).get("exit"))
     if hook:
@@ -136,6 +167,10 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Mapping[st
                                            *(spec.get("volumes") or [])]}
         out.problems += [f"{doc}: {p}" for p in
                          container_set.problems(tmpl, where, volumes, _cycle)]
+        _config_map_values((tmpl.get("inputs") or {}).get("parameters"),
+                           f"{where}.inputs.parameters", doc, out)
+        _synchronization(tmpl.get("synchronization"), f"{where}.synchronization", doc, out,
+                         config_maps)
         tasks = (tmpl.get("dag") or {}).get("tasks") or []
         task_names = [t.get("name") for t in tasks]
         for j, task in enumerate(tasks):
@@ -150,6 +185,57 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Mapping[st
                                 f"{' -> '.join(cycle)}")
         _steps(tmpl, where, doc, out, reference)
     return refs
+
+
+def _config_map_values(params: Any, path: str, doc: str, out: Findings) -> None:
+    """A parameter's ``valueFrom`` reads a ConfigMap (``configMapKeyRef``) or is refused:
+    its other sources are refused by the schema, and a lone ``default`` is what Argo's
+    validation rejects for an argument (``valueFrom only allows: default, configMapKeyRef
+    and supplied``)."""
+    for i, param in enumerate(params if isinstance(params, list) else []):
+        value_from = param.get("valueFrom") if isinstance(param, Mapping) else None
+        if not isinstance(value_from, Mapping) or {"supplied", "event"} & set(value_from):
+            continue  # none, or refused by the schema
+        ref = value_from.get("configMapKeyRef")
+        if ref is None:
+            out.problems.append(f"{doc}: {path}[{i}].valueFrom: a valueFrom without "
+                                f"configMapKeyRef {s.NOT_LOCAL}")
+        elif not isinstance(ref, Mapping) or not (ref.get("name") and ref.get("key")):
+            out.problems.append(f"{doc}: {path}[{i}].valueFrom.configMapKeyRef: needs a "
+                                "name and a key")
+
+
+def _synchronization(sync: Any, where: str, doc: str, out: Findings,
+                     config_maps: ConfigMaps) -> None:
+    """What Argo's sync manager fails at run time, refused before: the same lock twice
+    (``mutexes``/``semaphores`` and the deprecated ``mutex``/``semaphore`` count together:
+    ``duplicate synchronization item found``); a semaphore naming no ConfigMap key; one
+    whose given ConfigMap holds a negative limit (a limit no workflow could take)."""
+    if not isinstance(sync, Mapping):
+        return
+    for plural, singular in (("mutexes", "mutex"), ("semaphores", "semaphore")):
+        items = [*(sync.get(plural) or []), *([sync[singular]] if sync.get(singular) else [])]
+        if any(item in items[:i] for i, item in enumerate(items)):
+            out.problems.append(f"{doc}: {where}: a lock given twice (Argo's sync manager "
+                                "fails it: duplicate synchronization item found)")
+        if plural != "semaphores":
+            continue
+        for i, item in enumerate(items):
+            ref = (item or {}).get("configMapKeyRef") if isinstance(item, Mapping) else None
+            at = f"{where}.{plural}[{i}]" if i < len(sync.get(plural) or []) \
+                else f"{where}.{singular}"
+            if not isinstance(ref, Mapping) or not (ref.get("name") and ref.get("key")):
+                if not isinstance(item, Mapping) or "database" not in item:
+                    out.problems.append(f"{doc}: {at}.configMapKeyRef: a semaphore needs a "
+                                        "ConfigMap name and key")
+                continue
+            namespace = item.get("namespace") or config_maps.namespace
+            text = str((config_maps.data(namespace, str(ref["name"])) or {}).get(
+                ref["key"], ""))
+            if text.strip().startswith("-"):
+                out.problems.append(f"{doc}: {at}.configMapKeyRef: ConfigMap "
+                                    f"{ref['name']!r} gives the semaphore a negative limit "
+                                    f"({text})")
 
 
 def _steps(tmpl: Mapping[str, Any], where: str, doc: str, out: Findings,
@@ -210,36 +296,66 @@ def _template_fields(tmpl: Mapping[str, Any], where: str, doc: str, out: Finding
         except ValueError as exc:
             out.problems.append(f"{doc}: {where}.memoize.maxAge: {exc}")
     _metrics(tmpl.get("metrics"), f"{where}.metrics", doc, out)
-    _root_paths(tmpl, where, doc, out)
-    for side in ("inputs", "outputs"):
-        for k, art in enumerate((tmpl.get(side) or {}).get("artifacts") or []):
-            if str(((art or {}).get("s3") or {}).get("key", "")).endswith("/"):
-                out.problems.append(f"{doc}: {where}.{side}.artifacts[{k}].s3.key: a key "
-                                    "ending in / (a folder of objects, listed by prefix) "
-                                    f"{s.NOT_LOCAL}")
+    for k, art in enumerate((tmpl.get("outputs") or {}).get("artifacts") or []):
+        # a folder with archive: none is stored under such a key as Argo does, one object
+        # per file; anything else would be one object named "<key>/", which a local
+        # folder cannot hold
+        if str(((art or {}).get("s3") or {}).get("key", "")).endswith("/") and \
+                list((art or {}).get("archive") or {}) != ["none"]:
+            out.problems.append(f"{doc}: {where}.outputs.artifacts[{k}].s3.key: a key ending "
+                                "in / for an artifact that is not archive: none (one object "
+                                f"named with a trailing /) {s.NOT_LOCAL}")
     volumes = {v.get("name") for v in [*(tmpl.get("volumes") or []), *workflow_volumes]}
     main = "container" if "container" in tmpl else "script"
-    for k, mount in enumerate((tmpl.get(main) or {}).get("volumeMounts") or []):
-        if mount.get("name") not in volumes:
-            out.problems.append(f"{doc}: {where}.{main}.volumeMounts[{k}]: no volume "
-                                f"{mount.get('name')!r} in this template or the workflow")
+    containers = [(main, tmpl.get(main) or {})]
+    containers += [(f"initContainers[{i}]", c or {})
+                   for i, c in enumerate(tmpl.get("initContainers") or [])]
+    for at, container in containers:
+        for k, mount in enumerate(container.get("volumeMounts") or []):
+            if mount.get("name") not in volumes:
+                out.problems.append(f"{doc}: {where}.{at}.volumeMounts[{k}]: no volume "
+                                    f"{mount.get('name')!r} in this template or the workflow")
+    main_paths = {str(m.get("mountPath", "")).rstrip("/")
+                  for m in (tmpl.get(main) or {}).get("volumeMounts") or []}
+    for i, init in enumerate(tmpl.get("initContainers") or []):
+        own = [str(m.get("mountPath", "")).rstrip("/") for m in (init or {}).get("volumeMounts")
+               or []]
+        clash = sorted(set(own) & main_paths) if (init or {}).get("mirrorVolumeMounts") else []
+        if clash:  # Kubernetes: "must be unique", the pod is never created
+            out.problems.append(f"{doc}: {where}.initContainers[{i}].volumeMounts: "
+                                f"{', '.join(clash)} is mounted twice once the main "
+                                "container's mounts are mirrored; Kubernetes refuses such "
+                                "a pod")
+    if tmpl.get("initContainers") and not any(k in tmpl for k in ("container", "script")):
+        out.problems.append(f"{doc}: {where}.initContainers: init containers of a "
+                            f"{next((k for k in TEMPLATE_TYPES if k in tmpl), 'template')} "
+                            f"template {s.NOT_LOCAL}")
+    _volumes_inside_outputs(tmpl, where, doc, out)
+    if tmpl.get("daemon") not in (None, False) and "readinessProbe" in (tmpl.get(main) or {}):
+        out.problems.append(f"{doc}: {where}.{main}.readinessProbe: a daemon's readinessProbe "
+                            "decides when the steps after it start; probes "
+                            + s.NOT_LOCAL.replace("is ", "are ", 1))
 
 
-def _root_paths(tmpl: Mapping[str, Any], where: str, doc: str, out: Findings) -> None:
-    """A declared file directly in / (``/result.txt``): a pod's filesystem maps the folders
-    of its declared paths, and / is not one, so such a file could not be written there."""
-    inputs, outputs = tmpl.get("inputs") or {}, tmpl.get("outputs") or {}
-    declared = [(f"inputs.artifacts[{k}].path", a.get("path"))
-                for k, a in enumerate(inputs.get("artifacts") or [])]
-    declared += [(f"outputs.artifacts[{k}].path", a.get("path"))
-                 for k, a in enumerate(outputs.get("artifacts") or [])]
-    declared += [(f"outputs.parameters[{k}].valueFrom.path", (p.get("valueFrom") or {}).get("path"))
-                 for k, p in enumerate(outputs.get("parameters") or [])]
-    for at, path in declared:
-        text = str(path or "").rstrip("/")
-        if text.startswith("/") and text.count("/") == 1 and "{{" not in text:
-            out.problems.append(f"{doc}: {where}.{at}: a path directly in / ({text}) "
-                                f"{s.NOT_LOCAL}; declare it in a folder (/tmp{text})")
+def _volumes_inside_outputs(tmpl: Mapping[str, Any], where: str, doc: str,
+                            out: Findings) -> None:
+    """An output artifact whose folder has a volume mounted inside it (``/mnt`` over
+    ``/mnt/workdir``): Argo's emissary tars the folder as main sees it, the volume's files
+    included (executor.go ``isBaseImagePath``, ``FindOverlappingVolume``); the engine's
+    sandbox keeps each volume apart from the pod's folders, so it would save the folder
+    without them."""
+    main = "container" if "container" in tmpl else "script"
+    mounts = [str(m.get("mountPath", "")).rstrip("/")
+              for m in (tmpl.get(main) or {}).get("volumeMounts") or [] if isinstance(m, Mapping)]
+    for k, art in enumerate((tmpl.get("outputs") or {}).get("artifacts") or []):
+        path = str((art or {}).get("path") or "").rstrip("/")
+        if not path.startswith("/") or "{{" in path:
+            continue
+        inside = [m for m in mounts if m.startswith(path + "/") or (path == "" and m)]
+        if inside:
+            out.problems.append(f"{doc}: {where}.outputs.artifacts[{k}].path: {path or '/'} "
+                                f"has the volume mount {inside[0]} inside it: an output "
+                                f"artifact over a mounted volume {s.NOT_LOCAL}")
 
 
 def _metrics(metrics: Any, where: str, doc: str, out: Findings) -> None:
@@ -298,8 +414,9 @@ def check(docs: list[dict[str, Any]], entry: str | None) -> Findings:
     out = Findings()
     indexed = index(docs)
     chosen = pick_entry(indexed, entry)
-    library = {name: d.get("spec") or {} for (kind, name), d in indexed.items()
-               if kind == "WorkflowTemplate"}
+    library = library_of(indexed)
+    config_maps = ConfigMaps.from_docs(docs, (chosen.get("metadata") or {}).get(
+        "namespace") or "default")
     todo = [chosen]
     seen: set[tuple[str, str]] = set()
     while todo:
@@ -316,16 +433,40 @@ def check(docs: list[dict[str, Any]], entry: str | None) -> Findings:
         else:
             _walk(spec, s.WORKFLOW_SPEC, "spec", label, out)
             path = "spec"
-        ref = (spec.get("workflowTemplateRef") or {}).get("name")
-        refs = [ref] if ref else []
-        if ref and ref not in library:
-            out.problems.append(f"{label}: {path}.workflowTemplateRef: no WorkflowTemplate "
-                                f"{ref!r} among the documents")
-            refs = []
-        if doc is chosen and not ref and "entrypoint" not in spec:
+        refs, target = _workflow_template_ref(spec, path, label, library, out)
+        entry_in = None
+        if target is not None:
+            entry_in = {t.get("name") for t in library[target].get("templates") or []}
+        elif spec.get("workflowTemplateRef"):  # not found (said): nothing to look into
+            entry_in = {spec.get("entrypoint"), spec.get("onExit")}
+        inherited = library[target].get("entrypoint") if target is not None else None
+        if doc is chosen and not spec.get("entrypoint") and not inherited and (
+                target is not None or not spec.get("workflowTemplateRef")):
             out.problems.append(f"{label}: {path}.entrypoint: required")
-        refs += _templates(spec, path, label, library, out)
+        refs += _templates(spec, path, label, library, out, entry_in, config_maps)
         out.problems += tags.problems(spec, path, label)
         out.problems += expressions.problems(spec, path, label)
-        todo += [indexed[("WorkflowTemplate", r)] for r in refs]
+        out.problems += supplied.problems(spec, path, label, library)
+        todo += [indexed[source] for source in refs]
     return out
+
+
+def _workflow_template_ref(spec: Mapping[str, Any], path: str, label: str, library: Library,
+                           out: Findings) -> tuple[list[TemplateSource], TemplateSource | None]:
+    """The template document ``spec.workflowTemplateRef`` names, if it is among the
+    documents; a spec that references one has no templates of its own (Argo's
+    validation: ``WorkflowTemplateRefFields``)."""
+    ref = spec.get("workflowTemplateRef")
+    if not ref:
+        return [], None
+    if spec.get("templates"):
+        out.problems.append(f"{label}: {path}.templates: Templates is invalid field in spec "
+                            "if workflow referred WorkflowTemplate reference")
+    source = _source(ref, f"{path}.workflowTemplateRef", label, out)
+    if source is None:
+        return [], None
+    if source not in library:
+        out.problems.append(f"{label}: {path}.workflowTemplateRef: no {source.kind} "
+                            f"{source.name!r} among the documents")
+        return [], None
+    return [source], source

@@ -1,10 +1,13 @@
 """File handling shared by every artifact repository: packing, digests, verified unpacking.
 
-An artifact is stored either as the file itself (``archive: none``) or as a gzip'd tar
-holding one top-level entry named after the source (Argo's default ``tar`` archive). On
-the way back the downloaded object is checked against the size and sha256 recorded when
-it was stored, BEFORE anything appears at the destination: a corrupt or truncated object
-never lands where a step would read it.
+An artifact is stored either as the file itself (``archive: none``), as a folder of
+objects, one per file under the key (a folder with ``archive: none``, as Argo's driver
+``PutDirectory`` stores it), or as a gzip'd tar holding one top-level entry named after
+the source (Argo's default ``tar`` archive). On the way back a downloaded object is
+checked against the size and sha256 recorded when it was stored, BEFORE anything appears
+at the destination: a corrupt or truncated object never lands where a step would read it.
+A folder of objects has no such record (its objects may come from several pods, as in
+Argo's map-reduce example): it is taken as listed.
 """
 
 from __future__ import annotations
@@ -33,6 +36,13 @@ class ArtifactError(NodeError):
         super().__init__(message)
         self.message = message
         self.transient = transient
+
+
+class MissingArtifact(ArtifactError):
+    """No object at that key: Argo's ``CodeNotFound``, which skips an optional input."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=False)
 
 
 def archive_kind(archive: str | Mapping[str, Any] | None) -> str:
@@ -71,6 +81,24 @@ def check_key(key: str) -> str:
         raise ArtifactError(f"invalid artifact key {key!r}: use a relative path of "
                             "non-empty segments without '.' or '..'", transient=False)
     return key
+
+
+def folder_key(key: str) -> str:
+    """The key of a folder of objects without its trailing ``/`` (``x/parts/`` is written
+    for ``x/parts``, as Argo's ``path.Join`` of each object's key drops it), checked."""
+    return check_key(key.rstrip("/"))
+
+
+def folder_files(src: Path) -> list[tuple[str, Path]]:
+    """(key under the folder, file) of each regular file below ``src``, as Argo's
+    ``generatePutTasks`` walks it: folders are no objects and symbolic links are skipped."""
+    found = []
+    for parent, _, names in os.walk(src):  # never into a linked folder
+        for name in names:
+            path = Path(parent) / name
+            if path.is_file() and not path.is_symlink():
+                found.append((path.relative_to(src).as_posix(), path))
+    return sorted(found)
 
 
 def digest(path: Path) -> tuple[int, str]:
@@ -114,7 +142,7 @@ def verify(path: Path, location: Mapping[str, Any], key: str) -> None:
                             transient=False)
 
 
-def _remove(path: Path) -> None:
+def remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
     else:
@@ -131,7 +159,7 @@ def place(raw: Path, dest: Path, kind: str | None, key: str, scratch: Path) -> N
     if kind is None:
         kind = "tgz" if tarfile.is_tarfile(raw) else "none"
     if kind == "none":
-        _remove(dest)
+        remove(dest)
         os.replace(raw, dest)
         return
     unpacked = scratch / "unpacked"
@@ -143,5 +171,5 @@ def place(raw: Path, dest: Path, kind: str | None, key: str, scratch: Path) -> N
         raise ArtifactError(f"artifact {key!r} is not a readable tar archive: {exc}",
                             transient=False) from exc
     entries = list(unpacked.iterdir())
-    _remove(dest)
+    remove(dest)
     os.replace(entries[0] if len(entries) == 1 else unpacked, dest)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from workflows.engine.artifacts.base import DEFAULT_KEY_FORMAT, ArtifactError, ArtifactRepository
+from workflows.engine.artifacts.files import MissingArtifact, folder_files
 from workflows.engine.within import PathEscape, within
 
 
@@ -48,9 +49,22 @@ class LocalRepository(ArtifactRepository):
     def _download(self, key: str, dest: Path, ref: Mapping[str, Any]) -> None:
         source = self._object(key)
         if not source.is_file():
-            raise ArtifactError(f"artifact {key!r} not found in {self.path}", transient=False)
+            raise MissingArtifact(f"artifact {key!r} not found in {self.path}")
         try:
             shutil.copyfile(source, dest)
         except OSError as exc:
             raise ArtifactError(f"cannot read artifact {key!r} from {self.path}: {exc}",
                                 transient=False) from exc
+
+    def _download_folder(self, prefix: str, dest: Path, ref: Mapping[str, Any]) -> bool:
+        source = self._object(prefix)
+        files = folder_files(source) if source.is_dir() else []
+        try:
+            for name, path in files:
+                target = dest / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+        except OSError as exc:
+            raise ArtifactError(f"cannot read artifact folder {prefix!r} from {self.path}: "
+                                f"{exc}", transient=False) from exc
+        return bool(files)

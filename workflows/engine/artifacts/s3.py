@@ -31,7 +31,8 @@ from workflows.engine.artifacts.base import (
     ArtifactRepository,
     Secrets,
 )
-from workflows.engine.artifacts.files import refuse_unknown
+from workflows.engine.artifacts.files import MissingArtifact, refuse_unknown
+from workflows.engine.within import PathEscape, within
 
 SPEC_FIELDS = {"endpoint", "bucket", "region", "insecure", "keyFormat", "accessKeySecret",
                "secretKeySecret"}
@@ -104,6 +105,28 @@ class S3Repository(ArtifactRepository):
         except Exception as exc:
             raise self._translate(exc, f"cannot download artifact {key!r}", bucket) from exc
 
+    def _download_folder(self, prefix: str, dest: Path, ref: Mapping[str, Any]) -> bool:
+        bucket = str(ref.get("bucket") or self.bucket)
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, Prefix=prefix + "/")
+            # a key ending in / is a folder marker some tools make, not a file (ListDirectory)
+            keys = [o["Key"] for page in pages for o in page.get("Contents") or []
+                    if not o["Key"].endswith("/")]
+        except Exception as exc:
+            raise self._translate(exc, f"cannot list artifact folder {prefix!r}", bucket) from exc
+        for key in keys:
+            try:
+                target = within(dest, dest / key[len(prefix) + 1:], f"object {key!r}")
+            except PathEscape as exc:
+                raise ArtifactError(str(exc), transient=False) from exc
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.client.download_file(bucket, key, str(target), Config=self.transfer)
+            except Exception as exc:
+                raise self._translate(exc, f"cannot download artifact {key!r}", bucket) from exc
+        return bool(keys)
+
     def _translate(self, exc: Exception, doing: str, bucket: str | None = None) -> Exception:
         where = f"s3://{bucket or self.bucket} at {self.endpoint_url or 'AWS'}"
         if isinstance(exc, S3UploadFailedError) and isinstance(exc.__context__, Exception):
@@ -112,9 +135,10 @@ class S3Repository(ArtifactRepository):
             error = exc.response.get("Error", {})
             code = str(error.get("Code", ""))
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if code == "NoSuchBucket":
+                return ArtifactError(f"{doing}: no such bucket in {where}", transient=False)
             if code in MISSING:
-                what = "bucket" if code == "NoSuchBucket" else "object"
-                return ArtifactError(f"{doing}: no such {what} in {where}", transient=False)
+                return MissingArtifact(f"{doing}: no such object in {where}")
             transient = code in TRANSIENT_CODES or (isinstance(status, int) and status >= 500)
             return ArtifactError(f"{doing} ({where}): {code} {error.get('Message', '')}".rstrip(),
                                  transient=transient)

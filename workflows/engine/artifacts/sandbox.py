@@ -9,7 +9,8 @@ outputs are read and stored after it ends.
 
 A pod's ``emptyDir`` volumes are folders beside it (``<pod name>~volumes/<volume>``, ``~``
 is never in a pod name); ``mount`` maps a volume's mount path there, so that an artifact
-or parameter path inside a volume is read where the pod wrote it. In a private mount
+or parameter path inside a volume is read where the pod wrote it. The roots of the pod's
+init containers are beside it too (``<pod name>~init/<index>``). In a private mount
 namespace (``isolation``) the process sees the sandbox at the paths the manifest names.
 
 The sandbox is a folder under the run's ``sandbox/`` and every path in it stays inside
@@ -33,6 +34,7 @@ from workflows.engine.artifacts.base import (
     archive_kind,
     render_key,
 )
+from workflows.engine.artifacts.files import MissingArtifact
 from workflows.engine.scope import SubstitutionError
 from workflows.engine.within import PathEscape, within
 
@@ -50,23 +52,40 @@ class Sandbox:
         self.mounts: dict[PurePosixPath, Path] = {}  # container path -> volume folder
 
     def mount(self, volume: str, at: str) -> Path:
-        """The folder of the emptyDir ``volume``, seen by the pod at ``at``."""
+        """The folder of the emptyDir ``volume``, seen by the pod's main container at
+        ``at``."""
+        folder = self.volume(volume, at)
+        self.mounts[PurePosixPath(normal(at))] = folder
+        return folder
+
+    def volume(self, volume: str, at: str) -> Path:
+        """The folder of the emptyDir ``volume`` (made once per pod), to be seen at ``at``
+        by one of the pod's containers."""
         if not volume or "/" in volume or volume in (".", ".."):
             raise PathEscape(f"volume name {volume!r} cannot name a folder")
         if normal(at) == "/":
             raise PathEscape(f"volume {volume!r} cannot be mounted at /")
         folder = within(self.volumes, self.volumes / volume, f"volume {volume!r}")
         folder.mkdir(parents=True, exist_ok=True)
-        self.mounts[PurePosixPath(normal(at))] = folder
         return folder
 
-    def beside(self, container: str) -> Sandbox:
-        """A filesystem of its own beside this pod's that shares its volumes: a
-        containerSet's container other than ``main`` (``<pod>~ctr-<container>``; a
-        container name holds no ``~``, so it is never ``<pod>~volumes``)."""
-        other = Sandbox(self.root.parent, f"{self.root.name}~ctr-{container}")
-        other.volumes = self.volumes
-        return other
+    def container_root(self, index: int) -> Path:
+        """The root of the pod's init container ``index`` (``<pod name>~init/<index>``): a
+        container of its own, whose writes outside the volumes are not the main's."""
+        folder = self.root.parent / f"{self.root.name}~init" / str(int(index))
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def set_root(self, container: str) -> Path:
+        """The root of a containerSet's container other than ``main``
+        (``<pod name>~set/<container>``): a container of its own, sharing only the pod's
+        volumes."""
+        if not container or "/" in container or container in (".", ".."):
+            raise PathEscape(f"container name {container!r} cannot name a folder")
+        base = self.root.parent / f"{self.root.name}~set"
+        folder = within(base, base / container, f"container {container!r}")
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
 
     def path(self, declared: str) -> Path:
         """Where the container path ``declared`` is on this machine."""
@@ -85,6 +104,8 @@ class Sandbox:
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
         shutil.rmtree(self.volumes, ignore_errors=True)
+        shutil.rmtree(self.root.parent / f"{self.root.name}~init", ignore_errors=True)
+        shutil.rmtree(self.root.parent / f"{self.root.name}~set", ignore_errors=True)
 
 
 def normal(path: str) -> str:
@@ -104,9 +125,14 @@ async def place_inputs(box: Sandbox, artifacts: Mapping[str, Mapping[str, Any]],
         if "raw" in art:
             dest.write_text(str((art["raw"] or {}).get("data", "")), encoding="utf-8")
         else:
-            location = {k: v for k, v in art.items() if k not in ("name", "path", "mode")}
+            location = {k: v for k, v in art.items()
+                        if k not in ("name", "path", "mode", "optional")}
             try:
                 await asyncio.to_thread(repo.get, location, dest)
+            except MissingArtifact:
+                if art.get("optional"):  # executor.go loadArtifact: skipped when not found
+                    continue
+                raise
             except ArtifactError:
                 raise
             except OSError as exc:

@@ -24,6 +24,11 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= _SHOWN else text[:_SHOWN] + "...")
 
 
+class ValueFailure(Exception):
+    """A function or operator got values it cannot work on (the evaluator turns it into
+    an EvaluationError naming the expression)."""
+
+
 class UnresolvedReference(NodeError):
     """A reference that the scope cannot resolve (``{{inputs.parameters.x}}``)."""
 

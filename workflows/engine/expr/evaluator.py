@@ -7,7 +7,8 @@ anything but the fixed ``FUNCTIONS``. ``&&``/``||``/``!``/``?:`` need booleans; 
 adds numbers or joins strings; ``-  *  %`` need numbers (``%`` integers, Go's sign);
 ``/`` always gives a float (``1/0`` is +Inf); ``<``-style comparisons need two numbers or
 two strings; ``==`` is false across types (``1 == 1.0`` is true, ``true == 1`` false);
-``in`` tests array membership or map keys. ``=~``/``!~`` (only parsed in a ``when``)
+``in`` tests array membership or map keys; ``a ?? b`` is ``a`` unless it is nil; a map
+literal is a map of strings. ``=~``/``!~`` (only parsed in a ``when``)
 are govaluate's ``regexStage``/``notRegexStage``: both sides strings (its type checks
 ``isString``, ``isRegexOrString``), the right one a Go regexp (``go_regexp``) searched
 for in the left.
@@ -23,7 +24,8 @@ elements all closures of one evaluation visit.
 
 A name the variables lack is its own text when ``strict`` is off (govaluate's reading
 of ``Succeeded == Succeeded``) and an UnresolvedReference when on; a missing map key is
-always an UnresolvedReference.
+an UnresolvedReference (Argo's missing-variable check before expr-lang runs), except on
+the left of a ``??``, where it is nil as expr-lang gives it.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from workflows.engine.expr.parser import (
     Chain,
     Closure,
     Literal,
+    MapLiteral,
     Name,
     Node,
     Pointer,
@@ -113,6 +116,8 @@ class Evaluator:
         self.strict = strict
         self.scopes: list[tuple[Any, int]] = []  # (element, index) of each running closure
         self.visits = 0
+        self.guarded = 0  # > 0 while evaluating the left side of a '??'
+
 
     def fail(self, message: str) -> EvaluationError:
         return EvaluationError(self.expr, message)
@@ -140,7 +145,29 @@ class Evaluator:
         if isinstance(node, Pointer):
             element, index = self.scopes[-1]  # the parser allows pointers only in predicates
             return index if node.name == "index" else element
+        if isinstance(node, MapLiteral):
+            # expr-lang's OpMap pops the pairs off its stack, last first: of two equal
+            # keys the first one's value stays ({a: 1, a: 2} is {a: 1})
+            pairs = [(key, self.value(value)) for key, value in node.pairs]
+            return {key: value for key, value in reversed(pairs)}
         return [self.value(item) for item in node.items]  # Array
+
+    def coalesce(self, node: Chain) -> Any:
+        """``a ?? b ?? c``: the first operand that is not nil, the last one whatever it is
+        (expr-lang's OpJumpIfNotNil). A map key missing on the left of a ``??`` is nil,
+        as expr-lang's runtime fetch gives it and as Argo's ``guardVisitor`` exempts those
+        members from its missing-variable check; a name missing there still fails, and
+        so does a member of that nil (``cannot fetch x from <nil>``)."""
+        operands = [node.first, *(operand for _, operand in node.rest)]
+        for operand in operands[:-1]:
+            self.guarded += 1  # (a ?? b) ?? c: b is on the left of the outer '??' too
+            try:
+                result = self.value(operand)
+            finally:
+                self.guarded -= 1
+            if result is not None:
+                return result
+        return self.value(operands[-1])
 
     def closure(self, node: Closure) -> Any:
         """expr-lang's builtins over an array (compiler.go's BuiltinNode loops)."""
@@ -194,6 +221,8 @@ class Evaluator:
             if not isinstance(key, str):
                 raise self.fail(f"{path}: a map key must be a string, not {type_name(key)}")
             if key not in current:
+                if self.guarded:
+                    return None
                 raise UnresolvedReference(path)
             return current[key]
         if isinstance(current, list | tuple):
@@ -202,6 +231,8 @@ class Evaluator:
             if not -len(current) <= key < len(current):
                 raise self.fail(f"{path}: index out of range (length {len(current)})")
             return current[key]
+        if current is None:
+            raise self.fail(f"{path}: cannot fetch {key} from <nil>")
         raise self.fail(f"{path}: cannot read a member of a {type_name(_plain(current))}")
 
     def boolean(self, op: str, value: Any) -> bool:
@@ -219,6 +250,8 @@ class Evaluator:
         return wrap_int(-operand) if isinstance(operand, int) else -operand
 
     def chain(self, node: Chain) -> Any:
+        if node.rest[0][0] == "??":  # the parser keeps '??' a level of its own
+            return self.coalesce(node)
         result = self.value(node.first)
         for op, operand in node.rest:
             if op in ("&&", "||"):

@@ -5,9 +5,13 @@ What ``workflows.engine.expr`` exports; the rest of the engine imports only the 
 - ``substitute(text, scope, where=)``: every ``{{name}}`` (spaces inside the braces
   allowed) is looked up verbatim in ``scope``; every ``{{=expr}}`` is evaluated with the
   scope as nested variables (``inputs.parameters.run-date`` is reachable as
-  ``inputs.parameters['run-date']``) and printed as Go's ``%v`` does. Like Argo's
-  template engine, a tag ends at the first ``}}``; values are never re-scanned, and a
-  value holding JSON stays that string.
+  ``inputs.parameters['run-date']``) and written as Argo v4.1.2's
+  ``expressionReplaceCore`` writes it: a string as it is, any other value as
+  ``json.Marshal`` prints it (``[1,"a"]``, ``{"a":1}``, ``1000000`` for 1e6; ``1/0``
+  fails). Like Argo's template engine, a tag ends at the first ``}}``; values are never
+  re-scanned, and a value holding JSON stays that string. A ``None`` in the scope is an
+  absent optional (a skipped task's output with no default): an expression sees nil,
+  a ``{{name}}`` of it fails, as ``simpleReplaceStrict`` does.
 - ``evaluate(expr, variables)``: the expr-lang subset (grammar in ``parser``,
   typing in ``evaluator``, functions in ``functions``), own tokenizer and parser, no
   Python eval and no attribute access. ``evaluate_bool`` is Argo's ``EvalBool``
@@ -22,6 +26,7 @@ subclass of UnsupportedExpression: the values do not fit, e.g. ``asInt('x')``).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
@@ -34,8 +39,9 @@ from workflows.engine.expr.depends import (
 )
 from workflows.engine.expr.errors import EvaluationError, UnresolvedReference, UnsupportedExpression
 from workflows.engine.expr.evaluator import Evaluator, nest
-from workflows.engine.expr.functions import ValueFailure, go_string
-from workflows.engine.expr.parser import parse
+from workflows.engine.expr.functions import ValueFailure, go_json, go_string
+from workflows.engine.expr.jsonpath import compile_path
+from workflows.engine.expr.parser import Call, Literal, parse, walk
 
 __all__ = [
     "EvaluationError",
@@ -76,19 +82,33 @@ def template_tags(text: str) -> list[Tag]:
 
 
 def validate_expression(expr: str) -> None:
-    """Raise UnsupportedExpression unless ``expr`` parses (nothing is evaluated)."""
-    parse(expr)
+    """Raise UnsupportedExpression unless ``expr`` parses and each ``jsonpath`` path
+    written as a literal is within the supported subset (nothing is evaluated). A path
+    computed at run time is checked when it is known."""
+    for node in walk(parse(expr)):
+        if isinstance(node, Call) and node.function == "jsonpath":
+            path = node.args[1]
+            if isinstance(path, Literal) and isinstance(path.value, str):
+                try:
+                    compile_path(path.value)
+                except UnsupportedExpression as exc:
+                    raise UnsupportedExpression(expr, exc.construct) from None
 
 
 def evaluate(expr: str, variables: Mapping[str, Any], *, strict: bool = False,
-             govaluate: bool = False) -> Any:
+             govaluate: bool = False, missing_keys_nil: bool = False) -> Any:
     """The value of ``expr``. ``variables`` may be nested maps, dotted keys, or both.
 
     With ``strict`` off a bare word that is not a variable is its own text; with it on
     it raises UnresolvedReference. ``govaluate``: read as a ``when`` (``=~``, ``!~``).
+    ``missing_keys_nil``: a map key the variables lack is nil everywhere, as expr-lang
+    runs it when Argo calls it with no missing-variable check first
+    (``resolveParameter``'s ``valueFrom.expression``); a name they lack still fails.
     """
     tree = parse(expr, govaluate=govaluate)
-    return Evaluator(expr, nest(variables), strict=strict).value(tree)
+    evaluator = Evaluator(expr, nest(variables), strict=strict)
+    evaluator.guarded = 1 if missing_keys_nil else 0
+    return evaluator.value(tree)
 
 
 def evaluate_bool(expr: str, variables: Mapping[str, Any]) -> bool:
@@ -144,9 +164,7 @@ def substitute(
         try:
             env = nest(scope) if env is None else env
             result = Evaluator(expr, env, strict=True).value(parse(expr))
-            if result is None:
-                raise EvaluationError(expr, "the result is nil")
-            parts.append(go_string(result))
+            parts.append(_expression_text(expr, result))
         except (UnresolvedReference, EvaluationError) as exc:
             if allow_unresolved:
                 parts.append(match.group())
@@ -160,7 +178,31 @@ def substitute(
     return "".join(parts)
 
 
+def _expression_text(expr: str, result: Any) -> str:
+    """What ``expressionReplaceCore`` writes for ``result``: nil fails, a string is
+    written as is (so is what marshals to a JSON string, a time.Time: its RFC 3339
+    text), anything else as its ``json.Marshal`` text (which the template's own
+    JSON decoding then reads back: a DEL there, escaped by ``strconv.Quote`` as ``\\x7f``,
+    makes the template invalid JSON)."""
+    if result is None:
+        raise EvaluationError(expr, "the result is nil")
+    if isinstance(result, str):
+        return result
+    try:
+        text = go_json(result)
+    except ValueFailure as exc:
+        raise EvaluationError(expr, f"failed to marshal evaluated expression: {exc}") from None
+    if len(text) > 1 and text[0] == text[-1] == '"':
+        return str(json.loads(text))  # a time.Time marshals as a JSON string: its text
+    if "\x7f" in text:
+        raise EvaluationError(expr, "the result was invalid JSON (a DEL character)")
+    return text
+
+
 def _as_text(value: Any, name: str, where: str) -> str:
+    if value is None:  # simpleReplaceStrict: a present-but-nil value is a terminal error
+        raise EvaluationError(name, "output is an absent optional (skipped/omitted node "
+                              "with no default)", where)
     try:
         return go_string(value)
     except ValueFailure as exc:

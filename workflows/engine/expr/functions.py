@@ -1,11 +1,13 @@
-"""The functions an expression may call, and Go's ways of printing values.
+"""The functions an expression may call.
 
-Argo evaluates ``{{=...}}`` with expr-lang plus ``asInt``/``asFloat`` (aliases of expr's
-``int``/``float``), ``toJson`` and sprig under ``sprig.``; the result is printed with
-Go's ``%v``. The functions here follow those Go implementations: argument types are
-checked as Go's reflection would (``sprig.trunc('10', s)`` fails), ``sprig.trunc`` and
-``sprig.substr`` count UTF-8 bytes as Go does, ``int('7.5')`` fails like ``strconv.Atoi``.
-A failing call raises ValueFailure; the evaluator turns it into EvaluationError.
+Argo evaluates ``{{=...}}`` with expr-lang plus the environment of util/expr/env/env.go:
+``asInt``/``asFloat`` (aliases of expr's ``int``/``float``), ``jsonpath`` (``jsonpath``),
+``toJson`` and sprig under ``sprig.`` (the numeric and base64 ones in ``sprig``). The
+functions here follow those Go implementations: argument types are checked as Go's
+reflection would (``sprig.trunc('10', s)`` fails), ``sprig.trunc`` and ``sprig.substr``
+count UTF-8 bytes as Go does, ``int('7.5')`` fails like ``strconv.Atoi``. How values are
+printed (``string()``, ``toJson``) is ``go_format``'s. A failing call raises
+ValueFailure; the evaluator turns it into EvaluationError.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
-from workflows.engine.expr import go_time
+from workflows.engine.expr import go_time, jsonpath, sprig
+from workflows.engine.expr.errors import ValueFailure
+from workflows.engine.expr.go_format import go_json, go_string
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _GO_INT = re.compile(r"[+-]?[0-9]+")
@@ -28,17 +31,13 @@ _GO_FLOAT = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?|i
 _GO_SPACE = " \t\n\v\f\r\x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
     chr(c) for c in range(0x2000, 0x200B)
 )
-_JSON_ESCAPES = {char: f"\\u{ord(char):04x}" for char in "<>&\u2028\u2029"}
-
-
-class ValueFailure(Exception):
-    """A function or operator got values it cannot work on."""
 
 
 @dataclass(frozen=True, slots=True)
 class Function:
     impl: Callable[..., Any]
-    arity: int
+    arity: int  # the number of arguments, the least number if variadic
+    variadic: bool = False  # Go's ``...interface{}``: more may follow
 
 
 def is_number(value: Any) -> bool:
@@ -132,78 +131,6 @@ def _replace(old: Any, new: Any, text: Any) -> str:
     return str(args[2].replace(args[0], args[1]))
 
 
-def _float_parts(value: float) -> tuple[str, str, int]:
-    """Sign, shortest round-trip digits and the decimal point's position."""
-    _, digits, exponent = Decimal(repr(abs(value))).as_tuple()
-    text = "".join(map(str, digits)).rstrip("0") or "0"
-    point = len(digits) + int(exponent)
-    return ("-" if math.copysign(1.0, value) < 0 else ""), text, point
-
-
-def _float_text(value: float, *, exponent_if: Callable[[int], bool], short_exp: bool) -> str:
-    sign, digits, point = _float_parts(value)
-    if digits != "0" and exponent_if(point - 1):
-        exp = point - 1
-        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        width = 1 if short_exp and exp < 0 else 2
-        return f"{sign}{mantissa}e{'-' if exp < 0 else '+'}{abs(exp):0{width}d}"
-    if digits == "0":
-        return sign + "0"
-    if point <= 0:
-        return f"{sign}0.{'0' * -point}{digits}"
-    if point >= len(digits):
-        return sign + digits + "0" * (point - len(digits))
-    return f"{sign}{digits[:point]}.{digits[point:]}"
-
-
-def go_string(value: Any) -> str:
-    """``fmt.Sprintf("%v", value)`` for the values expressions produce."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
-        return _float_text(value, exponent_if=lambda exp: exp < -4 or exp >= 6, short_exp=False)
-    if value is None:
-        return "<nil>"
-    if isinstance(value, datetime):
-        return go_time.go_time_string(value)
-    if isinstance(value, list | tuple):
-        return "[" + " ".join(go_string(item) for item in value) + "]"
-    if isinstance(value, Mapping):
-        return "map[" + " ".join(f"{k}:{go_string(value[k])}" for k in sorted(value)) + "]"
-    raise ValueFailure(f"cannot print a {type(value).__name__}")
-
-
-def go_json(value: Any) -> str:
-    """``json.Marshal(value)`` as Go writes it (sorted keys, ``<>&`` escaped, ``1.0`` is ``1``)."""
-    if value is None or isinstance(value, bool | int):
-        return json.dumps(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueFailure(f"json: unsupported value: {go_string(value)}")
-        threshold = lambda exp: abs(value) < 1e-6 or abs(value) >= 1e21  # noqa: E731
-        return _float_text(value, exponent_if=threshold, short_exp=True)
-    if isinstance(value, str):
-        text = json.dumps(value, ensure_ascii=False)
-        return "".join(_JSON_ESCAPES.get(char, char) for char in text)
-    if isinstance(value, datetime):  # time.Time marshals as RFC 3339 with nanoseconds
-        utc = value.utcoffset() is not None and not value.utcoffset()
-        moment = value.astimezone(timezone.utc) if utc else value
-        return json.dumps(go_time.go_format(moment, "2006-01-02T15:04:05.999999999Z07:00"))
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(go_json(item) for item in value) + "]"
-    if isinstance(value, Mapping):
-        if not all(isinstance(key, str) for key in value):
-            raise ValueFailure("json: unsupported map key type")
-        return "{" + ",".join(f"{go_json(k)}:{go_json(value[k])}" for k in sorted(value)) + "}"
-    raise ValueFailure(f"json: unsupported type: {type(value).__name__}")
-
-
 def _time(impl: Callable[..., Any], arity: int) -> Function:
     def call(*args: Any) -> Any:
         try:
@@ -211,6 +138,25 @@ def _time(impl: Callable[..., Any], arity: int) -> Function:
         except go_time.TimeFailure as exc:
             raise ValueFailure(str(exc)) from None
     return Function(call, arity)
+
+
+def _jsonpath(document: Any, path: Any) -> Any:
+    """Argo's ``jsonPath(jsonStr string, path string) any`` (util/expr/env/env.go)."""
+    for value in (document, path):
+        if not isinstance(value, str):
+            raise ValueFailure(f"jsonpath: cannot use {type_name(value)} as string")
+    try:
+        return jsonpath.query(document, path)
+    except jsonpath.JsonPathFailure as exc:
+        raise ValueFailure(f"jsonpath {path!r}: {exc}") from None
+
+
+def _sprig_to_json(value: Any) -> str:
+    """sprig's ``toJson`` ignores json.Marshal's error: ``""`` (defaults.go)."""
+    try:
+        return go_json(value)
+    except ValueFailure:
+        return ""
 
 
 FUNCTIONS: dict[str, Function] = {
@@ -221,7 +167,12 @@ FUNCTIONS: dict[str, Function] = {
     "string": Function(go_string, 1),
     "len": Function(_len, 1),
     "toJson": Function(go_json, 1),
-    "sprig.toJson": Function(go_json, 1),
+    "sprig.toJson": Function(_sprig_to_json, 1),
+    "jsonpath": Function(_jsonpath, 2),
+    "sprig.add": Function(sprig.add, 0, variadic=True),
+    "sprig.min": Function(sprig.smallest, 1, variadic=True),
+    "sprig.max": Function(sprig.largest, 1, variadic=True),
+    "sprig.b64dec": Function(sprig.b64dec, 1),
     "sprig.trunc": Function(_trunc, 2),
     "sprig.substr": Function(_substr, 3),
     "sprig.sha256sum": _text("sprig.sha256sum", lambda s: hashlib.sha256(s.encode()).hexdigest()),

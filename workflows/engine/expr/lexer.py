@@ -5,14 +5,15 @@ the escapes ``\\\\ \\' \\" \\n \\r \\t \\uXXXX``, names (``[A-Za-z_][A-Za-z0-9_]
 keywords are names the parser knows), closure pointers (``#``, ``#index``: a ``ptr``
 token whose value is the name, as expr-lang's lexer reads ``#`` and the word right after
 it), and the operators in ``OPERATORS`` (``{ }`` included: the parser allows them only
-around a closure's predicate). Anything else, including expr-lang operators outside the
-subset (``**``, ``??``, ``?.``, ``..``, ``|``, ``=~``), names starting with ``__`` and
-integers beyond int64, raises UnsupportedExpression naming it and its offset. Input
-longer than ``MAX_LENGTH`` is refused before it is read.
+around a closure's predicate and map literals). Anything else, including expr-lang
+operators outside the subset (``**``, ``?.``, ``..``, ``|``, ``=~``), names starting
+with ``__`` and integers beyond int64, raises UnsupportedExpression naming it and its
+offset. Input longer than ``MAX_LENGTH`` is refused before it is read.
 
 With ``govaluate`` (a ``when``, which Argo's ``shouldExecute`` hands to govaluate) ``=~``
-and ``!~`` are operators, and a backslash in a string takes the next character as it is
-(govaluate's ``readUntilFalse``: ``'\\n'`` is ``n``, not a newline).
+and ``!~`` are operators, ``??`` (govaluate's own, not expr-lang's) is refused, and a
+backslash in a string takes the next character as it is (govaluate's
+``readUntilFalse``: ``'\\n'`` is ``n``, not a newline).
 """
 
 from __future__ import annotations
@@ -27,13 +28,12 @@ _INT64_MAX = 2**63 - 1
 MAX_LENGTH = 4096  # characters; the compiled manifests' longest expression is ~300
 
 OPERATORS = (
-    "&&", "||", "==", "!=", "<=", ">=",
+    "&&", "||", "==", "!=", "<=", ">=", "??",
     "<", ">", "+", "-", "*", "/", "%", "!", "(", ")", "[", "]", ",", ".", "?", ":",
     "{", "}",
 )  # fmt: skip
 _REFUSED = {
     "**": "the power operator '**'",
-    "??": "the nil-coalescing operator '??'",
     "?.": "optional chaining '?.'",
     "..": "ranges '..'",
     "=~": "regular expression matching '=~'",
@@ -102,6 +102,9 @@ def tokenize(expr: str, *, govaluate: bool = False) -> list[Token]:
         elif govaluate and expr[pos : pos + 2] in _REGEX_OPERATORS:
             tokens.append(Token("op", expr[pos : pos + 2], expr[pos : pos + 2], pos))
             pos += 2
+        elif govaluate and expr[pos : pos + 2] == "??":
+            # govaluate has a '??' of its own (argo's when): not expr-lang's, not here
+            raise UnsupportedExpression(expr, f"'??' in a when (govaluate) at offset {pos}")
         else:
             pos = _operator(expr, pos, tokens)
     tokens.append(Token("end", "", None, size))

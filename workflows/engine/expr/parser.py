@@ -8,27 +8,37 @@ Grammar, loosest binding first (the precedence of expr-lang)::
     cmp      := add (("==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not" "in") add)*
                 (and, read as govaluate for a ``when``: "=~" | "!~", comparators too)
     add      := mul (("+" | "-") mul)*
-    mul      := unary (("*" | "/" | "%") unary)*
-    unary    := ("!" | "not" | "-" | "+") unary | postfix
+    mul      := coalesce (("*" | "/" | "%") coalesce)*
+    coalesce := unary ("??" unary)*
+    unary    := ("!" | "not") mul | ("-" | "+") coalesce | postfix
     postfix  := primary ("." NAME | "[" ternary "]" | "(" args ")")*
     primary  := NUMBER | STRING | true | false | nil | NAME | "(" ternary ")" | "[" items "]"
+              | "{" (KEY ":" ternary ",")* "}"      (KEY: a name, string or number)
               | "#" | "#index" | "." NAME          (only inside a predicate)
     closure  := CLOSURE "(" ternary "," predicate ","? ")"    (count: the predicate optional)
     predicate:= "{" ternary "}" | ternary
+
+``??`` binds tighter than any other binary operator (500 in expr-lang) and inside a
+unary operator's operand, as expr-lang's ``parsePrimary`` reads ``!`` and ``-`` with
+precedence 50 and 90 (``-a ?? b`` is ``-(a ?? b)``, ``!a * b`` is ``!(a * b)``). Like
+expr-lang's ``parseExpression``, a binary operator that follows ``a ?? b`` in the loop
+that read the ``??`` (``a ?? b + c``, but not ``x * a ?? b + c``) is refused: "cannot
+be mixed".
 
 A call is only allowed on a known function name (``asInt``, ``sprig.trunc``, ...), with
 its arity checked here, so a bad call fails before any evaluation. The builtins taking
 a predicate (``CLOSURES``: filter, map, all, any, none, one, count) parse as expr-lang's
 ``parseCall`` does: inside the predicate ``#`` is the element, ``.name`` is ``#.name``,
 and ``#index`` (only directly inside ``map``, as expr-lang's checker allows it) the
-element's index; a ``#`` outside a predicate, another ``#name``, braces elsewhere (map
-literals) and sequences (``;``) are refused. Operator chains of one
+element's index; a ``#`` outside a predicate, another ``#name``, computed map keys
+``{(k): v}`` and sequences (``;``) are refused. Operator chains of one
 level are kept flat (``Chain``), so a long ``a + b + c ...`` costs no recursion; nesting
 (parentheses, unary operators, ternaries, arguments) is bounded by ``MAX_DEPTH``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Union
@@ -95,17 +105,57 @@ class Pointer:
 
 
 @dataclass(frozen=True, slots=True)
+class MapLiteral:
+    pairs: tuple[tuple[str, Node], ...]  # keys as expr-lang makes them: strings
+
+
+@dataclass(frozen=True, slots=True)
 class Closure:
     function: str  # one of CLOSURES
     collection: Node
     predicate: Node | None  # None only for count(array)
 
 
-Node = Union[Literal, Name, Access, Call, Unary, Chain, Ternary, Array, Pointer, Closure]  # noqa: UP007
+Node = Union[  # noqa: UP007
+    Literal, Name, Access, Call, Unary, Chain, Ternary, Array, MapLiteral, Pointer, Closure
+]
 CLOSURES = frozenset({"filter", "map", "all", "any", "none", "one", "count"})
 # expr-lang's lexer makes these words operators, so "# in xs" is the element, not "#in"
 _WORD_OPERATORS = frozenset({"in", "or", "and", "not", "matches", "contains", "startsWith",
                              "endsWith", "let"})
+
+
+def children(node: Node) -> Iterator[Node]:
+    """The nodes directly inside ``node`` (for checks that walk a tree)."""
+    found: list[Any] = []
+    if isinstance(node, Access):
+        found = [node.base, *node.steps]
+    elif isinstance(node, Call):
+        found = list(node.args)
+    elif isinstance(node, Closure):
+        found = [node.collection, node.predicate]
+    elif isinstance(node, Unary):
+        found = [node.operand]
+    elif isinstance(node, Chain):
+        found = [node.first, *(operand for _, operand in node.rest)]
+    elif isinstance(node, Ternary):
+        found = [node.condition, node.then, node.otherwise]
+    elif isinstance(node, Array):
+        found = list(node.items)
+    elif isinstance(node, MapLiteral):
+        found = [value for _, value in node.pairs]
+    for child in found:
+        if child is not None and not isinstance(child, str):
+            yield child
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """``node`` and every node inside it."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        yield current
+        pending.extend(children(current))
 
 
 @lru_cache(maxsize=1024)
@@ -165,7 +215,7 @@ class _Parser:
 
     def ternary(self) -> Node:
         self.nested()
-        condition = self.chain(0)
+        condition = self.chain(0, 0)
         if self.at("?"):
             self.take()
             then = self.ternary()
@@ -180,30 +230,54 @@ class _Parser:
         {op: op for op in (*_COMPARISONS, "in", "=~", "!~")},  # =~ only from govaluate's lexer
         {"+": "+", "-": "-"},
         {"*": "*", "/": "/", "%": "%"},
+        {"??": "??"},
     )
+    # expr-lang's precedence of each level (parser/operator/operator.go Binary)
+    _PRECEDENCE = (10, 15, 20, 30, 60, 500)
 
-    def chain(self, level: int) -> Node:
+    def chain(self, level: int, context: int) -> Node:
+        """Operators of ``level`` and tighter. ``context`` is the precedence expr-lang's
+        ``parseExpression`` loop reading this operand has (0 at the top, one more than
+        the operator before it): it decides when ``??`` meets another operator."""
         if level == len(self._LEVELS):
             return self.unary()
         ops = self._LEVELS[level]
-        first = self.chain(level + 1)
+        operand_context = self._PRECEDENCE[level] + 1
+        first = self.chain(level + 1, context)
         rest: list[tuple[str, Node]] = []
         while True:
             if level == 2 and self.at("not") and self.tokens[self.index + 1].text == "in":
                 self.index += 2
-                rest.append(("not in", self.chain(level + 1)))
+                rest.append(("not in", self.chain(level + 1, operand_context)))
             elif self.token.kind in ("op", "name") and self.token.text in ops:
                 op = ops[self.take().text]
-                rest.append((op, self.chain(level + 1)))
+                rest.append((op, self.chain(level + 1, operand_context)))
             else:
                 break
+        if rest and level == len(self._LEVELS) - 1:
+            self.unmixed(context)
         return Chain(first, tuple(rest)) if rest else first
 
+    def unmixed(self, context: int) -> None:
+        """expr-lang's parser refuses a binary operator right after ``a ?? b`` in the loop
+        that read the ``??`` (``a ?? b + c``, ``a ?? b == c``): "cannot be mixed"."""
+        token = self.token
+        text = "in" if token.text == "not" and self.tokens[self.index + 1].text == "in" \
+            else token.text
+        if token.kind not in ("op", "name"):
+            return
+        for level, ops in enumerate(self._LEVELS[:-1]):
+            if text in ops and self._PRECEDENCE[level] >= context:
+                raise self.fail(f"Operator ({text}) and coalesce expressions (??) "
+                                "cannot be mixed. Wrap either by parentheses.")
+
     def unary(self) -> Node:
+        # expr-lang reads the operand of '!'/'not' with precedence 50 (so '*' and '??'
+        # bind inside it) and of '-'/'+' with 90 ('??' binds inside: -a ?? b is -(a ?? b))
         if self.at("!", "not", "-", "+"):
             op = self.take().text
             self.nested()
-            operand = self.unary()
+            operand = self.chain(4, 50) if op in ("!", "not") else self.chain(5, 90)
             self.depth -= 1
             return Unary("!" if op == "not" else op, operand)
         return self.postfix()
@@ -234,9 +308,10 @@ class _Parser:
         if function not in FUNCTIONS:
             raise self.fail(f"unknown function '{function}'")
         args = self.items(")")
-        arity = FUNCTIONS[function].arity
-        if len(args) != arity:
-            raise self.fail(f"{function} takes {arity} argument(s), got {len(args)}")
+        arity, variadic = FUNCTIONS[function].arity, FUNCTIONS[function].variadic
+        if len(args) < arity or (len(args) > arity and not variadic):
+            least = "at least " if variadic else ""
+            raise self.fail(f"{function} takes {least}{arity} argument(s), got {len(args)}")
         return Call(function, args)
 
     def closure(self, function: str) -> Closure:
@@ -274,6 +349,31 @@ class _Parser:
                             + (" (#index is only defined in map)" if name == "index" else ""))
         return Pointer(name)
 
+    def map_literal(self) -> MapLiteral:
+        """``{key: value, ...}`` after its '{' (expr-lang's ``parseMapExpression``): a key
+        is a name, a string or a number, each standing for its text; a trailing comma is
+        allowed. A computed key ``(expr)`` is refused."""
+        pairs: list[tuple[str, Node]] = []
+        while not self.at("}"):
+            if pairs:
+                self.expect(",")
+                if self.at("}"):
+                    break
+            key = self.token
+            if key.kind == "str":
+                name = str(key.value)
+            elif key.kind in ("num", "name") and key.text not in KEYWORDS - {"true", "false",
+                                                                              "nil"}:
+                name = key.text
+            else:
+                raise self.fail(f"a map key must be a quoted string, a number or a name, "
+                                f"found {self.describe()}")
+            self.index += 1
+            self.expect(":")
+            pairs.append((name, self.ternary()))
+        self.expect("}")
+        return MapLiteral(tuple(pairs))
+
     def items(self, closing: str) -> tuple[Node, ...]:
         items: list[Node] = []
         while not self.at(closing):
@@ -306,7 +406,6 @@ class _Parser:
             self.index -= 1  # '.name' is '#.name': postfix reads the member
             return Pointer("")
         if token.kind == "op" and token.text == "{":
-            self.index -= 1
-            raise self.fail(f"map literals '{{...}}' at offset {token.pos}")
+            return self.map_literal()
         self.index -= 1
         raise self.fail(f"unexpected {self.describe()}")

@@ -52,7 +52,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workflows.engine.artifacts.sandbox import Sandbox
 from workflows.engine.isolation import Bind
 
 HERE = Path(__file__).parent
@@ -113,12 +112,12 @@ def command_line(image: KnownImage | None, command: Sequence[str],
     return [*image.entrypoint, *(args or image.cmd)] or None
 
 
-def place(image: KnownImage | None, box: Sandbox) -> dict[str, Bind]:
-    """The image's files, each copied into the sandbox (the pod's own copy, executable as
-    in the image) and bound at its path in the pod's filesystem."""
+def place(image: KnownImage | None, root: Path) -> dict[str, Bind]:
+    """The image's files, each copied into the container's root folder (the pod's own
+    copy, executable as in the image) and bound at its path in the pod's filesystem."""
     binds: dict[str, Bind] = {}
     for at, name in (image.files.items() if image else ()):
-        copy = box.path(at)
+        copy = root / at.lstrip("/")
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(HERE / name, copy)
         copy.chmod(0o755)
