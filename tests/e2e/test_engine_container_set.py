@@ -589,3 +589,59 @@ def test_only_main_gets_the_input_artifacts(run):
     workflow = run(INPUTS)
     assert node(workflow, "other")["phase"] == "Succeeded"
     assert node(workflow, "")["outputs"]["result"] == "the input"
+
+
+ARCHIVED = HEAD + """
+  archiveLogs: true
+  templates:
+  - name: main
+    containerSet:
+      containers:
+      - {name: a, image: alpine:3.20, command: [sh, -c, "echo from a"]}
+      - {name: main, image: alpine:3.20, command: [sh, -c, "echo from main"],
+         dependencies: [a]}
+"""
+
+
+@runs
+def test_archive_logs_keeps_each_containers_log(run, tmp_path):
+    """executor.go SaveLogs over GetMainContainerNames: <container>-logs, <container>.log."""
+    workflow = run(ARCHIVED)
+    arts = {a["name"]: a for a in node(workflow, "")["outputs"]["artifacts"]}
+    assert sorted(arts) == ["a-logs", "main-logs"]
+    assert arts["a-logs"]["local"]["key"].endswith("/a.log")
+    stored = [p for p in tmp_path.rglob("a.log") if p.is_file()]
+    assert [p.read_text() for p in stored] == ["from a\n"]
+
+
+UNMADE = HEAD + """
+  templates:
+  - name: main
+    containerSet:
+      containers:
+      - name: a
+        image: alpine:3.20
+        command: ["true"]
+        resources: {requests: {cpu: "2"}, limits: {cpu: "1"}}
+"""
+
+
+@runs
+def test_a_pod_the_api_server_would_refuse_is_an_error(run):
+    """A container's requests above its limits: the API server refuses the pod, no
+    container runs (no Container nodes)."""
+    workflow = run(UNMADE)
+    pod = node(workflow, "")
+    assert pod["phase"] == "Error"
+    assert pod["message"].startswith(f'Pod "{pod["displayName"]}')
+    assert "spec.containers[a].resources" in pod["message"]
+    assert "children" not in pod
+
+
+def test_a_patch_of_a_set_without_main_is_refused(run):
+    doc = yaml.safe_load(HEAD)
+    doc["spec"]["templates"] = [{"name": "main", "podSpecPatch": "{}", "containerSet": {
+        "containers": [{"name": "a", "image": "alpine", "command": ["true"]}]}}]
+    with pytest.raises(ManifestRefused) as refused:
+        run(yaml.safe_dump(doc))
+    assert any("spec.templates[0].podSpecPatch: " in p for p in refused.value.problems)
