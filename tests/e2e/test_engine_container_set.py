@@ -395,7 +395,8 @@ def test_a_retried_run_keeps_a_succeeded_sets_containers(run, tmp_path):
     assert names(again, node(again, "set.main")["children"]) == ["verify"]
     record = RunStore(tmp_path / "runs").load(again["metadata"]["name"])
     logs = record.path / "logs"
-    assert not (logs / f"{node(again, 'set.main')['id']}.log").exists()  # not run again
+    kept = (logs / f"{node(again, 'set.main')['id']}.log").read_text()
+    assert kept == "hi\nthere\n"  # not run again (its log would hold two runs)
     assert (logs / f"{node(again, 'verify')['id']}.log").exists()
 
 
@@ -645,3 +646,16 @@ def test_a_patch_of_a_set_without_main_is_refused(run):
     with pytest.raises(ManifestRefused) as refused:
         run(yaml.safe_dump(doc))
     assert any("spec.templates[0].podSpecPatch: " in p for p in refused.value.problems)
+
+
+@runs
+def test_a_retry_sets_aside_the_logs_of_a_failed_sets_containers(run, tmp_path):
+    """The failed pod runs again: its containers' logs of the first run move to
+    logs/retry-1/ with the pod's, the new run's logs start empty."""
+    failed = run(SEQUENCE)
+    again = run_workflow([d for d in yaml.safe_load_all(SEQUENCE) if d],
+                         store=RunStore(tmp_path / "runs"), previous=failed)
+    logs = RunStore(tmp_path / "runs").load(again["metadata"]["name"]).path / "logs"
+    b = node(again, "b")["id"]
+    assert (logs / "retry-1" / f"{b}.log").read_text() == "b ran\n"
+    assert (logs / f"{b}.log").read_text() == "b ran\n"
