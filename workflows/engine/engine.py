@@ -197,6 +197,8 @@ def _pod_filesystems(loaded: Loaded, config: EngineConfig) -> isolation.Availabi
     image other than ours runs) and what relies on literal paths refused before the run."""
     pods = isolation.availability(config.isolation)
     ours = literal_paths.our_scripts(loaded, config.our_images)  # never isolated
+    ours += literal_paths.container_sets(loaded, config.our_images,
+                                         None if pods.ok else pods.how)
     if pods.ok:
         refused = ours + literal_paths.host_entries(loaded, config.our_images)
         if refused:
@@ -214,11 +216,12 @@ def _pod_filesystems(loaded: Loaded, config: EngineConfig) -> isolation.Availabi
 
 
 def isolation_needed(tmpl: Mapping[str, Any], config: EngineConfig) -> bool:
-    """Whether a container of the template (its main or an init container) has an image
-    other than ours."""
+    """Whether a container of the template (its main, an init container or one of its
+    containerSet) has an image other than ours."""
     main = tmpl.get("container") or tmpl.get("script") or {}
     containers = [main] if main else []
     containers += [c for c in tmpl.get("initContainers") or [] if c]
+    containers += [c for c in (tmpl.get("containerSet") or {}).get("containers") or [] if c]
     return any(image_repository(str(c.get("image", ""))) not in config.our_images
                for c in containers)
 
