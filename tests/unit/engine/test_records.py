@@ -155,9 +155,9 @@ def test_a_retry_reopens_its_run_and_sets_aside_what_runs_again(tmp_path: Path) 
     logs, sandbox = record.path / "logs", record.path / "sandbox" / "etl-load-1"
     sandbox.mkdir(parents=True)
     (sandbox / "leftover").write_text("x")
-    for node_id in ("ok", "bad", "exit"):
-        (logs / f"{node_id}.log").parent.mkdir(exist_ok=True)
-        (logs / f"{node_id}.log").write_text(node_id)
+    for pod in ("ok", "bad", "exit"):
+        (logs / f"{pod}.log").parent.mkdir(exist_ok=True)
+        (logs / f"{pod}.log").write_text(pod)
     nodes = {"ok": {"id": "ok", "name": f"{record.name}.a", "type": "Pod", "phase": "Succeeded"},
              "bad": {"id": "bad", "name": f"{record.name}.b", "type": "Pod", "phase": "Failed"},
              "exit": {"id": "exit", "name": f"{record.name}.onExit", "type": "Pod",
