@@ -326,8 +326,11 @@ def logs(run_name: str, node: str | None, home: Path) -> None:
 def retry(run_name: str, home: Path) -> None:
     """Re-run a failed run from its failed nodes, reusing what succeeded (like `argo retry`).
 
-    The same manifests, parameters, secrets and artifact repository are used; the nodes
-    that succeeded keep their outputs and are not run again. A run stopped by a signal
+    It is the same run, as with `argo retry`: its name and record stay, and `cadencia get
+    RUN` shows the new attempts. The same manifests, parameters, secrets and artifact
+    repository are used; the nodes that succeeded keep their outputs and are not run
+    again. The logs of the attempts that are replaced move to logs/retry-N/ in the run's
+    folder. A run stopped by a signal
     (Ctrl-C, SIGTERM, SIGHUP) is retried the same way. Exit codes as for `cadencia run`.
 
     \b

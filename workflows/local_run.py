@@ -296,6 +296,9 @@ def summary_rows(workflow: Mapping[str, Any], timings: Timings | None = None,
         is_exit = display.endswith(".onExit")
         name = str(node.get("name", display))
         shown = "notify (onExit)" if is_exit else node_label.label(name, display)
+        if node.get("type") == "Container":  # a containerSet's: <pod>/<container>
+            pod_node = nodes.get(str(node.get("boundaryID"))) or {}
+            shown = f"{pod_node.get('displayName', '')}/{display}"
         cause = None
         if run_dir is not None and node.get("phase") in ("Failed", "Error"):
             pod = children[-1] if children else node

@@ -22,7 +22,7 @@ from tests.conformance import corpus
 WRONG: dict[str, str] = {}
 
 # The ratchet: the numbers measured, raised as the engine improves, never lowered.
-MIN_MATCH = 98
+MIN_MATCH = 103
 MAX_WRONG = 0
 
 

@@ -22,7 +22,7 @@ def test_retries_run_out_by_chance_is_argos_outcome_too() -> None:
 
 def test_any_other_failure_of_a_random_manifest_is_wrong() -> None:
     too_few = [f"retry-script({i}): Error (exit code 1)" for i in range(3)]
-    for failed in (too_few + ["retry-script: No more retries left"],
+    for failed in ([*too_few, "retry-script: No more retries left"],
                    ["retry-script(0): Error (exit code 2)"] * 11
                    + ["retry-script: No more retries left"]):
         assert corpus.classify(RETRY, ran("Failed", failed), 1.0).cls == "wrong"

@@ -101,6 +101,21 @@ def test_a_failed_run_is_retried_from_its_failed_node(tmp_path: Path) -> None:
     assert any("load" in line for line in ran)
     assert not any("extract-http" in line or "clean" in line for line in ran)
 
+    # argo retry: the same run (name, record), one run listed, the new attempt in `get`
+    name = re.search(r"`cadencia get (\S+)`", failed.stdout)[1]  # type: ignore[index]
+    assert f"`cadencia get {name}`" in retried.stdout
+    listing = cadencia("runs", cwd=tmp_path).stdout
+    assert listing.count(name) == 1 and listing.count("orders-") == 2  # the seeding run too
+    tree = cadencia("get", name, cwd=tmp_path).stdout
+    assert "Status:              Succeeded" in tree
+    load_row = next(line for line in tree.splitlines() if "load" in line and "─" in line)
+    assert "✔" in load_row and "Error (exit code 78)" not in tree
+    logs = cadencia("logs", name, "load", cwd=tmp_path).stdout
+    assert "load finished" in logs and '"level": "error"' not in logs
+    aside = (tmp_path / ".cadencia" / "runs" / name / "logs").glob("retry-1/*.log")
+    # the failed attempt's log (and the exit handler's), kept aside
+    assert ['"exit_code": 78' in log.read_text() for log in aside].count(True) == 1
+
 
 def test_a_taken_sample_api_port_moves_the_run_to_a_free_one(tmp_path: Path) -> None:
     """Another program (or another `cadencia run`) on 127.0.0.1:18080 does not stop the run,

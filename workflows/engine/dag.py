@@ -75,6 +75,14 @@ def outbound_nodes(nodes: Mapping[str, Mapping[str, Any]], nid: str) -> list[str
         return [o for k in kids for o in outbound_nodes(nodes, k)]
     if node["type"] in ("DAG", "Steps"):
         return list(node.get("outboundNodes") or [nid])
+    container = node["type"] == "Container"
+    if kids and (container or (node["type"] == "Pod" and any(
+            (nodes.get(k) or {}).get("type") == "Container" for k in kids))):
+        # a containerSet's pod counts as its containers; a container whose child is out of
+        # the pod (a task hung on it) is the deepest outbound node
+        return [o for k in kids for o in (
+            [nid] if container and (nodes.get(k) or {}).get("boundaryID")
+            != node.get("boundaryID") else outbound_nodes(nodes, k))]
     return [nid]
 
 

@@ -51,7 +51,7 @@ from workflows.engine.memo import MemoCache
 from workflows.engine.metrics import Registry
 from workflows.engine.nodes import FAILED, FINISHED, Status
 from workflows.engine.records import RunRecord, RunStore, describe_os_error, timestamp
-from workflows.engine.reuse import Previous
+from workflows.engine.reuse import Previous, set_aside
 from workflows.engine.scope import SubstitutionError, parameter_text, subst
 from workflows.engine.secrets import MissingSecret, SecretSource
 from workflows.engine.template import execute, observe_metrics
@@ -91,9 +91,11 @@ def run_workflow(docs: list[dict[str, Any]], *, entry: str | None = None,
     """Run the workflow ``entry`` names among ``docs``; returns the final Workflow object.
 
     ``previous`` (a finished run's workflow object) makes this run a retry of it, as
-    ``argo retry``: its Succeeded nodes are reused, not run again, and its parameters are
-    the defaults. Raises ManifestRefused or LoadError before running anything; once a run
-    starts it always ends with a saved workflow object, whatever happens inside it.
+    ``argo retry``: the same workflow (name, record, uid, creation time) goes on, its
+    Succeeded nodes are reused, not run again, the others run again (``reuse``), and its
+    parameters are the defaults. Raises ManifestRefused or LoadError before running
+    anything; once a run starts it always ends with a saved workflow object, whatever
+    happens inside it.
     ``on_start`` gets the run's folder once its record exists, before anything runs.
     Raises ``RunStopped`` (after saving the record) when a signal stopped the run.
     """
@@ -121,8 +123,15 @@ def run_workflow(docs: list[dict[str, Any]], *, entry: str | None = None,
         repo = open_repository(repository_spec, root=store.root.parent, secrets=secrets.secret)
     except ArtifactError as exc:
         raise LoadError(f"artifact repository: {exc.message}") from exc
-    record = store.new_run(loaded.base_name, created=clock())
-    workflow = _workflow_object(loaded, record, clock(), findings.cluster_only)
+    if previous is None:
+        record = store.new_run(loaded.base_name, created=clock())
+        workflow = _workflow_object(loaded, record, clock(), findings.cluster_only)
+    else:  # argo retry: the same workflow, its name, record and creation time
+        record = store.reopen(str(previous["metadata"]["name"]))
+        set_aside(record.path, previous)
+        workflow = _workflow_object(loaded, record, clock(), findings.cluster_only)
+        for key in ("uid", "creationTimestamp"):
+            workflow["metadata"][key] = previous["metadata"].get(key, workflow["metadata"][key])
     workflow["status"]["localEngine"]["podFilesystem"] = (
         "own (private mount namespace)" if pods.ok else f"the host's ({pods.how})")
     status = Status(workflow, record, on_event)
@@ -131,8 +140,6 @@ def run_workflow(docs: list[dict[str, Any]], *, entry: str | None = None,
               metrics=Registry(record.path / "metrics.prom"), config=config,
               globals={}, clock=clock, isolation=pods,
               previous=Previous(previous) if previous is not None else None)
-    if previous is not None:
-        workflow["metadata"]["labels"]["cadencia.dev/retry-of"] = previous["metadata"]["name"]
     if on_start is not None:
         try:
             on_start(record.path)
@@ -190,6 +197,8 @@ def _pod_filesystems(loaded: Loaded, config: EngineConfig) -> isolation.Availabi
     image other than ours runs) and what relies on literal paths refused before the run."""
     pods = isolation.availability(config.isolation)
     ours = literal_paths.our_scripts(loaded, config.our_images)  # never isolated
+    ours += literal_paths.container_sets(loaded, config.our_images,
+                                         None if pods.ok else pods.how)
     if pods.ok:
         refused = ours + literal_paths.host_entries(loaded, config.our_images)
         if refused:
@@ -207,11 +216,12 @@ def _pod_filesystems(loaded: Loaded, config: EngineConfig) -> isolation.Availabi
 
 
 def isolation_needed(tmpl: Mapping[str, Any], config: EngineConfig) -> bool:
-    """Whether a container of the template (its main or an init container) has an image
-    other than ours."""
+    """Whether a container of the template (its main, an init container or one of its
+    containerSet) has an image other than ours."""
     main = tmpl.get("container") or tmpl.get("script") or {}
     containers = [main] if main else []
     containers += [c for c in tmpl.get("initContainers") or [] if c]
+    containers += [c for c in (tmpl.get("containerSet") or {}).get("containers") or [] if c]
     return any(image_repository(str(c.get("image", ""))) not in config.our_images
                for c in containers)
 

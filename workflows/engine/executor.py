@@ -46,6 +46,7 @@ class Outcome:
     start_error: str | None = None
     stopped_for: str | None = None  # the reason given to ``stop``
     log_error: OSError | None = None  # writing the log failed (it is cut there)
+    raw_stdout: bytes = b""  # stdout as written (its end, when long): for appending attempts
     termination_message: str | None = None  # the container's own, as the kubelet reports it
 
 
@@ -136,7 +137,8 @@ class Process:
         # A signal shows as 128 + its number, as a container runtime reports it.
         exit_code = 128 - code if code < 0 else code
         return Outcome(exit_code=exit_code, started=self._started, finished=finished,
-                       stdout=text, stopped_for=self._stopped_for,
+                       stdout=text, raw_stdout=bytes(self._stdout),
+                       stopped_for=self._stopped_for,
                        log_error=self._log_error)
 
 

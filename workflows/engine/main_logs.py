@@ -31,14 +31,16 @@ def archive_logs(spec: Mapping[str, Any], tmpl: Mapping[str, Any]) -> bool:
     return bool(spec.get("archiveLogs"))
 
 
-async def save(repo: ArtifactRepository, log: Path, scope: Mapping[str, str]
+async def save(repo: ArtifactRepository, log: Path, scope: Mapping[str, str], *,
+               name: str = NAME, file: str = FILE
                ) -> tuple[dict[str, Any] | None, str | None]:
-    """(the ``main-logs`` output artifact, None) or (None, why it could not be saved)."""
+    """(the ``main-logs`` output artifact, None) or (None, why it could not be saved). A
+    containerSet saves one per container: ``<container>-logs``, ``<container>.log``."""
     if not log.exists():  # nothing ran: nothing to save, as Argo's ErrNotExist case
         return None, None
     try:
-        key = render_key(repo.key_format, scope, NAME, FILE, "none")
+        key = render_key(repo.key_format, scope, name, file, "none")
         location = await asyncio.to_thread(repo.put, log, key, archive="none")
     except ArtifactError as exc:
         return None, f"failed to save logs: {exc}"
-    return {"name": NAME, **location}, None
+    return {"name": name, **location}, None

@@ -127,16 +127,20 @@ class Status:
         node["startedAt"] = _stamp(now)
         self.nodes[nid] = node
         for parent in parents:
-            known = self._children.setdefault(parent, set(self.nodes[parent].get("children")
-                                                          or []))
-            if nid not in known:
-                known.add(nid)
-                self.nodes[parent].setdefault("children", []).append(nid)
+            self.add_child(parent, nid)
         if phase in FINISHED:
             self._finish(node, now)
         self.track_failing(node)
         self.changed(node)
         return node
+
+    def add_child(self, parent: str, child: str) -> None:
+        """``addChildNode``: ``child`` among ``parent``'s children, once."""
+        known = self._children.setdefault(parent, set(self.nodes[parent].get("children")
+                                                      or []))
+        if child not in known:
+            known.add(child)
+            self.nodes[parent].setdefault("children", []).append(child)
 
     def by_name(self, name: str) -> dict[str, Any] | None:
         return self.nodes.get(node_id(self.name, name))

@@ -87,7 +87,7 @@ class _Launch:
     wrap: Callable[[int], list[str]] | None = None
 
 
-def _command(run: Run, container: dict[str, Any], scope: dict[str, str], env: dict[str, str],
+def command_line(run: Run, container: dict[str, Any], scope: dict[str, str], env: dict[str, str],
              root: Path, workdir_on_host: Callable[[str], Path] | None,
              known: images.KnownImage | None, staged: list[str] | None = None
              ) -> tuple[list[str], Path]:
@@ -121,20 +121,20 @@ def _isolated(run: Run, container: Mapping[str, Any]) -> bool:
         image_repository(str(container.get("image", ""))) not in run.config.our_images
 
 
-def _wrap(run: Run, root: Path, targets: pod_fs.Targets, argv: list[str],
+def bwrap_wrap(run: Run, root: Path, targets: pod_fs.Targets, argv: list[str],
           workdir: str | None) -> Callable[[int], list[str]]:
     chdir = normal(workdir) if workdir else "/"
     return lambda fd: isolation.bwrap_argv(run.isolation.how, root, targets, argv, chdir, fd)
 
 
-def _env(run: Run, container: Mapping[str, Any], scope: dict[str, str],
+def container_env(run: Run, container: Mapping[str, Any], scope: dict[str, str],
          known: images.KnownImage | None) -> dict[str, str]:
     return run.secrets.container_env(
         container, substitute=lambda text, where: subst(text, scope, where),
         image_env=known.env if known else None)
 
 
-def _lacks(run: Run, image: str, argv: list[str], env: dict[str, str], root: Path,
+def lacking_program(run: Run, image: str, argv: list[str], env: dict[str, str], root: Path,
            targets: pod_fs.Targets, known: images.KnownImage | None
            ) -> str | programs.ImageLacks | None:
     """What program the container cannot find: the host's lack (a message: an Error
@@ -155,10 +155,10 @@ def _main(run: Run, tmpl: dict[str, Any], box: Sandbox, scope: dict[str, str],
     image = str(container.get("image", ""))
     known = images.known(image)
     isolated = _isolated(run, container)
-    env = _env(run, container, scope, known)
+    env = container_env(run, container, scope, known)
     staged = scripts.stage(tmpl, box, subst(str(container.get("source") or ""), scope,
                                             "script.source"), literal=isolated)
-    argv, cwd = _command(run, container, scope, env, box.root,
+    argv, cwd = command_line(run, container, scope, env, box.root,
                          None if isolated else box.path, known, staged)
     workdir = (subst(str(container["workingDir"]), scope, "container.workingDir")
                if isolated and container.get("workingDir") else None)
@@ -166,12 +166,12 @@ def _main(run: Run, tmpl: dict[str, Any], box: Sandbox, scope: dict[str, str],
     if isolated:
         targets = pod_fs.targets(tmpl, box, volumes, workdir, run.config.shared)
         targets.update(images.place(known, box.root))
-    lacks = _lacks(run, image, argv, env, box.root, targets, known)
+    lacks = lacking_program(run, image, argv, env, box.root, targets, known)
     if lacks is not None:
         return lacks
     launch = _Launch("main", argv, env, cwd, log)
     if isolated:
-        launch.wrap = _wrap(run, box.root, targets, argv, workdir)
+        launch.wrap = bwrap_wrap(run, box.root, targets, argv, workdir)
     elif any(m.get("mountPath") == "/tmp"  # noqa: S108 - the container's path, remapped
              for m in container.get("volumeMounts") or []):
         (box.root / "tmp").mkdir(exist_ok=True)
@@ -187,8 +187,8 @@ def _init(run: Run, tmpl: dict[str, Any], box: Sandbox, scope: dict[str, str], i
     known = images.known(image)
     isolated = _isolated(run, container)
     root = box.container_root(index)
-    env = _env(run, container, scope, known)
-    argv, cwd = _command(run, container, scope, env, root,
+    env = container_env(run, container, scope, known)
+    argv, cwd = command_line(run, container, scope, env, root,
                          None if isolated else lambda wd: root / normal(wd).lstrip("/"), known)
     workdir = (subst(str(container["workingDir"]), scope, "container.workingDir")
                if container.get("workingDir") else None)
@@ -198,13 +198,13 @@ def _init(run: Run, tmpl: dict[str, Any], box: Sandbox, scope: dict[str, str], i
             root, box, container, init_containers.mirrored_paths(tmpl, container, placed),
             workdir, run.config.shared)
         targets.update(images.place(known, root))
-    lacks = _lacks(run, image, argv, env, root, targets, known)
+    lacks = lacking_program(run, image, argv, env, root, targets, known)
     if lacks is not None:
         return lacks
     launch = _Launch(str(container.get("name", index)), argv, env, cwd,
                      log.with_name(f"{log.stem}.init-{index}.log"))
     if isolated:
-        launch.wrap = _wrap(run, root, targets, argv, workdir)
+        launch.wrap = bwrap_wrap(run, root, targets, argv, workdir)
     return launch
 
 
@@ -218,7 +218,7 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
     try:
         box = Sandbox(run.record_path / "sandbox", pod)
     except (ValueError, OSError) as exc:
-        return _error(run, node, None, log, f"cannot make the pod's sandbox: {exc}")
+        return fail_pod(run, node, None, log, f"cannot make the pod's sandbox: {exc}")
     try:
         isolated = _isolated(run, scripts.main_container(tmpl))
         volumes = pod_fs.mount_volumes(tmpl, box) if isolated else {}
@@ -228,22 +228,22 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
         unmade = podspec.check_pod(run.loaded.spec, tmpl, scripts.main_container(tmpl),
                                    lambda value, where: subst_value(value, scope, where), pod)
         if unmade:  # Argo never creates the pod: nothing is fetched, nothing runs
-            return _error(run, node, box, log, unmade.message, detail=unmade.detail)
+            return fail_pod(run, node, box, log, unmade.message, detail=unmade.detail)
         await place_inputs(box, inputs.artifacts, run.repo)
         main = _main(run, tmpl, box, scope, volumes, log)
         launches = [_init(run, tmpl, box, scope, k, container, inputs.artifacts, log)
                     for k, container in enumerate(init_containers.containers(tmpl))]
     except ArtifactError as exc:
-        return _error(run, node, box, log, exc.message, transient=exc.transient)
+        return fail_pod(run, node, box, log, exc.message, transient=exc.transient)
     except MissingSecret as exc:
-        return _error(run, node, box, log, str(exc))
+        return fail_pod(run, node, box, log, str(exc))
     except (*SubstitutionError, ValueError) as exc:
-        return _error(run, node, box, log, str(exc))
+        return fail_pod(run, node, box, log, str(exc))
     except OSError as exc:
-        return _error(run, node, box, log, f"cannot prepare the pod: {exc}")
+        return fail_pod(run, node, box, log, f"cannot prepare the pod: {exc}")
     for launch in [*launches, main]:
         if isinstance(launch, str):
-            return _error(run, node, box, log, launch)
+            return fail_pod(run, node, box, log, launch)
     inits = [launch for launch in launches if not isinstance(launch, str)]
     assert not isinstance(main, str)
     if any(isinstance(launch, programs.ImageLacks) for launch in [*inits, main]):
@@ -335,8 +335,8 @@ def _timers(run: Run, branch: Branch, tmpl: dict[str, Any], proc: executor.Proce
     return timers
 
 
-def _error(run: Run, node: dict[str, Any], box: Sandbox | None, log: Any, message: str, *,
-           transient: bool = False, detail: str = "") -> Attempt:
+def fail_pod(run: Run, node: dict[str, Any], box: Sandbox | None, log: Any, message: str, *,
+             transient: bool = False, detail: str = "") -> Attempt:
     with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as handle:
         handle.write("".join(f"{line}\n" for line in (detail, message) if line))
     run.status.update(node, phase="Error", message=message)
@@ -370,14 +370,23 @@ def _finish(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sandbox,
     return Attempt()
 
 
-def _verdict(outcome: executor.Outcome) -> tuple[str, str]:
-    reason = outcome.stopped_for
+def stopped_verdict(reason: str | None) -> tuple[str, str] | None:
+    """The phase and message of a pod stopped for ``reason`` (a deadline, a shutdown), or
+    None when that reason does not decide them."""
     if reason in ("workflow-deadline", "execution-deadline"):
         return "Failed", STEP_DEADLINE
     if reason == "template-deadline":
         return "Failed", TEMPLATE_DEADLINE
     if reason == "shutdown":
         return "Failed", SHUTDOWN_RUNNING_POD
+    return None
+
+
+def _verdict(outcome: executor.Outcome) -> tuple[str, str]:
+    reason = outcome.stopped_for
+    stopped = stopped_verdict(reason)
+    if stopped is not None:
+        return stopped
     if reason == "daemon" or outcome.exit_code == 0:
         return "Succeeded", ""
     message = f"Error (exit code {outcome.exit_code})"
@@ -391,7 +400,21 @@ async def _collect(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sa
     phase, message = _verdict(outcome)
     if outcome.log_error is not None:
         run.status.write_failed(outcome.log_error)
-    outputs: dict[str, Any] = {"exitCode": str(outcome.exit_code)}
+    log = run.status.record.log_path(node["id"])
+    return await collect_outputs(run, node, tmpl, box, scope, phase=phase, message=message,
+                                 exit_code=outcome.exit_code, result=outcome.stdout,
+                                 logs=[(main_logs.NAME, main_logs.FILE, log)])
+
+
+async def collect_outputs(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sandbox,
+                          scope: dict[str, str], *, phase: str, message: str,
+                          exit_code: int | None, result: str | None,
+                          logs: list[tuple[str, str, Path]]) -> Attempt:
+    """End ``node`` in ``phase`` with the template's outputs read from ``box`` (an output
+    that cannot be read errors a Succeeded node); ``exit_code`` and ``result`` (stdout)
+    are the main container's, None when there is none; ``logs`` are the (artifact name,
+    file name, log) of the main containers, kept with ``archiveLogs``."""
+    outputs: dict[str, Any] = {} if exit_code is None else {"exitCode": str(exit_code)}
     declared = tmpl.get("outputs") or {}
     params = []
     for spec in declared.get("parameters") or []:
@@ -417,16 +440,18 @@ async def _collect(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sa
         key_of=lambda text: subst(text, scope, "outputs.artifacts.s3.key"))
     if error and phase == "Succeeded":
         phase, message = "Error", error
-    if main_logs.archive_logs(run.loaded.spec, tmpl):
-        logs, error = await main_logs.save(run.repo, run.status.record.log_path(node["id"]),
-                                           scope)
-        artifacts += [logs] if logs else []
+    for name, file, log in logs if main_logs.archive_logs(run.loaded.spec, tmpl) else []:
+        saved, error = await main_logs.save(run.repo, log, scope, name=name, file=file)
+        artifacts += [saved] if saved else []
         if error and phase == "Succeeded":
             phase, message = "Error", error
     if artifacts:
         outputs["artifacts"] = artifacts
-    outputs["result"] = outcome.stdout
-    run.status.update(node, phase=phase, message=message, outputs=outputs)
+    if result is not None:
+        outputs["result"] = result
+    if outputs:
+        node["outputs"] = outputs
+    run.status.update(node, phase=phase, message=message)
     if phase == "Succeeded" and not run.config.keep_sandboxes:
         box.remove()
     return Attempt()

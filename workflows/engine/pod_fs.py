@@ -70,11 +70,13 @@ def targets(tmpl: dict[str, Any], box: Sandbox, volumes: Targets, workdir: str |
 
 def init_targets(root: Path, box: Sandbox, container: Mapping[str, Any],
                  mirrored: Iterable[str], workdir: str | None,
-                 shared: tuple[Path, ...]) -> Targets:
+                 shared: tuple[Path, ...], places: Iterable[str] = ()) -> Targets:
     """What an isolated init container sees where, over its own ``root``: its volumes
     (the pod's folders), the ``mirrored`` paths of the main container (input artifacts,
     the staged script: the sandbox's own files, read-write as Argo's subPath mounts are),
-    /tmp, the shared host folders and the image folder of its working directory."""
+    /tmp, the shared host folders and the image folder of its working directory (and of
+    ``places``: a containerSet's other containers get the declared paths' folders of
+    their own, as their images have them)."""
     volumes: Targets = {}
     for mount in container.get("volumeMounts") or []:
         volumes[normal(str(mount["mountPath"]))] = isolation.Bind(
@@ -84,7 +86,7 @@ def init_targets(root: Path, box: Sandbox, container: Mapping[str, Any],
         source = box.path(path)
         if source.exists():
             volumes.setdefault(normal(path), isolation.Bind(source))
-    return _over_root(root, volumes, [], workdir, shared)
+    return _over_root(root, volumes, [normal(p) for p in places], workdir, shared)
 
 
 def _over_root(root: Path, volumes: Targets, places: list[str], workdir: str | None,

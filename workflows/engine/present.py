@@ -4,9 +4,11 @@
 Finished, Duration, Progress, Parameters, Output Parameters), then the node tree built from
 the nodes' boundaries like Argo's printer (children sorted by start time; a Retry node with
 one attempt is shown as that attempt; step groups are folded into ``┬─``), with the exit
-handler's tree after a blank line. Two deliberate differences: Omitted nodes are shown
-(``argo get`` hides them, but locally "what did not run" is the first question), and a
-memoization hit says ``(memoized)`` in its MESSAGE column.
+handler's tree after a blank line. Three deliberate differences: Omitted nodes are shown
+(``argo get`` hides them, but locally "what did not run" is the first question), so are
+the Container nodes of a containerSet's pod, under it (``argo get`` prints no Container
+node; the Argo UI shows them), and a memoization hit says ``(memoized)`` in its MESSAGE
+column.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Without a node every Pod node is shown in start order; with one, ``node`` may be
 id, a pod name, a node name or a display name (``extract-http``, ``extract-http(1)``). A
 node that is not a Pod (a Retry node, a DAG) stands for every pod under it. When more than
 one pod is shown each line starts with the pod's display name, as ``argo logs`` prefixes
-lines with the pod name.
+lines with the pod name. The pod of a containerSet shows each of its containers' logs
+(``<pod>/<container>: ``), in the set's order; ``node`` may name one of its containers.
 """
 
 from __future__ import annotations
@@ -31,27 +32,48 @@ def format_logs(record: RunRecord, node: str | None = None) -> str:
     nodes: Mapping[str, Mapping[str, Any]] = workflow.get("status", {}).get("nodes") or {}
     pods = sorted((n for n in nodes.values() if n.get("type") == "Pod"),
                   key=lambda n: (n.get("startedAt") or "", n.get("displayName", "")))
+    sets = {n.get("boundaryID") for n in nodes.values() if n.get("type") == "Container"}
     if node is not None:
         matches = [n for n in nodes.values() if node in (
             n.get("id"), n.get("name"), n.get("displayName"),
             pod_name(name, n.get("templateName", ""), n.get("name", "")))]
         if not matches:
-            shown = [str(p.get("displayName")) for p in pods]
+            known = [str(p.get("displayName")) for p in pods]
             raise UnknownNode(f"run {name} has no node {node!r} (pods: "
-                              f"{', '.join(shown) or 'none'})", shown)
-        wanted = set().union(*(_pods_under(m, nodes) for m in matches))
+                              f"{', '.join(known) or 'none'})", known)
+        picked = {str(m.get("id")) for m in matches if m.get("type") == "Container"}
+        whole = set().union(*(_pods_under(m, nodes) for m in matches
+                              if m.get("type") != "Container"))
+        wanted = whole | {nodes[c].get("boundaryID") for c in picked if c in nodes}
         pods = [p for p in pods if p.get("id") in wanted]
-    out: list[str] = []
+    else:
+        picked, whole = set(), {str(p.get("id")) for p in pods}
+    shown: list[tuple[str, Mapping[str, Any]]] = []
     for pod in pods:
-        prefix = f"{pod.get('displayName')}: " if len(pods) > 1 else ""
-        path = record.path / "logs" / f"{pod.get('id')}.log"
+        if pod.get("id") in sets:  # each container, or the ones asked for
+            shown += [(f"{pod.get('displayName')}/{c.get('displayName')}", c)
+                      for c in _containers(pod, nodes)
+                      if pod.get("id") in whole or c.get("id") in picked]
+        else:
+            shown.append((str(pod.get("displayName")), pod))
+    out: list[str] = []
+    for label, item in shown:
+        prefix = f"{label}: " if len(shown) > 1 else ""
+        path = record.path / "logs" / f"{item.get('id')}.log"
         if not path.is_file():
-            hit = (pod.get("memoizationStatus") or {}).get("hit")
+            hit = (item.get("memoizationStatus") or {}).get("hit")
             out.append(f"{prefix}(no log: {'memoized' if hit else 'the process did not start'})")
             continue
         with path.open(encoding="utf-8", errors="replace") as handle:
             out.extend(prefix + line.rstrip("\n") for line in handle)
     return "\n".join(out) + ("\n" if out else "")
+
+
+def _containers(pod: Mapping[str, Any], nodes: Mapping[str, Mapping[str, Any]]
+                ) -> list[Mapping[str, Any]]:
+    """The Container nodes of a containerSet's pod, in the set's order (creation order)."""
+    return [n for n in nodes.values()
+            if n.get("type") == "Container" and n.get("boundaryID") == pod.get("id")]
 
 
 def _pods_under(node: Mapping[str, Any], nodes: Mapping[str, Mapping[str, Any]]) -> set[str]:

@@ -246,6 +246,13 @@ class RunStore:
             return record
         raise RuntimeError(f"no free run name for {workflow_name!r} in {self.root}")
 
+    def reopen(self, name: str) -> RunRecord:
+        """The run called exactly ``name`` (a retry goes on in its folder); UnknownRun."""
+        path = self.root / name
+        if not _SAFE_NAME.match(name) or not (path / WORKFLOW_FILE).is_file():
+            raise UnknownRun(f"no run {name!r} in {self.root}", [r.name for r in self.records()])
+        return RunRecord(path)
+
     def records(self) -> list[RunRecord]:
         """Every run, newest first."""
         if not self.root.is_dir():

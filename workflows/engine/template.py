@@ -1,12 +1,13 @@
 """Executing one template at a node: inputs, memoize, mutexes, retries, outputs, metrics.
 
 ``execute`` is Argo's ``executeTemplate`` for the template kinds the engine runs
-(container, dag and steps). In order: the inputs are resolved from the arguments (an input with
-no value is an Error node); ``memoize`` is looked up (an invalid key is an Error node, a
-hit is a Succeeded node replaying the cached outputs); the template's mutexes are taken
-(the node is Pending meanwhile); then the body runs, directly or as attempts
-``name(0)``, ``name(1)``... under a Retry node, as ``retry_policy.decide`` says. When the node
-ends: global outputs are exported, a Succeeded memoized node is saved, metrics computed.
+(container, script, containerSet, dag and steps). In order: the inputs are resolved from
+the arguments (an input with no value is an Error node); ``memoize`` is looked up (an
+invalid key is an Error node, a hit is a Succeeded node replaying the cached outputs); the
+template's mutexes are taken (the node is Pending meanwhile); then the body runs, directly
+or as attempts ``name(0)``, ``name(1)``... under a Retry node, as ``retry_policy.decide``
+says. When the node ends: global outputs are exported, a Succeeded memoized node is saved,
+metrics computed.
 An exception inside the body (a bug, an input nothing foresaw) ends the attempt in Error
 with its text (``context.fail_node``): a workflow never waits on a node that can no longer end.
 DAG and steps templates are run by ``dag.run_dag`` and ``steps.run_steps``, which are
@@ -22,6 +23,7 @@ from typing import Any
 from workflows.engine import memo as memo_mod
 from workflows.engine import synchronization
 from workflows.engine.attempts import run_attempts
+from workflows.engine.container_set import run_container_set
 from workflows.engine.context import SHUTDOWN_STOPPED, Branch, Run, Templates, fail_node
 from workflows.engine.dag import run_dag
 from workflows.engine.expr import evaluate_when
@@ -178,6 +180,9 @@ async def execute(run: Run, branch: Branch, *, name: str, holder: Mapping[str, A
             await slots.acquire()
             status.restart_clock(node)  # it waited for spec.parallelism; it starts now
         try:
+            if "containerSet" in tmpl:
+                return await run_container_set(run, branch, node, tmpl, inputs, retries=retries,
+                                               execution_deadline=execution_deadline)
             return await run_pod(run, branch, node, tmpl, inputs, retries=retries,
                                  execution_deadline=execution_deadline, on_daemoned=daemoned)
         finally:

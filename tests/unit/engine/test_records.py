@@ -141,3 +141,31 @@ def test_timestamp_is_utc_rfc3339() -> None:
     assert timestamp(naive) == "2024-03-05T02:00:07Z"
     sao_paulo = datetime.fromisoformat("2024-03-04T23:00:00-03:00")
     assert timestamp(sao_paulo) == "2024-03-05T02:00:00Z"
+
+
+def test_a_retry_reopens_its_run_and_sets_aside_what_runs_again(tmp_path: Path) -> None:
+    """argo retry deletes the failed pods: their sandboxes go, their logs move aside."""
+    from workflows.engine.reuse import set_aside
+
+    store = RunStore(tmp_path / "runs")
+    record = store.new_run("etl")
+    assert store.reopen(record.name).path == record.path
+    with pytest.raises(UnknownRun):
+        store.reopen("etl")  # an exact name only, never a prefix
+    logs, sandbox = record.path / "logs", record.path / "sandbox" / "etl-load-1"
+    sandbox.mkdir(parents=True)
+    (sandbox / "leftover").write_text("x")
+    for pod in ("ok", "bad", "exit"):
+        (logs / f"{pod}.log").parent.mkdir(exist_ok=True)
+        (logs / f"{pod}.log").write_text(pod)
+    nodes = {"ok": {"id": "ok", "name": f"{record.name}.a", "type": "Pod", "phase": "Succeeded"},
+             "bad": {"id": "bad", "name": f"{record.name}.b", "type": "Pod", "phase": "Failed"},
+             "exit": {"id": "exit", "name": f"{record.name}.onExit", "type": "Pod",
+                      "phase": "Succeeded"}}
+    previous = {"metadata": {"name": record.name}, "status": {"nodes": nodes}}
+    assert set_aside(record.path, previous) == logs / "retry-1"
+    assert not (record.path / "sandbox").exists()
+    assert sorted(p.name for p in (logs / "retry-1").iterdir()) == ["bad.log", "exit.log"]
+    assert (logs / "ok.log").read_text() == "ok"
+    (logs / "bad.log").write_text("again")
+    assert set_aside(record.path, previous) == logs / "retry-2"

@@ -19,6 +19,10 @@ project's, each of these is refused before the run, with its YAML path and the p
   ``workingDir`` or ``/tmp/...`` named literally (the main container's mounts that
   ``mirrorVolumeMounts`` gives it are refused as the main's).
 
+A containerSet template is refused whole there (its containers' own filesystems sharing
+only volumes need namespaces), and, on any machine, when one of its containers is of this
+project's image (``container_set.host_problems``).
+
 Where pods do get their own filesystem, ``host_entries`` refuses an output path that
 names an entry of this host (``/etc/hostname``, ``/mnt``): the pod sees the host's entry
 there, read-only, standing in for the image's, which Argo's command could replace and
@@ -33,6 +37,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from workflows.engine import images, isolation, scripts
+from workflows.engine.admit import container_set
 from workflows.engine.admit.inline import with_inline
 from workflows.engine.admit.load import Loaded
 from workflows.engine.declared import declared_paths, image_repository
@@ -116,6 +121,14 @@ def our_scripts(loaded: Loaded, our_images: frozenset[str]) -> list[str]:
         if container and image_repository(str(container.get("image", ""))) in our_images:
             found += _uses(label, where, tmpl, "script", container, needs)
     return found
+
+
+def container_sets(loaded: Loaded, our_images: frozenset[str],
+                   namespaces: str | None) -> list[str]:
+    """What no machine, or this one (``namespaces``: why it has no mount namespaces, or
+    None), cannot give a containerSet template (``container_set.host_problems``)."""
+    return [f"{label}: {problem}" for label, where, tmpl in _templates(loaded)
+            for problem in container_set.host_problems(tmpl, where, our_images, namespaces)]
 
 
 def _uses(label: str, where: str, tmpl: Mapping[str, Any], main: str,

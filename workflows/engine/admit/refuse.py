@@ -4,7 +4,8 @@
 ClusterWorkflowTemplate it reaches through ``workflowTemplateRef``/``templateRef``
 (``clusterScope: true`` names the latter) against ``schema``, plus what the schema
 cannot say (one template type each, existing templates and dependencies, no cycles,
-parsable retry and memoize durations, metric names). It returns the problems, each
+parsable retry and memoize durations, metric names, a containerSet's containers:
+``container_set``). It returns the problems, each
 ``<Kind>/<name>: <YAML path>: <why>``, and the cluster-only fields that were accepted
 (listed in the run record, never silently dropped).
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 from workflows.argo.durations import parse_go_duration
 from workflows.argo.names import METRIC_NAME
-from workflows.engine.admit import expressions, pod_fields, supplied, tags
+from workflows.engine.admit import container_set, expressions, pod_fields, supplied, tags
 from workflows.engine.admit import schema as s
 from workflows.engine.admit.inline import with_inline
 from workflows.engine.admit.library import Library, TemplateSource, ref_source
@@ -162,6 +163,10 @@ def _templates(spec: Mapping[str, Any], path: str, doc: str, library: Library,
                                 f"script, dag (template {tmpl.get('name')!r} has "
                                 f"{', '.join(kinds) or 'none'})")
         _template_fields(tmpl, where, doc, out, spec.get("volumes") or [])
+        volumes = {v.get("name") for v in [*(tmpl.get("volumes") or []),
+                                           *(spec.get("volumes") or [])]}
+        out.problems += [f"{doc}: {p}" for p in
+                         container_set.problems(tmpl, where, volumes, _cycle)]
         _config_map_values((tmpl.get("inputs") or {}).get("parameters"),
                            f"{where}.inputs.parameters", doc, out)
         _synchronization(tmpl.get("synchronization"), f"{where}.synchronization", doc, out,

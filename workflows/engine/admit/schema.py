@@ -87,11 +87,12 @@ ENV_FROM = {"prefix": ANY, "secretRef": {"name": ANY, "optional": ANY},
             "configMapRef": {"name": ANY, "optional": ANY}}
 PROBE = Refuse("probes " + NOT_LOCAL.replace("is ", "are ", 1))
 READINESS = Checked("readinessProbe", "not on a `daemon` template")
+VOLUME_MOUNT = {"name": ANY, "mountPath": ANY, "readOnly": ANY,
+                "subPath": Refuse("volumeMounts subPath " + NOT_LOCAL)}
 CONTAINER = {
     "name": ANY, "image": ANY, "command": ANY, "args": ANY, "env": ListOf(ENV),
     "envFrom": ListOf(ENV_FROM), "workingDir": ANY,
-    "volumeMounts": ListOf({"name": ANY, "mountPath": ANY, "readOnly": ANY,
-                            "subPath": Refuse("volumeMounts subPath " + NOT_LOCAL)}),
+    "volumeMounts": ListOf(VOLUME_MOUNT),
     "resources": CLUSTER, "securityContext": CLUSTER, "imagePullPolicy": CLUSTER,
     "ports": CLUSTER, "terminationMessagePath": CLUSTER, "terminationMessagePolicy": CLUSTER,
     "readinessProbe": READINESS, "livenessProbe": PROBE, "startupProbe": PROBE,
@@ -99,6 +100,11 @@ CONTAINER = {
     "stdin": Refuse("stdin " + NOT_LOCAL), "tty": Refuse("tty " + NOT_LOCAL)}
 SCRIPT = {**CONTAINER, "source": ANY}  # a container whose source is staged as a file
 INIT_CONTAINER = {**CONTAINER, "mirrorVolumeMounts": ANY}  # Argo's UserContainer
+# a containerSet's containers: containers that wait for the ones they depend on
+CONTAINER_SET = {
+    "containers": ListOf({**CONTAINER, "dependencies": ANY}),
+    "volumeMounts": ListOf(VOLUME_MOUNT),
+    "retryStrategy": {"retries": ANY, "duration": ANY}}
 RETRY = {"limit": ANY, "retryPolicy": ANY, "expression": ANY, "affinity": CLUSTER,
          "backoff": {"duration": ANY, "factor": ANY, "cap": ANY, "maxDuration": ANY}}
 MEMOIZE = {"key": ANY, "maxAge": ANY, "cache": {"configMap": {"name": ANY, "key": ANY}}}
@@ -152,7 +158,7 @@ TEMPLATE: dict[str, Any] = {
     "suspend": Refuse("suspend templates " + NOT_LOCAL.replace("is ", "are ", 1)),
     "http": Refuse("http templates " + NOT_LOCAL.replace("is ", "are ", 1)),
     "plugin": Refuse("plugin templates " + NOT_LOCAL.replace("is ", "are ", 1)),
-    "containerSet": Refuse("containerSet templates " + NOT_LOCAL.replace("is ", "are ", 1)),
+    "containerSet": CONTAINER_SET,
     "data": Refuse("data templates " + NOT_LOCAL.replace("is ", "are ", 1)),
     "timeout": Refuse("template timeout " + NOT_LOCAL + "; use activeDeadlineSeconds"),
     "archiveLocation": ARCHIVE_LOCATION,

@@ -76,6 +76,17 @@ class Sandbox:
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
+    def set_root(self, container: str) -> Path:
+        """The root of a containerSet's container other than ``main``
+        (``<pod name>~set/<container>``): a container of its own, sharing only the pod's
+        volumes."""
+        if not container or "/" in container or container in (".", ".."):
+            raise PathEscape(f"container name {container!r} cannot name a folder")
+        base = self.root.parent / f"{self.root.name}~set"
+        folder = within(base, base / container, f"container {container!r}")
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
     def path(self, declared: str) -> Path:
         """Where the container path ``declared`` is on this machine."""
         parts = [p for p in PurePosixPath("/", declared).parts[1:] if p not in ("", ".")]
@@ -94,6 +105,7 @@ class Sandbox:
         shutil.rmtree(self.root, ignore_errors=True)
         shutil.rmtree(self.volumes, ignore_errors=True)
         shutil.rmtree(self.root.parent / f"{self.root.name}~init", ignore_errors=True)
+        shutil.rmtree(self.root.parent / f"{self.root.name}~set", ignore_errors=True)
 
 
 def normal(path: str) -> str:
