@@ -17,9 +17,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from workflows.engine.records import RunRecord, RunStore
+from workflows.engine.records import RunRecord
 
 _children: list[subprocess.Popen[bytes]] = []  # reaped as new ones start
+RETRY_OUTPUT = "retry.out"
 
 
 def same_origin(headers: dict[str, str], allowed_hosts: set[str]) -> bool:
@@ -37,11 +38,11 @@ def same_origin(headers: dict[str, str], allowed_hosts: set[str]) -> bool:
 
 def start_retry(record: RunRecord, home: Path) -> subprocess.Popen[bytes]:
     """``cadencia retry`` of the run, in the background; its output goes to
-    ``<run>/retry.out``."""
+    ``<run>/retry.out`` (replaced at each retry)."""
     for child in list(_children):
         if child.poll() is not None:
             _children.remove(child)
-    with (record.path / "retry.out").open("ab") as out:
+    with (record.path / RETRY_OUTPUT).open("wb") as out:
         child = subprocess.Popen(
             [sys.executable, "-m", "workflows.cli", "retry", record.name, "--home", str(home)],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
@@ -50,24 +51,28 @@ def start_retry(record: RunRecord, home: Path) -> subprocess.Popen[bytes]:
     return child
 
 
-def retried_run(store: RunStore, name: str, started_ns: int,
-                child: subprocess.Popen[bytes] | None = None, wait: float = 5.0) -> str | None:
-    """The name of the run a retry of ``name`` made (``cadencia.dev/retry-of``), once its
-    record exists; None after ``wait`` seconds, or once ``child`` (the retry) has exited
-    without making one."""
+def record_stamp(record: RunRecord) -> int:
+    """When the run's record was last written (ns); 0 without one."""
+    try:
+        return record.workflow_path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def wait_for_retry(record: RunRecord, child: subprocess.Popen[bytes], before: int,
+                   wait: float = 5.0) -> str | None:
+    """Wait until the retry has taken the run over (it rewrites the record: the same run,
+    as ``argo retry``), so that the page it leads to follows it; None then, or after
+    ``wait`` seconds. When ``cadencia retry`` exits without touching the record (it
+    refused, e.g. a Succeeded run), its last line, which says why."""
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        exited = child is not None and child.poll() is not None
-        for record in store.records():
-            if record.created_ns() < started_ns:
-                break
-            try:
-                labels = record.load().get("metadata", {}).get("labels") or {}
-            except (OSError, ValueError):
-                continue
-            if labels.get("cadencia.dev/retry-of") == name:
-                return record.name
-        if exited:
+        if record_stamp(record) != before:
             return None
-        time.sleep(0.2)
+        if child.poll() is not None:
+            if record_stamp(record) != before or child.returncode == 0:
+                return None
+            said = (record.path / RETRY_OUTPUT).read_text(errors="replace").strip()
+            return said.splitlines()[-1] if said else "cadencia retry failed"
+        time.sleep(0.1)
     return None

@@ -10,7 +10,6 @@ SLA), ``/runs/RUN/nodes/ID`` one node (inputs, outputs, error line, logs),
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -115,14 +114,13 @@ def create_app(home: Path, allowed_hosts: set[str]) -> Starlette:
         if refused is not None:
             return refused
         record = record_of(request)
-        started = time.time_ns()
+        before = actions.record_stamp(record)
         child = actions.start_retry(record, home)
-        new = actions.retried_run(store, record.name, started, child)
-        if new is None and child.poll():  # it refused at once: say why
-            said = (record.path / "retry.out").read_text(errors="replace").strip()
+        why = actions.wait_for_retry(record, child, before)
+        if why is not None:
             return page(request, "error.html", status_code=409, title="Retry refused",
-                        message=said.splitlines()[-1] if said else "cadencia retry failed")
-        return RedirectResponse(f"/runs/{new or record.name}", status_code=303)
+                        message=why)
+        return RedirectResponse(f"/runs/{record.name}", status_code=303)
 
     def stop_action(request: Request) -> Response:
         refused = _refuse_foreign(request, allowed_hosts)

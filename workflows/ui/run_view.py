@@ -47,8 +47,6 @@ def run_view(record: RunRecord, now: datetime | None = None) -> dict[str, Any]:
         "progress": str(status.get("progress") or ""),
         "parameters": parameters(workflow),
         "rows_loaded": rows_loaded(workflow),
-        "retry_of": ((workflow.get("metadata") or {}).get("labels") or {})
-        .get("cadencia.dev/retry-of"),
         "failures": failures,
         "sla": sla(workflow, record.path),
         "graph": drawn,

@@ -78,13 +78,11 @@ function drawTimeline(svg, bars, runName) {
 }
 
 function render(run) {
-  const retryOf = run.retry_of ? htmlEl("a", { href: `/runs/${run.retry_of}` }, run.retry_of) : null;
   definitionList(document.getElementById("summary"), [
     ["Phase", phaseBadge(run.phase)], ["Message", run.message], ["Pipeline", run.pipeline],
     ["Run date", run.run_date], ["Started", run.started], ["Finished", run.finished],
     ["Duration", run.duration], ["Progress", run.progress],
-    ["Rows loaded", run.rows_loaded === null ? "" : run.rows_loaded.toLocaleString("en")],
-    ["Retry of", retryOf]]);
+    ["Rows loaded", run.rows_loaded === null ? "" : run.rows_loaded.toLocaleString("en")]]);
   document.getElementById("retry-form").hidden = !run.can_retry;
   document.getElementById("stop-form").hidden = !run.can_stop;
   const failures = document.getElementById("failures");
