@@ -199,14 +199,19 @@ def ui(home: Path, port: int, host: str) -> None:
     Example:
       cadencia ui --port 8080
     """
-    from workflows.ui.server import LOOPBACK, serve
+    from workflows.ui.server import LOOPBACK, listen, serve
 
+    try:
+        sock = listen(host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc} "
+                                   "(another cadencia ui? pick a port with --port)") from exc
     where = (home / "runs").resolve()
     local = host in (LOOPBACK, "localhost", "::1")
     reach = "this machine only" if local else "[WARNING] reachable from the network"
     click.echo(f"cadencia ui: runs in {where}, at http://{host}:{port}/ ({reach}; Ctrl-C "
                "stops it)")
-    serve(home, host, port)
+    serve(home, sock, host, port)
 
 
 if __name__ == "__main__":

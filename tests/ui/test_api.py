@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.ui.conftest import PASSWORD, Runs, Server
+from tests.ui.conftest import PASSWORD, Runs, Server, cadencia
 
 
 def vertex(run: dict[str, Any], label: str) -> dict[str, Any]:
@@ -173,3 +173,12 @@ def test_stop_of_a_run_that_is_not_running_is_refused(server: Server, runs: Runs
     request = urllib.request.Request(f"{server.url}/runs/{runs.failed}/stop", data=b"",
                                      method="POST", headers={"Origin": server.url})
     assert status_of(request) == 409
+
+
+def test_a_taken_port_is_one_clear_error(server: Server, runs: Runs) -> None:
+    port = server.url.rsplit(":", 1)[-1]
+    taken = cadencia("ui", "--home", str(runs.home), "--port", port, cwd=runs.project,
+                     timeout=30)
+    assert taken.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in taken.stderr
+    assert "cadencia ui: runs in" not in taken.stdout  # no banner for a server that is not
