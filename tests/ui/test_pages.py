@@ -143,7 +143,7 @@ def test_a_parquet_preview_and_the_quarantine_with_the_rule_each_row_broke(
 
 def test_the_graph_and_a_log_update_live_while_the_run_goes(
         browser: Any, server: Server, runs: Runs, screenshots: Path) -> None:
-    with slow_run(runs, "live", ticks=6) as (run, process):
+    with slow_run(runs, "live", ticks=10) as (run, process):
         browser.get(f"{server.url}/runs/{run}")
         wait_for(browser, lambda b: node_phase("slow")(b) == "Running")
         browser.execute_script("window.notReloaded = true;")
@@ -166,6 +166,9 @@ def test_the_graph_and_a_log_update_live_while_the_run_goes(
         assert browser.execute_script("return window.notReloaded") is True
         log = text(browser, "pre.log")
         assert log.count("tick 1\n") == 1  # appended, never repeated
+        browser.save_screenshot(str(screenshots / "node-log.png"))
+        wait_for(browser, lambda b: "Succeeded" in text(b, "#node-summary") and
+                 "slow · Succeeded" in text(b, "#logs h3"))
         assert process.wait(timeout=30) == 0
 
 
@@ -177,7 +180,7 @@ def test_the_run_list_follows_a_running_run_to_its_end(browser: Any, server: Ser
             return rows[0].get_attribute("data-phase") if rows else None
         return phase
 
-    with slow_run(runs, "listed", ticks=3) as (run, process):
+    with slow_run(runs, "listed", ticks=6) as (run, process):
         browser.get(server.url + "/?pipeline=")
         wait_for(browser, lambda b: row_phase(run)(b) == "Running")
         wait_for(browser, lambda b: row_phase(run)(b) == "Succeeded", timeout=40)

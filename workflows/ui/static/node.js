@@ -53,11 +53,14 @@ function ensureLog(node, attempt) {
   let box = document.getElementById("log-" + attempt.id);
   if (!box) {
     const logs = document.getElementById("logs");
-    logs.appendChild(htmlEl("h3", {}, `${attempt.label} · ${attempt.phase}${attempt.exit_code ? " · exit " + attempt.exit_code : ""}`));
+    const heading = htmlEl("h3", { id: "log-title-" + attempt.id });
+    logs.appendChild(heading);
     box = htmlEl("pre", { class: "log", id: "log-" + attempt.id });
     logs.appendChild(box);
     followed[attempt.id] = { offset: 0, running: true };
   }
+  document.getElementById("log-title-" + attempt.id).textContent =
+    `${attempt.label} · ${attempt.phase}${attempt.exit_code ? " · exit " + attempt.exit_code : ""}`;
   return box;
 }
 
@@ -84,6 +87,7 @@ async function follow(node, attempt) {
   render(node);
   async function tick() {
     await Promise.all(node.attempts.map(a => follow(node, a)));
+    node.attempts.forEach(a => ensureLog(node, a));  // headings: each attempt's phase now
     const going = Object.values(followed).some(s => s.running) || ["Pending", "Running"].includes(node.phase);
     if (!going) return;
     try {
