@@ -7,7 +7,7 @@ DATE ?=
 .PHONY: help setup runtime run test test-unit lint fmt compile bench image cluster-e2e clean
 
 help:
-	@echo "make setup   install what the tests need: PostgreSQL, bubblewrap, tools, the virtualenv"
+	@echo "make setup   install what the tests need: PostgreSQL, bubblewrap, chromium, tools, the virtualenv"
 	@echo "make run     install what running needs, then run the orders pipeline on embedded defaults (PIPELINE=, DATE=)"
 	@echo "make test    set up, then run the whole test suite"
 	@echo "make lint    ruff, mypy, and cadencia lint on the compiled manifests"
@@ -26,8 +26,9 @@ runtime:
 run: runtime
 	$(VENV)/bin/cadencia run --pipeline $(or $(PIPELINE),orders) $(if $(DATE),--date $(DATE),)
 
+# the browser tests' screenshots (tests/ui) are kept there as the run's artifacts
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	CADENCIA_UI_SCREENSHOTS=$${CADENCIA_UI_SCREENSHOTS:-build/ui-screenshots} $(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: setup
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)

@@ -2,7 +2,8 @@
 # Provision cadencia on a fresh Debian/Ubuntu machine. Idempotent: a second run only checks.
 #
 #   scripts/setup.sh            everything the tests need: the PostgreSQL server package (for
-#                               throwaway test clusters), bubblewrap, promtool, and a
+#                               throwaway test clusters), bubblewrap, chromium and
+#                               chromium-driver (browser tests), promtool, and a
 #                               virtualenv with the project and its test/dev extras
 #   scripts/setup.sh --runtime  what running needs (`make run`): the virtualenv with the
 #                               project alone; a virtualenv set up for the tests already has it
@@ -63,6 +64,21 @@ if ! command -v bwrap >/dev/null; then
         echo "setup: bubblewrap (bwrap) not found; install it with 'sudo apt-get install" \
              "bubblewrap' (without it, pods share the host's filesystem and templates that" \
              "use literal paths are refused)" >&2
+    fi
+fi
+
+# chromium + chromium-driver: tests/ui drive Debian's own headless browser with Selenium
+# (no browser download); `cadencia ui` itself needs neither.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        echo "setup: installing chromium and chromium-driver (apt-get)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null 2>&1 || {
+            apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+                chromium chromium-driver >/dev/null; }
+    else
+        echo "setup: chromium or chromedriver not found; install them with 'sudo apt-get" \
+             "install chromium chromium-driver' (the browser tests in tests/ui fail without)" >&2
     fi
 fi
 

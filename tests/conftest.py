@@ -20,7 +20,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         rel = Path(str(item.fspath)).relative_to(TESTS)
         marker = rel.parts[0] if len(rel.parts) > 1 else None
         if marker in ("unit", "integration", "e2e", "workflows", "deploy", "faults",
-                      "conformance"):
+                      "conformance", "ui"):
             item.add_marker(getattr(pytest.mark, marker))
 
 

@@ -177,7 +177,7 @@ def _engine(docs: list[dict[str, Any]], how: Any, store: Any, progress: Progress
             docs, entry=how.entry, parameters=how.parameters, store=store,
             repository_spec=how.repository,
             secrets_file=Path(how.secrets_file) if how.secrets_file else None,
-            on_event=progress, previous=previous, on_start=how.save)
+            on_event=progress, previous=previous, on_start=lambda run_dir: _started(how, run_dir))
     except EngineError as exc:
         raise click.ClickException(str(exc)) from exc
     except RunStopped as stop:
@@ -186,6 +186,15 @@ def _engine(docs: list[dict[str, Any]], how: Any, store: Any, progress: Progress
         raise click.ClickException(f"cannot write {_os_error(exc)}; the run did not "
                                    "start") from exc
     return workflow, None
+
+
+def _started(how: Any, run_dir: Path) -> None:
+    """As the run starts: what it runs (for ``cadencia retry``) and which process runs it
+    (for ``cadencia ui``'s stop)."""
+    from workflows import run_pid
+
+    how.save(run_dir)
+    run_pid.record(run_dir)
 
 
 def _os_error(exc: OSError) -> str:

@@ -8,7 +8,8 @@ ConfigMaps it reads). The compiled environments are looked for under ``$CADENCIA
 (when set), the current folder, then this checkout. The run's record is kept under
 ``.cadencia/runs/`` (``cadencia get``), with an ``invocation.json`` beside it, written as
 the run starts, so ``cadencia retry`` can run the same manifests again, even after the run
-was stopped or killed.
+was stopped or killed, and a ``cadencia.pid`` naming the process that runs it
+(:mod:`workflows.run_pid`), so ``cadencia ui`` can stop it.
 """
 
 from __future__ import annotations
