@@ -17,7 +17,7 @@ import yaml
 from rich.console import Console
 
 from steps._core import yaml_safe
-from workflows.run_display import Progress, finish
+from workflows.runs.terminal import Progress, finish
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -104,8 +104,9 @@ def run(targets: tuple[str, ...], pipeline: str | None, logical_date: str | None
       cadencia run --env my-workflow.yaml --env my-templates/ --env my-configmaps.yaml
     """
     from workflows import local_run, run_embedded
-    from workflows.engine.records import RunStore
     from workflows.run_date import scheduled_run_date
+    from workflows.runs.invocation import Invocation
+    from workflows.runs.store import RunStore
 
     console = Console()
     target = ", ".join(targets) or "local"
@@ -136,14 +137,14 @@ def run(targets: tuple[str, ...], pipeline: str | None, logical_date: str | None
     where = f"{target}, pipeline {pipeline}" if pipeline else target
     console.print(f"[bold]cadencia[/] run of [cyan]{chosen or files[0].name}[/] "
                   f"({where}), parameters {params or '{}'}")
-    how = local_run.Invocation(
+    how = Invocation(
         target=target, files=[str(f.resolve()) for f in files], entry=chosen,
         secrets_file=str(secrets_file.resolve()) if secrets_file else None,
         repository=repository, parameters=params, pipeline=pipeline)
     started = time.perf_counter()
     with stack:
         workflow, stopped = _engine(docs, how, store, progress)
-    run_dir = local_run.latest_run_dir(store, workflow)
+    run_dir = store.load(workflow["metadata"]["name"]).path
     finish(console, workflow, time.perf_counter() - started, run_dir, progress.timings)
     _where_rows_went(console, docs, how, workflow)
     sys.exit(_exit_code(console, workflow, stopped, home))
@@ -191,14 +192,14 @@ def _engine(docs: list[dict[str, Any]], how: Any, store: Any, progress: Progress
 def _started(how: Any, run_dir: Path) -> None:
     """As the run starts: what it runs (for ``cadencia retry``) and which process runs it
     (for ``cadencia ui``'s stop)."""
-    from workflows import run_pid
+    from workflows.runs import process
 
     how.save(run_dir)
-    run_pid.record(run_dir)
+    process.record(run_dir)
 
 
 def _os_error(exc: OSError) -> str:
-    from workflows.engine.records import describe_os_error
+    from workflows.runs.record import describe_os_error
 
     return describe_os_error(exc)
 
@@ -252,13 +253,13 @@ def _free_bytes(path: Path) -> int | None:
 
 
 def _store(home: Path) -> Any:
-    from workflows.engine.records import RunStore
+    from workflows.runs.store import RunStore
 
     return RunStore(home / "runs")
 
 
 def _record(home: Path, run_name: str) -> Any:
-    from workflows.engine.records import RunLookupError
+    from workflows.runs.store import RunLookupError
 
     try:
         return _store(home).load(run_name)
@@ -279,7 +280,7 @@ def runs(home: Path) -> None:
     Example:
       cadencia runs
     """
-    from workflows.engine.present import format_runs
+    from workflows.runs.listing import format_runs
 
     click.echo(format_runs(_store(home).list_runs()))
 
@@ -296,7 +297,7 @@ def get(run_name: str, home: Path) -> None:
     Example:
       cadencia get @latest
     """
-    from workflows.engine.present import format_get
+    from workflows.runs.get import format_get
 
     click.echo(format_get(_record(home, run_name).load()))
 
@@ -312,7 +313,7 @@ def logs(run_name: str, node: str | None, home: Path) -> None:
     Example:
       cadencia logs @latest extract-http
     """
-    from workflows.engine.present_logs import UnknownNode, format_logs
+    from workflows.runs.logs import UnknownNode, format_logs
 
     try:
         click.echo(format_logs(_record(home, run_name), node), nl=False)
@@ -338,11 +339,12 @@ def retry(run_name: str, home: Path) -> None:
       cadencia retry @latest
     """
     from workflows import local_run, run_embedded
+    from workflows.runs.invocation import Invocation
 
     record = _record(home, run_name)
     previous = record.load()
     try:
-        how = local_run.Invocation.load(record.path)
+        how = Invocation.load(record.path)
     except FileNotFoundError as exc:
         raise click.ClickException(f"{record.name} has no invocation.json to retry from") from exc
     if previous["status"]["phase"] == "Succeeded":
@@ -356,7 +358,7 @@ def retry(run_name: str, home: Path) -> None:
                                          how.parameters.get("run-date", ""), docs, console)
     with served:
         workflow, stopped = _engine(docs, how, store, progress, previous)
-    run_dir = local_run.latest_run_dir(store, workflow)
+    run_dir = store.load(workflow["metadata"]["name"]).path
     finish(console, workflow, time.perf_counter() - started, run_dir, progress.timings)
     _where_rows_went(console, docs, how, workflow)
     sys.exit(_exit_code(console, workflow, stopped, home))

@@ -20,7 +20,7 @@ from rich.console import Console
 from steps._core.errors import ConfigError
 from steps.date_range import dates
 from workflows import local_defaults, local_run
-from workflows.engine.records import describe_os_error
+from workflows.runs.record import describe_os_error
 
 
 def seeded_dates(date: str, params: dict[str, str]) -> list[str]:
