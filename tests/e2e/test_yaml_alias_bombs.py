@@ -81,7 +81,7 @@ def test_cadencia_lint_of_a_billion_laughs_answers_at_once_with_one_line(
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     (line,) = done.stdout.splitlines()
-    assert line.startswith(f"bomb.yaml:7 . yaml-alias line 7, column 12: {WHY}"), line
+    assert line.startswith(f"bomb.yaml:7 error . yaml-alias line 7, column 12: {WHY}"), line
     assert seconds < 20
 
 

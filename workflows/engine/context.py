@@ -116,6 +116,8 @@ class Run:
     deadline_event: asyncio.Event = field(default_factory=asyncio.Event)
     processes: dict[str, tuple[Process, bool]] = field(default_factory=dict)
     daemons: dict[str, list[tuple[str, Process]]] = field(default_factory=dict)
+    # sandboxes being removed off the run's path (pod.discard); awaited as the run ends
+    cleanups: list[asyncio.Future[None]] = field(default_factory=list)
     closed_scopes: set[str] = field(default_factory=set)  # DAGs whose daemons were stopped
     pod_slots: asyncio.Semaphore | None = None
     previous: Previous | None = None

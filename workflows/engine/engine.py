@@ -323,6 +323,7 @@ async def _operate(run: Run) -> None:
         if timer is not None:
             timer.cancel()
         synchronization.release(held)  # once it ended, exit handler included (ReleaseAll)
+        await asyncio.gather(*run.cleanups, return_exceptions=True)
     _finish(run, phase, message)
 
 

@@ -452,6 +452,14 @@ async def collect_outputs(run: Run, node: dict[str, Any], tmpl: dict[str, Any], 
     if outputs:
         node["outputs"] = outputs
     run.status.update(node, phase=phase, message=message)
-    if phase == "Succeeded" and not run.config.keep_sandboxes:
-        box.remove()
+    if phase == "Succeeded":
+        discard(run, box)
     return Attempt()
+
+
+def discard(run: Run, box: Sandbox) -> None:
+    """Remove a finished pod's sandbox in a worker thread, off the run's path: on some
+    filesystems each rmdir costs milliseconds, and a pod's root holds a mount point for
+    every entry of the host's / (the run awaits these as it ends, so none is left)."""
+    if not run.config.keep_sandboxes:
+        run.cleanups.append(asyncio.get_running_loop().run_in_executor(None, box.remove))
