@@ -85,7 +85,7 @@ SHAPES = (("one task fanned out (withSequence)", fan_out), ("one DAG of n tasks"
 
 def time_engine(root: Path, doc: dict[str, Any] | None = None) -> float:
     from workflows.engine import run_workflow
-    from workflows.engine.records import RunStore
+    from workflows.runs.store import RunStore
 
     store = RunStore(root / "runs")
     started = time.perf_counter()

@@ -14,13 +14,17 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import click
 from rich.console import Console
 
 from steps._core.errors import ConfigError
 from steps.date_range import dates
 from workflows import local_defaults, local_run
-from workflows.engine.records import describe_os_error
+from workflows.runs.record import describe_os_error
+
+
+class SetupError(RuntimeError):
+    """The embedded source or secrets cannot be written, or the sample API cannot be served:
+    the run does not start (the CLI prints the message and exits 1)."""
 
 
 def seeded_dates(date: str, params: dict[str, str]) -> list[str]:
@@ -48,13 +52,13 @@ def embedded_defaults(home: Path, seeded: list[str]) -> Path:
             local_defaults.seed_source(home, day, local_defaults.RECORDS)
     except (OSError, sqlite3.Error) as exc:  # e.g. a full disk under --home
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise click.ClickException(
+        raise SetupError(
             f"cannot write the embedded source {local_defaults.source_db(home)}: "
             f"{reason}") from exc
     try:
         return local_defaults.write_secrets(home)
     except OSError as exc:
-        raise click.ClickException(f"cannot write the embedded secrets: "
+        raise SetupError(f"cannot write the embedded secrets: "
                                    f"{describe_os_error(exc)}") from exc
 
 
@@ -76,7 +80,7 @@ def local_services(compiled: bool, date: str, docs: list[dict[str, Any]],
         try:
             api = local_defaults.serve_sample_api(serve)
         except OSError as exc:
-            raise click.ClickException(
+            raise SetupError(
                 f"cannot serve the sample API on 127.0.0.1 ({exc.strerror})") from exc
         if api.port != local_defaults.SAMPLE_API_PORT:
             local_defaults.repoint_sample_api(docs, api.port)

@@ -19,7 +19,7 @@ from typing import Any
 
 from workflows import local_run
 from workflows.engine import EngineError, ManifestRefused, run_workflow
-from workflows.engine.records import RunStore
+from workflows.runs.store import RunStore
 
 
 def _first_failure(workflow: dict[str, Any]) -> str:

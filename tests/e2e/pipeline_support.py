@@ -31,8 +31,8 @@ from tests.fixtures_s3 import SECRET_NAME, MotoS3
 from workflows.devservices.sample_api import Faults, SampleApi
 from workflows.devservices.sample_data import orders
 from workflows.engine import run_workflow
-from workflows.engine.records import RunStore
 from workflows.local_defaults import repoint_sample_api, serve_sample_api
+from workflows.runs.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 PIPELINE = "orders"

@@ -25,7 +25,7 @@ from workflows.engine import LoadError, ManifestRefused, check, run_workflow
 from workflows.engine.isolation import SHARE
 from workflows.engine.locks import Mutex, lock_path
 from workflows.engine.nodes import SAVE_INTERVAL
-from workflows.engine.records import RunStore
+from workflows.runs.store import RunStore
 
 CASES = Path(__file__).parent / "engine_cases"
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,10 +15,10 @@ import yaml
 
 from workflows.engine import EngineConfig, ManifestRefused, images, run_workflow
 from workflows.engine.isolation import availability
-from workflows.engine.present import format_get
-from workflows.engine.present_logs import format_logs
-from workflows.engine.records import RunStore
-from workflows.local_run import summary_rows
+from workflows.runs.get import format_get
+from workflows.runs.logs import format_logs
+from workflows.runs.store import RunStore
+from workflows.runs.summary import summary_rows
 
 # each container has a filesystem of its own: without mount namespaces a set is refused
 runs = pytest.mark.skipif(not availability().ok,

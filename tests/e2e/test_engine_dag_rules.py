@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from workflows.engine import run_workflow
-from workflows.engine.records import RunStore
+from workflows.runs.store import RunStore
 
 TARGETS = """
 apiVersion: argoproj.io/v1alpha1

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from workflows.engine import run_workflow
-from workflows.engine.records import RunStore
+from workflows.runs.store import RunStore
 
 EXAMPLES = Path(__file__).parents[1] / "conformance" / "argo" / "examples"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.e2e.test_engine_conformance import Ran, docs_of
 from workflows.engine import run_workflow
-from workflows.engine.records import RunStore
+from workflows.runs.store import RunStore
 
 
 def test_a_passed_argument_takes_precedence_over_the_inputs_own_value(tmp_path: Path):

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from workflows.engine import ManifestRefused, run_workflow
-from workflows.engine.records import RunStore
+from workflows.runs.store import RunStore
 
 CASES = Path(__file__).parent / "engine_cases"
 EXAMPLES = Path(__file__).parents[1] / "conformance" / "argo" / "examples"

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from workflows.engine import run_workflow
-from workflows.engine.records import RunRecord, RunStore
+from workflows.runs.record import RunRecord
+from workflows.runs.store import RunStore
 
 NODES = 300
 BOUND = 0.5  # seconds: the documented lag of the record behind the run (SAVE_INTERVAL)

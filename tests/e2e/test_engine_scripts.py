@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from workflows.engine import ManifestRefused, run_workflow
-from workflows.engine.records import RunStore
+from workflows.runs.store import RunStore
 
 HEAD = """
 apiVersion: argoproj.io/v1alpha1

@@ -16,7 +16,7 @@ import pytest
 from tests.e2e.test_engine_conformance import Ran, docs_of
 from workflows.engine import ManifestRefused, run_workflow
 from workflows.engine.isolation import SHARE
-from workflows.engine.records import RunStore
+from workflows.runs.store import RunStore
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ import pytest
 
 from workflows.engine import ManifestRefused, run_workflow
 from workflows.engine.isolation import SHARE, SWITCH, availability
-from workflows.engine.records import RunStore
+from workflows.runs.store import RunStore
 
 pytestmark = pytest.mark.skipif(not availability("auto").ok,
                                 reason=f"no private mount namespace: {availability('auto').how}")

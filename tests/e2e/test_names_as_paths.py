@@ -20,7 +20,7 @@ import yaml
 
 from tests.fixtures_s3 import SECRET_NAME, MotoS3
 from workflows.engine import LoadError, run_workflow
-from workflows.engine.records import RunStore
+from workflows.runs.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 

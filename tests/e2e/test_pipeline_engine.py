@@ -33,8 +33,9 @@ from tests.e2e.pipeline_support import (
     write_secrets,
 )
 from tests.fixtures_s3 import MotoS3
+from workflows.argo.nodes import pod_name
 from workflows.devservices.sample_api import Faults
-from workflows.engine.records import RunStore, pod_name
+from workflows.runs.store import RunStore
 
 pytestmark = pytest.mark.timeout(120)
 

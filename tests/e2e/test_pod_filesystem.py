@@ -16,7 +16,7 @@ import yaml
 
 from workflows.engine import ManifestRefused, run_workflow
 from workflows.engine.isolation import SHARE, SWITCH, availability
-from workflows.engine.records import RunStore
+from workflows.runs.store import RunStore
 
 ARGO = Path(__file__).resolve().parents[1] / "conformance" / "argo" / "examples"
 CASES = Path(__file__).parent / "engine_cases"

@@ -32,7 +32,7 @@ from tests.fixtures_s3 import SECRET_NAME, MotoS3
 from tests.fixtures_scripted_http import Reply, ScriptedServer, Seen, json_reply
 from workflows.devservices.sample_api import SampleApi, bearer
 from workflows.engine import run_workflow
-from workflows.engine.records import RunStore
+from workflows.runs.store import RunStore
 
 pytestmark = pytest.mark.timeout(240)
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,8 +21,8 @@ import yaml
 from tests.fixtures_http import DATE, serve
 from workflows.devservices.sample_api import api_key
 from workflows.engine import run_workflow
-from workflows.engine.records import RunStore
 from workflows.engine.secrets import HOST_VARIABLES
+from workflows.runs.store import RunStore
 
 RIGHT_KEY = "key-from-the-secrets-file"
 ENGINE_SET = {"PYTHONPATH", "TMPDIR", "LC_CTYPE"}  # LC_CTYPE: Python's C-locale coercion

@@ -44,7 +44,7 @@ from tests.e2e.pipeline_support import (
 from tests.fixtures_s3 import MotoS3
 from workflows.devservices.sample_api import Faults, SampleApi
 from workflows.engine import run_workflow
-from workflows.engine.records import RunStore
+from workflows.runs.store import RunStore
 
 DATE = "2026-03-14"
 # The SQL source holds orders 1001..2500; the API serves 1..2000: 2500 distinct rows.

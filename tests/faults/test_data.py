@@ -23,7 +23,7 @@ from tests.faults.support import (
     notices,
     replace_arg,
 )
-from workflows.engine.records import RunStore
+from workflows.runs.store import RunStore
 
 pytestmark = pytest.mark.timeout(120)
 PEDIDOS = ("CREATE TABLE pedidos (id bigint, nome text, valor double precision, "

@@ -36,7 +36,7 @@ from tests.faults.support import (
     wait_for,
 )
 from workflows.devservices.postgres import TempPostgres
-from workflows.engine.records import RunStore
+from workflows.runs.store import RunStore
 
 pytestmark = pytest.mark.timeout(150)
 

@@ -45,7 +45,7 @@ def cadencia(*args: str, cwd: Path, timeout: float = 240) -> subprocess.Complete
 
 
 def newest_run(home: Path) -> str:
-    from workflows.engine.records import RunStore
+    from workflows.runs.store import RunStore
 
     return RunStore(home / "runs").records()[0].name
 

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from workflows import run_pid
+from workflows.runs import process
 from workflows.ui import run_graph, timeline
 from workflows.ui.actions import same_origin
 
@@ -105,23 +105,23 @@ def test_same_origin_accepts_only_this_server_s_own_pages() -> None:
 
 def test_stop_signals_the_process_that_recorded_the_run_and_no_other(tmp_path: Path) -> None:
     child = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from workflows import run_pid; "
-         "run_pid.record(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
+        [sys.executable, "-c", "import sys, time; from workflows.runs import process; "
+         "process.record(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
          str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None and child.stdout.readline() == "ready\n"
-        assert run_pid.running(tmp_path) == child.pid
-        assert run_pid.stop(tmp_path)
+        assert process.running(tmp_path) == child.pid
+        assert process.stop(tmp_path)
         assert child.wait(timeout=10) == -15  # SIGTERM
-        assert run_pid.running(tmp_path) is None and not run_pid.stop(tmp_path)
+        assert process.running(tmp_path) is None and not process.stop(tmp_path)
     finally:
         child.kill()
         child.wait()
         if child.stdout:
             child.stdout.close()
     # a pid now used by another process (its start time differs) is left alone
-    (tmp_path / run_pid.PID_FILE).write_text(f"{os.getpid()} 1\n")
-    assert run_pid.running(tmp_path) is None
+    (tmp_path / process.PID_FILE).write_text(f"{os.getpid()} 1\n")
+    assert process.running(tmp_path) is None
 
 
 def test_the_sla_verdict_is_the_exit_handler_s_and_the_watcher_s_warning(tmp_path: Path

@@ -95,3 +95,24 @@ def test_run_pipeline_with_a_manifest_path_exits_2_and_points_at_entry(elsewhere
     manifest = ROOT / "k8s" / "workflows" / "local" / "orders" / "orders.yaml"
     code, out = invoke("run", "--env", str(manifest), "--pipeline", "orders")
     assert code == 2 and "is a manifest path: name the workflow to run with --entry" in out
+
+
+def test_every_command_turns_the_known_errors_into_messages_and_exit_codes() -> None:
+    """cli/errors.py names each exception by module and class (importing them would slow
+    every start): a renamed or moved one would print a traceback instead of its message."""
+    import importlib
+
+    from workflows.cli.errors import EXIT_CODES, Command
+
+    assert [n for n, c in main.commands.items() if not isinstance(c, Command)] == []
+    for name in EXIT_CODES:
+        module, _, cls = name.rpartition(".")
+        found = getattr(importlib.import_module(module), cls, None)
+        assert isinstance(found, type) and issubclass(found, Exception), name
+
+
+def test_an_unknown_run_is_one_error_line_and_exit_1(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["get", "nope", "--home", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: no run 'nope' in {tmp_path / 'runs'} (runs, " \
+                                    "newest first: none yet)"

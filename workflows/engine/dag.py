@@ -35,6 +35,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
+from workflows.argo.nodes import node_id
 from workflows.engine.context import Branch, Run, Templates, fail_node
 from workflows.engine.dag_phase import assess, targets
 from workflows.engine.expand import ExpandError, describe, item_scope, items_of
@@ -49,7 +50,6 @@ from workflows.engine.expr import (
 from workflows.engine.inputs import Execute, Inputs
 from workflows.engine.nodes import FAILED, FINISHED
 from workflows.engine.outputs import OutputError, artifact_scope, template_outputs
-from workflows.engine.records import node_id
 from workflows.engine.scope import (
     SubstitutionError,
     node_scope,

@@ -50,12 +50,14 @@ from workflows.engine.locks import Mutex
 from workflows.engine.memo import MemoCache
 from workflows.engine.metrics import Registry
 from workflows.engine.nodes import FAILED, FINISHED, Status
-from workflows.engine.records import RunRecord, RunStore, describe_os_error, timestamp
 from workflows.engine.reuse import Previous, set_aside
 from workflows.engine.scope import SubstitutionError, parameter_text, subst
 from workflows.engine.secrets import MissingSecret, SecretSource
 from workflows.engine.template import execute, observe_metrics
 from workflows.engine.variables import GlobalParameterError, failures, workflow_variables
+from workflows.runs.record import RunRecord, describe_os_error
+from workflows.runs.store import RunStore
+from workflows.runs.times import timestamp
 
 WORKFLOW_PHASE = {"Succeeded": "Succeeded", "Skipped": "Succeeded", "Omitted": "Succeeded",
                   "Failed": "Failed", "Error": "Error"}

@@ -23,7 +23,7 @@ from workflows.argo.durations import parse_go_duration
 from workflows.argo.names import MEMOIZE_KEY
 from workflows.engine.errors import NodeError
 from workflows.engine.locks import held, lock_path
-from workflows.engine.records import parse_time, timestamp
+from workflows.runs.times import parse_time, timestamp
 
 
 class MemoError(NodeError):

@@ -1,6 +1,6 @@
 """The workflow object while it runs: Argo-shaped nodes, saved and reported on change.
 
-Node ids and pod names are Argo's (``records.node_id``/``pod_name``); a node's display
+Node ids and pod names are Argo's (``workflows.argo.nodes.node_id``/``pod_name``); a node's display
 name is its name without its boundary's name, as the controller computes it. Every change
 is reported through ``on_event`` at once. The run record is written at a bounded rate: a
 change is on disk within ``SAVE_INTERVAL`` seconds (at once when the record has not been
@@ -13,8 +13,8 @@ A write that fails (a full disk) does not stop the run: the first error is kept 
 ``save_error`` and the next change tries again. The last write falls back to a smaller
 record (no node inputs nor step stdout), then to a bare one (name, times, phase and a
 message naming the write that failed, no nodes) small enough to fit in the bytes the
-first, Pending, record reserved (``records.RESERVED``): whichever write failed first, the
-record never stays Pending or Running.
+first, Pending, record reserved (``workflows.runs.record.RESERVED``): whichever write
+failed first, the record never stays Pending or Running.
 
 Times in the record are RFC 3339 seconds like Argo's; the precise epoch times stay here
 (``started``/``finished``) for retries, memoize ages and the events.
@@ -30,17 +30,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from workflows.engine.records import (
-    RESERVED,
-    RunRecord,
-    describe_os_error,
-    encode,
-    node_id,
-    output_parameter,
-    pod_name,
-    timestamp,
-)
-from workflows.engine.records import parse_time as _parse_time
+from workflows.argo.nodes import node_id, pod_name
+from workflows.runs.record import RESERVED, RunRecord, describe_os_error, encode, output_parameter
+from workflows.runs.times import parse_time as _parse_time
+from workflows.runs.times import timestamp
 
 logger = logging.getLogger(__name__)
 _SEPARATOR = re.compile(r"^(\[\d+\])?\.")  # Argo's stepsOrDagSeparator

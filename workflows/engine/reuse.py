@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from workflows.engine.records import node_id
+from workflows.argo.nodes import node_id
 
 
 class Previous:

@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from workflows.argo.nodes import pod_name
 from workflows.engine.config_maps import ConfigMapError
 from workflows.engine.context import Run
 from workflows.engine.expr.go_format import go_json
 from workflows.engine.nodes import FAILED
-from workflows.engine.records import pod_name
 from workflows.engine.scope import parameter_text, subst
 
 _STRFTIME = "aAbBcCdDeFgGhHIjklmMnpPrRsStTuUVwWxXyYzZ"

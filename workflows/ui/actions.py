@@ -2,7 +2,7 @@
 
 ``retry`` runs ``cadencia retry RUN --home HOME`` (the CLI's own code, in its own process
 and session, so the run outlives a request and the server); ``stop`` sends SIGTERM to the
-process that runs the run (:mod:`workflows.run_pid`), which stops it as Ctrl-C in its
+process that runs the run (:mod:`workflows.runs.process`), which stops it as Ctrl-C in its
 terminal does. Both are POST-only, and ``same_origin`` refuses a request another site's
 page could have made (its ``Origin``, else its ``Referer``, must be this server's own
 address): a local server is reachable from every page the browser has open.
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from workflows.engine.records import RunRecord
+from workflows.runs.record import RunRecord
 
 _children: list[subprocess.Popen[bytes]] = []  # reaped as new ones start
 RETRY_OUTPUT = "retry.out"

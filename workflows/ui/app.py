@@ -22,8 +22,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from workflows import run_pid
-from workflows.engine.records import RunLookupError, RunRecord, RunStore
+from workflows.runs import process
+from workflows.runs.record import RunRecord
+from workflows.runs.store import RunLookupError, RunStore
 from workflows.ui import actions, artifacts, ledger, node_view, run_view, runs_list
 
 HERE = Path(__file__).parent
@@ -127,7 +128,7 @@ def create_app(home: Path, allowed_hosts: set[str]) -> Starlette:
         if refused is not None:
             return refused
         record = record_of(request)
-        if not run_pid.stop(record.path):
+        if not process.stop(record.path):
             return Response(f"{record.name} is not running: nothing to stop\n", status_code=409,
                             media_type="text/plain")
         return RedirectResponse(f"/runs/{record.name}", status_code=303)

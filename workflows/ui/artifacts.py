@@ -20,9 +20,9 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from workflows.engine.artifacts import ArtifactError, open_repository
-from workflows.engine.records import RunRecord
 from workflows.engine.secrets import MissingSecret, SecretSource
-from workflows.local_run import Invocation
+from workflows.runs.invocation import Invocation
+from workflows.runs.record import RunRecord
 
 PREVIEW_ROWS = 50
 TEXT_LIMIT = 1 << 20

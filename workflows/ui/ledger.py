@@ -16,9 +16,10 @@ from typing import Any
 
 from steps._core.db import parse_url, quote_table
 from steps._core.errors import PipelineError
-from workflows.engine.records import RunRecord
 from workflows.engine.secrets import MissingSecret, SecretSource
-from workflows.local_run import TARGET_URL, Invocation, load_docs
+from workflows.local_run import TARGET_URL, load_docs
+from workflows.runs.invocation import Invocation
+from workflows.runs.record import RunRecord
 
 DEFAULT_LEDGER = "cadencia_load_ledger"
 COLUMNS = ("pipeline", "target", "logical_date", "run_id", "mode", "rows", "deleted_rows",

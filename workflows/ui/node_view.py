@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from workflows import node_label
-from workflows.engine.records import RunRecord
+from workflows.runs import node_label
+from workflows.runs.record import RunRecord
 from workflows.ui import artifacts, run_graph
 
 LOG_CHUNK = 256 * 1024

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workflows import node_label
-from workflows.engine.present_logs import error_line
+from workflows.runs import node_label
+from workflows.runs.logs import error_line
 
 Nodes = Mapping[str, Mapping[str, Any]]
 FAILED = ("Failed", "Error")

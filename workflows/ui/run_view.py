@@ -17,9 +17,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from workflows import run_pid
-from workflows.engine import humanize
-from workflows.engine.records import RunRecord, parse_time
+from workflows.runs import humanize, process
+from workflows.runs.record import RunRecord
+from workflows.runs.times import parse_time
 from workflows.ui import run_graph, timeline
 from workflows.ui.runs_list import parameters, pipeline_of, rows_loaded, run_date_of
 
@@ -52,7 +52,7 @@ def run_view(record: RunRecord, now: datetime | None = None) -> dict[str, Any]:
         "graph": drawn,
         "timeline": [asdict(bar) for bar in timeline.timeline(workflow, moment)],
         "done": phase in DONE,
-        "can_stop": phase not in DONE and run_pid.running(record.path) is not None,
+        "can_stop": phase not in DONE and process.running(record.path) is not None,
         "can_retry": phase in ("Failed", "Error") and (record.path / "invocation.json").is_file(),
     }
 

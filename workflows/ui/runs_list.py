@@ -13,8 +13,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from workflows.engine import humanize
-from workflows.engine.records import RunRecord, RunStore, output_parameter, parse_time
+from workflows.runs import humanize
+from workflows.runs.record import RunRecord, output_parameter
+from workflows.runs.store import RunStore
+from workflows.runs.times import parse_time
 
 PIPELINE_LABELS = ("cadencia.dev/pipeline", "workflows.argoproj.io/workflow-template")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from workflows.engine.records import parse_time
+from workflows.runs.times import parse_time
 from workflows.ui.run_graph import Nodes, attempts_of, label_of
 
 

@@ -13,7 +13,7 @@ import pytest
 from workflows.argo.names import field_name_problem, generate_name_problem, object_name_problem
 from workflows.engine.artifacts import ArtifactError, LocalRepository
 from workflows.engine.artifacts.sandbox import Sandbox
-from workflows.engine.records import RunStore
+from workflows.runs.store import RunStore
 
 
 def test_a_run_name_that_would_leave_the_store_makes_no_folder(tmp_path: Path) -> None:

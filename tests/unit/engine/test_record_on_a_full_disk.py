@@ -15,8 +15,9 @@ import pytest
 
 from workflows.engine import run_workflow
 from workflows.engine.nodes import Status
-from workflows.engine.records import RESERVED, RunRecord, RunStore
-from workflows.local_run import Invocation
+from workflows.runs.invocation import Invocation
+from workflows.runs.record import RESERVED, RunRecord
+from workflows.runs.store import RunStore
 
 
 def _no_space(self: RunRecord, data: bytes) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workflows.engine.present_logs import error_line
-from workflows.node_label import items, label
+from workflows.runs.logs import error_line
+from workflows.runs.node_label import items, label
 
 
 @pytest.mark.parametrize(("name", "display", "expected"), [

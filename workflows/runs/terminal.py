@@ -1,4 +1,5 @@
-"""How a local run looks at a terminal: live lines per node and the closing summary table."""
+"""How a local run looks at a terminal: live lines per node and the closing summary table
+(its rows are :mod:`workflows.runs.summary`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from workflows import node_label
+from workflows.runs import node_label
+from workflows.runs.summary import summary_rows
 
 PHASE_STYLE = {"Succeeded": "green", "Failed": "red", "Error": "red", "Omitted": "dim",
                "Skipped": "dim", "Running": "yellow", "Pending": "dim"}
@@ -62,9 +64,7 @@ def finish(console: Console, workflow: dict[str, Any], seconds: float, run_dir: 
            timings: dict[str, tuple[float, float | None, float | None]]) -> None:
     """The summary table (made for 80 columns: no vertical rules, long names and messages
     wrap, never cut), then each failed node's cause: its step's one error line."""
-    from workflows import local_run
-
-    rows = local_run.summary_rows(workflow, timings, run_dir)
+    rows = summary_rows(workflow, timings, run_dir)
     table = Table(title=f"{workflow['metadata']['name']}", box=box.SIMPLE_HEAD,
                   pad_edge=False, collapse_padding=True)
     for col in ("node", "phase", "tries", "time", "rows", "message"):

@@ -1,4 +1,4 @@
-"""What ``cadencia get``, ``cadencia runs`` and ``cadencia logs`` print, as ``argo`` would.
+"""What ``cadencia get`` prints: a run as ``argo get`` shows it.
 
 ``format_get`` reproduces ``argo get``: the header (Name, Status, Message, Created, Started,
 Finished, Duration, Progress, Parameters, Output Parameters), then the node tree built from
@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
 from typing import Any
 
-from workflows.engine import humanize
-from workflows.engine.present_logs import UnknownNode, format_logs
-from workflows.engine.records import RunSummary, node_id, parse_time, pod_name
-
-__all__ = ["ICONS", "UnknownNode", "format_get", "format_logs", "format_runs"]
+from workflows.argo.nodes import node_id, pod_name
+from workflows.runs import humanize
+from workflows.runs.table import table
+from workflows.runs.times import parse_time
 
 ICONS = {"Pending": "◷", "Running": "●", "Succeeded": "✔", "Skipped": "○", "Omitted": "○",
          "Failed": "✖", "Error": "⚠"}
@@ -77,22 +76,7 @@ def format_get(workflow: Mapping[str, Any], *, now: datetime | None = None,
     if exit_root is not None:
         rows.append(["", "", "", "", ""])
         _render(exit_root, rows, name, now, " ", " ")
-    return text + "\n" + _table(rows)
-
-
-def format_runs(runs: Iterable[RunSummary], *, now: datetime | None = None) -> str:
-    """``argo list``-style table of runs (newest first, as given)."""
-    now = now or datetime.now(timezone.utc)
-    rows = [["NAME", "STATUS", "AGE", "DURATION", "PROGRESS", "MESSAGE"]]
-    for run in runs:
-        created, started = parse_time(run.created), parse_time(run.started)
-        finished = parse_time(run.finished)
-        age = humanize.short((now - created).total_seconds()) if created else ""
-        took = humanize.short(((finished or now) - started).total_seconds()) if started else ""
-        rows.append([run.name, run.phase, age, took, run.progress, run.message])
-    if len(rows) == 1:
-        return "No runs found.\n"
-    return _table(rows)
+    return text + "\n" + table(rows)
 
 
 def _field(label: str, value: object) -> str:
@@ -177,14 +161,3 @@ def _row(node: Mapping[str, Any], wf_name: str, now: datetime, prefix: str) -> l
     took = humanize.short((finished - started).total_seconds()) if started else ""
     pod = pod_name(wf_name, ref.get("template") or node.get("templateName", ""), node["name"])
     return [step, template, pod, took, message]
-
-
-def _table(rows: list[list[str]]) -> str:
-    """Columns padded to their widest cell plus two spaces, like Go's tabwriter."""
-    widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]) - 1)]
-    out = []
-    for row in rows:
-        cells = [cell.ljust(width + 2) for cell, width in zip(row[:-1], widths, strict=True)]
-        cells.append(row[-1])
-        out.append("".join(cells).rstrip())
-    return "\n".join(out) + "\n"

@@ -9,15 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from workflows.engine.records import (
-    AmbiguousRun,
-    RunStore,
-    UnknownRun,
-    fnv32a,
-    node_id,
-    pod_name,
-    timestamp,
-)
+from workflows.argo.nodes import fnv32a, node_id, pod_name
+from workflows.runs.store import AmbiguousRun, RunStore, UnknownRun
+from workflows.runs.times import timestamp
 
 T0 = datetime(2024, 3, 5, 2, 0, tzinfo=timezone.utc)
 

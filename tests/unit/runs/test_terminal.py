@@ -1,10 +1,10 @@
-"""What `cadencia run` prints while a run goes (``run_display.Progress``)."""
+"""What `cadencia run` prints while a run goes (``workflows.runs.terminal.Progress``)."""
 
 from __future__ import annotations
 
 from rich.console import Console
 
-from workflows.run_display import Progress
+from workflows.runs.terminal import Progress
 
 
 def test_a_workflow_waiting_for_its_lock_says_so():

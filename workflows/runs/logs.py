@@ -1,4 +1,5 @@
-"""``cadencia logs RUN [NODE]``: the logs of a run's pods, like ``argo logs``.
+"""What ``cadencia logs RUN [NODE]`` prints: the logs of a run's pods, like ``argo logs``;
+and a failed pod's cause, its one error line (``error_line``).
 
 Without a node every Pod node is shown in start order; with one, ``node`` may be a node
 id, a pod name, a node name or a display name (``extract-http``, ``extract-http(1)``). A
@@ -15,7 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from workflows.engine.records import RunRecord, pod_name
+from workflows.argo.nodes import pod_name
+from workflows.runs.record import RunRecord
 
 
 class UnknownNode(LookupError):

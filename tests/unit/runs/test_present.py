@@ -10,9 +10,13 @@ from typing import Any
 
 import pytest
 
-from workflows.engine import humanize
-from workflows.engine.present import UnknownNode, format_get, format_logs, format_runs
-from workflows.engine.records import RunStore, RunSummary, node_id
+from workflows.argo.nodes import node_id
+from workflows.runs import humanize
+from workflows.runs.get import format_get
+from workflows.runs.listing import format_runs
+from workflows.runs.logs import UnknownNode, format_logs
+from workflows.runs.record import RunSummary
+from workflows.runs.store import RunStore
 
 DATA = Path(__file__).parent / "data"
 NOW = datetime(2024, 3, 5, 5, 3, 10, tzinfo=timezone.utc)
