@@ -23,7 +23,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from steps import _spec
@@ -52,6 +51,8 @@ def clean_files(inputs: Sequence[tuple[str, Path]], out: Path, *, key: Sequence[
         result, counts = core.clean(merged, key=key, order_by=order_by)
         _spec.write_frame(out, result)
         return {**counts, "input_rows": input_rows}
+    import numpy as np
+
     wanted = [*key, *([order_by] if order_by else [])]
     missing = [col for col in wanted if col not in schema]
     dropped = np.zeros(total, dtype=bool)

@@ -14,7 +14,8 @@ the batch size, not the day's size. A 5M-row day read whole took clean to ~2 GiB
   a dedupe or a uniqueness check can work one file at a time. Rows keep their order
   within a file.
 
-Imported by the steps' bodies only (polars and pyarrow load with it), never at start-up.
+Imported by the steps' bodies only (polars loads with it), never at start-up; pyarrow
+loads only once a step streams, so a small day costs no more start-up than before.
 """
 
 from __future__ import annotations
@@ -24,31 +25,42 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from steps._core.errors import DataError
-from steps._core.parquet_io import ParquetSink, open_parquet
+from steps._core.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 BATCH_ROWS = 128 * 1024
 ROW = "__cadencia_row"  # the global row number the partitioned steps carry
 
 
-def input_shape(path: str | os.PathLike[str]) -> tuple[pq.ParquetFile, dict[str, Any], int]:
-    """The opened input, its polars schema and its row count, without reading the rows
-    (missing file 78, unreadable file 65)."""
-    pf = open_parquet(path)
-    schema = dict(pl.from_arrow(pf.schema_arrow.empty_table()).schema)  # type: ignore[union-attr]
-    return pf, schema, pf.metadata.num_rows
+def input_shape(path: str | os.PathLike[str]) -> tuple[None, dict[str, Any], int]:
+    """An input's polars schema and row count from its footer, without reading rows or
+    loading pyarrow (missing file 78, unreadable file 65, as ``_spec.read_frame``)."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"input file not found: {p}", path=str(p))
+    try:
+        schema = dict(pl.read_parquet_schema(p))
+        rows = int(pl.scan_parquet(p).select(pl.len()).collect().item())
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise DataError(f"input {p} is not a readable Parquet file: "
+                        f"{str(exc).strip().splitlines()[0]}", path=str(p)) from exc
+    return None, schema, rows
 
 
 def iter_frames(path: str | os.PathLike[str], batch_rows: int = BATCH_ROWS
                 ) -> Iterator[pl.DataFrame]:
     """The input's rows as frames of at most ``batch_rows`` rows; one empty frame when it
     has none. A file that breaks half-way is a DataError, as a whole read would be."""
+    import pyarrow as pa
+
+    from steps._core.parquet_io import open_parquet
+
     pf = open_parquet(path)
     empty = pl.from_arrow(pf.schema_arrow.empty_table())
     assert isinstance(empty, pl.DataFrame)
@@ -69,26 +81,36 @@ class FrameSink:
     """Append polars frames to one Parquet file (zstd), published atomically on close.
 
     The first frame, even an empty one, fixes the schema, so zero rows still make a file
-    with the columns. Strings are written as large_string, as ``write_parquet`` does.
+    with the columns. A sink given one frame writes it with polars' own writer, as
+    ``_spec.write_frame`` does (no pyarrow for a small day); from the second frame on
+    it appends row groups through pyarrow. Strings are large_string either way.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._sink = ParquetSink(self.path)
+        self._first: pl.DataFrame | None = None
+        self._sink: Any = None
         self._discard = False
         self.rows = 0
 
     def __enter__(self) -> FrameSink:
-        self._sink.__enter__()
         return self
 
     def write(self, frame: pl.DataFrame) -> None:
-        table = frame.to_arrow()
+        self.rows += frame.height
+        if self._sink is None and (self._first is None or self._first.height == 0):
+            self._first = frame
+            return
+        if self._sink is None:
+            from steps._core.parquet_io import ParquetSink
+
+            assert self._first is not None
+            self._sink = ParquetSink(self.path)
+            self._sink.__enter__()
+            self._sink.write(self._first.to_arrow())
+            self._first = None
         if frame.height:
-            self._sink.write(table)
-            self.rows += frame.height
-        elif self._sink.schema is None:
-            self._sink.schema = table.schema
+            self._sink.write(frame.to_arrow())
 
     def discard(self) -> None:
         """Leave no file at ``path`` on close (e.g. the step failed after the rows)."""
@@ -98,7 +120,12 @@ class FrameSink:
                  tb: TracebackType | None) -> None:
         if exc is None and self._discard:
             exc_type, exc = DataError, DataError("output discarded")
-        self._sink.__exit__(exc_type, exc, tb)
+        if self._sink is not None:
+            self._sink.__exit__(exc_type, exc, tb)
+        elif exc is None and self._first is not None:
+            from steps._spec import write_frame
+
+            write_frame(self.path, self._first)
 
 
 class HashPartitions:
@@ -134,6 +161,8 @@ class HashPartitions:
                 "__cadencia_part", as_dict=True, include_key=False).items():
             writer = self._writers.get(int(index))
             if writer is None:
+                import pyarrow as pa
+
                 writer = pa.ipc.new_stream(str(self._path(int(index))), self._schema,
                                            options=pa.ipc.IpcWriteOptions(compression="lz4"))
                 self._writers[int(index)] = writer
@@ -145,6 +174,8 @@ class HashPartitions:
             writer.close()
         written = sorted(self._writers)
         self._writers.clear()
+        import pyarrow as pa
+
         for index in written:
             with pa.OSFile(str(self._path(index))) as source:
                 table = pa.ipc.open_stream(source).read_all()

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
 
+from steps import _spec
 from steps._core import frames
 from steps._core.frames import ROW, HashPartitions
 from steps._validate.checks import row_check
@@ -26,15 +26,21 @@ from steps._validate.evaluate import Evaluation, verdict_column
 from steps._validate.rules import Rule
 
 PARTITION_ROWS = 1_000_000  # key columns and row numbers only: ~20 MiB of work each
+WHOLE_ROWS = 500_000  # up to this many rows, one frame (~100 MiB) beats batches
 
 
 def validate_file(source: Path, rules: list[Rule], *, reject_threshold: float,
                   reference: dt.datetime, on_good: Callable[[pl.DataFrame], None],
                   on_quarantine: Callable[[pl.DataFrame], None],
-                  batch_rows: int = frames.BATCH_ROWS, partition_rows: int = PARTITION_ROWS
-                  ) -> tuple[dict[str, Any], list[str]]:
-    """The report and why the run fails (empty when it passes); see the module docstring."""
+                  batch_rows: int = frames.BATCH_ROWS, partition_rows: int = PARTITION_ROWS,
+                  whole_rows: int = WHOLE_ROWS) -> tuple[dict[str, Any], list[str]]:
+    """The report and why the run fails (empty when it passes); see the module docstring.
+    An input of at most ``whole_rows`` rows is judged whole, in one batch."""
     _, schema, rows = frames.input_shape(source)
+    if rows <= whole_rows:
+        whole = Evaluation(rules, schema, rows, on_good=on_good, on_quarantine=on_quarantine)
+        whole.add(_spec.read_frame(source))
+        return whole.finish(reject_threshold, reference)
     unique = {i: r for i, r in enumerate(rules) if r.kind == "unique" and rows
               and all(c in schema for c in r.columns)}
     verdicts = _unique_verdicts(source, unique, rows, batch_rows, partition_rows)
@@ -50,8 +56,10 @@ def validate_file(source: Path, rules: list[Rule], *, reject_threshold: float,
 
 
 def _unique_verdicts(source: Path, unique: dict[int, Rule], rows: int, batch_rows: int,
-                     partition_rows: int) -> dict[int, np.ndarray]:
+                     partition_rows: int) -> dict[int, Any]:
     """For each ``unique`` rule (by index), which rows of the input fail it."""
+    import numpy as np
+
     if not unique:
         return {}
     count = frames.partition_count(rows, partition_rows)

@@ -34,7 +34,7 @@ def both_ways(tmp_path: Path, raw: dict[str, Any]) -> tuple[Any, Any]:
     except DataError as exc:
         whole = str(exc)
     try:
-        counts = transform_file(source, spec, out, batch_rows=4)
+        counts = transform_file(source, spec, out, batch_rows=4, whole_rows=-1)
         streamed = (pl.read_parquet(out), counts)
     except DataError as exc:
         streamed = str(exc)
@@ -64,6 +64,6 @@ def test_zero_rows_keep_the_columns(tmp_path: Path, batch_rows: int) -> None:
     source, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
     orders().head(0).write_parquet(source)
     counts = transform_file(source, parse_spec({"compute": {"q": "quantidade * 2"}}), out,
-                            batch_rows=batch_rows)
+                            batch_rows=batch_rows, whole_rows=-1)
     assert pl.read_parquet(out).columns == ["id", "valor", "quantidade", "q"]
     assert counts["rows"] == 0 and counts["columns"] == ["id", "valor", "quantidade", "q"]

@@ -53,7 +53,7 @@ def test_batches_give_the_whole_frame_report_and_rows(tmp_path: Path, rows: int)
     quarantine: list[pl.DataFrame] = []
     report, failures = validate_file(source, rules, reject_threshold=0.5, reference=REFERENCE,
                                      on_good=good.append, on_quarantine=quarantine.append,
-                                     batch_rows=5, partition_rows=6)
+                                     batch_rows=5, partition_rows=6, whole_rows=-1)
     assert report == whole.report
     assert failures == whole.failures
     assert_frame_equal(pl.concat(good), whole.good)
