@@ -53,20 +53,23 @@ def input_shape(path: str | os.PathLike[str]) -> tuple[None, dict[str, Any], int
     return None, schema, rows
 
 
-def iter_frames(path: str | os.PathLike[str], batch_rows: int = BATCH_ROWS
-                ) -> Iterator[pl.DataFrame]:
+def iter_frames(path: str | os.PathLike[str], batch_rows: int = BATCH_ROWS,
+                columns: Sequence[str] | None = None) -> Iterator[pl.DataFrame]:
     """The input's rows as frames of at most ``batch_rows`` rows; one empty frame when it
-    has none. A file that breaks half-way is a DataError, as a whole read would be."""
+    has none. A file that breaks half-way is a DataError, as a whole read would be.
+    ``columns``: only these (in this order)."""
     import pyarrow as pa
 
     from steps._core.parquet_io import open_parquet
 
     pf = open_parquet(path)
     # not schema_arrow.empty_table(): that imports pandas (0.6 s) for its metadata
-    empty = pl.DataFrame(schema=pl.read_parquet_schema(path))
+    schema = pl.read_parquet_schema(path)
+    empty = pl.DataFrame(schema={c: schema[c] for c in (columns or schema)})
     seen = False
     try:
-        for batch in pf.iter_batches(batch_size=batch_rows):
+        for batch in pf.iter_batches(batch_size=batch_rows,
+                                      columns=list(columns) if columns else None):
             frame = pl.from_arrow(batch)
             assert isinstance(frame, pl.DataFrame)
             seen = True

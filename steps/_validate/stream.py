@@ -25,7 +25,7 @@ from steps._validate.checks import row_check
 from steps._validate.evaluate import Evaluation, verdict_column
 from steps._validate.rules import Rule
 
-PARTITION_ROWS = 1_000_000  # key columns and row numbers only: ~20 MiB of work each
+PARTITION_ROWS = 500_000  # key columns and row numbers only: ~10 MiB of work each
 WHOLE_ROWS = 500_000  # up to this many rows, one frame (~100 MiB) beats batches
 
 
@@ -67,7 +67,8 @@ def _unique_verdicts(source: Path, unique: dict[int, Rule], rows: int, batch_row
     parts = {i: HashPartitions(count, rule.columns) for i, rule in unique.items()}
     try:
         offset = 0
-        for frame in frames.iter_frames(source, batch_rows):
+        keys = list(dict.fromkeys(c for rule in unique.values() for c in rule.columns))
+        for frame in frames.iter_frames(source, batch_rows, columns=keys):
             for i, rule in unique.items():
                 parts[i].add(frame.select(rule.columns).with_row_index(ROW, offset))
             offset += frame.height
