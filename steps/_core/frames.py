@@ -64,7 +64,7 @@ def iter_frames(path: str | os.PathLike[str], batch_rows: int = BATCH_ROWS,
 
     pf = open_parquet(path)
     # not schema_arrow.empty_table(): that imports pandas (0.6 s) for its metadata
-    schema = pl.read_parquet_schema(path)
+    schema = pl.read_parquet_schema(Path(path))
     empty = pl.DataFrame(schema={c: schema[c] for c in (columns or schema)})
     seen = False
     try:
