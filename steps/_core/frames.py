@@ -62,7 +62,7 @@ def iter_frames(path: str | os.PathLike[str], batch_rows: int = BATCH_ROWS,
 
     from steps._core.parquet_io import open_parquet
 
-    pf = open_parquet(path)
+    pf = open_parquet(path, pre_buffer=False)  # with it, memory grew with the file
     # not schema_arrow.empty_table(): that imports pandas (0.6 s) for its metadata
     schema = pl.read_parquet_schema(Path(path))
     empty = pl.DataFrame(schema={c: schema[c] for c in (columns or schema)})
