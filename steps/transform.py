@@ -224,7 +224,7 @@ def transform_file(source: Path, spec: Spec, out: Path, *, batch_rows: int | Non
     """
     from steps._core import frames
 
-    if frames.input_shape(source)[2] <= whole_rows:  # a small day: whole, in one pass
+    if frames.input_shape(source)[1] <= whole_rows:  # a small day: whole, in one pass
         result, counts = transform(_spec.read_frame(source), spec)
         _spec.write_frame(out, result)
         return counts

@@ -38,7 +38,7 @@ def clean_files(inputs: Sequence[tuple[str, Path]], out: Path, *, key: Sequence[
                 partition_rows: int = PARTITION_ROWS, batch_rows: int = frames.BATCH_ROWS // 2
                 ) -> dict[str, Any]:
     """Clean ``inputs`` (name, path) into ``out``; the counts, with ``input_rows``."""
-    shapes = [(name, *frames.input_shape(path)[1:]) for name, path in inputs]
+    shapes = [(name, *frames.input_shape(path)) for name, path in inputs]
     core.check_shapes([(n, list(schema), rows) for n, schema, rows in shapes], key)
     schema = core.union_schema([(n, schema) for n, schema, _ in shapes], parse_timestamps)
     input_rows = [rows for _, _, rows in shapes]

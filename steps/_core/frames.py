@@ -4,7 +4,8 @@ batches, and rows spread over files on disk by a hash of their key.
 The frame steps (clean, transform, validate) use these so that their peak memory follows
 the batch size, not the day's size. A 5M-row day read whole took clean to ~2 GiB.
 
-- :func:`input_shape` and :func:`iter_frames` read a Parquet input as polars frames of at
+- :func:`input_shape` reads an input's schema and row count from its footer;
+  :func:`iter_frames` reads it as polars frames of at
   most ``BATCH_ROWS`` rows, typed as ``pl.read_parquet`` types them; an input with zero
   rows still yields one empty frame, so a caller's checks run on every input.
 - :class:`FrameSink` appends frames to one Parquet file, published atomically on close,
@@ -38,7 +39,7 @@ BATCH_ROWS = 128 * 1024
 ROW = "__cadencia_row"  # the global row number the partitioned steps carry
 
 
-def input_shape(path: str | os.PathLike[str]) -> tuple[None, dict[str, Any], int]:
+def input_shape(path: str | os.PathLike[str]) -> tuple[dict[str, Any], int]:
     """An input's polars schema and row count from its footer, without reading rows or
     loading pyarrow (missing file 78, unreadable file 65, as ``_spec.read_frame``)."""
     p = Path(path)
@@ -50,7 +51,7 @@ def input_shape(path: str | os.PathLike[str]) -> tuple[None, dict[str, Any], int
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise DataError(f"input {p} is not a readable Parquet file: "
                         f"{str(exc).strip().splitlines()[0]}", path=str(p)) from exc
-    return None, schema, rows
+    return schema, rows
 
 
 def iter_frames(path: str | os.PathLike[str], batch_rows: int = BATCH_ROWS,

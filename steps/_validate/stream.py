@@ -36,7 +36,7 @@ def validate_file(source: Path, rules: list[Rule], *, reject_threshold: float,
                   whole_rows: int = WHOLE_ROWS) -> tuple[dict[str, Any], list[str]]:
     """The report and why the run fails (empty when it passes); see the module docstring.
     An input of at most ``whole_rows`` rows is judged whole, in one batch."""
-    _, schema, rows = frames.input_shape(source)
+    schema, rows = frames.input_shape(source)
     if rows <= whole_rows:
         whole = Evaluation(rules, schema, rows, on_good=on_good, on_quarantine=on_quarantine)
         whole.add(_spec.read_frame(source))
