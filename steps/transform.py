@@ -119,20 +119,31 @@ def cast_expr(column: str, dtype: Any, target: _spec.TypeName) -> pl.Expr:
     return col.cast(want, strict=False)
 
 
-def cast_columns(frame: pl.DataFrame, casts: dict[str, _spec.TypeName]
+def cast_columns(frame: pl.DataFrame, casts: dict[str, _spec.TypeName],
+                 date_probes: dict[str, str] | None = None
                  ) -> tuple[pl.DataFrame, dict[str, pl.Series]]:
     """``frame`` with ``casts`` applied non-strictly, and for each column with values that
-    did not convert, the mask of those rows."""
+    did not convert, the mask of those rows.
+
+    polars reads a string column as dates in the format of its first non-null value.
+    ``date_probes`` (column -> that value in the whole input) makes a batch read as the
+    whole column would: the probe is parsed first, then dropped."""
     import polars as pl
 
     _missing(list(casts), frame, "cast")
     if not casts:
         return frame, {}
+
+    def cast(c: str, t: _spec.TypeName) -> pl.Series:
+        if frame[c].dtype == pl.String and t.name == "timestamp":
+            return _spec.iso_timestamps(frame[c])
+        if frame[c].dtype == pl.String and c in (date_probes or {}):
+            probed = pl.concat([pl.Series(c, [(date_probes or {})[c]], pl.String), frame[c]])
+            return probed.to_frame().select(cast_expr(c, pl.String, t)).to_series().slice(1)
+        return frame.select(cast_expr(c, frame.schema[c], t)).to_series()
+
     try:
-        casted = pl.DataFrame([
-            (_spec.iso_timestamps(frame[c]) if t.name == "timestamp" and frame[c].dtype ==
-             pl.String else frame.select(cast_expr(c, frame.schema[c], t)).to_series()).alias(c)
-            for c, t in casts.items()])
+        casted = pl.DataFrame([cast(c, t).alias(c) for c, t in casts.items()])
     except pl.exceptions.PolarsError as exc:
         raise ConfigError(f"transform spec: cast: unsupported conversion: "
                           f"{str(exc).splitlines()[0]}") from exc
@@ -222,6 +233,8 @@ def transform_file(source: Path, spec: Spec, out: Path, *, batch_rows: int | Non
     a strict cast failure anywhere wins over a later stage's error, as on a whole frame.
     An input of at most ``whole_rows`` rows is transformed whole.
     """
+    import polars as pl
+
     from steps._core import frames
 
     if frames.input_shape(source)[1] <= whole_rows:  # a small day: whole, in one pass
@@ -233,12 +246,18 @@ def transform_file(source: Path, spec: Spec, out: Path, *, batch_rows: int | Non
     samples: dict[str, frames.FirstValues] = {}
     removed: dict[str, int] = {}
     later: PipelineError | None = None  # a compute/filter/select error, raised last
+    dates = [c for c, t in spec.cast.items() if t.name == "date"]
+    probes: dict[str, str] = {}  # see cast_columns
     columns: list[str] = []
     with frames.FrameSink(out) as sink:
         for frame in frames.iter_frames(source, batch_rows or frames.BATCH_ROWS):
             rows += frame.height
             named = renamed(frame, spec)
-            casted, failures = cast_columns(named, spec.cast)
+            for col in dates:
+                if col not in probes and col in named and named[col].dtype == pl.String:
+                    first = named[col].drop_nulls().head(1).to_list()
+                    probes.update({col: first[0]} if first else {})
+            casted, failures = cast_columns(named, spec.cast, probes)
             for col, bad in failures.items():
                 cast_nulls[col] = cast_nulls.get(col, 0) + int(bad.sum())
                 if spec.strict:

@@ -67,3 +67,16 @@ def test_zero_rows_keep_the_columns(tmp_path: Path, batch_rows: int) -> None:
                             batch_rows=batch_rows, whole_rows=-1)
     assert pl.read_parquet(out).columns == ["id", "valor", "quantidade", "q"]
     assert counts["rows"] == 0 and counts["columns"] == ["id", "valor", "quantidade", "q"]
+
+
+def test_dates_in_mixed_formats_read_as_the_whole_column_would(tmp_path: Path) -> None:
+    # polars takes the format of a column's first value: a later batch must not take its own
+    source, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    frame = pl.DataFrame({"dia": [None, "2024-01-02", "2024-01-03", "03/01/2024", "x",
+                                  "2024-01-04"]})
+    frame.write_parquet(source, row_group_size=3)
+    spec = parse_spec({"cast": {"dia": "date"}, "strict": False})
+    whole = transform(frame, spec)
+    counts = transform_file(source, spec, out, batch_rows=3, whole_rows=-1)
+    assert_frame_equal(pl.read_parquet(out), whole[0])
+    assert counts["cast_nulls"] == whole[1]["cast_nulls"] == {"dia": 2}
