@@ -77,3 +77,36 @@ def parquet_to_csv(parquet: str | os.PathLike[str], csv: str | os.PathLike[str],
         if writer is not None:
             writer.close()
     return str(csv)
+
+
+def make_two_sources(directory: str | os.PathLike[str], rows: int,
+                     row_group_size: int = 128 * 1024) -> tuple[str, str]:
+    """Two sources of ``rows`` orders each, as the pipeline's extracts give them.
+
+    ``http.parquet`` holds orders 1..N with ``created_at`` as ISO 8601 text (what
+    extract-http writes); ``sql.parquet`` holds the last half of them again, as
+    timestamps, plus N/2 new ones. After clean's parsing the shared half are whole-row
+    duplicates: 2N rows in, 1.5N distinct. Written batch by batch, in bounded memory.
+    """
+    http = os.path.join(directory, "http.parquet")
+    sql = os.path.join(directory, "sql.parquet")
+    text = SCHEMA.set(SCHEMA.get_field_index("created_at"), pa.field("created_at", pa.string()))
+    with pq.ParquetWriter(http, text, compression="zstd") as a, \
+            pq.ParquetWriter(sql, SCHEMA, compression="zstd") as b:
+        done = 0
+        while done < rows:
+            n = min(row_group_size, rows - done)
+            batch = orders_batch(done, n)
+            stamps = pc.strftime(batch.column("created_at"), format="%Y-%m-%dT%H:%M:%S")
+            a.write_batch(batch.set_column(4, "created_at", stamps),
+                          row_group_size=row_group_size)
+            shared = batch.slice(max(0, rows // 2 - done))
+            if shared.num_rows:
+                b.write_batch(shared, row_group_size=row_group_size)
+            done += n
+        done = 0
+        while done < rows - rows // 2:
+            n = min(row_group_size, rows - rows // 2 - done)
+            b.write_batch(orders_batch(rows + done, n), row_group_size=row_group_size)
+            done += n
+    return http, sql

@@ -29,6 +29,11 @@ rules to quarantine with the rule each row broke:
   - rows with a null in any key column are kept, counted and logged as a warning.
 Without ``--key`` only whole-row duplicates are dropped. Output keeps input order.
 
+Memory: inputs are read in batches; past ``PARTITION_ROWS`` rows the union is spread over
+hash partitions on disk by key (by the whole row without ``--key``), each deduplicated
+on its own, and the output is written in input order from a second read of the inputs
+(steps._clean.stream), so the peak stays flat as the day grows.
+
 Outputs:
   ``--out PATH``: Parquet (zstd), written atomically (nothing on failure)
 
@@ -78,9 +83,15 @@ def _target(column: str, types: list[tuple[str, Any]]) -> Any:
                     f"{src_b}", column=column, types=[str(a), str(b)])
 
 
-def _align(frame: pl.DataFrame, schema: dict[str, Any], source: str) -> pl.DataFrame:
+def convert(frame: pl.DataFrame, schema: dict[str, Any]
+            ) -> tuple[pl.DataFrame, dict[str, pl.Series]]:
+    """``frame`` in the union's ``schema`` (its columns only, in its order), and for each
+    column with values that did not convert, the mask of those rows."""
     import polars as pl
 
+    if all(schema[col] == dtype and not getattr(dtype, "time_zone", None)
+           for col, dtype in frame.schema.items()):
+        return frame, {}  # the common case: nothing to convert
     columns = []
     for col, dtype in frame.schema.items():
         values, want = frame[col], schema[col]
@@ -91,21 +102,29 @@ def _align(frame: pl.DataFrame, schema: dict[str, Any], source: str) -> pl.DataF
             values = values.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
         columns.append(values.cast(want, strict=False).alias(col))
     out = pl.DataFrame(columns)
+    failures = {}
     for col in frame.columns:
         if frame.schema[col] == schema[col]:
             continue
         bad = frame[col].is_not_null() & out[col].is_null()
         if bad.any():
-            samples = frame[col].filter(bad).unique(maintain_order=True).head(SAMPLES)
-            raise DataError(f"column {col!r} in {source}: {int(bad.sum())} value(s) do not "
-                            f"convert to {_spec.type_name_of(schema[col])}; sample values: "
-                            f"{samples.to_list()!r}", column=col, input=source)
+            failures[col] = bad
+    return out, failures
+
+
+def conversion_error(column: str, source: str, count: int, samples: list[Any],
+                     schema: dict[str, Any]) -> DataError:
+    return DataError(f"column {column!r} in {source}: {count} value(s) do not convert to "
+                     f"{_spec.type_name_of(schema[column])}; sample values: {samples!r}",
+                     column=column, input=source)
+
+
+def _align(frame: pl.DataFrame, schema: dict[str, Any], source: str) -> pl.DataFrame:
+    out, failures = convert(frame, schema)
+    for col, bad in failures.items():
+        samples = frame[col].filter(bad).unique(maintain_order=True).head(SAMPLES)
+        raise conversion_error(col, source, int(bad.sum()), samples.to_list(), schema)
     return out
-
-
-def _non_empty(frames: Sequence[pl.DataFrame], names: Sequence[str]
-               ) -> list[tuple[str, pl.DataFrame]]:
-    return [(n, f) for n, f in zip(names, frames, strict=True) if f.width and f.height]
 
 
 def check_same_entity(frames: Sequence[pl.DataFrame], names: Sequence[str],
@@ -114,22 +133,46 @@ def check_same_entity(frames: Sequence[pl.DataFrame], names: Sequence[str],
 
     A key column that no input has is left to :func:`clean` (a configuration typo, 78).
     """
-    full = _non_empty(frames, names)
+    check_shapes([(n, f.columns, f.height) for n, f in zip(names, frames, strict=True)], key)
+
+
+def check_shapes(shapes: Sequence[tuple[str, Sequence[str], int]], key: Sequence[str] = ()
+                 ) -> None:
+    """:func:`check_same_entity` on each input's (name, columns, rows), read without rows."""
+    full = [(n, list(cols)) for n, cols, rows in shapes if cols and rows]
     for i, (name_a, a) in enumerate(full):
         for name_b, b in full[i + 1:]:
-            if not set(a.columns) & set(b.columns):
+            if not set(a) & set(b):
                 raise DataError(f"inputs {name_a} and {name_b} share no column: they cannot "
                                 f"describe the same entity (join them instead of a union); "
-                                f"{name_a} has {', '.join(a.columns)}; {name_b} has "
-                                f"{', '.join(b.columns)}", inputs=[name_a, name_b])
-    known = {c for f in frames for c in f.columns}
-    for name, frame in full:
-        missing = [k for k in key if k in known and k not in frame.columns]
+                                f"{name_a} has {', '.join(a)}; {name_b} has "
+                                f"{', '.join(b)}", inputs=[name_a, name_b])
+    known = {c for _, cols, _ in shapes for c in cols}
+    for name, columns in full:
+        missing = [k for k in key if k in known and k not in columns]
         if missing:
             raise DataError(f"input {name} has no key column {', '.join(map(repr, missing))} "
                             f"that other inputs have: its rows would all have a null key; "
-                            f"its columns: {', '.join(frame.columns)}", input=name,
+                            f"its columns: {', '.join(columns)}", input=name,
                             columns=missing)
+
+
+def union_schema(schemas: Sequence[tuple[str, dict[str, Any]]],
+                 parse_timestamps: Sequence[str] = ()) -> dict[str, Any]:
+    """The union's columns and types from each input's (name, schema) (module docstring)."""
+    import polars as pl
+
+    columns: dict[str, list[tuple[str, Any]]] = {}
+    for name, frame_schema in schemas:
+        for col, dtype in frame_schema.items():
+            forced = col in parse_timestamps and dtype in (pl.String, pl.Null)
+            columns.setdefault(col, []).append((name, pl.Datetime("us") if forced else dtype))
+    schema = {col: _target(col, types) for col, types in columns.items()}
+    for col in parse_timestamps:
+        if schema and col not in schema:
+            raise ConfigError(f"--parse-timestamps: column {col!r} is not in the inputs"
+                              f"{_spec.suggest(col, schema)}", column=col)
+    return schema
 
 
 def union(frames: Sequence[pl.DataFrame], names: Sequence[str] | None = None,
@@ -138,20 +181,26 @@ def union(frames: Sequence[pl.DataFrame], names: Sequence[str] | None = None,
     import polars as pl
 
     names = list(names) if names is not None else [f"input {i + 1}" for i in range(len(frames))]
-    columns: dict[str, list[tuple[str, Any]]] = {}
-    for name, frame in zip(names, frames, strict=True):
-        for col, dtype in frame.schema.items():
-            forced = col in parse_timestamps and dtype in (pl.String, pl.Null)
-            columns.setdefault(col, []).append((name, pl.Datetime("us") if forced else dtype))
-    schema = {col: _target(col, types) for col, types in columns.items()}
-    for col in parse_timestamps:
-        if schema and col not in schema:
-            raise ConfigError(f"--parse-timestamps: column {col!r} is not in the inputs"
-                              f"{_spec.suggest(col, schema)}", column=col)
+    schema = union_schema([(n, dict(f.schema)) for n, f in zip(names, frames, strict=True)],
+                          parse_timestamps)
     aligned = [_align(f, schema, n) for n, f in zip(names, frames, strict=True) if f.width]
     if not aligned:
         return pl.DataFrame()
     return pl.concat(aligned, how="diagonal").select(list(schema))
+
+
+def check_columns(wanted: Sequence[str], columns: Sequence[str]) -> None:
+    """ConfigError for a --key/--order-by column the union does not have."""
+    for col in wanted:
+        if col not in columns:
+            raise ConfigError(f"column {col!r} (from --key/--order-by) is not in the inputs"
+                              f"{_spec.suggest(col, columns)}; columns: "
+                              f"{', '.join(columns)}", column=col)
+
+
+def no_counts() -> dict[str, int]:
+    return {"duplicates_dropped": 0, "superseded_dropped": 0, "null_key_rows": 0,
+            "conflicting_rows": 0}
 
 
 def clean(frame: pl.DataFrame, *, key: Sequence[str] = (), order_by: str | None = None
@@ -159,30 +208,44 @@ def clean(frame: pl.DataFrame, *, key: Sequence[str] = (), order_by: str | None 
     """Drop duplicates and superseded versions; count what is passed on (module docstring)."""
     import polars as pl
 
-    counts: dict[str, Any] = {"rows_in": frame.height, "duplicates_dropped": 0,
-                              "superseded_dropped": 0, "null_key_rows": 0,
-                              "conflicting_rows": 0}
+    counts: dict[str, Any] = {"rows_in": frame.height, **no_counts()}
     if frame.height == 0 or frame.width == 0:
         return frame, {**counts, "rows": frame.height}
-    for col in [*key, *([order_by] if order_by else [])]:
-        if col not in frame.columns:
-            raise ConfigError(f"column {col!r} (from --key/--order-by) is not in the inputs"
-                              f"{_spec.suggest(col, frame.columns)}; columns: "
-                              f"{', '.join(frame.columns)}", column=col)
+    check_columns([*key, *([order_by] if order_by else [])], frame.columns)
+    work = frame.with_row_index(ROW)
+    dropped, found, conflicts = dedupe(work, frame.columns, key, order_by)
+    counts.update(found)
+    out = work.filter(~pl.col(ROW).is_in(dropped.implode())).drop(ROW)
+    log_passed_on(counts, conflicts, key)
+    return out, {**counts, "rows": out.height}
+
+
+ROW = "__cadencia_row"
+
+
+def dedupe(work: pl.DataFrame, columns: Sequence[str], key: Sequence[str],
+           order_by: str | None) -> tuple[pl.Series, dict[str, int], pl.DataFrame]:
+    """The rows of ``work`` (numbered in ``ROW``) that go, the counts, and the conflicting
+    keys (``ROW`` and the key, each key's first row, at most SAMPLES in row order).
+
+    Every row of a key, and every copy of a row, must be in ``work``: the whole union,
+    or one of clean's hash partitions (steps._clean.stream)."""
+    import polars as pl
+
+    counts = no_counts()
     if not key:
-        out = frame.unique(keep="first", maintain_order=True)
-        counts["duplicates_dropped"] = frame.height - out.height
-        return out, {**counts, "rows": out.height}
+        kept = work.unique(subset=list(columns), keep="first", maintain_order=True)
+        counts["duplicates_dropped"] = work.height - kept.height
+        dropped = work.filter(~pl.col(ROW).is_in(kept[ROW].implode()))[ROW]
+        return dropped, counts, work.select(ROW).head(0)
     # Only rows whose key is null or not unique can be duplicates, superseded or in
     # conflict: work on that (usually small) part and keep the rest as it is.
-    row = "__cadencia_row"
     null_key = pl.any_horizontal([pl.col(k).is_null() for k in key])
     key_expr = pl.struct(key) if len(key) > 1 else pl.col(key[0])
-    work = frame.with_row_index(row)
     shared = work.select(key_expr.is_duplicated() | null_key).to_series()
     part = work.filter(shared)
     # the row index keeps the output in input order, so unique need not
-    unique_rows = part.unique(subset=frame.columns, keep="first", maintain_order=False)
+    unique_rows = part.unique(subset=list(columns), keep="first", maintain_order=False)
     counts["duplicates_dropped"] = part.height - unique_rows.height
     part = unique_rows
     if order_by:  # null keys are not one group: they never supersede each other
@@ -192,16 +255,24 @@ def clean(frame: pl.DataFrame, *, key: Sequence[str] = (), order_by: str | None 
     nulls = part.filter(null_key).height
     conflicts = part.filter(~null_key).filter(key_expr.is_duplicated())
     counts.update(null_key_rows=nulls, conflicting_rows=conflicts.height)
-    out = work.filter(~shared | pl.col(row).is_in(part[row].implode())).drop(row)
-    if nulls or conflicts.height:
-        keys = conflicts.sort(row).select(key).unique(maintain_order=True).head(SAMPLES)
+    dropped = work.filter(shared).filter(~pl.col(ROW).is_in(part[ROW].implode()))[ROW]
+    first = conflicts.select(ROW, *key).sort(ROW).unique(subset=list(key), keep="first",
+                                                         maintain_order=True)
+    return dropped, counts, first.head(SAMPLES)
+
+
+def log_passed_on(counts: dict[str, Any], conflicts: pl.DataFrame, key: Sequence[str]
+                  ) -> None:
+    """One warning for the null-key and conflicting rows passed on, with sample keys."""
+    nulls, conflicting = counts["null_key_rows"], counts["conflicting_rows"]
+    if nulls or conflicting:
+        keys = conflicts.sort(ROW).select(key).unique(maintain_order=True).head(SAMPLES)
         samples = keys.to_series().to_list() if len(key) == 1 else keys.rows()
         logger.warning(
             "%d row(s) with a null key and %d row(s) sharing a key with different values "
-            "passed on for validate's not_null/unique rules%s", nulls, conflicts.height,
-            f"; conflicting keys: {samples!r}" if conflicts.height else "",
-            extra={"null_key_rows": nulls, "conflicting_rows": conflicts.height})
-    return out, {**counts, "rows": out.height}
+            "passed on for validate's not_null/unique rules%s", nulls, conflicting,
+            f"; conflicting keys: {samples!r}" if conflicting else "",
+            extra={"null_key_rows": nulls, "conflicting_rows": conflicting})
 
 
 def note(counts: dict[str, Any]) -> str:
@@ -248,15 +319,14 @@ def main() -> None:
     args = p.parse_args()
 
     def body(a: Any) -> dict[str, Any]:
-        frames = [_spec.read_frame(path) for _, path in a.input]
-        names, key = input_names(a.input), _spec.option_names(a.key)
-        check_same_entity(frames, names, key)
-        merged = union(frames, names,
-                       parse_timestamps=_spec.option_names(a.parse_timestamps))
-        out, counts = clean(merged, key=key, order_by=a.order_by)
-        _spec.write_frame(a.out, out)
-        return {"inputs": [{"path": str(path), "rows": f.height}
-                           for (_, path), f in zip(a.input, frames, strict=True)],
+        from steps._clean.stream import clean_files
+
+        names = input_names(a.input)
+        counts = clean_files(list(zip(names, [p for _, p in a.input], strict=True)), a.out,
+                             key=_spec.option_names(a.key), order_by=a.order_by,
+                             parse_timestamps=_spec.option_names(a.parse_timestamps))
+        return {"inputs": [{"path": str(path), "rows": rows} for (_, path), rows
+                           in zip(a.input, counts.pop("input_rows"), strict=True)],
                 **counts, "note": note(counts), "out": str(a.out)}
 
     runner.run("clean", args, body)

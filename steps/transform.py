@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from steps import _expr, _spec
 from steps._core import runner
-from steps._core.errors import ConfigError, DataError
+from steps._core.errors import ConfigError, DataError, PipelineError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("steps.transform")
 SPEC_KEYS = ("rename", "cast", "strict", "compute", "filter", "select", "drop")
 SAMPLES = 5
+WHOLE_ROWS = 500_000  # up to this many rows, one frame (~100 MiB) beats batches
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 
@@ -118,48 +119,84 @@ def cast_expr(column: str, dtype: Any, target: _spec.TypeName) -> pl.Expr:
     return col.cast(want, strict=False)
 
 
-def apply_casts(frame: pl.DataFrame, casts: dict[str, _spec.TypeName], strict: bool
-                ) -> tuple[pl.DataFrame, dict[str, int]]:
-    """Cast columns; in strict mode a value that does not convert is a DataError."""
+def cast_columns(frame: pl.DataFrame, casts: dict[str, _spec.TypeName],
+                 date_probes: dict[str, str] | None = None
+                 ) -> tuple[pl.DataFrame, dict[str, pl.Series]]:
+    """``frame`` with ``casts`` applied non-strictly, and for each column with values that
+    did not convert, the mask of those rows.
+
+    polars reads a string column as dates in the format of its first non-null value.
+    ``date_probes`` (column -> that value in the whole input) makes a batch read as the
+    whole column would: the probe is parsed first, then dropped."""
     import polars as pl
 
     _missing(list(casts), frame, "cast")
     if not casts:
         return frame, {}
+
+    def cast(c: str, t: _spec.TypeName) -> pl.Series:
+        if frame[c].dtype == pl.String and t.name == "timestamp":
+            return _spec.iso_timestamps(frame[c])
+        if frame[c].dtype == pl.String and c in (date_probes or {}):
+            probed = pl.concat([pl.Series(c, [(date_probes or {})[c]], pl.String), frame[c]])
+            return probed.to_frame().select(cast_expr(c, pl.String, t)).to_series().slice(1)
+        return frame.select(cast_expr(c, frame.schema[c], t)).to_series()
+
     try:
-        casted = pl.DataFrame([
-            (_spec.iso_timestamps(frame[c]) if t.name == "timestamp" and frame[c].dtype ==
-             pl.String else frame.select(cast_expr(c, frame.schema[c], t)).to_series()).alias(c)
-            for c, t in casts.items()])
+        casted = pl.DataFrame([cast(c, t).alias(c) for c, t in casts.items()])
     except pl.exceptions.PolarsError as exc:
         raise ConfigError(f"transform spec: cast: unsupported conversion: "
                           f"{str(exc).splitlines()[0]}") from exc
-    failures: dict[str, int] = {}
-    for col, target in casts.items():
+    failures = {}
+    for col in casts:
         bad = frame[col].is_not_null() & casted[col].is_null()
-        count = int(bad.sum())
-        if count:
-            failures[col] = count
-        if count and strict:
-            samples = frame[col].filter(bad).unique(maintain_order=True).head(SAMPLES)
-            raise DataError(f"cast of column {col!r} to {target} failed for {count} of "
-                            f"{frame.height} rows; sample values: {samples.to_list()!r}",
-                            column=col, type=str(target), failed_rows=count)
+        if bad.any():
+            failures[col] = bad
     return frame.with_columns(casted), failures
 
 
-def transform(frame: pl.DataFrame, spec: Spec) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """Apply ``spec`` (rename, cast, compute, filter, select/drop) to a copy of ``frame``."""
-    import polars as pl
+def cast_error(column: str, target: _spec.TypeName, count: int, rows: int,
+               samples: list[Any]) -> DataError:
+    return DataError(f"cast of column {column!r} to {target} failed for {count} of "
+                     f"{rows} rows; sample values: {samples!r}",
+                     column=column, type=str(target), failed_rows=count)
 
+
+def apply_casts(frame: pl.DataFrame, casts: dict[str, _spec.TypeName], strict: bool
+                ) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Cast columns; in strict mode a value that does not convert is a DataError."""
+    out, failures = cast_columns(frame, casts)
+    for col, bad in failures.items():
+        if strict:
+            samples = frame[col].filter(bad).unique(maintain_order=True).head(SAMPLES)
+            raise cast_error(col, casts[col], int(bad.sum()), frame.height, samples.to_list())
+    return out, {col: int(bad.sum()) for col, bad in failures.items()}
+
+
+def renamed(frame: pl.DataFrame, spec: Spec) -> pl.DataFrame:
+    """The first stage: ``spec.rename`` applied, checked."""
     _missing(list(spec.rename), frame, "rename")
     kept = [c for c in frame.columns if c not in spec.rename]
     for new in spec.rename.values():
         if new in kept or list(spec.rename.values()).count(new) > 1:
             raise ConfigError(f"transform spec: rename: two columns would be named {new!r}",
                               column=new)
-    out = frame.rename(spec.rename)
-    out, cast_nulls = apply_casts(out, spec.cast, spec.strict)
+    return frame.rename(spec.rename)
+
+
+def transform(frame: pl.DataFrame, spec: Spec) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Apply ``spec`` (rename, cast, compute, filter, select/drop) to a copy of ``frame``."""
+    out, cast_nulls = apply_casts(renamed(frame, spec), spec.cast, spec.strict)
+    out, removed = computed(out, spec)
+    return out, {"rows_in": frame.height, "rows": out.height, "cast_nulls": cast_nulls,
+                 "removed_by_filter": removed, "columns": out.columns}
+
+
+def computed(out: pl.DataFrame, spec: Spec) -> tuple[pl.DataFrame, dict[str, int]]:
+    """The stages after the casts: compute, filter, select/drop; the rows each filter
+    removed."""
+    import polars as pl
+
     for name, expr in spec.compute.items():
         compiled = expr.to_polars(out.schema)
         try:
@@ -184,9 +221,70 @@ def transform(frame: pl.DataFrame, spec: Spec) -> tuple[pl.DataFrame, dict[str, 
         _missing(spec.select, out, "select")
         out = out.select(spec.select)
     _missing(spec.drop, out, "drop")
-    out = out.drop(spec.drop)
-    return out, {"rows_in": frame.height, "rows": out.height, "cast_nulls": cast_nulls,
-                 "removed_by_filter": removed, "columns": out.columns}
+    return out.drop(spec.drop), removed
+
+
+def transform_file(source: Path, spec: Spec, out: Path, *, batch_rows: int | None = None,
+                   whole_rows: int = WHOLE_ROWS) -> dict[str, Any]:
+    """:func:`transform` over a Parquet file in batches, into ``out``: the same rows,
+    counts and errors in bounded memory. Every stage is row by row, so a batch is
+    transformed as the whole input would be; what a failure reports (a strict cast's
+    failed rows and samples) is counted over the whole input before the step fails, and
+    a strict cast failure anywhere wins over a later stage's error, as on a whole frame.
+    An input of at most ``whole_rows`` rows is transformed whole.
+    """
+    import polars as pl
+
+    from steps._core import frames
+
+    if frames.input_shape(source)[1] <= whole_rows:  # a small day: whole, in one pass
+        result, counts = transform(_spec.read_frame(source), spec)
+        _spec.write_frame(out, result)
+        return counts
+    rows = 0
+    cast_nulls: dict[str, int] = {}
+    samples: dict[str, frames.FirstValues] = {}
+    removed: dict[str, int] = {}
+    later: PipelineError | None = None  # a compute/filter/select error, raised last
+    dates = [c for c, t in spec.cast.items() if t.name == "date"]
+    probes: dict[str, str] = {}  # see cast_columns
+    columns: list[str] = []
+    with frames.FrameSink(out) as sink:
+        for frame in frames.iter_frames(source, batch_rows or frames.BATCH_ROWS):
+            rows += frame.height
+            named = renamed(frame, spec)
+            for col in dates:
+                if col not in probes and col in named and named[col].dtype == pl.String:
+                    first = named[col].drop_nulls().head(1).to_list()
+                    probes.update({col: first[0]} if first else {})
+            casted, failures = cast_columns(named, spec.cast, probes)
+            for col, bad in failures.items():
+                cast_nulls[col] = cast_nulls.get(col, 0) + int(bad.sum())
+                if spec.strict:
+                    samples.setdefault(col, frames.FirstValues(SAMPLES)).add(
+                        named[col].filter(bad).to_frame())
+            if (spec.strict and cast_nulls) or later is not None:
+                continue  # the step fails; only the casts' counts matter now
+            try:
+                result, gone = computed(casted, spec)
+            except PipelineError as exc:
+                later = exc
+                continue
+            sink.write(result)
+            columns = result.columns
+            for text, n in gone.items():
+                removed[text] = removed.get(text, 0) + n
+        if spec.strict and cast_nulls:
+            col = next(c for c in spec.cast if c in cast_nulls)
+            found = samples[col].frame
+            assert found is not None
+            raise cast_error(col, spec.cast[col], cast_nulls[col], rows,
+                             found.to_series().to_list())
+        if later is not None:
+            raise later
+    cast_nulls = {c: cast_nulls[c] for c in spec.cast if c in cast_nulls}
+    return {"rows_in": rows, "rows": sink.rows, "cast_nulls": cast_nulls,
+            "removed_by_filter": removed, "columns": columns}
 
 
 def note(counts: dict[str, Any]) -> str:
@@ -207,11 +305,10 @@ def main() -> None:
 
     def body(a: Any) -> dict[str, Any]:
         spec = parse_spec(_spec.load(a.spec, "transform spec"))
-        out, counts = transform(_spec.read_frame(a.input), spec)
+        counts = transform_file(a.input, spec, a.out)
         for col, n in counts["cast_nulls"].items():
             logger.warning("cast of %r turned %d value(s) into null", col, n,
                            extra={"column": col, "rows": n})
-        _spec.write_frame(a.out, out)
         return {**counts, "note": note(counts), "out": str(a.out)}
 
     runner.run("transform", args, body)

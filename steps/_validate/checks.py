@@ -21,7 +21,7 @@ class NotApplicable(Exception):
     """The rule cannot be evaluated on this data; the message says why."""
 
 
-def _require(frame: pl.DataFrame, rule: Rule) -> None:
+def _require(frame: pl.DataFrame | Profile, rule: Rule) -> None:
     missing = [c for c in rule.columns if c not in frame.columns]
     if missing:
         raise NotApplicable(f"column {missing[0]!r} is missing from the data")
@@ -107,9 +107,48 @@ def row_check(rule: Rule, frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
             _reason(f"{name}=", col, f" does not match {pattern}"))
 
 
-def dataset_check(rule: Rule, frame: pl.DataFrame, reference: dt.datetime
+class Profile:
+    """What the dataset-level rules read of the data (row count, schema, null counts,
+    newest values), gathered batch by batch with :meth:`add`."""
+
+    def __init__(self, schema: dict[str, Any], rules: list[Rule]) -> None:
+        self.schema = dict(schema)
+        self.columns = list(schema)
+        self.height = 0
+        self.nulls = {r.column: 0 for r in rules
+                      if r.kind == "max_null_ratio" and r.column in self.schema}
+        self.newest: dict[str, Any] = {
+            r.column: None for r in rules if r.kind == "freshness" and r.column in
+            self.schema and _temporal(self.schema[r.column])}
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame, rules: list[Rule]) -> Profile:
+        profile = cls(dict(frame.schema), rules)
+        profile.add(frame)
+        return profile
+
+    def add(self, frame: pl.DataFrame) -> None:
+        self.height += frame.height
+        for name in self.nulls:
+            self.nulls[name] += frame[name].null_count()
+        for name, newest in self.newest.items():
+            column = frame[name]
+            dtype = self.schema[name]
+            if isinstance(dtype, pl.Datetime) and dtype.time_zone:
+                column = column.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            latest = column.max()
+            if latest is not None and (newest is None or latest > newest):
+                self.newest[name] = latest
+
+
+def _temporal(dtype: Any) -> bool:
+    return bool(dtype == pl.Date or isinstance(dtype, pl.Datetime))
+
+
+def dataset_check(rule: Rule, data: Profile | pl.DataFrame, reference: dt.datetime
                   ) -> tuple[str | None, int | None]:
     """``(problem or None, rows involved or None)`` for a dataset-level rule."""
+    frame = data if isinstance(data, Profile) else Profile.of(data, [rule])
     rows = frame.height
     value: Any = rule.params.get("value")
     if rule.kind == "min_rows":
@@ -126,7 +165,7 @@ def dataset_check(rule: Rule, frame: pl.DataFrame, reference: dt.datetime
     _require(frame, rule)
     name = rule.column or ""
     if rule.kind == "max_null_ratio":
-        nulls = frame[name].null_count()
+        nulls = frame.nulls[name]
         ratio = nulls / rows if rows else 0.0
         if ratio > value:
             return (f"{ratio:.1%} of {name!r} is null ({nulls} of {rows} rows), more than "
@@ -136,7 +175,7 @@ def dataset_check(rule: Rule, frame: pl.DataFrame, reference: dt.datetime
     return _freshness(rule, frame, name, reference), None
 
 
-def _types(rule: Rule, frame: pl.DataFrame) -> str | None:
+def _types(rule: Rule, frame: Profile) -> str | None:
     wrong = []
     for col, want in rule.params["types"].items():
         if col not in frame.columns:
@@ -148,16 +187,13 @@ def _types(rule: Rule, frame: pl.DataFrame) -> str | None:
     return "; ".join(wrong) or None
 
 
-def _freshness(rule: Rule, frame: pl.DataFrame, name: str, reference: dt.datetime
+def _freshness(rule: Rule, frame: Profile, name: str, reference: dt.datetime
                ) -> str | None:
     dtype = frame.schema[name]
-    if dtype != pl.Date and not isinstance(dtype, pl.Datetime):
+    if not _temporal(dtype):
         raise NotApplicable(f"freshness needs a date or timestamp column, but {name!r} is "
                             f"{type_name_of(dtype)}")
-    column = frame[name]
-    if isinstance(dtype, pl.Datetime) and dtype.time_zone:
-        column = column.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-    latest = column.max()
+    latest = frame.newest[name]
     if latest is None:
         return f"no values in {name!r} to judge freshness (zero rows or all null)"
     if not isinstance(latest, dt.datetime):

@@ -38,8 +38,9 @@ def test_each_value_names_the_file_that_set_it() -> None:
     assert code == 0, out
     assert setting(out, "notify.channels") == ("[log, slack, email]", "environments/prod.yaml")
     assert setting(out, "sla.soft") == ("1h", "environments/defaults.yaml")
-    assert setting(out, "resources.validate.limits.memory") == ("4Gi",
-                                                                "environments/prod.yaml")
+    assert setting(out, "resources.validate.requests.cpu") == ("1", "environments/prod.yaml")
+    assert setting(out, "resources.validate.limits.memory") == ("1Gi",
+                                                                "environments/defaults.yaml")
     assert setting(out, "schedule.suspend") == ("false", "default")
     assert setting(out, "steps.load.table") == ("vendas", "pipelines/orders.yaml")
     assert setting(out, "steps.extract-http.url")[1] == "pipelines/orders.yaml"

@@ -1,0 +1,110 @@
+"""clean over files in bounded memory: the same union, dedupe, counts and errors as
+``steps.clean.union`` + ``steps.clean.clean`` on whole frames, batch by batch.
+
+1. Shapes: each input's schema and row count from its footer; the same-entity checks
+   and the union's types come from them, before any row is read.
+2. A day of at most ``PARTITION_ROWS`` rows is read whole and cleaned in memory, as
+   before (it fits, and one pass is faster).
+3. A larger day is read in batches, aligned to the union's types and numbered, and
+   spread over hash partitions on disk by key (by the whole row without ``--key``). A
+   key's rows, and a row's copies, share a partition, so each partition is
+   deduplicated on its own by ``steps.clean.dedupe``; the rows that go are marked in a
+   bitmap of the day's rows (one byte a row).
+4. The inputs are read again in batches, aligned again, and the unmarked rows written:
+   the output keeps input order without holding it.
+
+A value that does not convert is counted over its whole input, as on a whole frame,
+before the step fails with the same message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from steps import _spec
+from steps import clean as core
+from steps._core import frames
+from steps._core.frames import ROW, FirstValues, FrameSink, HashPartitions
+
+PARTITION_ROWS = 250_000  # ~60 MiB of work per partition for the orders table
+
+
+def clean_files(inputs: Sequence[tuple[str, Path]], out: Path, *, key: Sequence[str] = (),
+                order_by: str | None = None, parse_timestamps: Sequence[str] = (),
+                partition_rows: int = PARTITION_ROWS, batch_rows: int = frames.BATCH_ROWS // 2
+                ) -> dict[str, Any]:
+    """Clean ``inputs`` (name, path) into ``out``; the counts, with ``input_rows``."""
+    shapes = [(name, *frames.input_shape(path)) for name, path in inputs]
+    core.check_shapes([(n, list(schema), rows) for n, schema, rows in shapes], key)
+    schema = core.union_schema([(n, schema) for n, schema, _ in shapes], parse_timestamps)
+    input_rows = [rows for _, _, rows in shapes]
+    used = [(name, path) for (name, path), (_, sch, _) in zip(inputs, shapes, strict=True)
+            if sch]
+    total = sum(rows for _, sch, rows in shapes if sch)
+    if frames.partition_count(total, partition_rows) == 1:
+        merged = core.union([_spec.read_frame(path) for _, path in inputs],
+                            [name for name, _ in inputs], parse_timestamps=parse_timestamps)
+        result, counts = core.clean(merged, key=key, order_by=order_by)
+        _spec.write_frame(out, result)
+        return {**counts, "input_rows": input_rows}
+    import numpy as np
+
+    wanted = [*key, *([order_by] if order_by else [])]
+    missing = [col for col in wanted if col not in schema]
+    dropped = np.zeros(total, dtype=bool)
+    counts = core.no_counts()
+    conflicts = []
+    with HashPartitions(frames.partition_count(total, partition_rows), key or list(schema),
+                        directory=str(out.parent)) as parts:
+        offset = 0
+        for aligned in _aligned(used, schema, batch_rows):
+            if not missing:
+                parts.add(aligned.with_row_index(ROW, offset))
+            offset += aligned.height
+        core.check_columns(wanted, list(schema))  # after the conversions, as clean() does
+        for part in parts:
+            gone, found, first = core.dedupe(part, list(schema), key, order_by)
+            dropped[gone.to_numpy()] = True
+            counts = {k: counts[k] + found[k] for k in counts}
+            conflicts.append(first)
+    core.log_passed_on(counts, pl.concat(conflicts), key)
+    with FrameSink(out) as sink:
+        offset = 0
+        for aligned in _aligned(used, schema, batch_rows, check=False):
+            keep = ~dropped[offset:offset + aligned.height]
+            sink.write(aligned.filter(pl.Series(keep)) if not keep.all() else aligned)
+            offset += aligned.height
+    return {"rows_in": total, **counts, "rows": total - int(dropped.sum()),
+            "input_rows": input_rows}
+
+
+def _aligned(inputs: Sequence[tuple[str, Path]], schema: dict[str, Any], batch_rows: int,
+             *, check: bool = True) -> Iterator[pl.DataFrame]:
+    """Each input's batches in the union's columns and types, inputs in order.
+
+    With ``check``, an input with values that do not convert fails once it has been read
+    to its end, with the count over the whole input and its first sample values."""
+    columns = list(schema)
+    for name, path in inputs:
+        failed: dict[str, tuple[int, FirstValues]] = {}
+        for frame in frames.iter_frames(path, batch_rows):
+            aligned, failures = core.convert(frame, schema)
+            for col, bad in failures.items():
+                count, samples = failed.setdefault(col, (0, FirstValues(core.SAMPLES)))
+                samples.add(frame.select(pl.col(col).filter(bad)))
+                failed[col] = (count + int(bad.sum()), samples)
+            if failed:
+                continue  # this input fails; only its counts matter now
+            absent = [pl.lit(None, schema[c]).alias(c) for c in columns if c not in aligned]
+            yield (aligned.with_columns(absent) if absent else aligned).select(columns)
+        if check:
+            for col in frame.columns:  # the first failing column, as on a whole frame
+                if col in failed:
+                    count, samples = failed[col]
+                    assert samples.frame is not None
+                    raise core.conversion_error(col, name, count,
+                                                samples.frame.to_series().to_list(), schema)
