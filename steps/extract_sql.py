@@ -159,13 +159,39 @@ def query_batches(url: str, query: str, params: Mapping[str, Any], chunk_rows: i
                   connect_timeout: float = 10.0, required: Sequence[str] = ()
                   ) -> Iterator[pa.RecordBatch]:
     """Run ``query`` with bound ``params``; yield Arrow batches of ``chunk_rows`` rows
-    holding the ``required`` columns (default: all of them)."""
+    holding the ``required`` columns (default: all of them).
+
+    PostgreSQL through libpq reads straight into Arrow (:mod:`steps._core.pg_arrow`);
+    a result with a column type that path does not write as SQLAlchemy does, and every
+    other URL, goes through SQLAlchemy.
+    """
+    from steps._core import pg_arrow  # deferred: it imports pyarrow
+
+    extra = connect_args(url, connect_timeout)
+    if pg_arrow.handles(url):
+        uri = pg_arrow.libpq_uri(url, extra)
+        fast = pg_arrow.query_batches(uri, query, params, chunk_rows,
+                                      lambda names: check_columns(names, required))
+        try:
+            first = next(fast)
+        except pg_arrow.Unsupported as why:
+            logger.info("reading through SQLAlchemy: %s", why)
+        else:
+            yield first
+            yield from fast
+            return
+    yield from sqlalchemy_batches(url, query, params, chunk_rows, extra, required)
+
+
+def sqlalchemy_batches(url: str, query: str, params: Mapping[str, Any], chunk_rows: int,
+                       connect_args: dict[str, Any], required: Sequence[str]
+                       ) -> Iterator[pa.RecordBatch]:
     import sqlalchemy as sa  # deferred: 0.35 s of imports, not needed for --help
 
     if (parsed := db.parse_url(url)).dialect == "sqlite":
         db.check_sqlite_directory(parsed)
     try:
-        engine = sa.create_engine(url, connect_args=connect_args(url, connect_timeout))
+        engine = sa.create_engine(url, connect_args=connect_args)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise ConfigError(f"invalid CADENCIA_SOURCE_DB_URL: {exc}") from exc
     try:
