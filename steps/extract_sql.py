@@ -177,6 +177,7 @@ def query_batches(url: str, query: str, params: Mapping[str, Any], chunk_rows: i
         except pg_arrow.Unsupported as why:
             logger.info("reading through SQLAlchemy: %s", why)
         else:
+            logger.info("reading through ADBC (binary COPY into Arrow)")
             yield first
             yield from fast
             return

@@ -50,7 +50,11 @@ PASS = frozenset({"int8", "float8", "text", "varchar", "bpchar", "name", "char",
                   "date", "timestamp", "time", "bytea", "uuid"})
 WIDEN = {"int2": pa.int64(), "int4": pa.int64()}
 CONVERTED = frozenset({"float4", "numeric", "timestamptz"})
-INFINITY = {pa.timestamp("us"): (-(2**63), 2**63 - 1), pa.date32(): (-(2**31), 2**31 - 1)}
+# PostgreSQL's first day is 4714-11-24 BC (Julian day 0). ADBC moves 'infinity' and
+# '-infinity' (its int64/int32 extremes, counted from 2000) to 1970 with wrap-around,
+# landing far below that day: any earlier value is one of them, not a date.
+FIRST_DAY = {"timestamp": -210_866_803_200_000_000, "timestamptz": -210_866_803_200_000_000,
+             "date": -2_440_588}
 
 
 class Unsupported(Exception):
@@ -119,20 +123,25 @@ class Plan:
         if typ == "numeric":
             text = array.storage if isinstance(array, pa.ExtensionArray) else array
             return to_decimal(name, text, self.scales.get(name))
+        if typ in FIRST_DAY:
+            check_finite(name, typ, array)
         if typ == "timestamptz":
             return array.cast(pa.timestamp("us", tz=self.timezone))
-        if array.type in INFINITY and len(array) and array.null_count < len(array):
-            bounds = pc.min_max(array.cast(pa.int64() if array.type != pa.date32()
-                                           else pa.int32()))
-            if bounds["min"].as_py() in INFINITY[array.type] or \
-                    bounds["max"].as_py() in INFINITY[array.type]:
-                raise DataError(f"column {name!r} holds an infinite {typ}, which has no "
-                                "Arrow value", column=name)
         return array
 
     def convert(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         arrays = [self.column(n, batch.column(n)) for n in self.keep]
         return pa.RecordBatch.from_arrays(arrays, names=self.keep)
+
+
+def check_finite(name: str, typ: str, array: pa.Array) -> None:
+    """A DataError for 'infinity' (psycopg refused it too: Python has no such datetime)."""
+    if array.null_count == len(array):
+        return
+    first = pc.min(array.view(pa.int32() if typ == "date" else pa.int64())).as_py()
+    if first < FIRST_DAY[typ]:
+        raise DataError(f"column {name!r} holds an infinite {typ}, which has no Arrow value",
+                        column=name)
 
 
 def to_decimal(name: str, text: pa.Array, scale: int | None) -> pa.Array:
