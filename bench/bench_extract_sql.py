@@ -160,7 +160,7 @@ def report(sides: list[Side], skipped: list[str], rows: int, quick: bool) -> int
     for name in skipped:
         print(f"{rows:>10,}  {name:<28} not installed (pip install the dev extra)")
     ratio = step.median / best.median
-    print(f"the step takes {ratio:.2f}x the best single-process reader ({best.name}); "
+    print(f"ratio: the step takes {ratio:.2f}x the best single-process reader ({best.name}); "
           f"{rows / step.median / 1e6:.2f} M rows/s as a whole process")
     if quick or rows < GOAL_ROWS:
         print(f"goal ({GOAL}x at {GOAL_ROWS:,} rows) not judged at {rows:,} rows")

@@ -1,4 +1,9 @@
-"""extract-sql: run a parameterised SQL query through SQLAlchemy and stream the rows to Parquet.
+"""extract-sql: run a parameterised SQL query and stream the rows to Parquet.
+
+PostgreSQL (through libpq: ``postgresql://``, ``+psycopg``, ``+psycopg2``) is read straight
+into Arrow by ADBC's driver, in a READ ONLY transaction (see steps/_core/pg_arrow.py); a
+result with a column type that path does not take, and any other database, is read
+through SQLAlchemy.
 
 Inputs:
   the database at ``CADENCIA_SOURCE_DB_URL`` (a SQLAlchemy URL; a secret, no default)
@@ -18,9 +23,10 @@ Settings:
   10; whole seconds, rounded up; a ``connect_timeout`` in the URL wins)
 
 Errors: unreachable database or connect timeout 75; bad SQL, unknown table, unknown
-database or a SQLite file in a folder that does not exist 78; wrong password or unknown
-role 76; a column required by ``--columns`` missing from the result (schema drift) or a
-column whose type changes between chunks 65.
+database, a :name without a value, a statement that writes (PostgreSQL) or a SQLite file
+in a folder that does not exist 78; wrong password or unknown role 76; an error while the
+rows stream keeps its class (a division by zero 65); a column required by ``--columns``
+missing from the result (schema drift) or a column whose type changes between chunks 65.
 """
 
 from __future__ import annotations
@@ -165,7 +171,7 @@ def query_batches(url: str, query: str, params: Mapping[str, Any], chunk_rows: i
     a result with a column type that path does not write as SQLAlchemy does, and every
     other URL, goes through SQLAlchemy.
     """
-    from steps._core import pg_arrow  # deferred: it imports pyarrow
+    from steps._core import pg_arrow, pg_types  # deferred: they import pyarrow
 
     extra = connect_args(url, connect_timeout)
     if pg_arrow.handles(url):
@@ -174,7 +180,7 @@ def query_batches(url: str, query: str, params: Mapping[str, Any], chunk_rows: i
                                       lambda names: check_columns(names, required))
         try:
             first = next(fast)
-        except pg_arrow.Unsupported as why:
+        except pg_types.Unsupported as why:
             logger.info("reading through SQLAlchemy: %s", why)
         else:
             logger.info("reading through ADBC (binary COPY into Arrow)")

@@ -17,27 +17,25 @@ writes is refused by the server, 25006, reported as configuration, 78):
      both paths.
   2. The result's columns and PostgreSQL types are described before any row is read: a
      column missing from ``--columns`` is schema drift (65) at once.
-  3. Types are made what the SQLAlchemy path writes (see :data:`PASS` and :class:`Plan`):
+  3. Types are made what the SQLAlchemy path writes (:mod:`steps._core.pg_types`):
      integers int64, ``real`` float64 by its shortest text (1.1 stays 1.1), ``numeric``
      decimal128(38, scale), ``timestamptz`` labelled with the session's TimeZone. A column
-     of any other type (json, interval, arrays, inet, money, ...) is :class:`Unsupported`:
+     of any other type (json, interval, arrays, inet, money, ...) is ``Unsupported``:
      the caller reads that query through SQLAlchemy instead, so no type changes silently.
 """
 
 from __future__ import annotations
 
-import queue
 import re
-import threading
-import zoneinfo
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from steps._core import db
-from steps._core.errors import ConfigError, DataError, PipelineError
+from steps._core.batch_flow import prefetch, rechunk
+from steps._core.errors import ConfigError, PipelineError
+from steps._core.pg_types import Plan, empty_batch, session_zone
 
 # SQLAlchemy's TextClause._bind_params_regex and compiler.BIND_PARAMS_ESC (2.x)
 BIND_PARAM = re.compile(r"(?<![:\w\x5c]):(\w+)(?![:\w])", re.UNICODE)
@@ -45,20 +43,6 @@ BIND_ESCAPE = re.compile(r"\x5c(:\w*)(?![:\w])", re.UNICODE)
 PARAM_SETTING = "cadencia.extract_param_{}"
 STATEMENT = "cadencia_extract"
 PREFETCH_BATCHES = 2  # ~16 MB each: ADBC's default batch size hint
-
-PASS = frozenset({"int8", "float8", "text", "varchar", "bpchar", "name", "char", "bool",
-                  "date", "timestamp", "time", "bytea", "uuid"})
-WIDEN = {"int2": pa.int64(), "int4": pa.int64()}
-CONVERTED = frozenset({"float4", "numeric", "timestamptz"})
-# PostgreSQL's first day is 4714-11-24 BC (Julian day 0). ADBC moves 'infinity' and
-# '-infinity' (its int64/int32 extremes, counted from 2000) to 1970 with wrap-around,
-# landing far below that day: any earlier value is one of them, not a date.
-FIRST_DAY = {"timestamp": -210_866_803_200_000_000, "timestamptz": -210_866_803_200_000_000,
-             "date": -2_440_588}
-
-
-class Unsupported(Exception):
-    """The result has a column this path would type differently: use the SQLAlchemy path."""
 
 
 def handles(url: str) -> bool:
@@ -90,95 +74,6 @@ def bind_names(query: str, params: Mapping[str, Any]) -> list[str]:
         raise ConfigError(f"the query uses :{missing[0]} but no --param {missing[0]}=VALUE "
                           "was given", parameter=missing[0])
     return names
-
-
-def pg_type(field: pa.Field) -> str:
-    return (field.metadata or {}).get(b"POSTGRESQL:type", b"?").decode()
-
-
-class Plan:
-    """How each kept column of the raw ADBC batches becomes the SQLAlchemy path's type."""
-
-    def __init__(self, schema: pa.Schema, keep: Sequence[str], timezone: str) -> None:
-        self.keep = list(keep)
-        self.types: dict[str, str] = {}
-        self.scales: dict[str, int] = {}  # numeric(p, s): s from the type modifier
-        for name in self.keep:
-            field = schema.field(name)
-            typ = pg_type(field)
-            if typ not in PASS and typ not in WIDEN and typ not in CONVERTED:
-                raise Unsupported(f"column {name!r} has type {typ}")
-            self.types[name] = typ
-            typmod = int((field.metadata or {}).get(b"POSTGRESQL:typmod", b"-1"))
-            if typ == "numeric" and typmod >= 4:
-                self.scales[name] = (typmod - 4) & 0xFFFF
-        self.timezone = timezone
-
-    def column(self, name: str, array: pa.Array) -> pa.Array:
-        typ = self.types[name]
-        if typ in WIDEN:
-            return array.cast(WIDEN[typ])
-        if typ == "float4":  # as psycopg parses PostgreSQL's shortest text, 1.1 -> 1.1
-            return array.cast(pa.string()).cast(pa.float64())
-        if typ == "numeric":
-            text = array.storage if isinstance(array, pa.ExtensionArray) else array
-            return to_decimal(name, text, self.scales.get(name))
-        if typ in FIRST_DAY:
-            check_finite(name, typ, array)
-        if typ == "timestamptz":
-            return array.cast(pa.timestamp("us", tz=self.timezone))
-        return array
-
-    def convert(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        arrays = [self.column(n, batch.column(n)) for n in self.keep]
-        return pa.RecordBatch.from_arrays(arrays, names=self.keep)
-
-
-def check_finite(name: str, typ: str, array: pa.Array) -> None:
-    """A DataError for 'infinity' (psycopg refused it too: Python has no such datetime)."""
-    if array.null_count == len(array):
-        return
-    first = pc.min(array.view(pa.int32() if typ == "date" else pa.int64())).as_py()
-    if first < FIRST_DAY[typ]:
-        raise DataError(f"column {name!r} holds an infinite {typ}, which has no Arrow value",
-                        column=name)
-
-
-def to_decimal(name: str, text: pa.Array, scale: int | None) -> pa.Array:
-    """PostgreSQL numeric text as decimal128(38, scale): the declared scale, else the
-    largest in the batch, as the SQLAlchemy path infers it from the Decimal values."""
-    if scale is None:
-        dot = pc.find_substring(text, ".")
-        digits = pc.subtract(pc.subtract(pc.utf8_length(text), dot), 1)
-        scale = pc.max(pc.if_else(pc.less(dot, 0), 0, digits)).as_py() or 0
-    try:
-        return text.cast(pa.decimal128(38, scale))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise DataError(f"column {name!r} holds a numeric that does not fit "
-                        f"decimal128(38, {scale}) (NaN, infinity or over 38 digits): {exc}",
-                        column=name) from exc
-
-
-def rechunk(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
-    """Batches of exactly ``rows`` rows (the last may be shorter) from ADBC's ~16 MB ones."""
-    pending: list[pa.RecordBatch] = []
-    count = 0
-    for batch in batches:
-        while batch.num_rows:
-            take = min(rows - count, batch.num_rows)
-            pending.append(batch.slice(0, take))
-            batch, count = batch.slice(take), count + take
-            if count == rows:
-                yield combine(pending)
-                pending, count = [], 0
-    if pending:
-        yield combine(pending)
-
-
-def combine(parts: list[pa.RecordBatch]) -> pa.RecordBatch:
-    if len(parts) == 1:
-        return parts[0]
-    return pa.Table.from_batches(parts).combine_chunks().to_batches()[0]
 
 
 def failure(exc: BaseException) -> PipelineError:
@@ -292,62 +187,10 @@ class Reader:
             reader.close()
 
 
-def prefetch(batches: Iterable[pa.RecordBatch], depth: int
-             ) -> Generator[pa.RecordBatch, None, None]:
-    """``batches`` read ahead by a thread, at most ``depth`` waiting: the driver decodes
-    (without the GIL) and the server keeps sending while the caller writes Parquet."""
-    ahead: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def pump() -> None:
-        try:
-            for batch in batches:
-                while not stop.is_set():
-                    try:
-                        ahead.put(("batch", batch), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            ahead.put(("end", None))
-        except BaseException as exc:  # handed to the caller's thread, raised there
-            ahead.put(("error", exc))
-
-    worker = threading.Thread(target=pump, name="pg-arrow-prefetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            kind, item = ahead.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join()
-
-
-def empty_batch(schema: pa.Schema) -> pa.RecordBatch:
-    return pa.RecordBatch.from_arrays([pa.array([], f.type) for f in schema], schema=schema)
-
-
-def session_zone(name: str | None) -> str:
-    """psycopg labels timestamptz values with the session's TimeZone when Python knows
-    it, else UTC; the Arrow type follows (``Etc/UTC`` stays ``Etc/UTC``)."""
-    try:
-        zoneinfo.ZoneInfo(name or "")
-        pa.timestamp("us", tz=name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, pa.ArrowException):
-        return "UTC"
-    return str(name)
-
-
 def query_batches(uri: str, query: str, params: Mapping[str, Any], chunk_rows: int,
                   choose: Callable[[list[str]], list[str]]) -> Iterator[pa.RecordBatch]:
     """Batches of ``chunk_rows`` rows of the columns ``choose`` keeps; raises
-    :class:`Unsupported` before the first batch when a column needs the SQLAlchemy path."""
+    ``pg_types.Unsupported`` before the first batch when a column needs the SQLAlchemy path."""
     import adbc_driver_manager
 
     errors = (adbc_driver_manager.Error, OSError, pa.ArrowException)

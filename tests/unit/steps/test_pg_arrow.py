@@ -1,4 +1,4 @@
-"""The pure parts of extract_sql's PostgreSQL fast path (steps/_core/pg_arrow.py)."""
+"""The pure parts of extract_sql's PostgreSQL fast path (pg_arrow, pg_types, batch_flow)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from steps._core import pg_arrow
+from steps._core import batch_flow, pg_arrow, pg_types
 from steps._core.errors import ConfigError, DataError
 
 
@@ -54,37 +54,37 @@ def batch(n: int, start: int = 0) -> pa.RecordBatch:
 
 
 def test_rechunk_makes_batches_of_exactly_the_chunk_size() -> None:
-    out = list(pg_arrow.rechunk([batch(7), batch(2, 7), batch(6, 9)], 4))
+    out = list(batch_flow.rechunk([batch(7), batch(2, 7), batch(6, 9)], 4))
     assert [b.num_rows for b in out] == [4, 4, 4, 3]
     assert pa.Table.from_batches(out).column("id").to_pylist() == list(range(15))
-    assert list(pg_arrow.rechunk([], 4)) == []
+    assert list(batch_flow.rechunk([], 4)) == []
 
 
 def test_numeric_text_becomes_a_decimal_of_the_declared_or_largest_scale() -> None:
     text = pa.array(["1.5", "-123.456", None, "7"])
-    free = pg_arrow.to_decimal("n", text, None)
+    free = pg_types.to_decimal("n", text, None)
     assert free.type == pa.decimal128(38, 3)
     assert free.to_pylist() == [Decimal("1.500"), Decimal("-123.456"), None, Decimal("7.000")]
-    assert pg_arrow.to_decimal("n", pa.array(["1.50"]), 2).type == pa.decimal128(38, 2)
+    assert pg_types.to_decimal("n", pa.array(["1.50"]), 2).type == pa.decimal128(38, 2)
     with pytest.raises(DataError, match="'n'"):
-        pg_arrow.to_decimal("n", pa.array(["NaN"]), None)
+        pg_types.to_decimal("n", pa.array(["NaN"]), None)
 
 
 def test_prefetch_hands_over_every_batch_and_the_reader_error() -> None:
-    assert [b.num_rows for b in pg_arrow.prefetch(iter([batch(1), batch(2)]), 1)] == [1, 2]
+    assert [b.num_rows for b in batch_flow.prefetch(iter([batch(1), batch(2)]), 1)] == [1, 2]
 
     def failing():  # type: ignore[no-untyped-def]
         yield batch(1)
         raise OSError("connection lost")
 
     with pytest.raises(OSError, match="connection lost"):
-        list(pg_arrow.prefetch(failing(), 1))
+        list(batch_flow.prefetch(failing(), 1))
 
 
 def test_prefetch_stops_its_thread_when_the_caller_stops_early() -> None:
     import threading
 
-    ahead = pg_arrow.prefetch((batch(1) for _ in range(1000)), 2)
+    ahead = batch_flow.prefetch((batch(1) for _ in range(1000)), 2)
     next(ahead)
     ahead.close()
     assert not any(t.name == "pg-arrow-prefetch" for t in threading.enumerate())
@@ -96,4 +96,4 @@ def test_prefetch_stops_its_thread_when_the_caller_stops_early() -> None:
 ])
 def test_the_session_zone_labels_timestamptz_as_psycopg_does(zone: str | None,
                                                              label: str) -> None:
-    assert pg_arrow.session_zone(zone) == label
+    assert pg_types.session_zone(zone) == label
