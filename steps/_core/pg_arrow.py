@@ -77,6 +77,15 @@ def bind_names(query: str, params: Mapping[str, Any]) -> list[str]:
     return names
 
 
+def as_subquery(query: str) -> str:
+    """The query as ADBC wraps it, ``COPY (query) TO ...``: without the trailing ``;`` a
+    file often ends with, and on its own line, so that a last ``-- comment`` ends first."""
+    query = query.rstrip()
+    while query.endswith(";"):
+        query = query[:-1].rstrip()
+    return query + "\n"
+
+
 def one_string(value: str) -> pa.Array:
     """A one-value string array, built from buffers: ``pa.array`` imports pandas (0.6 s)."""
     data = value.encode()
@@ -169,7 +178,7 @@ class Reader:
              choose: Callable[[list[str]], list[str]]) -> Plan:
         """Bind, describe and plan; ``choose`` picks the kept columns from the result's."""
         self.execute("BEGIN TRANSACTION READ ONLY")
-        self.sql = self.bind(query, params)
+        self.sql = as_subquery(self.bind(query, params))
         describe = self.statement(self.sql)
         handle = describe.execute_schema()  # alive while pyarrow takes it over
         schema = pa.Schema._import_from_c(handle.address)

@@ -167,6 +167,17 @@ def test_an_escaped_colon_and_casts_are_not_parameters(source: str, tmp_path: Pa
     assert pq.read_table(out).to_pylist() == [{"s": "a:b", "t": "1"}]
 
 
+def test_a_query_file_ending_with_a_semicolon_or_a_comment_runs(source: str,
+                                                                tmp_path: Path) -> None:
+    for i, text in enumerate(["SELECT id FROM sales WHERE id = 7;\n\n",
+                              "SELECT id FROM sales\nWHERE id = 7 -- the seventh"]):
+        query, out = tmp_path / f"q{i}.sql", tmp_path / f"out{i}.parquet"
+        query.write_text(text)
+        result = extract(source, out, "--query-file", str(query))
+        assert result.code == 0, result
+        assert pq.read_table(out).to_pylist() == [{"id": 7}]
+
+
 def test_a_param_the_query_uses_but_nobody_gave_is_78(source: str, tmp_path: Path) -> None:
     out = tmp_path / "out.parquet"
     result = extract(source, out, "--query", "SELECT id FROM sales WHERE region = :region")
