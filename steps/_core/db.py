@@ -3,7 +3,8 @@
 URLs use SQLAlchemy's form (``postgresql+psycopg://user:pass@host:5432/db``,
 ``sqlite:///path.db``). The load step talks to PostgreSQL through psycopg directly and
 to SQLite through ``sqlite3`` (SQLAlchemy's import alone costs 0.35 s per container);
-``extract_sql`` uses SQLAlchemy for any dialect. Every driver error leaves through
+``extract_sql`` reads PostgreSQL through ADBC's libpq driver (``pg_arrow``) and any other
+dialect through SQLAlchemy. Every driver error leaves through
 :func:`classify`, which decides transient vs bad data vs refused vs configuration by
 SQLSTATE class (for a login refused at connect time, which has no SQLSTATE, by the server's
 message: a wrong password or unknown role is refused, 76; an unknown database is
