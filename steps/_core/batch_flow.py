@@ -39,20 +39,24 @@ def prefetch(batches: Iterable[pa.RecordBatch], depth: int
     ahead: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
+    def offer(item: tuple[str, Any]) -> bool:
+        """Queue ``item`` unless the caller has stopped reading (then nobody would take it)."""
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def pump() -> None:
         try:
             for batch in batches:
-                while not stop.is_set():
-                    try:
-                        ahead.put(("batch", batch), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not offer(("batch", batch)):
                     return
-            ahead.put(("end", None))
+            offer(("end", None))
         except BaseException as exc:  # handed to the caller's thread, raised there
-            ahead.put(("error", exc))
+            offer(("error", exc))
 
     worker = threading.Thread(target=pump, name="pg-arrow-prefetch", daemon=True)
     worker.start()

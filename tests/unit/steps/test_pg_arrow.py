@@ -97,3 +97,22 @@ def test_prefetch_stops_its_thread_when_the_caller_stops_early() -> None:
 def test_the_session_zone_labels_timestamptz_as_psycopg_does(zone: str | None,
                                                              label: str) -> None:
     assert pg_types.session_zone(zone) == label
+
+
+def test_prefetch_never_hangs_when_the_caller_stops_with_the_queue_full() -> None:
+    import threading
+
+    # depth 1: the second batch fills the queue, then the end of the source must not wait
+    # for a caller that has gone
+    def stop_after_one() -> None:
+        ahead = batch_flow.prefetch(iter([batch(1), batch(1)]), 1)
+        next(ahead)
+        import time
+
+        time.sleep(0.3)  # the worker queues the second batch and reaches the end
+        ahead.close()
+
+    caller = threading.Thread(target=stop_after_one, daemon=True)
+    caller.start()
+    caller.join(timeout=10)
+    assert not caller.is_alive()
