@@ -1,4 +1,9 @@
-"""extract-sql: run a parameterised SQL query through SQLAlchemy and stream the rows to Parquet.
+"""extract-sql: run a parameterised SQL query and stream the rows to Parquet.
+
+PostgreSQL (through libpq: ``postgresql://``, ``+psycopg``, ``+psycopg2``) is read straight
+into Arrow by ADBC's driver, in a READ ONLY transaction (see steps/_core/pg_arrow.py); a
+result with a column type that path does not take, and any other database, is read
+through SQLAlchemy.
 
 Inputs:
   the database at ``CADENCIA_SOURCE_DB_URL`` (a SQLAlchemy URL; a secret, no default)
@@ -18,9 +23,10 @@ Settings:
   10; whole seconds, rounded up; a ``connect_timeout`` in the URL wins)
 
 Errors: unreachable database or connect timeout 75; bad SQL, unknown table, unknown
-database or a SQLite file in a folder that does not exist 78; wrong password or unknown
-role 76; a column required by ``--columns`` missing from the result (schema drift) or a
-column whose type changes between chunks 65.
+database, a :name without a value, a statement that writes (PostgreSQL) or a SQLite file
+in a folder that does not exist 78; wrong password or unknown role 76; an error while the
+rows stream keeps its class (a division by zero 65); a column required by ``--columns``
+missing from the result (schema drift) or a column whose type changes between chunks 65.
 """
 
 from __future__ import annotations
@@ -159,13 +165,40 @@ def query_batches(url: str, query: str, params: Mapping[str, Any], chunk_rows: i
                   connect_timeout: float = 10.0, required: Sequence[str] = ()
                   ) -> Iterator[pa.RecordBatch]:
     """Run ``query`` with bound ``params``; yield Arrow batches of ``chunk_rows`` rows
-    holding the ``required`` columns (default: all of them)."""
+    holding the ``required`` columns (default: all of them).
+
+    PostgreSQL through libpq reads straight into Arrow (:mod:`steps._core.pg_arrow`);
+    a result with a column type that path does not write as SQLAlchemy does, and every
+    other URL, goes through SQLAlchemy.
+    """
+    from steps._core import pg_arrow, pg_types  # deferred: they import pyarrow
+
+    extra = connect_args(url, connect_timeout)
+    if pg_arrow.handles(url):
+        uri = pg_arrow.libpq_uri(url, extra)
+        fast = pg_arrow.query_batches(uri, query, params, chunk_rows,
+                                      lambda names: check_columns(names, required))
+        try:
+            first = next(fast)
+        except pg_types.Unsupported as why:
+            logger.info("reading through SQLAlchemy: %s", why)
+        else:
+            logger.info("reading through ADBC (binary COPY into Arrow)")
+            yield first
+            yield from fast
+            return
+    yield from sqlalchemy_batches(url, query, params, chunk_rows, extra, required)
+
+
+def sqlalchemy_batches(url: str, query: str, params: Mapping[str, Any], chunk_rows: int,
+                       connect_args: dict[str, Any], required: Sequence[str]
+                       ) -> Iterator[pa.RecordBatch]:
     import sqlalchemy as sa  # deferred: 0.35 s of imports, not needed for --help
 
     if (parsed := db.parse_url(url)).dialect == "sqlite":
         db.check_sqlite_directory(parsed)
     try:
-        engine = sa.create_engine(url, connect_args=connect_args(url, connect_timeout))
+        engine = sa.create_engine(url, connect_args=connect_args)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise ConfigError(f"invalid CADENCIA_SOURCE_DB_URL: {exc}") from exc
     try:

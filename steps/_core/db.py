@@ -3,7 +3,8 @@
 URLs use SQLAlchemy's form (``postgresql+psycopg://user:pass@host:5432/db``,
 ``sqlite:///path.db``). The load step talks to PostgreSQL through psycopg directly and
 to SQLite through ``sqlite3`` (SQLAlchemy's import alone costs 0.35 s per container);
-``extract_sql`` uses SQLAlchemy for any dialect. Every driver error leaves through
+``extract_sql`` reads PostgreSQL through ADBC's libpq driver (``pg_arrow``) and any other
+dialect through SQLAlchemy. Every driver error leaves through
 :func:`classify`, which decides transient vs bad data vs refused vs configuration by
 SQLSTATE class (for a login refused at connect time, which has no SQLSTATE, by the server's
 message: a wrong password or unknown role is refused, 76; an unknown database is
@@ -191,11 +192,21 @@ def check_sqlite_directory(url: DbUrl) -> None:
                           f"create {folder} or fix the database URL", path=path)
 
 
+# ADBC's libpq driver wraps the server's words: "INVALID_ARGUMENT: [libpq] Failed to
+# prepare query: ERROR:  syntax error ...", "IO: [libpq] Failed to connect: connection to
+# server ... failed: FATAL:  ..."; keep what psycopg would say.
+_ADBC_WRAPPING = re.compile(r"^(?:[A-Z_]+: )?(?:\[libpq\] )?(?:(?:Failed to [a-z ]+|Execution "
+                            r"error \[\w+\]|could not begin COPY): )*(?:ERROR:\s+)?")
+_ADBC_SQLSTATE = re.compile(r"\.? SQLSTATE: [0-9A-Z]{5}$")
+
+
 def classify(exc: BaseException, doing: str) -> PipelineError:
-    """Map a driver exception (psycopg, sqlite3, SQLAlchemy) to the error tree."""
+    """Map a driver exception (psycopg, sqlite3, SQLAlchemy, ADBC) to the error tree."""
     orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the DBAPI error
     state = sqlstate(exc)
     detail = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    if type(orig).__module__.startswith("adbc_") or "[libpq]" in detail:
+        detail = _ADBC_SQLSTATE.sub("", _ADBC_WRAPPING.sub("", detail)) or detail
     msg = f"{doing}: {detail}"
     if state:
         for prefixes, cls in ((_TRANSIENT_STATES, TransientError),

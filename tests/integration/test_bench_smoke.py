@@ -11,7 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("name", ["load", "extract", "clean", "step_memory"])
+@pytest.mark.parametrize("name", ["load", "extract", "clean", "step_memory",
+                                  "extract_sql"])
 def test_quick_bench_runs_and_its_correctness_checks_pass(name: str) -> None:
     proc = subprocess.run([sys.executable, "-m", f"bench.bench_{name}", "--quick"], cwd=ROOT,
                           capture_output=True, text=True, timeout=240)
