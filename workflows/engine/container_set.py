@@ -15,7 +15,7 @@ for its dependencies one after the other, in order. A dependency that exited non
 it without running its command: exit code 64 (the emissary's own failures), termination
 message ``dependency "<dep>" exited with non-zero code: <code>``, and the dependency's code
 becomes its own recorded one (what its dependents read). Its command is the pod's
-(``pod.command_line``: an image the engine knows, argosay, gives its entrypoint and CMD);
+(``launch.command_line``: an image the engine knows, argosay, gives its entrypoint and CMD);
 a program the image lacks is the emissary's ``LookPath`` failure, exit 64 too, and one
 only this host lacks says so the same way (``programs``). Each container has a filesystem
 of its own (its image's: here a sandbox of its own in a private mount namespace,
@@ -69,17 +69,14 @@ from workflows.engine.artifacts.sandbox import Sandbox, place_inputs
 from workflows.engine.context import Branch, Run
 from workflows.engine.declared import declared_paths
 from workflows.engine.inputs import Inputs
-from workflows.engine.nodes import FINISHED, pod_name
-from workflows.engine.pod import (
-    Attempt,
+from workflows.engine.launch import (
     bwrap_wrap,
-    collect_outputs,
     command_line,
     container_env,
-    fail_pod,
     lacking_program,
-    stopped_verdict,
 )
+from workflows.engine.nodes import FINISHED, pod_name
+from workflows.engine.pod import Attempt, collect_outputs, fail_pod, stopped_verdict
 from workflows.engine.podspec import resources
 from workflows.engine.scope import SubstitutionError, subst, subst_value
 from workflows.engine.secrets import MissingSecret

@@ -9,8 +9,9 @@ template's ``activeDeadlineSeconds`` kills the process group and fails the attem
 (``Run.terminate``) with ``workflow shutdown with strategy:  Terminate``. A daemon is
 marked ``daemoned`` once started and succeeds when its scope stops it.
 
-An image other than this project's runs in a private mount namespace over its sandbox
-when the machine allows it (``isolation``): its command sees the paths its manifest
+How each container becomes a process is ``launch``'s. An image other than this project's
+runs in a private mount namespace over its sandbox when the machine allows it
+(``isolation``): its command sees the paths its manifest
 names (``/tmp``, artifact and parameter paths, emptyDir volumes, ``workingDir``) and the
 ``{{...path}}`` variables give those paths as written, as in Argo. Otherwise (and always
 for this project's image) the variables give the sandbox's paths on the host (what each
@@ -40,9 +41,7 @@ from typing import Any
 
 from workflows.engine import (
     executor,
-    images,
     init_containers,
-    isolation,
     main_logs,
     pod_fs,
     podspec,
@@ -52,14 +51,18 @@ from workflows.engine import (
 from workflows.engine.artifacts import ArtifactError
 from workflows.engine.artifacts.sandbox import (
     Sandbox,
-    normal,
     place_inputs,
     read_parameter,
     store_outputs,
 )
 from workflows.engine.context import SHUTDOWN_RUNNING_POD, Branch, Run
-from workflows.engine.declared import image_repository
 from workflows.engine.inputs import Inputs
+from workflows.engine.launch import (
+    Launch,
+    init_launch,
+    is_isolated,
+    main_launch,
+)
 from workflows.engine.nodes import pod_name
 from workflows.engine.scope import SubstitutionError, subst, subst_value
 from workflows.engine.secrets import MissingSecret
@@ -75,139 +78,6 @@ class Attempt:
     transient: bool = False
 
 
-@dataclass
-class _Launch:
-    """A container ready to start: its command line, environment and where."""
-
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    cwd: Path
-    log: Path
-    wrap: Callable[[int], list[str]] | None = None
-
-
-def command_line(run: Run, container: dict[str, Any], scope: dict[str, str], env: dict[str, str],
-             root: Path, workdir_on_host: Callable[[str], Path] | None,
-             known: images.KnownImage | None, staged: list[str] | None = None
-             ) -> tuple[list[str], Path]:
-    """The argv (a known image's entrypoint and CMD when the container gives no command;
-    ``staged``: a script's source path, after the args) and the working folder on this
-    machine (``root`` when isolated: bwrap moves into the ``workingDir``;
-    ``workdir_on_host`` places it otherwise)."""
-    command = [str(a) for a in subst_value(list(container.get("command") or []), scope,
-                                           "container.command")]
-    args = [str(a) for a in subst_value(list(container.get("args") or []), scope,
-                                        "container.args")] + list(staged or [])
-    argv = images.command_line(known, command, args)
-    if argv is None:
-        raise ValueError(f"container of image {container.get('image')!r} has no command: the "
-                         "local engine cannot know the image's entrypoint")
-    cwd = root
-    if container.get("workingDir") and workdir_on_host is not None:
-        cwd = workdir_on_host(subst(str(container["workingDir"]), scope,
-                                    "container.workingDir"))
-        cwd.mkdir(parents=True, exist_ok=True)
-    if image_repository(str(container.get("image", ""))) in run.config.our_images:
-        if argv[0] in ("python", "python3"):
-            argv[0] = run.config.python
-        cwd = run.config.project_root
-        env["PYTHONPATH"] = str(run.config.project_root)
-    return argv, cwd
-
-
-def _isolated(run: Run, container: Mapping[str, Any]) -> bool:
-    return run.isolation.ok and \
-        image_repository(str(container.get("image", ""))) not in run.config.our_images
-
-
-def bwrap_wrap(run: Run, root: Path, targets: pod_fs.Targets, argv: list[str],
-          workdir: str | None) -> Callable[[int], list[str]]:
-    chdir = normal(workdir) if workdir else "/"
-    return lambda fd: isolation.bwrap_argv(run.isolation.how, root, targets, argv, chdir, fd)
-
-
-def container_env(run: Run, container: Mapping[str, Any], scope: dict[str, str],
-         known: images.KnownImage | None) -> dict[str, str]:
-    return run.secrets.container_env(
-        container, substitute=lambda text, where: subst(text, scope, where),
-        image_env=known.env if known else None)
-
-
-def lacking_program(run: Run, image: str, argv: list[str], env: dict[str, str], root: Path,
-           targets: pod_fs.Targets, known: images.KnownImage | None
-           ) -> str | programs.ImageLacks | None:
-    """What program the container cannot find: the host's lack (a message: an Error
-    before anything starts), the image's (Argo's own failure), or None."""
-    if image_repository(image) in run.config.our_images:
-        return None
-    program = argv[0]
-    if program.startswith("/") and (root / program.lstrip("/")).exists():
-        return None  # a file of the pod's own root (a known image's, a staged script)
-    missing = programs.missing(argv, env, list(targets), image, known)
-    return missing.message if isinstance(missing, programs.HostLacks) else missing
-
-
-def _main(run: Run, tmpl: dict[str, Any], box: Sandbox, scope: dict[str, str],
-          volumes: pod_fs.Targets, log: Path) -> _Launch | str | programs.ImageLacks:
-    """The main container, its script staged; or what program it lacks."""
-    container = scripts.main_container(tmpl)
-    image = str(container.get("image", ""))
-    known = images.known(image)
-    isolated = _isolated(run, container)
-    env = container_env(run, container, scope, known)
-    staged = scripts.stage(tmpl, box, subst(str(container.get("source") or ""), scope,
-                                            "script.source"), literal=isolated)
-    argv, cwd = command_line(run, container, scope, env, box.root,
-                         None if isolated else box.path, known, staged)
-    workdir = (subst(str(container["workingDir"]), scope, "container.workingDir")
-               if isolated and container.get("workingDir") else None)
-    targets: pod_fs.Targets = {}
-    if isolated:
-        targets = pod_fs.targets(tmpl, box, volumes, workdir, run.config.shared)
-        targets.update(images.place(known, box.root))
-    lacks = lacking_program(run, image, argv, env, box.root, targets, known)
-    if lacks is not None:
-        return lacks
-    launch = _Launch("main", argv, env, cwd, log)
-    if isolated:
-        launch.wrap = bwrap_wrap(run, box.root, targets, argv, workdir)
-    elif any(m.get("mountPath") == "/tmp"  # noqa: S108 - the container's path, remapped
-             for m in container.get("volumeMounts") or []):
-        (box.root / "tmp").mkdir(exist_ok=True)
-        env["TMPDIR"] = str(box.root / "tmp")
-    return launch
-
-
-def _init(run: Run, tmpl: dict[str, Any], box: Sandbox, scope: dict[str, str], index: int,
-          container: dict[str, Any], placed: Mapping[str, Any], log: Path
-          ) -> _Launch | str | programs.ImageLacks:
-    """Init container ``index``, over a root of its own (``init_containers``)."""
-    image = str(container.get("image", ""))
-    known = images.known(image)
-    isolated = _isolated(run, container)
-    root = box.container_root(index)
-    env = container_env(run, container, scope, known)
-    argv, cwd = command_line(run, container, scope, env, root,
-                         None if isolated else lambda wd: root / normal(wd).lstrip("/"), known)
-    workdir = (subst(str(container["workingDir"]), scope, "container.workingDir")
-               if container.get("workingDir") else None)
-    targets: pod_fs.Targets = {}
-    if isolated:
-        targets = pod_fs.init_targets(
-            root, box, container, init_containers.mirrored_paths(tmpl, container, placed),
-            workdir, run.config.shared)
-        targets.update(images.place(known, root))
-    lacks = lacking_program(run, image, argv, env, root, targets, known)
-    if lacks is not None:
-        return lacks
-    launch = _Launch(str(container.get("name", index)), argv, env, cwd,
-                     log.with_name(f"{log.stem}.init-{index}.log"))
-    if isolated:
-        launch.wrap = bwrap_wrap(run, root, targets, argv, workdir)
-    return launch
-
-
 async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str, Any],
                   inputs: Inputs, *, retries: int, execution_deadline: float | None,
                   on_daemoned: Callable[[], None] | None = None) -> Attempt:
@@ -220,7 +90,7 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
     except (ValueError, OSError) as exc:
         return fail_pod(run, node, None, log, f"cannot make the pod's sandbox: {exc}")
     try:
-        isolated = _isolated(run, scripts.main_container(tmpl))
+        isolated = is_isolated(run, scripts.main_container(tmpl))
         volumes = pod_fs.mount_volumes(tmpl, box) if isolated else {}
         scope = {**run.globals, **inputs.scope(), "retries": str(retries), "pod.name": pod,
                  "node.name": node["name"], **pod_fs.paths(tmpl, box, literal=isolated),
@@ -230,8 +100,8 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
         if unmade:  # Argo never creates the pod: nothing is fetched, nothing runs
             return fail_pod(run, node, box, log, unmade.message, detail=unmade.detail)
         await place_inputs(box, inputs.artifacts, run.repo)
-        main = _main(run, tmpl, box, scope, volumes, log)
-        launches = [_init(run, tmpl, box, scope, k, container, inputs.artifacts, log)
+        main = main_launch(run, tmpl, box, scope, volumes, log)
+        launches = [init_launch(run, tmpl, box, scope, k, container, inputs.artifacts, log)
                     for k, container in enumerate(init_containers.containers(tmpl))]
     except ArtifactError as exc:
         return fail_pod(run, node, box, log, exc.message, transient=exc.transient)
@@ -261,7 +131,7 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
                                                      int(lacked.exit_code or 64), following)
             status.update(node, phase=phase, message=f"{message}: {init.termination_message}")
             return Attempt()
-        assert isinstance(init, _Launch)
+        assert isinstance(init, Launch)
         outcome = await _run(run, branch, node, tmpl, init, pod_started, execution_deadline)
         if outcome.start_error is not None:
             return _finish(run, node, tmpl, box, scope, outcome)
@@ -288,7 +158,7 @@ async def run_pod(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str
 
 
 async def _run(run: Run, branch: Branch, node: dict[str, Any], tmpl: dict[str, Any],
-               launch: _Launch, pod_started: float, execution_deadline: float | None, *,
+               launch: Launch, pod_started: float, execution_deadline: float | None, *,
                on_started: Callable[[executor.Process], None] | None = None
                ) -> executor.Outcome:
     """Start one container and wait for its end, under the pod's deadlines; a shutdown
@@ -345,9 +215,9 @@ def fail_pod(run: Run, node: dict[str, Any], box: Sandbox | None, log: Any, mess
     return Attempt(transient=transient)
 
 
-def _name(launch: _Launch | programs.ImageLacks, container: Mapping[str, Any] | None = None
+def _name(launch: Launch | programs.ImageLacks, container: Mapping[str, Any] | None = None
           ) -> str:
-    if isinstance(launch, _Launch):
+    if isinstance(launch, Launch):
         return launch.name
     return str((container or {}).get("name", "init"))
 
