@@ -132,7 +132,7 @@ def test_retry_limit_gives_limit_plus_one_attempts_then_no_more_retries(run_case
     attempts = ran.attempts("always-fails")
     assert [a["displayName"] for a in attempts] == ["always-fails(0)", "always-fails(1)",
                                                     "always-fails(2)"]
-    assert all(a["phase"] == "Failed" and a["message"] == "Error (exit code 1)"
+    assert all(a["phase"] == "Failed" and a["message"] == "main: Error (exit code 1)"
                for a in attempts)
     retry = ran.node("always-fails")
     assert (retry["phase"], retry["message"]) == ("Failed", "No more retries left")
@@ -150,7 +150,7 @@ def test_retries_variable_is_the_attempt_index(run_case):
 @pytest.mark.parametrize(("task", "attempts", "phase", "message"), [
     ("onfailure-failed", 2, "Failed", "No more retries left"),
     ("onfailure-error", 1, "Error", "failed to start /nonexistent/program"),
-    ("onerror-failed", 1, "Failed", "Error (exit code 3)"),
+    ("onerror-failed", 1, "Failed", "main: Error (exit code 3)"),
     ("onerror-error", 2, "Error", "No more retries left"),
     ("always-failed", 2, "Failed", "No more retries left"),
     ("always-error", 2, "Error", "No more retries left"),
@@ -249,8 +249,8 @@ def test_exit_handler_after_a_failure_gets_status_failures_and_duration(run_case
     status, failures, duration = ran.result(f"{name}.onExit").strip().splitlines()
     assert status == "Failed"
     listed = json.loads(failures)
-    assert {"displayName": "breaks", "message": "Error (exit code 3)", "templateName": "breaks",
-            "phase": "Failed"}.items() <= listed[0].items()
+    assert {"displayName": "breaks", "message": "main: Error (exit code 3)",
+            "templateName": "breaks", "phase": "Failed"}.items() <= listed[0].items()
     assert listed[0]["podName"].startswith(f"{name}-breaks-")
     assert set(listed[0]) == {"displayName", "message", "templateName", "phase", "podName",
                               "finishedAt"}
@@ -263,7 +263,7 @@ def test_failing_exit_handler_turns_success_into_failure(run_case):
     assert ran.node(name)["phase"] == "Succeeded"
     assert ran.node(f"{name}.onExit")["phase"] == "Failed"
     assert ran.node(f"{name}.onExit")["nodeFlag"] == {"hooked": True}
-    assert (ran.phase, ran.workflow["status"]["message"]) == ("Failed", "Error (exit code 4)")
+    assert (ran.phase, ran.workflow["status"]["message"]) == ("Failed", "main: Error (exit code 4)")
 
 
 # -- memoize ----------------------------------------------------------------------------

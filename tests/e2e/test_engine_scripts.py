@@ -155,7 +155,7 @@ def test_a_failing_script_fails_with_its_exit_code(run):
     workflow = run(FAILS)
     fails = node(workflow, "fails")
     assert workflow["status"]["phase"] == "Failed"
-    assert (fails["phase"], fails["message"]) == ("Failed", "Error (exit code 3)")
+    assert (fails["phase"], fails["message"]) == ("Failed", "main: Error (exit code 3)")
     assert fails["outputs"]["exitCode"] == "3"
     assert fails["outputs"]["result"] == "partial"
 

@@ -81,7 +81,7 @@ def test_a_failed_step_fails_its_group_and_stops_the_later_groups(run_case):
     wf = ran.workflow["metadata"]["name"]
     nodes = by_name(ran)
     failed = nodes[f"{wf}[2].fails"]
-    assert (failed["phase"], failed["message"]) == ("Failed", "Error (exit code 1)")
+    assert (failed["phase"], failed["message"]) == ("Failed", "main: Error (exit code 1)")
     group = nodes[f"{wf}[2]"]
     message = f"child '{failed['id']}' failed"
     assert (group["phase"], group["message"]) == ("Failed", message)

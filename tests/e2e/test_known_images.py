@@ -68,7 +68,7 @@ def test_argosay_echoes_to_a_file_output_and_exit_1_fails_the_node(store: RunSto
     assert nodes["bare"]["outputs"]["result"] == "hello argo"  # /argosay alone: v2 has no CMD
     fail = nodes["fail"]
     assert (fail["phase"], fail["message"], fail["outputs"]["exitCode"]) == \
-        ("Failed", "Error (exit code 1)", "1")
+        ("Failed", "main: Error (exit code 1)", "1")
     assert wf["status"]["phase"] == "Failed"
     assert not Path("/argosay").exists() and not Path("/mnt/out").exists()
 
@@ -91,7 +91,7 @@ def test_a_program_the_image_lacks_fails_the_node_as_argos_executor(store: RunSt
     nodes = by_name(wf)
     step1 = nodes["step1"]
     assert step1["phase"] == "Failed"  # not Error: the pod ran Argo's executor, which exited
-    assert step1["message"] == ('Error (exit code 64): failed to find name in PATH: exec: '
+    assert step1["message"] == ('main: Error (exit code 64): failed to find name in PATH: exec: '
                                 '"exit": executable file not found in $PATH')
     assert step1["outputs"]["exitCode"] == "64"
     assert nodes["step2"]["phase"] == "Succeeded"

@@ -181,7 +181,7 @@ def test_load_sigkilled_mid_copy_keeps_the_partition_and_the_retry_loads_once(
 
     assert killed and crashed.phase == "Failed", crashed.describe()
     (pod,) = attempts(crashed, "load")  # 137 is not transient: not retried
-    assert pod["outputs"]["exitCode"] == "137" and pod["message"] == "Error (exit code 137)"
+    assert pod["outputs"]["exitCode"] == "137" and pod["message"] == "main: Error (exit code 137)"
     wait_for("the killed load's session to end", lambda: not backend(case.pg_url), 15)
     exactly_once(case, ALL_IDS)  # the old partition, whole: the DELETE rolled back
     assert ledger_rows(case.pg_url, DATE) == [(first.name, len(ALL_IDS))]

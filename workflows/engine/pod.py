@@ -1,13 +1,14 @@
 """One attempt of a container template: a local process standing in for a pod.
 
 Phases and messages as Argo reports them: exit 0 is Succeeded; another exit code is
-Failed with ``Error (exit code N)``; a process that cannot start, a Secret that is not
-there or an input artifact that cannot be fetched is Error (the pod never ran); the
-template's ``activeDeadlineSeconds`` kills the process group and fails the attempt with
-``Pod was active on the node longer than the specified deadline``; the workflow deadline
-(or a retry's ``maxDuration``) fails it with ``Step exceeded its deadline``; a shutdown
-(``Run.terminate``) with ``workflow shutdown with strategy:  Terminate``. A daemon is
-marked ``daemoned`` once started and succeeds when its scope stops it.
+Failed with ``main: Error (exit code N)`` (``inferFailedReason`` names the container); a
+process that cannot start, a Secret that is not there or an input artifact that cannot
+be fetched is Error (the pod never ran); the template's ``activeDeadlineSeconds`` kills
+the process group and fails the attempt with ``Pod was active on the node longer than
+the specified deadline``; the workflow deadline (or a retry's ``maxDuration``) fails it
+with ``Step exceeded its deadline``; a shutdown (``Run.terminate``) with ``workflow
+shutdown with strategy:  Terminate``. A daemon is marked ``daemoned`` once started and
+succeeds when its scope stops it.
 
 How each container becomes a process is ``launch``'s. An image other than this project's
 runs in a private mount namespace over its sandbox when the machine allows it
@@ -21,7 +22,7 @@ the other (``init_containers``); one that fails fails the pod before the main st
 An image the engine knows (``images``: Argo's argosay) gets its entrypoint and CMD when
 the container gives no command, its ``ENV`` (PATH), and its files placed in the pod's
 filesystem. A program the image lacks fails the attempt as Argo's executor does
-(exit code 64, ``Error (exit code 64): failed to find name in PATH: ...``); a program
+(exit code 64, ``main: Error (exit code 64): failed to find name in PATH: ...``); a program
 only this host lacks is an Error naming it and the image, before anything starts
 (``programs``).
 A pod Argo could not make is an Error too (``podspec.check_pod``: a podSpecPatch it
@@ -69,6 +70,7 @@ from workflows.engine.secrets import MissingSecret
 
 TEMPLATE_DEADLINE = "Pod was active on the node longer than the specified deadline"
 STEP_DEADLINE = "Step exceeded its deadline"
+MAIN_CONTAINER = "main"  # common.MainContainerName: what a failed pod's message names
 
 
 @dataclass
@@ -259,10 +261,11 @@ def _verdict(outcome: executor.Outcome) -> tuple[str, str]:
         return stopped
     if reason == "daemon" or outcome.exit_code == 0:
         return "Succeeded", ""
+    # inferFailedReason: "<container>: <reason> (exit code N)[: <termination message>]"
     message = f"Error (exit code {outcome.exit_code})"
-    if outcome.termination_message:  # appended as inferFailedReason does
+    if outcome.termination_message:
         message += f": {outcome.termination_message}"
-    return "Failed", message
+    return "Failed", f"{MAIN_CONTAINER}: {message}"
 
 
 async def _collect(run: Run, node: dict[str, Any], tmpl: dict[str, Any], box: Sandbox,
