@@ -76,7 +76,14 @@ def cadencia(*args: str, cwd: Path, **kwargs: Any) -> subprocess.Popen[str]:
     with open(cwd / f"{args[0]}.out", "w") as out:  # the child keeps its own copy
         return subprocess.Popen([sys.executable, "-m", "workflows.cli", *args], cwd=cwd,
                                 env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
-                                **kwargs)
+                                preexec_fn=_as_from_a_terminal, **kwargs)
+
+
+def _as_from_a_terminal() -> None:
+    """A terminal's shell starts cadencia with SIGHUP at its default. A suite run under
+    ``nohup`` would pass SIGHUP on ignored, and cadencia rightly keeps an ignored signal
+    ignored (engine ``_stop_on_signals``), so the hang-up case would wait forever."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def processes() -> list[tuple[int, str, int, int]]:
