@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -18,7 +19,10 @@ from tests.ui.conftest import PASSWORD, Runs, Server, slow_run
 
 
 def wait_for(browser: Any, condition: Callable[[Any], Any], timeout: float = 20) -> Any:
-    return WebDriverWait(browser, timeout, poll_frequency=0.1).until(condition)
+    """Until ``condition`` holds; an element the page redrew while it was read is read
+    again (the live pages replace their rows as a run goes)."""
+    return WebDriverWait(browser, timeout, poll_frequency=0.1,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def graph_node(browser: Any, label: str) -> Any:
