@@ -13,24 +13,15 @@ from typing import Any
 
 import pytest
 
+from tests.e2e import own_filesystem
 from workflows.engine import ManifestRefused, images, run_workflow
-from workflows.engine.isolation import SHARE, SWITCH, availability
+from workflows.engine.isolation import SWITCH
 from workflows.runs.store import RunStore
 
-pytestmark = pytest.mark.skipif(not availability("auto").ok,
-                                reason=f"no private mount namespace: {availability('auto').how}")
+pytestmark = own_filesystem.NEEDS_NAMESPACES
+nothing_shared = own_filesystem.nothing_shared
+store = own_filesystem.store
 V2 = "argoproj/argosay:v2"
-
-
-@pytest.fixture(autouse=True)
-def _nothing_shared(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(SHARE, raising=False)
-    monkeypatch.delenv(SWITCH, raising=False)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> RunStore:
-    return RunStore(tmp_path / "runs")
 
 
 def dag(*templates: dict[str, Any], tasks: list[dict[str, Any]]) -> list[Any]:

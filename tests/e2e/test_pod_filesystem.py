@@ -14,26 +14,17 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.e2e import own_filesystem
 from workflows.engine import ManifestRefused, run_workflow
-from workflows.engine.isolation import SHARE, SWITCH, availability
+from workflows.engine.isolation import SWITCH
 from workflows.runs.store import RunStore
 
 ARGO = Path(__file__).resolve().parents[1] / "conformance" / "argo" / "examples"
 CASES = Path(__file__).parent / "engine_cases"
 
-pytestmark = pytest.mark.skipif(not availability("auto").ok,
-                                reason=f"no private mount namespace: {availability('auto').how}")
-
-
-@pytest.fixture(autouse=True)
-def _nothing_shared(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(SHARE, raising=False)
-    monkeypatch.delenv(SWITCH, raising=False)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> RunStore:
-    return RunStore(tmp_path / "runs")
+pytestmark = own_filesystem.NEEDS_NAMESPACES
+nothing_shared = own_filesystem.nothing_shared
+store = own_filesystem.store
 
 
 def workflow(*templates: dict[str, Any], volumes: list[Any] | None = None) -> list[Any]:
