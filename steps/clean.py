@@ -34,6 +34,11 @@ hash partitions on disk by key (by the whole row without ``--key``), each dedupl
 on its own, and the output is written in input order from a second read of the inputs
 (steps._clean.stream), so the peak stays flat as the day grows.
 
+Shards: ``--shard I --shards K`` (a sharded pipeline's branch I) keeps only the rows
+whose key hashes to shard I, after the types are aligned, then dedupes them: every row of
+a key, from any input, lands in one shard, so the K outputs together hold exactly the
+rows one unsharded clean keeps.
+
 Outputs:
   ``--out PATH``: Parquet (zstd), written atomically (nothing on failure)
 
@@ -305,6 +310,21 @@ def input_names(inputs: Sequence[tuple[str | None, Path]]) -> list[str]:
     return [name or (p.stem if stems.count(p.stem) == 1 else str(p)) for name, p in inputs]
 
 
+def shard_arg(shard: int | None, shards: int, key: Sequence[str]) -> tuple[int, int] | None:
+    """``(shard, shards)`` from ``--shard``/``--shards``; ConfigError when they disagree."""
+    if shards < 1 or (shard is not None and not 0 <= shard < shards):
+        raise ConfigError(f"--shard {shard} of --shards {shards}: a shard is 0 .. shards-1",
+                          shard=shard, shards=shards)
+    if shards == 1:
+        return None
+    if shard is None:
+        raise ConfigError(f"--shards {shards} needs --shard: which one this step keeps")
+    if not key:
+        raise ConfigError("--shards needs --key: rows are spread over shards by their key, "
+                          "so that every row of a key meets in one shard")
+    return shard, shards
+
+
 def main() -> None:
     p = runner.parser("clean", __doc__)
     p.add_argument("--input", type=input_arg, action="append", required=True,
@@ -316,15 +336,22 @@ def main() -> None:
     p.add_argument("--order-by", metavar="COL", help="keep the row with the greatest COL")
     p.add_argument("--parse-timestamps", action="append", default=[], metavar="COL",
                    help="parse this string column as ISO 8601 timestamps (repeatable)")
+    p.add_argument("--shard", type=int, metavar="I", help="keep only shard I of the key "
+                   "(0 .. --shards - 1): one branch of a sharded pipeline")
+    p.add_argument("--shards", type=int, default=1, metavar="K",
+                   help="how many shards the key is spread over (default 1)")
     args = p.parse_args()
 
     def body(a: Any) -> dict[str, Any]:
         from steps._clean.stream import clean_files
 
+        key = _spec.option_names(a.key)
+        shard = shard_arg(a.shard, a.shards, key)
         names = input_names(a.input)
         counts = clean_files(list(zip(names, [p for _, p in a.input], strict=True)), a.out,
-                             key=_spec.option_names(a.key), order_by=a.order_by,
-                             parse_timestamps=_spec.option_names(a.parse_timestamps))
+                             key=key, order_by=a.order_by,
+                             parse_timestamps=_spec.option_names(a.parse_timestamps),
+                             shard=shard)
         return {"inputs": [{"path": str(path), "rows": rows} for (_, path), rows
                            in zip(a.input, counts.pop("input_rows"), strict=True)],
                 **counts, "note": note(counts), "out": str(a.out)}

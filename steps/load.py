@@ -1,7 +1,8 @@
 """load: write validated Parquet into the target table, idempotently and atomically.
 
 Inputs:
-  ``--input PATH``: the Parquet file from the validate step
+  ``--input PATH``: the Parquet file from the validate step, or a folder of them (a
+  sharded pipeline's shards, loaded in shard order in the one transaction)
   the database at ``CADENCIA_TARGET_DB_URL`` (a SQLAlchemy-style URL, a secret):
   ``postgresql[+driver]://...`` (through psycopg 3) or ``sqlite:///path.db``
 
@@ -59,7 +60,8 @@ class TargetSettings(Settings):
 
 def build_parser() -> argparse.ArgumentParser:
     p = runner.parser("load", __doc__, needs_date=True)
-    p.add_argument("--input", type=Path, required=True, help="input Parquet path")
+    p.add_argument("--input", type=Path, required=True,
+                   help="input Parquet path, or a folder of Parquet shards")
     p.add_argument("--table", required=True, help="target table, [schema.]name")
     p.add_argument("--mode", choices=MODES, default="replace-partition",
                    help="how rows reach the table (default replace-partition)")

@@ -44,8 +44,8 @@ from typing import TYPE_CHECKING, Any
 
 from steps import _spec
 from steps._core import runner
-from steps._core.errors import DataError
-from steps._core.files import write_json
+from steps._core.errors import ConfigError, DataError
+from steps._core.files import write_json, write_text
 from steps._validate.rules import Rule, parse_rules
 
 if TYPE_CHECKING:
@@ -113,19 +113,41 @@ def _fraction(text: str) -> float:
 
 def main() -> None:
     p = runner.parser("validate", __doc__)
-    p.add_argument("--input", type=Path, required=True, help="input Parquet path")
+    p.add_argument("--input", type=Path, help="input Parquet path (required but with "
+                   "--gather)")
     p.add_argument("--rules", type=Path, required=True, help="rules file (YAML or JSON)")
-    p.add_argument("--out", type=Path, required=True, help="good rows Parquet path")
+    p.add_argument("--out", type=Path, help="good rows Parquet path (required but with "
+                   "--gather)")
     p.add_argument("--quarantine", type=Path, help="rejected rows Parquet path")
     p.add_argument("--report", type=Path, help="JSON report path")
     p.add_argument("--reject-threshold", type=_fraction, metavar="F",
                    help="largest tolerated fraction of rejected rows (default 0.0)")
+    shards = p.add_argument_group("shards (a sharded pipeline, docs/workflows.md)")
+    shards.add_argument("--shard", action="store_true",
+                        help="this input is one shard of the day: leave the rules that need "
+                        "every shard's rows and the reject threshold to --gather")
+    shards.add_argument("--gather", type=Path, metavar="DIR",
+                        help="judge the shards' reports in DIR (*.json) as one day, instead "
+                        "of validating an input")
+    shards.add_argument("--shard-rows", action="append", default=[], metavar="STEP=JSON",
+                        help="with --gather: another sharded step's row count in each shard "
+                        "(a JSON list); the total goes to --totals-dir/rows-STEP")
+    shards.add_argument("--shard-notes", action="append", default=[], metavar="STEP=JSON",
+                        help="with --gather: that step's note in each shard (a JSON list), "
+                        "for --totals-dir/note-STEP")
+    shards.add_argument("--totals-dir", type=Path, metavar="DIR",
+                        help="where --shard-rows and --shard-notes write rows-STEP, "
+                        "note-STEP")
     args = p.parse_args()
+    if args.gather is None and (args.input is None or args.out is None):
+        p.error("--input and --out are required (but with --gather)")
 
     def body(a: Any) -> dict[str, Any]:
         rules, file_threshold = parse_rules(_spec.load(a.rules, "rules"))
         threshold = a.reject_threshold if a.reject_threshold is not None else (
             file_threshold or 0.0)
+        if a.gather is not None:
+            return gathered(a, rules, threshold)
         from steps._core.frames import FrameSink
         from steps._validate.stream import validate_file
 
@@ -135,7 +157,8 @@ def main() -> None:
             report, failures = validate_file(
                 a.input, rules, reject_threshold=threshold,
                 reference=reference_time(a.logical_date), on_good=good.write,
-                on_quarantine=quarantine.write if quarantine else lambda _: None)
+                on_quarantine=quarantine.write if quarantine else lambda _: None,
+                shard=a.shard)
             for entry in report["rules"]:
                 if entry["status"] == "warned":
                     logger.warning("rule %s warned: %s", entry["name"], entry["message"] or
@@ -145,17 +168,71 @@ def main() -> None:
                 write_json(a.report, report)
             if failures:
                 good.discard()  # the quarantine is kept, the good rows are not
-        totals = report["totals"]
-        if failures:
-            raise DataError("validation failed: " + "; ".join(failures),
-                            failed_rules=report["failed_rules"], totals=totals)
-        return {"rows": totals["passed"], "passed": totals["passed"],
-                "note": note(report), "rejected": totals["rejected"],
-                "warned": totals["warned"], "failed_rules": report["failed_rules"],
-                "warned_rules": report["warned_rules"], "out": str(a.out)}
+        return outcome(report, failures, out=str(a.out))
 
     runner.run("validate", args, body)
 
 
-if __name__ == "__main__":
-    main()
+def outcome(report: dict[str, Any], failures: list[str], **extra: Any) -> dict[str, Any]:
+    """The step's summary; DataError (65) when the report failed."""
+    totals = report["totals"]
+    if failures:
+        raise DataError("validation failed: " + "; ".join(failures),
+                        failed_rules=report["failed_rules"], totals=totals)
+    return {"rows": totals["passed"], "passed": totals["passed"],
+            "note": note(report), "rejected": totals["rejected"],
+            "warned": totals["warned"], "failed_rules": report["failed_rules"],
+            "warned_rules": report["warned_rules"], **extra}
+
+
+def gathered(a: Any, rules: list[Rule], threshold: float) -> dict[str, Any]:
+    """``--gather``: the shards' reports judged as one day (steps._validate.gather), and
+    the other sharded steps' counts added up for the notification."""
+    import json
+
+    from steps._validate.gather import gather
+
+    paths = sorted(a.gather.glob("*.json"), key=lambda p: (len(p.stem), p.stem))
+    try:
+        reports = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    except (OSError, ValueError) as exc:
+        raise DataError(f"a shard report in {a.gather} cannot be read: {exc}") from exc
+    report, failures = gather(reports, rules, reject_threshold=threshold,
+                              reference=reference_time(a.logical_date))
+    if a.report:
+        write_json(a.report, report)
+    for step, rows, notes in _totals(a.shard_rows, a.shard_notes):
+        if a.totals_dir is not None:
+            kept = [n for n in notes if n]
+            write_text(a.totals_dir / f"rows-{step}", str(sum(rows)))
+            write_text(a.totals_dir / f"note-{step}", runner.one_line(
+                f"{len(rows)} shards" + (": " + " | ".join(kept) if kept else "")))
+    return outcome(report, failures, shards=len(reports))
+
+
+def _totals(rows: list[str], notes: list[str]) -> list[tuple[str, list[int], list[str]]]:
+    """``--shard-rows STEP=[...]`` and ``--shard-notes STEP=[...]`` (JSON lists, one item
+    a shard, as Argo aggregates a fanned-out task's output) as (step, rows, notes)."""
+    import json
+
+    def parsed(given: list[str], flag: str) -> dict[str, list[Any]]:
+        out = {}
+        for text in given:
+            step, _, value = text.partition("=")
+            try:
+                items = json.loads(value)
+                if not isinstance(items, list):
+                    raise ValueError("not a list")
+            except ValueError as exc:
+                raise ConfigError(f"{flag} {text[:80]!r}: expected STEP=[JSON list] ({exc})",
+                                  flag=flag) from exc
+            out[step] = items
+        return out
+
+    counted, noted = parsed(rows, "--shard-rows"), parsed(notes, "--shard-notes")
+    try:
+        return [(step, [int(r) for r in values], [str(n) for n in noted.get(step, [])])
+                for step, values in counted.items()]
+    except ValueError as exc:
+        raise DataError(f"--shard-rows: a shard's row count is not a number ({exc}): its "
+                        "step did not write it") from exc

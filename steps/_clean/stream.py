@@ -35,9 +35,12 @@ PARTITION_ROWS = 250_000  # ~60 MiB of work per partition for the orders table
 
 def clean_files(inputs: Sequence[tuple[str, Path]], out: Path, *, key: Sequence[str] = (),
                 order_by: str | None = None, parse_timestamps: Sequence[str] = (),
-                partition_rows: int = PARTITION_ROWS, batch_rows: int = frames.BATCH_ROWS // 2
-                ) -> dict[str, Any]:
-    """Clean ``inputs`` (name, path) into ``out``; the counts, with ``input_rows``."""
+                partition_rows: int = PARTITION_ROWS, batch_rows: int = frames.BATCH_ROWS // 2,
+                shard: tuple[int, int] | None = None) -> dict[str, Any]:
+    """Clean ``inputs`` (name, path) into ``out``; the counts, with ``input_rows``.
+
+    ``shard`` (index, count): keep only the rows of that shard of the key
+    (``frames.shard_of``), aligned first; the counts are then the shard's."""
     shapes = [(name, *frames.input_shape(path)) for name, path in inputs]
     core.check_shapes([(n, list(schema), rows) for n, schema, rows in shapes], key)
     schema = core.union_schema([(n, schema) for n, schema, _ in shapes], parse_timestamps)
@@ -45,9 +48,13 @@ def clean_files(inputs: Sequence[tuple[str, Path]], out: Path, *, key: Sequence[
     used = [(name, path) for (name, path), (_, sch, _) in zip(inputs, shapes, strict=True)
             if sch]
     total = sum(rows for _, sch, rows in shapes if sch)
-    if frames.partition_count(total, partition_rows) == 1:
+    sharded = shard if shard is not None and all(k in schema for k in key) else None
+    expected = total // sharded[1] if sharded else total
+    if frames.partition_count(expected, partition_rows) == 1:
         merged = core.union([_spec.read_frame(path) for _, path in inputs],
                             [name for name, _ in inputs], parse_timestamps=parse_timestamps)
+        if sharded and merged.width:
+            merged = merged.filter(frames.shard_of(key, sharded[1]) == sharded[0])
         result, counts = core.clean(merged, key=key, order_by=order_by)
         _spec.write_frame(out, result)
         return {**counts, "input_rows": input_rows}
@@ -58,10 +65,10 @@ def clean_files(inputs: Sequence[tuple[str, Path]], out: Path, *, key: Sequence[
     dropped = np.zeros(total, dtype=bool)
     counts = core.no_counts()
     conflicts = []
-    with HashPartitions(frames.partition_count(total, partition_rows), key or list(schema),
+    with HashPartitions(frames.partition_count(expected, partition_rows), key or list(schema),
                         directory=str(out.parent)) as parts:
         offset = 0
-        for aligned in _aligned(used, schema, batch_rows):
+        for aligned in _aligned(used, schema, batch_rows, shard=sharded, key=key):
             if not missing:
                 parts.add(aligned.with_row_index(ROW, offset))
             offset += aligned.height
@@ -74,21 +81,25 @@ def clean_files(inputs: Sequence[tuple[str, Path]], out: Path, *, key: Sequence[
     core.log_passed_on(counts, pl.concat(conflicts), key)
     with FrameSink(out) as sink:
         offset = 0
-        for aligned in _aligned(used, schema, batch_rows, check=False):
+        for aligned in _aligned(used, schema, batch_rows, check=False, shard=sharded,
+                                key=key):
             keep = ~dropped[offset:offset + aligned.height]
             sink.write(aligned.filter(pl.Series(keep)) if not keep.all() else aligned)
             offset += aligned.height
-    return {"rows_in": total, **counts, "rows": total - int(dropped.sum()),
+    return {"rows_in": offset, **counts, "rows": offset - int(dropped.sum()),
             "input_rows": input_rows}
 
 
 def _aligned(inputs: Sequence[tuple[str, Path]], schema: dict[str, Any], batch_rows: int,
-             *, check: bool = True) -> Iterator[pl.DataFrame]:
-    """Each input's batches in the union's columns and types, inputs in order.
+             *, check: bool = True, shard: tuple[int, int] | None = None,
+             key: Sequence[str] = ()) -> Iterator[pl.DataFrame]:
+    """Each input's batches in the union's columns and types, inputs in order (only
+    ``shard``'s rows of ``key``, when given).
 
     With ``check``, an input with values that do not convert fails once it has been read
     to its end, with the count over the whole input and its first sample values."""
     columns = list(schema)
+    mine = frames.shard_of(key, shard[1]) == shard[0] if shard else None
     for name, path in inputs:
         failed: dict[str, tuple[int, FirstValues]] = {}
         for frame in frames.iter_frames(path, batch_rows):
@@ -100,7 +111,8 @@ def _aligned(inputs: Sequence[tuple[str, Path]], schema: dict[str, Any], batch_r
             if failed:
                 continue  # this input fails; only its counts matter now
             absent = [pl.lit(None, schema[c]).alias(c) for c in columns if c not in aligned]
-            yield (aligned.with_columns(absent) if absent else aligned).select(columns)
+            whole = (aligned.with_columns(absent) if absent else aligned).select(columns)
+            yield whole if mine is None else whole.filter(mine)
         if check:
             for col in frame.columns:  # the first failing column, as on a whole frame
                 if col in failed:

@@ -10,6 +10,7 @@ the batch size, not the day's size. A 5M-row day read whole took clean to ~2 GiB
   rows still yields one empty frame, so a caller's checks run on every input.
 - :class:`FrameSink` appends frames to one Parquet file, published atomically on close,
   or dropped if the caller calls :meth:`FrameSink.discard` or raises.
+- :func:`shard_of` names each row's shard when a pipeline runs in shards.
 - :class:`HashPartitions` writes rows to ``count`` Arrow IPC files by a hash of key
   columns: every row of one key (and every copy of one row) lands in the same file, so
   a dedupe or a uniqueness check can work one file at a time. Rows keep their order
@@ -188,6 +189,20 @@ class HashPartitions:
             del table
             assert isinstance(frame, pl.DataFrame)
             yield frame
+
+
+SHARD_SEED = 11  # not HashPartitions' 7: a shard's rows must still spread over its partitions
+
+
+def shard_of(key: Sequence[str], shards: int) -> pl.Expr:
+    """Each row's shard, 0 .. shards-1, by a hash of its ``key`` columns.
+
+    A sharded pipeline (``shards: K``) runs clean once per shard; each keeps the rows of
+    its own shard, so every row of one key, from whichever input, meets in one shard and
+    is deduplicated there. The hash is polars' (stable within one polars version: every
+    shard runs the same image) over the key as the union types it, so an id read as
+    int32 from one source and int64 from another hashes alike once aligned."""
+    return pl.struct(list(key)).hash(seed=SHARD_SEED) % shards
 
 
 def partition_count(rows: int, rows_per_partition: int) -> int:

@@ -6,6 +6,9 @@ groups and splitting large ones, so memory is bounded by ``batch_rows``, not by 
 file. :class:`Conformer` casts the columns the target needs cast and appends the
 partition column (and, for upserts, a row ordinal that lets the last duplicate win).
 
+A folder input (a sharded pipeline's shards) is its ``.parquet`` files in shard order,
+one schema, as one input.
+
 The content checksum is ``sha256:`` of the input Parquet file's bytes, hashed in a
 background thread while the load runs (hashlib releases the GIL): cheap, stable for
 the same input file, and independent of the target.
@@ -30,45 +33,63 @@ from steps._load.ddl import Column
 ORD_COLUMN = "_cadencia_ord"
 
 
+def shard_files(folder: str | os.PathLike[str]) -> list[str]:
+    """The Parquet files of a folder input (a sharded pipeline's shards, ``0.parquet``,
+    ``1.parquet``, ...), in shard order: by name, shorter names first."""
+    names = sorted((n for n in os.listdir(folder) if n.endswith(".parquet")),
+                   key=lambda n: (len(n), n))
+    if not names:
+        raise DataError(f"input folder {folder} holds no .parquet file", path=str(folder))
+    return [os.path.join(folder, n) for n in names]
+
+
 class Source:
-    """One input Parquet file, read in batches of about ``batch_rows`` rows."""
+    """One input Parquet file, or a folder of them with one schema (a sharded pipeline's
+    shards: loaded as one input), read in batches of about ``batch_rows`` rows."""
 
     def __init__(self, path: str | os.PathLike[str], batch_rows: int) -> None:
         self.path = str(path)
-        self.file: pq.ParquetFile = open_parquet(path)
-        self.schema: pa.Schema = self.file.schema_arrow
-        self.num_rows: int = self.file.metadata.num_rows
+        self.paths = shard_files(path) if os.path.isdir(path) else [self.path]
+        self.files: list[pq.ParquetFile] = [open_parquet(p) for p in self.paths]
+        self.schema: pa.Schema = self.files[0].schema_arrow
+        for other, f in zip(self.paths[1:], self.files[1:], strict=True):
+            if not f.schema_arrow.equals(self.schema):
+                raise DataError(f"input {other} has another schema than {self.paths[0]}: "
+                                f"{f.schema_arrow.names} vs {self.schema.names}", path=other)
+        self.num_rows: int = sum(f.metadata.num_rows for f in self.files)
         self.batch_rows = batch_rows
 
     def batches(self) -> Iterator[pa.RecordBatch]:
-        try:
-            yield from self._batches()
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise DataError(f"input {self.path} is corrupt: {exc}", path=self.path) from exc
+        for path, file in zip(self.paths, self.files, strict=True):
+            try:
+                yield from self._batches(file)
+            except (pa.ArrowInvalid, OSError) as exc:
+                raise DataError(f"input {path} is corrupt: {exc}", path=path) from exc
 
-    def _batches(self) -> Iterator[pa.RecordBatch]:
-        meta = self.file.metadata
+    def _batches(self, file: pq.ParquetFile) -> Iterator[pa.RecordBatch]:
+        meta = file.metadata
         pending: list[int] = []
         pending_rows = 0
         for i in range(meta.num_row_groups):
             rows = meta.row_group(i).num_rows
             if rows > 2 * self.batch_rows:
-                yield from self._flush(pending)
+                yield from self._flush(file, pending)
                 pending, pending_rows = [], 0
-                yield from self.file.iter_batches(batch_size=self.batch_rows, row_groups=[i])
+                yield from file.iter_batches(batch_size=self.batch_rows, row_groups=[i])
                 continue
             pending.append(i)
             pending_rows += rows
             if pending_rows >= self.batch_rows:
-                yield from self._flush(pending)
+                yield from self._flush(file, pending)
                 pending, pending_rows = [], 0
-        yield from self._flush(pending)
+        yield from self._flush(file, pending)
 
-    def _flush(self, groups: list[int]) -> Iterator[pa.RecordBatch]:
+    @staticmethod
+    def _flush(file: pq.ParquetFile, groups: list[int]) -> Iterator[pa.RecordBatch]:
         if not groups:
             return
-        table = (self.file.read_row_group(groups[0]) if len(groups) == 1
-                 else self.file.read_row_groups(groups).combine_chunks())
+        table = (file.read_row_group(groups[0]) if len(groups) == 1
+                 else file.read_row_groups(groups).combine_chunks())
         yield from table.to_batches()
 
 
@@ -129,20 +150,29 @@ class Conformer:
 
 
 class Checksum:
-    """sha256 of a file, computed in a background thread."""
+    """sha256 of a file, computed in a background thread; of a folder of shards, the
+    sha256 of each file's name and sha256 in shard order."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._digest: str | None = None
-        self._error: OSError | None = None
+        self._error: OSError | DataError | None = None
         self._thread = threading.Thread(target=self._run, name="checksum", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         try:
-            with open(self.path, "rb") as f:
-                self._digest = hashlib.file_digest(f, "sha256").hexdigest()
-        except OSError as exc:
+            if not os.path.isdir(self.path):
+                with open(self.path, "rb") as f:
+                    self._digest = hashlib.file_digest(f, "sha256").hexdigest()
+                return
+            whole = hashlib.sha256()
+            for path in shard_files(self.path):
+                with open(path, "rb") as f:
+                    part = hashlib.file_digest(f, "sha256").hexdigest()
+                whole.update(f"{os.path.basename(path)} {part}\n".encode())
+            self._digest = whole.hexdigest()
+        except (OSError, DataError) as exc:
             self._error = exc
 
     def result(self) -> str:

@@ -141,6 +141,50 @@ class Profile:
                 self.newest[name] = latest
 
 
+    def to_json(self) -> dict[str, Any]:
+        """What :meth:`from_json` rebuilds: a shard's profile for the gather
+        (``steps._validate.gather``); the schema as Arrow's own serialized schema."""
+        import base64
+
+        arrow = pl.DataFrame(schema=self.schema).to_arrow().schema
+        return {"rows": self.height, "nulls": dict(self.nulls),
+                "newest": {k: v.isoformat() if v is not None else None
+                           for k, v in self.newest.items()},
+                "schema": base64.b64encode(arrow.serialize().to_pybytes()).decode()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Profile:
+        import base64
+
+        import pyarrow as pa
+
+        arrow = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(data["schema"])))
+        frame = pl.from_arrow(arrow.empty_table())
+        assert isinstance(frame, pl.DataFrame)
+        profile = cls(dict(frame.schema), [])
+        profile.height = int(data["rows"])
+        profile.nulls = {k: int(v) for k, v in data["nulls"].items()}
+        profile.newest = {k: None if v is None else _parse_newest(v, profile.schema[k])
+                          for k, v in data["newest"].items()}
+        return profile
+
+    def merge(self, other: Profile) -> None:
+        """Add another shard's profile of the same schema."""
+        self.height += other.height
+        for name, nulls in other.nulls.items():
+            self.nulls[name] = self.nulls.get(name, 0) + nulls
+        for name, latest in other.newest.items():
+            newest = self.newest.get(name)
+            if latest is not None and (newest is None or latest > newest):
+                self.newest[name] = latest
+            else:
+                self.newest.setdefault(name, newest)
+
+
+def _parse_newest(text: str, dtype: Any) -> dt.date | dt.datetime:
+    return dt.date.fromisoformat(text) if dtype == pl.Date else dt.datetime.fromisoformat(text)
+
+
 def _temporal(dtype: Any) -> bool:
     return bool(dtype == pl.Date or isinstance(dtype, pl.Datetime))
 

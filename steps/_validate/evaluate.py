@@ -119,9 +119,14 @@ class Evaluation:
         self.profile.add(frame)
         self.seen += frame.height
 
-    def finish(self, reject_threshold: float, reference: dt.datetime
-               ) -> tuple[dict[str, Any], list[str]]:
-        """The report and why the run fails (empty when it passes)."""
+    def finish(self, reject_threshold: float, reference: dt.datetime, *,
+               shard: bool = False) -> tuple[dict[str, Any], list[str]]:
+        """The report and why the run fails (empty when it passes).
+
+        ``shard``: this is one shard of a sharded pipeline. The rules that depend on every
+        shard's rows (:data:`ACROSS_SHARDS`) and the reject threshold are left to
+        ``steps._validate.gather``, over every shard's report; the report carries what
+        they need (``profile``)."""
         entries = list(self.entries)
         for i, (index, rule, _, _) in enumerate(self.masks):
             entry = _entry(rule, None, self.failed[i])
@@ -133,30 +138,52 @@ class Evaluation:
                                           if len(rule.columns) == 1 else values.to_dicts())
             entries[index] = entry
         for index, rule in enumerate(self.rules):
-            if entries[index] is None:
-                try:
-                    entries[index] = _entry(rule, *dataset_check(rule, self.profile,
-                                                                 reference))
-                except NotApplicable as exc:
-                    entries[index] = _entry(rule, str(exc), None)
+            if entries[index] is None and shard and rule.kind in ACROSS_SHARDS:
+                entries[index] = {**_entry(rule, None, None), "status": "deferred"}
+            elif entries[index] is None:
+                entries[index] = judged(rule, self.profile, reference)
         done = [e for e in entries if e is not None]
-        rows = self.seen
-        fraction = self.rejected / rows if rows else 0.0
-        failures = [f"{e['name']}: {e['message']}" for e in done
-                    if e["message"] and e["severity"] == "error"]
-        if fraction > reject_threshold:
-            by = ", ".join(f"{e['name']} ({e['rows_failed']})" for e in done
-                           if e["rows_failed"] and e["severity"] == "error")
-            failures.insert(0, f"{self.rejected} of {rows} rows rejected ({fraction:.2%}, "
-                               f"more than the threshold {reject_threshold:.2%}) by {by}")
-        report = {
-            "status": "failed" if failures else "passed",
-            "totals": {"rows": rows, "passed": self.passed, "rejected": self.rejected,
-                       "warned": self.warned,
-                       "rejected_fraction": round(fraction, 6),
-                       "reject_threshold": reject_threshold},
-            "failed_rules": [e["name"] for e in done if e["status"] == "failed"],
-            "warned_rules": [e["name"] for e in done if e["status"] == "warned"],
-            "errors": failures, "reference_time": reference.isoformat(), "rules": done,
-        }
+        report, failures = judge(done, {"rows": self.seen, "passed": self.passed,
+                                        "rejected": self.rejected, "warned": self.warned},
+                                 None if shard else reject_threshold, reference)
+        if shard:
+            report["profile"] = self.profile.to_json()
         return report, failures
+
+
+ACROSS_SHARDS = ("min_rows", "max_rows", "max_null_ratio", "freshness")
+
+
+def judged(rule: Rule, profile: Profile, reference: dt.datetime) -> dict[str, Any]:
+    """A dataset-level rule's report entry, judged on ``profile``."""
+    try:
+        return _entry(rule, *dataset_check(rule, profile, reference))
+    except NotApplicable as exc:
+        return _entry(rule, str(exc), None)
+
+
+def judge(entries: list[dict[str, Any]], counts: dict[str, int],
+          reject_threshold: float | None, reference: dt.datetime
+          ) -> tuple[dict[str, Any], list[str]]:
+    """The report of judged ``entries`` and ``counts`` (rows, passed, rejected, warned),
+    and why the run fails; no threshold (a shard's report) judges no fraction."""
+    rows, rejected = counts["rows"], counts["rejected"]
+    fraction = rejected / rows if rows else 0.0
+    failures = [f"{e['name']}: {e['message']}" for e in entries
+                if e["message"] and e["severity"] == "error"]
+    if reject_threshold is not None and fraction > reject_threshold:
+        by = ", ".join(f"{e['name']} ({e['rows_failed']})" for e in entries
+                       if e["rows_failed"] and e["severity"] == "error")
+        failures.insert(0, f"{rejected} of {rows} rows rejected ({fraction:.2%}, "
+                           f"more than the threshold {reject_threshold:.2%}) by {by}")
+    report = {
+        "status": "failed" if failures else "passed",
+        "totals": {"rows": rows, "passed": counts["passed"], "rejected": rejected,
+                   "warned": counts["warned"],
+                   "rejected_fraction": round(fraction, 6),
+                   "reject_threshold": reject_threshold},
+        "failed_rules": [e["name"] for e in entries if e["status"] == "failed"],
+        "warned_rules": [e["name"] for e in entries if e["status"] == "warned"],
+        "errors": failures, "reference_time": reference.isoformat(), "rules": entries,
+    }
+    return report, failures

@@ -33,14 +33,16 @@ def validate_file(source: Path, rules: list[Rule], *, reject_threshold: float,
                   reference: dt.datetime, on_good: Callable[[pl.DataFrame], None],
                   on_quarantine: Callable[[pl.DataFrame], None],
                   batch_rows: int = frames.BATCH_ROWS, partition_rows: int = PARTITION_ROWS,
-                  whole_rows: int = WHOLE_ROWS) -> tuple[dict[str, Any], list[str]]:
+                  whole_rows: int = WHOLE_ROWS, shard: bool = False
+                  ) -> tuple[dict[str, Any], list[str]]:
     """The report and why the run fails (empty when it passes); see the module docstring.
-    An input of at most ``whole_rows`` rows is judged whole, in one batch."""
+    An input of at most ``whole_rows`` rows is judged whole, in one batch. ``shard``: the
+    input is one shard of the day (``Evaluation.finish``)."""
     schema, rows = frames.input_shape(source)
     if rows <= whole_rows:
         whole = Evaluation(rules, schema, rows, on_good=on_good, on_quarantine=on_quarantine)
         whole.add(_spec.read_frame(source))
-        return whole.finish(reject_threshold, reference)
+        return whole.finish(reject_threshold, reference, shard=shard)
     unique = {i: r for i, r in enumerate(rules) if r.kind == "unique" and rows
               and all(c in schema for c in r.columns)}
     verdicts = _unique_verdicts(source, unique, rows, batch_rows, partition_rows)
@@ -52,7 +54,7 @@ def validate_file(source: Path, rules: list[Rule], *, reject_threshold: float,
         evaluation.add(frame, [pl.Series(verdict_column(i), mask[offset:end])
                                for i, mask in verdicts.items()])
         offset = end
-    return evaluation.finish(reject_threshold, reference)
+    return evaluation.finish(reject_threshold, reference, shard=shard)
 
 
 def _unique_verdicts(source: Path, unique: dict[int, Rule], rows: int, batch_rows: int,

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from steps._core.db import parse_url
+from steps._core.errors import DataError
 from steps._load.spec import LOCK_PREFIX
 from steps.load import body, build_parser
 from tests.support import ROOT, StepResult, run_step
@@ -339,3 +340,27 @@ def test_rows_the_table_refuses_are_bad_data_and_nothing_is_loaded(
     one_error(load(pg_url, parquet(tmp_path, orders(3))), 65, "too long")
     assert rows(conn, "SELECT count(*), max(id) FROM orders") == [(1, 1)]
     assert rows(conn, "SELECT to_regclass('cadencia_load_ledger')") == [(None,)]
+
+
+def test_a_folder_of_shards_loads_in_one_transaction_with_one_ledger_row(
+        tmp_path: Path, conn: psycopg.Connection[Any], here: Here) -> None:
+    """A sharded pipeline's validate writes one file per shard (0.parquet .. 10.parquet):
+    the load takes the folder as one input, in shard order, with one ledger row; a rerun
+    replaces the partition and keeps the checksum."""
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    for i in range(11):
+        parquet(shards, orders(30, start=1 + 30 * i), f"{i}.parquet")
+    (shards / "notes.txt").write_text("not a shard")
+    first = here(shards, run_id="r1")
+    again = here(shards, run_id="r2")
+    assert first["rows"] == again["rows"] == 330 and again["deleted_rows"] == 330
+    assert again["checksum"] == first["checksum"]
+    assert rows(conn, "SELECT count(*), count(DISTINCT id), min(id), max(id) FROM orders") == [
+        (330, 330, 1, 330)]
+    assert rows(conn, "SELECT run_id, rows FROM cadencia_load_ledger ORDER BY loaded_at") == [
+        ("r1", 330), ("r2", 330)]
+    parquet(shards, orders(5).drop(["nome"]), "11.parquet")
+    with pytest.raises(DataError, match=r"11\.parquet has another schema"):
+        here(shards, run_id="r3")
+    assert rows(conn, "SELECT count(*) FROM orders") == [(330,)]

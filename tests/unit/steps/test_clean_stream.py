@@ -85,3 +85,47 @@ def test_partitioned_clean_keeps_the_errors(tmp_path: Path,
     with pytest.raises(ConfigError) as typo:
         both_ways(tmp_path, [a, b], caplog, key=["idd"])
     assert "'idd'" in str(typo.value) and "did you mean 'id'" in str(typo.value)
+
+
+@pytest.mark.parametrize("partition_rows", [5, 1_000_000], ids=["partitioned", "whole"])
+@pytest.mark.parametrize("options", [
+    {"key": ["id"], "order_by": "created_at"},
+    {"key": ["id", "nome"]},
+])
+def test_shards_together_keep_exactly_the_rows_one_clean_keeps(
+        tmp_path: Path, options: dict[str, Any], partition_rows: int) -> None:
+    """A sharded pipeline's K cleans: each row of the unsharded output is in exactly one
+    shard (a key's versions and copies from both sources meet there), and the counts add
+    up to the unsharded ones."""
+    a, b = sources()
+    paths = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
+    a.write_parquet(paths[0], row_group_size=4)
+    b.write_parquet(paths[1], row_group_size=4)
+    inputs = list(zip(["a", "b"], paths, strict=True))
+    whole = clean_files(inputs, tmp_path / "all.parquet", partition_rows=partition_rows,
+                        batch_rows=3, **options)
+    expected = pl.read_parquet(tmp_path / "all.parquet")
+    parts, counts = [], []
+    for shard in range(3):
+        out = tmp_path / f"shard{shard}.parquet"
+        counts.append(clean_files(inputs, out, partition_rows=partition_rows, batch_rows=3,
+                                  shard=(shard, 3), **options))
+        parts.append(pl.read_parquet(out))
+    assert all(p.height for p in parts), "the test data should reach every shard"
+    got = pl.concat(parts)
+    order = [*options["key"], "nome", "created_at"]
+    assert_frame_equal(got.sort(order, nulls_last=True), expected.sort(order, nulls_last=True))
+    for name in ("rows_in", "rows", "duplicates_dropped", "superseded_dropped",
+                 "null_key_rows", "conflicting_rows"):
+        assert sum(c[name] for c in counts) == whole[name], name
+
+
+def test_a_shard_outside_the_shards_or_without_a_key_is_a_configuration_error() -> None:
+    from steps.clean import shard_arg
+
+    assert shard_arg(None, 1, []) is None
+    assert shard_arg(2, 4, ["id"]) == (2, 4)
+    for shard, shards, key in ((4, 4, ["id"]), (-1, 4, ["id"]), (None, 4, ["id"]),
+                               (0, 4, []), (0, 0, ["id"])):
+        with pytest.raises(ConfigError):
+            shard_arg(shard, shards, key)
