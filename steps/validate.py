@@ -236,3 +236,7 @@ def _totals(rows: list[str], notes: list[str]) -> list[tuple[str, list[int], lis
     except ValueError as exc:
         raise DataError(f"--shard-rows: a shard's row count is not a number ({exc}): its "
                         "step did not write it") from exc
+
+
+if __name__ == "__main__":
+    main()
