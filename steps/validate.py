@@ -23,6 +23,11 @@ Memory: the input is read in batches and the quarantine and good rows are writte
 go (the good rows are dropped at the end if the step fails); ``unique`` is judged first
 over hash partitions of its key columns on disk (steps._validate.stream).
 
+Shards (a sharded pipeline, docs/workflows.md): ``--shard`` validates one shard of the
+day, leaving ``min_rows``, ``max_rows``, ``max_null_ratio``, ``freshness`` and the reject
+threshold to ``--gather DIR``, which judges the shards' reports (DIR/*.json) as one day
+(steps._validate.gather) and totals the other sharded steps' row counts and notes.
+
 Freshness is measured from the end of ``--logical-date`` (next midnight) when given,
 else from now (UTC); naive timestamps are taken as UTC.
 
@@ -135,9 +140,11 @@ def main() -> None:
     shards.add_argument("--shard-notes", action="append", default=[], metavar="STEP=JSON",
                         help="with --gather: that step's note in each shard (a JSON list), "
                         "for --totals-dir/note-STEP")
-    shards.add_argument("--totals-dir", type=Path, metavar="DIR",
-                        help="where --shard-rows and --shard-notes write rows-STEP, "
-                        "note-STEP")
+    shards.add_argument("--step-rows-out", action="append", default=[],
+                        metavar="STEP=PATH", help="with --gather: where STEP's total row "
+                        "count goes")
+    shards.add_argument("--step-note-out", action="append", default=[],
+                        metavar="STEP=PATH", help="with --gather: where STEP's note goes")
     args = p.parse_args()
     if args.gather is None and (args.input is None or args.out is None):
         p.error("--input and --out are required (but with --gather)")
@@ -201,13 +208,23 @@ def gathered(a: Any, rules: list[Rule], threshold: float) -> dict[str, Any]:
                               reference=reference_time(a.logical_date))
     if a.report:
         write_json(a.report, report)
+    rows_out = dict(_pair(t, "--step-rows-out") for t in a.step_rows_out)
+    note_out = dict(_pair(t, "--step-note-out") for t in a.step_note_out)
     for step, rows, notes in _totals(a.shard_rows, a.shard_notes):
-        if a.totals_dir is not None:
-            kept = [n for n in notes if n]
-            write_text(a.totals_dir / f"rows-{step}", str(sum(rows)))
-            write_text(a.totals_dir / f"note-{step}", runner.one_line(
+        kept = [n for n in notes if n]
+        if step in rows_out:
+            write_text(rows_out[step], str(sum(rows)))
+        if step in note_out:
+            write_text(note_out[step], runner.one_line(
                 f"{len(rows)} shards" + (": " + " | ".join(kept) if kept else "")))
     return outcome(report, failures, shards=len(reports))
+
+
+def _pair(text: str, flag: str) -> tuple[str, str]:
+    step, sep, path = text.partition("=")
+    if not sep or not step or not path:
+        raise ConfigError(f"{flag} {text!r}: expected STEP=PATH", flag=flag)
+    return step, path
 
 
 def _totals(rows: list[str], notes: list[str]) -> list[tuple[str, list[int], list[str]]]:

@@ -97,6 +97,30 @@ def test_a_key_with_no_object_loads_every_object_under_it(store: RunStore) -> No
     assert by_name(wf)["gather"]["outputs"]["result"] == "a\nb"
 
 
+def test_keys_take_the_templates_input_parameters(store: RunStore) -> None:
+    """Argo substitutes a template's inputs into the whole template (util.go
+    SubstituteParams), its input and output artifacts' keys included: a fan-out writes
+    one key per item and a later template gathers the folder named by its own input."""
+    part = sh("part", "echo {{inputs.parameters.n}} > /tmp/p.txt", inputs={
+        "parameters": [{"name": "n"}, {"name": "day"}]}, outputs={"artifacts": [
+            {"name": "p", "path": "/tmp/p.txt", "archive": {"none": {}},
+             "s3": {"key": "{{workflow.name}}/{{inputs.parameters.day}}/"
+                           "{{inputs.parameters.n}}.txt"}}]})
+    gather = sh("gather", "cat /mnt/in/*", inputs={
+        "parameters": [{"name": "day"}],
+        "artifacts": [{"name": "all", "path": "/mnt/in",
+                       "s3": {"key": "{{workflow.name}}/{{inputs.parameters.day}}"}}]})
+    day = {"name": "day", "value": "2026-11-25"}
+    wf = run_workflow(steps([{"name": "part", "template": "part", "withSequence": {"count": "3"},
+                              "arguments": {"parameters": [{"name": "n", "value": "{{item}}"},
+                                                           day]}}],
+                            [{"name": "gather", "template": "gather",
+                              "arguments": {"parameters": [day]}}],
+                            templates=[part, gather]), store=store)
+    assert wf["status"]["phase"] == "Succeeded", wf["status"].get("message")
+    assert by_name(wf)["gather"]["outputs"]["result"] == "0\n1\n2"
+
+
 def test_a_key_ending_in_a_slash_is_refused_unless_a_folder_of_objects(store: RunStore) -> None:
     out = {"artifacts": [{"name": "o", "path": "/out", "s3": {"key": "{{workflow.name}}/o/"}}]}
     docs = steps([{"name": "make", "template": "make"}],

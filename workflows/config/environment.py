@@ -8,9 +8,9 @@ definitions turn them into seconds where a manifest needs an integer. Per-step v
 from __future__ import annotations
 
 import itertools
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from workflows.argo.durations import parse_go_duration
 from workflows.config.per_step import Deadlines, Resources
@@ -140,6 +140,21 @@ class Backfill(Strict):
     deadline: GoDuration = "24h"
 
 
+class Shards(Strict):
+    """``shards: K`` (or ``{count: K, parallelism: P}``): the frame steps between the
+    sources and the loads run as K branches by a hash of the union's key, at most P at
+    once (default K); see docs/workflows.md, Sharded pipelines."""
+
+    count: int = Field(default=1, ge=1, le=64)
+    parallelism: int | None = Field(default=None, ge=1, le=64)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count_alone(cls, value: Any) -> Any:
+        return {"count": value} if isinstance(value, int) and not isinstance(value, bool) \
+            else value
+
+
 class Metrics(Strict):
     prefix: MetricPrefix = "cadencia"
     duration_buckets: list[float] = Field(
@@ -175,6 +190,7 @@ class Environment(Strict):
     artifact_repository: ArtifactRepository = ArtifactRepository()
     gc: Gc = Gc()
     backfill: Backfill = Backfill()
+    shards: Shards = Shards()
     metrics: Metrics = Metrics()
 
     def seconds(self, duration: str) -> int:

@@ -119,7 +119,9 @@ def resolve_inputs(run: Run, tmpl: Mapping[str, Any], args: Arguments) -> Inputs
         elif "raw" in art:
             location = {"raw": dict(art["raw"] or {})}
         elif "s3" in art:
-            key = subst(str(art["s3"]["key"]), run.globals, f"inputs.artifacts.{name}.s3.key")
+            # the whole template is substituted with its inputs (util.go SubstituteParams)
+            key = subst(str(art["s3"]["key"]), {**run.globals, **inputs.scope()},
+                        f"inputs.artifacts.{name}.s3.key")
             location = {run.repo.kind: {"key": key}}
         elif art.get("optional"):
             continue

@@ -62,16 +62,17 @@ def node_scope(prefix: str, node: Mapping[str, Any],
         if node.get(key):
             scope[f"{prefix}.{key}"] = node[key]
     if node["type"] == "TaskGroup":
-        params: dict[str, list[Any]] = {}
+        params: dict[str, list[str]] = {}
         results = []
         for child in children:
             out = child.get("outputs") or {}
-            for param in out.get("parameters") or []:
-                params.setdefault(param["name"], []).append(_json_or_text(param.get("value")))
+            if child.get("phase") == "Succeeded":  # processAggregateNodeOutputs skips others
+                for param in out.get("parameters") or []:
+                    params.setdefault(param["name"], []).append(str(param.get("value", "")))
             if "result" in out:
                 results.append(_json_or_text(out["result"]))
         for pname, values in params.items():
-            scope[f"{prefix}.outputs.parameters.{pname}"] = json.dumps(values)
+            scope[f"{prefix}.outputs.parameters.{pname}"] = aggregated_values(values)
         # Argo's processAggregateNodeOutputs: one {name: value} map per Succeeded item.
         scope[f"{prefix}.outputs.parameters"] = json.dumps(
             [{p["name"]: str(p.get("value", "")) for p in child["outputs"]["parameters"]}
@@ -88,6 +89,25 @@ def node_scope(prefix: str, node: Mapping[str, Any],
     if "exitCode" in outputs:
         scope[f"{prefix}.exitCode"] = str(outputs["exitCode"])
     return scope
+
+
+def aggregated_values(values: Sequence[str]) -> str:
+    """``tasks.X.outputs.parameters.P`` of a fan-out, as operator.go's
+    ``aggregatedJSONValueList`` writes it: a JSON list of the values as they were
+    parsed when every one is a JSON list or object (Go's numbers are float64), else of
+    the values as strings (``["762","751"]``, not ``[762, 751]``), compact as Go marshals."""
+    from workflows.engine.expr.go_format import go_json
+
+    parsed = []
+    for value in values:
+        try:
+            item = json.loads(value, parse_int=float)
+        except ValueError:
+            return go_json(list(values))
+        if not isinstance(item, list | dict):
+            return go_json(list(values))
+        parsed.append(item)
+    return go_json(parsed)
 
 
 def _json_or_text(value: Any) -> Any:

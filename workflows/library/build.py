@@ -30,7 +30,8 @@ from workflows.config import ConfigError, Environment, Resolved, Stack
 from workflows.config.layers import dotted
 from workflows.config.project import label
 
-RESERVED = ("main", "sla-watch", "notify", "source-fingerprint", "date-range", "backfill")
+RESERVED = ("main", "sla-watch", "notify", "source-fingerprint", "date-range", "backfill",
+            "shards", "shard", "gather")
 T = TypeVar("T", bound=BaseModel)
 _current: contextvars.ContextVar[Build] = contextvars.ContextVar("cadencia_build")
 
@@ -54,6 +55,8 @@ class Build:
     targets: list[str] = field(default_factory=list)
     # each step's checked settings and the stack they came from (``cadencia show``)
     resolved_steps: dict[str, tuple[BaseModel, Stack]] = field(default_factory=dict)
+    # the frame steps by name: their program (clean, join, transform, validate), for shards
+    frame_steps: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> Environment:
@@ -197,6 +200,10 @@ def build_traced(resolved: Resolved) -> tuple[WorkflowTemplate, Build]:
     dag.tasks = [*first, *(t for t in dag.tasks if t.name not in own)]
     w.templates = _ordered(w.templates, ["main", "source-fingerprint"],
                            ["sla-watch", "notify"])
+    if env.shards.count > 1:
+        from workflows.library.shards import sharded
+
+        w = sharded(w, b)
     return w, b
 
 

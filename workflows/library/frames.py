@@ -48,6 +48,7 @@ def _pure_step(b: Build, name: str, kind: str, args: StepArgs, inputs: dict[str,
         memoize=memoize(env, name, memo_config(args), w.params) if w.memoizable else None,
         metrics=step_metrics(env, name, kind))
     b.counted.append(name)
+    b.frame_steps[name] = kind
     return Task(name=name, template=template, dependencies=w.dependencies,
                 arguments=w.arguments)
 
@@ -158,6 +159,22 @@ def _key_problem(args: Validate, key: tuple[str, ...]) -> str | None:
             "union passes rows with a null or conflicting key on for validate to quarantine")
 
 
+def _shard_problem(args: Validate, key: tuple[str, ...]) -> str | None:
+    """In a sharded pipeline each shard judges ``unique`` on its own rows: right only when
+    rows equal on the rule's columns always share a shard, i.e. the columns hold the key."""
+    from steps.validate import parse_rules
+
+    if not key:
+        return ("shards: a sharded pipeline validates the output of a union (with its key), "
+                "through transforms: the rows are spread over the shards by that key")
+    for rule in parse_rules(args.document())[0]:
+        if rule.kind == "unique" and not set(key) <= set(rule.columns):
+            return (f"shards: rule {rule.name!r} is unique on {list(rule.columns)!r}, which "
+                    f"does not hold the shard key {list(key)!r}: rows equal on it could be "
+                    "in two shards, and no shard would see both")
+    return None
+
+
 def validate(data: Data, *, name: str = "validate", **settings: Any) -> Data:
     """Add a validate task: ``rules`` (docs/validation.md) and ``reject_threshold``; also
     ``deadline``, ``resources``. Outputs the valid rows, a quarantine and a JSON report."""
@@ -166,6 +183,10 @@ def validate(data: Data, *, name: str = "validate", **settings: Any) -> Data:
     args = b.settings(name, Validate, settings)
     if data.key:
         problem = _key_problem(args, data.key)
+        if problem:
+            raise _problem(b, name, "rules", problem)
+    if b.env.shards.count > 1:
+        problem = _shard_problem(args, data.key)
         if problem:
             raise _problem(b, name, "rules", problem)
     env = b.env
@@ -188,4 +209,5 @@ def validate(data: Data, *, name: str = "validate", **settings: Any) -> Data:
                 arguments=[Parameter(name=RUN_DATE, value=RUN_DATE_INPUT),
                            *wire({data.step: data}, Parameter(name=RUN_DATE)).arguments[-1:]])
     b.counted.append(name)
+    b.frame_steps[name] = "validate"
     return Data(name, "validate", task, columns=data.columns)
