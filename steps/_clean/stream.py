@@ -10,8 +10,9 @@
    key's rows, and a row's copies, share a partition, so each partition is
    deduplicated on its own by ``steps.clean.dedupe``; the rows that go are marked in a
    bitmap of the day's rows (one byte a row).
-4. The inputs are read again in batches, aligned again, and the unmarked rows written:
-   the output keeps input order without holding it.
+4. The aligned batches, kept in an LZ4 Arrow file on disk as they were read (a
+   ``FrameSpill``: cheaper than reading and parsing the inputs again), are read back and
+   the unmarked rows written: the output keeps input order without holding it.
 
 A value that does not convert is counted over its whole input, as on a whole frame,
 before the step fails with the same message.
@@ -28,7 +29,7 @@ import polars as pl
 from steps import _spec
 from steps import clean as core
 from steps._core import frames
-from steps._core.frames import ROW, FirstValues, FrameSink, HashPartitions
+from steps._core.frames import ROW, FirstValues, FrameSink, FrameSpill, HashPartitions
 
 PARTITION_ROWS = 250_000  # ~60 MiB of work per partition for the orders table
 
@@ -66,11 +67,13 @@ def clean_files(inputs: Sequence[tuple[str, Path]], out: Path, *, key: Sequence[
     counts = core.no_counts()
     conflicts = []
     with HashPartitions(frames.partition_count(expected, partition_rows), key or list(schema),
-                        directory=str(out.parent)) as parts:
+                        directory=str(out.parent)) as parts, \
+            FrameSpill(str(out.parent)) as spill:
         offset = 0
         for aligned in _aligned(used, schema, batch_rows, shard=sharded, key=key):
             if not missing:
                 parts.add(aligned.with_row_index(ROW, offset))
+            spill.add(aligned)
             offset += aligned.height
         core.check_columns(wanted, list(schema))  # after the conversions, as clean() does
         for part in parts:
@@ -78,26 +81,25 @@ def clean_files(inputs: Sequence[tuple[str, Path]], out: Path, *, key: Sequence[
             dropped[gone.to_numpy()] = True
             counts = {k: counts[k] + found[k] for k in counts}
             conflicts.append(first)
-    core.log_passed_on(counts, pl.concat(conflicts), key)
-    with FrameSink(out) as sink:
-        offset = 0
-        for aligned in _aligned(used, schema, batch_rows, check=False, shard=sharded,
-                                key=key):
-            keep = ~dropped[offset:offset + aligned.height]
-            sink.write(aligned.filter(pl.Series(keep)) if not keep.all() else aligned)
-            offset += aligned.height
+        core.log_passed_on(counts, pl.concat(conflicts), key)
+        with FrameSink(out) as sink:
+            offset = 0
+            for aligned in spill:
+                keep = ~dropped[offset:offset + aligned.height]
+                sink.write(aligned.filter(pl.Series(keep)) if not keep.all() else aligned)
+                offset += aligned.height
     return {"rows_in": offset, **counts, "rows": offset - int(dropped.sum()),
             "input_rows": input_rows}
 
 
 def _aligned(inputs: Sequence[tuple[str, Path]], schema: dict[str, Any], batch_rows: int,
-             *, check: bool = True, shard: tuple[int, int] | None = None,
+             *, shard: tuple[int, int] | None = None,
              key: Sequence[str] = ()) -> Iterator[pl.DataFrame]:
     """Each input's batches in the union's columns and types, inputs in order (only
     ``shard``'s rows of ``key``, when given).
 
-    With ``check``, an input with values that do not convert fails once it has been read
-    to its end, with the count over the whole input and its first sample values."""
+    An input with values that do not convert fails once it has been read to its end,
+    with the count over the whole input and its first sample values."""
     columns = list(schema)
     mine = frames.shard_of(key, shard[1]) == shard[0] if shard else None
     for name, path in inputs:
@@ -113,10 +115,9 @@ def _aligned(inputs: Sequence[tuple[str, Path]], schema: dict[str, Any], batch_r
             absent = [pl.lit(None, schema[c]).alias(c) for c in columns if c not in aligned]
             whole = (aligned.with_columns(absent) if absent else aligned).select(columns)
             yield whole if mine is None else whole.filter(mine)
-        if check:
-            for col in frame.columns:  # the first failing column, as on a whole frame
-                if col in failed:
-                    count, samples = failed[col]
-                    assert samples.frame is not None
-                    raise core.conversion_error(col, name, count,
-                                                samples.frame.to_series().to_list(), schema)
+        for col in frame.columns:  # the first failing column, as on a whole frame
+            if col in failed:
+                count, samples = failed[col]
+                assert samples.frame is not None
+                raise core.conversion_error(col, name, count,
+                                            samples.frame.to_series().to_list(), schema)
