@@ -199,6 +199,8 @@ class FrameSpill:
     context manager: the file is removed at the end."""
 
     def __init__(self, directory: str | None = None) -> None:
+        if directory is not None:  # beside an output whose folder nobody may have made yet
+            Path(directory).mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix="cadencia-spill-", suffix=".arrows", dir=directory)
         os.close(fd)
         self.path = Path(name)
