@@ -64,15 +64,18 @@ def step_spec(spec: Mapping[str, Any], task_name: str) -> str:
     rules), exactly as compiled into the manifest: its template's raw input artifact.
     NoSpec naming the tasks that have one otherwise."""
     templates = {t["name"]: t for t in spec["templates"]}
-    tasks = templates[spec["entrypoint"]]["dag"]["tasks"]
+    # every DAG's tasks, the entrypoint's first: a sharded pipeline's run inside `shard`
+    dags = [templates[spec["entrypoint"]], *(t for t in spec["templates"]
+                                             if t.get("dag") and t["name"] != spec["entrypoint"])]
+    tasks = [task for dag in dags for task in dag["dag"]["tasks"]]
 
     def raws(task: Mapping[str, Any]) -> list[str]:
         template = templates.get(task.get("template", ""), {})
         return [str(a["raw"]["data"]) for a in (template.get("inputs") or {}).get(
             "artifacts") or [] if (a.get("raw") or {}).get("data") is not None]
 
-    having = [t["name"] for t in tasks if raws(t)]
-    found = [raws(t) for t in tasks if t["name"] == task_name]
+    having = list(dict.fromkeys(t["name"] for t in tasks if raws(t)))
+    found = [raws(t) for t in tasks if t["name"] == task_name][:1]
     if not found or len(found[0]) != 1:
         what = "no task" if not found else "task"
         raise NoSpec(f"{what} {task_name!r} reads no spec file; tasks that do: "
@@ -100,9 +103,25 @@ def dag_tasks(spec: Mapping[str, Any]) -> list[Task]:
             notes.append(f"-> table {args[args.index('--table') + 1]}")
         if task.get("continueOn"):
             notes.append("never fails the run")
+        notes += _fan_out(templates, template)
         after = tuple(task.get("dependencies") or ())
         out.append(Task(task["name"], program, after, tuple(notes)))
     return out
+
+
+def _fan_out(templates: Mapping[str, Any], template: Mapping[str, Any]) -> list[str]:
+    """A sharded pipeline's ``shards`` task, told: ``4 x clean -> transform -> validate,
+    then gather; 2 at once``."""
+    tasks = (template.get("dag") or {}).get("tasks") or []
+    fans = [t for t in tasks if t.get("withSequence")]
+    if not fans:
+        return []
+    fan = fans[0]
+    inner = (templates.get(fan["template"], {}).get("dag") or {}).get("tasks") or []
+    after = [t["name"] for t in tasks if t is not fan]
+    return [f"{fan['withSequence'].get('count')} x {' -> '.join(t['name'] for t in inner)}"
+            + (f", then {', '.join(after)}" if after else "")
+            + (f"; {template['parallelism']} at once" if template.get("parallelism") else "")]
 
 
 def heading(resolved: Resolved) -> list[str]:

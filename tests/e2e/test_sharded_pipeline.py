@@ -54,6 +54,11 @@ def test_four_shards_land_the_rows_one_pipeline_lands(tmp_path: Path) -> None:
     main = [t["name"] for t in templates["main"]["dag"]["tasks"]]
     assert "shards" in main and "clean" not in main and "load" in main
 
+    shown = cadencia(sharded, "show", "orders")
+    assert "[4 x clean -> transform -> validate, then gather; 2 at once]" in shown.stdout
+    spec = cadencia(sharded, "show", "orders", "--spec", "validate")
+    assert spec.returncode == 0 and "kind: unique" in spec.stdout, spec.stderr
+
     counts = {}
     for project, home in ((plain, tmp_path / "h1"), (sharded, tmp_path / "h2")):
         counts[project] = run(project, home)
