@@ -211,6 +211,10 @@ class _Rewrite:
                 {"name": f"note-{name}", "globalName": f"note-{name}",
                  "valueFrom": {"path": d.out_path(f"note-{name}", ""), "default": ""}}]
         gather["container"]["args"] = args
+        for metric in (gather.get("metrics") or {}).get("prometheus") or []:
+            for label in metric.get("labels") or []:
+                if label["key"] == "step":  # its own series, apart from the shards' validates
+                    label["value"] = gather["name"]
         gather["inputs"] = {"parameters": params, "artifacts": [
             rules, {"name": "reports", "path": reports,
                     "s3": {"key": f"{prefix(self.validate)}/report"}}]}
