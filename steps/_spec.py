@@ -209,7 +209,10 @@ def iso_timestamps(values: Any) -> Any:
     import polars as pl
 
     # the common case (what extract-http writes) in one pass; other forms only where it failed
-    fast = values.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", time_unit="us", strict=False)
+    # cache=False: a day's timestamps are nearly all distinct; polars' cache of parsed
+    # values only costs (5M values: 1.65 -> 1.3 s)
+    fast = values.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", time_unit="us", strict=False,
+                                  cache=False)
     todo = fast.is_null() & values.is_not_null()
     if not todo.any():
         return fast
