@@ -29,6 +29,7 @@ import polars as pl
 from steps import _spec
 from steps import clean as core
 from steps._core import frames
+from steps._core.batch_flow import prefetch
 from steps._core.frames import ROW, FirstValues, FrameSink, FrameSpill, HashPartitions
 
 PARTITION_ROWS = 250_000  # ~60 MiB of work per partition for the orders table
@@ -70,7 +71,8 @@ def clean_files(inputs: Sequence[tuple[str, Path]], out: Path, *, key: Sequence[
                         directory=str(out.parent)) as parts, \
             FrameSpill(str(out.parent)) as spill:
         offset = 0
-        for aligned in _aligned(used, schema, batch_rows, shard=sharded, key=key):
+        # read and converted by a thread ahead: decoding and parsing overlap the writes
+        for aligned in prefetch(_aligned(used, schema, batch_rows, shard=sharded, key=key), 2):
             if not missing:
                 parts.add(aligned.with_row_index(ROW, offset))
             spill.add(aligned)
@@ -84,7 +86,7 @@ def clean_files(inputs: Sequence[tuple[str, Path]], out: Path, *, key: Sequence[
         core.log_passed_on(counts, pl.concat(conflicts), key)
         with FrameSink(out) as sink:
             offset = 0
-            for aligned in spill:
+            for aligned in prefetch(spill, 2):
                 keep = ~dropped[offset:offset + aligned.height]
                 sink.write(aligned.filter(pl.Series(keep)) if not keep.all() else aligned)
                 offset += aligned.height
