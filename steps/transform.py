@@ -249,8 +249,11 @@ def transform_file(source: Path, spec: Spec, out: Path, *, batch_rows: int | Non
     dates = [c for c, t in spec.cast.items() if t.name == "date"]
     probes: dict[str, str] = {}  # see cast_columns
     columns: list[str] = []
+    from steps._core.batch_flow import prefetch  # pyarrow: only when a day streams
+
     with frames.FrameSink(out) as sink:
-        for frame in frames.iter_frames(source, batch_rows or frames.BATCH_ROWS):
+        # read ahead by a thread: the next batch decodes while this one is shaped and written
+        for frame in prefetch(frames.iter_frames(source, batch_rows or frames.BATCH_ROWS), 2):
             rows += frame.height
             named = renamed(frame, spec)
             for col in dates:

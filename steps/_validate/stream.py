@@ -49,7 +49,9 @@ def validate_file(source: Path, rules: list[Rule], *, reject_threshold: float,
     evaluation = Evaluation(rules, schema, rows, on_good=on_good, on_quarantine=on_quarantine,
                             precomputed=frozenset(unique))
     offset = 0
-    for frame in frames.iter_frames(source, batch_rows):
+    from steps._core.batch_flow import prefetch  # pyarrow: only when a day streams
+
+    for frame in prefetch(frames.iter_frames(source, batch_rows), 2):  # decoded ahead
         end = offset + frame.height
         evaluation.add(frame, [pl.Series(verdict_column(i), mask[offset:end])
                                for i, mask in verdicts.items()])
