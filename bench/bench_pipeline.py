@@ -379,10 +379,15 @@ def run_side(name: str, pg: TempPostgres, api: SampleApi, rows: int, tmp: Path,
     if name == CADENCIA:
         home = tmp / "home"
         shutil.rmtree(home, ignore_errors=True)
-        sample = measure([sys.executable, "-m", "workflows.cli", "run", "--env", str(docs),
-                          "--date", DATE, "-p", f"run-date={DATE}",
-                          "--secrets", str(tmp / "secrets.yaml"),
-                          "--home", str(home)], env=env, cwd=str(ROOT))
+        try:
+            sample = measure([sys.executable, "-m", "workflows.cli", "run", "--env", str(docs),
+                              "--date", DATE, "-p", f"run-date={DATE}",
+                              "--secrets", str(tmp / "secrets.yaml"),
+                              "--home", str(home)], env=env, cwd=str(ROOT))
+        except RuntimeError as exc:
+            kept = shutil.move(home, tempfile.mkdtemp(prefix="cadencia-bench-pipeline-failed-"))
+            raise RuntimeError(f"{exc}\nthe run's home is kept in {kept} "
+                               f"(cadencia get @latest --home {kept}/home)") from exc
         nodes = run_nodes(home)
         shutil.rmtree(home, ignore_errors=True)
     elif name == LOWER:
