@@ -37,11 +37,13 @@ table is dropped before each side, so each one creates it:
     faster than linearly and a frame of 10M rows may not fit in memory at all, so the
     real seed way is at least that slow, probably slower.
 
-After every side the target partition's digest (row count and the md5 of its rows as text
-ordered by id, over the columns the pipeline selects) must be equal to the first side's,
-or the bench fails. For cadencia's last run it prints each node's duration (the run
-record's startedAt/finishedAt) and each step's peak RSS (``peak_rss_mib`` on the step's
-``finished`` log line), and the lower bound's phases.
+After every side the target partition's digest is taken: its row count and an md5 of its
+rows as text in id order, over the columns the pipeline selects (the md5 of each 100k-id
+range's md5, so no string passes PostgreSQL's 1 GiB limit). All must be equal, or the
+bench fails. For cadencia's last run it prints each node's duration (the run record's
+startedAt/finishedAt, whole seconds as in Argo) with the step's own ``duration_s`` and
+peak RSS (``peak_rss_mib``, both on the step's ``finished`` log line), and the phases of
+the lower bound and of the seed way.
 
 Goals (issue 14): every step's peak RSS <= 512 MiB at every size; at 5M rows per source
 and more: cadencia within 1.5x of the lower bound and at least 50x faster than the seed
@@ -90,8 +92,12 @@ GOAL_ROWS = 5_000_000
 CATEGORIES = ("eletronicos", "livros", "casa", "esporte", "moda", "mercado")
 COLUMNS = ("id", "cliente", "categoria", "valor", "quantidade", "valor_total", "created_at",
            "dia")
-DIGEST_SQL = (f"SELECT count(*), md5(coalesce(string_agg(ROW({', '.join(COLUMNS)})::text, "
-              "E'\\n' ORDER BY id), '')) FROM vendas WHERE logical_date = %s")
+# md5 of the rows as text, in id order, taken by id ranges of 100k and then over those
+# (one string of every row would pass PostgreSQL's 1 GiB limit at 10M rows per source).
+DIGEST_SQL = (f"SELECT coalesce(sum(n), 0), md5(coalesce(string_agg(h, '' ORDER BY g), '')) "
+              f"FROM (SELECT id / 100000 AS g, count(*) AS n, md5(string_agg("
+              f"ROW({', '.join(COLUMNS)})::text, E'\\n' ORDER BY id)) AS h FROM vendas "
+              "WHERE logical_date = %s GROUP BY 1) AS chunks")
 SOURCE_TABLE = ("CREATE TABLE pedidos (id bigint, nome text, valor double precision, "
                 "quantidade bigint, created_at timestamp, categoria text)")
 SOURCE_ROWS = """
@@ -294,7 +300,7 @@ class Result:
     rows: int
     sides: dict[str, Side]
     nodes: list[Node]
-    phases: dict[str, float]
+    phases: dict[str, dict[str, float]]
     seed_scaled_from: int | None = None
     seed_seconds: float | None = None
 
@@ -410,7 +416,7 @@ def run_size(pg: TempPostgres, rows: int, runs: int, warm_up: bool, with_seed: b
     names = [CADENCIA, LOWER] + ([SEED] if with_seed else [])
     sides = {n: Side(n) for n in names}
     nodes: list[Node] = []
-    phases: dict[str, float] = {}
+    phases: dict[str, dict[str, float]] = {}
     api = SampleApi(rows, date=DATE, cache_bytes=1 << 34)
     api.warm(PAGE)  # before its server thread starts: the warm-up forks
     with api:
@@ -431,8 +437,8 @@ def run_size(pg: TempPostgres, rows: int, runs: int, warm_up: bool, with_seed: b
                     side.samples.append(sample)
                     if name == CADENCIA:
                         nodes = run_nodes_
-                    if name == LOWER and sample.stdout.strip():
-                        phases = json.loads(sample.stdout.strip().splitlines()[-1])
+                    if name != CADENCIA and sample.stdout.strip():
+                        phases[name] = json.loads(sample.stdout.strip().splitlines()[-1])
     return Result(rows, sides, nodes, phases)
 
 
@@ -479,9 +485,10 @@ def report(results: list[Result], seed_by_rows: dict[int, float]) -> bool:
             print(f"  {n.name:<20} {n.seconds:7.0f} {step} {rss}{over}")
         print("  (node s: the run record's startedAt to finishedAt, whole seconds as in Argo; "
               "step s: the step's own duration_s, after its imports)")
-        if r.phases:
-            print("  lower bound's phases (seconds from its start for the extracts): "
-                  + ", ".join(f"{k} {v:.2f} s" for k, v in r.phases.items()))
+        for name, phases in r.phases.items():
+            print(f"  {name}'s phases, last run"
+                  + (" (the extracts overlap: seconds from its start)" if name == LOWER else "")
+                  + ": " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
     print()
     for r in results:
         peaks = [n.peak_rss_mib for n in r.nodes if n.peak_rss_mib is not None]
