@@ -46,7 +46,7 @@ def measure(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: str =
             timeout: float = 1800) -> Sample:
     """Wall time, CPU time, peak RSS and stdout of ``cmd`` as a whole process.
 
-    Raises if it fails, with the end of its stderr.
+    Raises if it fails, with the end of its stderr and of its stdout.
     """
     with tempfile.NamedTemporaryFile(suffix=".json") as out, \
             tempfile.NamedTemporaryFile(suffix=".out") as stdout:
@@ -58,7 +58,8 @@ def measure(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: str =
             Path(out.name).read_text() or "[0, 0, -1, 0]")
         text = Path(stdout.name).read_text(errors="replace")
     if proc.returncode != 0 or code != 0:
-        raise RuntimeError(f"{' '.join(cmd)} exited {code}: {proc.stderr.decode()[-2000:]}")
+        raise RuntimeError(f"{' '.join(cmd)} exited {code}: {proc.stderr.decode()[-2000:]}"
+                           + (f"\nits stdout ends: {text[-2000:]}" if text.strip() else ""))
     return Sample(elapsed, maxrss_kib / 1024, code, cpu, text)
 
 

@@ -141,6 +141,11 @@ class HashPartitions:
     def __init__(self, count: int, key: Sequence[str], directory: str | None = None) -> None:
         self.count = count
         self.key = list(key)
+        if directory is not None:
+            # Beside the output, whose folder nobody may have made yet: on a pod, Argo
+            # creates the volume (/tmp), not /tmp/cadencia/out; the output's sink makes it
+            # later, when the first rows are written.
+            Path(directory).mkdir(parents=True, exist_ok=True)
         self._dir = tempfile.TemporaryDirectory(prefix="cadencia-parts-", dir=directory)
         self._writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
         self._schema: pa.Schema | None = None

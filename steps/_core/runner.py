@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import resource
 import signal
 import sys
 import time
@@ -98,6 +99,13 @@ def file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident memory so far, in MiB (``ru_maxrss`` is KiB on
+    Linux): what a container's memory limit is measured against, logged so a step's
+    memory shows in ``cadencia logs`` and a bench can read it per step."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
     raise _Terminated
 
@@ -112,20 +120,24 @@ def run(step: str, args: argparse.Namespace, body: Callable[[argparse.Namespace]
         summary = body(args)
     except PipelineError as exc:
         logger.error("%s", exc.message, extra={
-            "error_kind": exc.kind, "exit_code": exc.exit_code, **exc.fields})
+            "error_kind": exc.kind, "exit_code": exc.exit_code, **exc.fields,
+            "peak_rss_mib": peak_rss_mib()})
         sys.exit(exc.exit_code)
     except _Terminated:
         logger.error("terminated by SIGTERM (deadline or cancel)", extra={
-            "error_kind": "terminated", "exit_code": EXIT_TERMINATED})
+            "error_kind": "terminated", "exit_code": EXIT_TERMINATED,
+            "peak_rss_mib": peak_rss_mib()})
         sys.exit(EXIT_TERMINATED)
     except Exception as exc:
         logger.exception("unexpected error (a bug): %s: %s", type(exc).__name__, exc,
-                         extra={"error_kind": "bug", "exit_code": EXIT_BUG})
+                         extra={"error_kind": "bug", "exit_code": EXIT_BUG,
+                                "peak_rss_mib": peak_rss_mib()})
         sys.exit(EXIT_BUG)
     summary["duration_s"] = round(time.perf_counter() - started, 3)
     if args.checksum_out is not None and summary.get("out"):
         summary["sha256"] = file_sha256(summary["out"])
         write_text(args.checksum_out, summary["sha256"])
+    summary["peak_rss_mib"] = peak_rss_mib()
     if args.summary_out:
         write_json(args.summary_out, summary)
     if args.rows_out is not None and "rows" in summary:

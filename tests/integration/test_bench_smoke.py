@@ -18,3 +18,17 @@ def test_quick_bench_runs_and_its_correctness_checks_pass(name: str) -> None:
                           capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "ratio" in proc.stdout or "vs psql" in proc.stdout
+
+
+def test_quick_pipeline_bench_lands_the_same_rows_all_three_ways() -> None:
+    """``bench pipeline --quick``: cadencia run, the one-process lower bound and the seed's
+    pandas way each fill the target partition, and their digests agree (the bench exits
+    non-zero when they do not)."""
+    proc = subprocess.run([sys.executable, "-m", "bench.bench_pipeline", "--quick"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.lstrip().startswith("rows/source"))
+    row = lines[header + 1]  # the one size's row: times, ratio, speed-up, RSS, digests
+    assert "equal (" in row and "DIFFER" not in proc.stdout, proc.stdout
+    assert "peak RSS <= 512 MiB: met" in proc.stdout, proc.stdout

@@ -28,11 +28,14 @@ from steps._core.parquet_io import ParquetSink
 
 p = runner.parser("tiny", __doc__, needs_date=True)
 p.add_argument("--mode", required=True, choices=["ok", "data", "transient", "bug", "hang"])
+p.add_argument("--hold-mib", type=int, default=0, help="touch this much memory first")
 p.add_argument("--out", type=Path)
 args = p.parse_args()
 
 
 def body(a):
+    held = bytearray(a.hold_mib << 20)
+    held[::4096] = b"x" * len(held[::4096])  # every page resident
     if a.mode == "ok":
         return {"rows": 42, "note": "2 duplicates dropped", "out": "x.parquet"}
     if a.mode == "data":
@@ -85,6 +88,32 @@ def test_success_logs_one_summary_and_writes_the_output_parameters(tiny: Path,
     assert summary["rows"] == 42 and summary["duration_s"] >= 0
     assert (tmp_path / "rows.txt").read_text() == "42"
     assert (tmp_path / "note.txt").read_text() == "2 duplicates dropped"
+
+
+def run_measured(script: Path, *args: str) -> tuple[int, list[dict[str, Any]], float]:
+    """Like :func:`run`, plus the process's own peak RSS in MiB as its parent sees it."""
+    proc = subprocess.Popen([sys.executable, str(script), *args], cwd=ROOT, env=env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    with proc.stderr:
+        stderr = proc.stderr.read()  # until the step exits; wait4 then reaps it
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait
+    logs = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    return proc.returncode, logs, usage.ru_maxrss / 1024
+
+
+@pytest.mark.parametrize(("mode", "code"), [("ok", 0), ("data", 65), ("bug", 1)])
+def test_the_last_line_tells_the_steps_peak_memory(tiny: Path, mode: str, code: int) -> None:
+    """``peak_rss_mib`` on the finished line (and on an error line) is the step's own peak
+    resident memory: what ``cadencia logs`` shows against a container's memory limit."""
+    rc, logs, measured_mib = run_measured(tiny, "--mode", mode, "--hold-mib", "120",
+                                          "--logical-date", "2026-11-26")
+    assert rc == code
+    last = logs[-1]
+    peak = last["summary"]["peak_rss_mib"] if mode == "ok" else last["peak_rss_mib"]
+    assert 120 < peak <= measured_mib + 0.1, (peak, measured_mib)
+    assert peak >= measured_mib - 16  # logged just before exiting: little can come after
 
 
 @pytest.mark.parametrize(("mode", "code", "kind"), [("data", 65, "bad_data"),

@@ -129,3 +129,20 @@ def test_a_shard_outside_the_shards_or_without_a_key_is_a_configuration_error() 
                                (0, 4, []), (0, 0, ["id"])):
         with pytest.raises(ConfigError):
             shard_arg(shard, shards, key)
+
+
+def test_partitioned_clean_writes_into_an_output_folder_nobody_made(tmp_path: Path) -> None:
+    """On a pod the output's folder (/tmp/cadencia/out) does not exist until the step
+    writes: the partitions, kept beside the output, must not need it first."""
+    a, b = sources()
+    paths = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
+    a.write_parquet(paths[0])
+    b.write_parquet(paths[1])
+    out = tmp_path / "cadencia" / "out" / "data.parquet"
+
+    counts = clean_files([("a", paths[0]), ("b", paths[1])], out, key=["id"],
+                         order_by="created_at", parse_timestamps=["created_at"],
+                         partition_rows=5, batch_rows=3)
+
+    assert pl.read_parquet(out).height == counts["rows"] > 0
+    assert list(out.parent.iterdir()) == [out]  # the partitions are gone
