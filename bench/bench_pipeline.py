@@ -37,6 +37,11 @@ table is dropped before each side, so each one creates it:
     faster than linearly and a frame of 10M rows may not fit in memory at all, so the
     real seed way is at least that slow, probably slower.
 
+``--shards K`` adds a side: the same pipeline compiled with ``shards: K``
+(docs/workflows.md, Sharded pipelines), run the same way; its digest must equal the
+others', and it prints its time beside the unsharded run's with each sharded step's pods.
+``--page-size N`` asks every side for pages of N records (default 500, orders.yaml's).
+
 After every side the target partition's digest is taken: its row count and an md5 of its
 rows as text in id order, over the columns the pipeline selects (the md5 of each 100k-id
 range's md5, so no string passes PostgreSQL's 1 GiB limit). All must be equal, or the
@@ -51,7 +56,7 @@ way. Exits non-zero when a judged goal is missed or a digest differs.
 
     .venv/bin/python -m bench pipeline [--quick]
     .venv/bin/python -m bench.bench_pipeline [--rows N ...] [--runs 3] [--large]
-        [--seed-rows N ...]
+        [--seed-rows N ...] [--shards K] [--page-size N]
 """
 
 from __future__ import annotations
@@ -120,7 +125,7 @@ import datetime as dt, json, queue, sys, threading, time
 import adbc_driver_manager, adbc_driver_postgresql, orjson, pgpq, polars as pl, psycopg
 import pyarrow as pa, requests
 
-api, uri, date, records = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+api, uri, date, records, page_size = sys.argv[1:6]
 CATEGORIES = ["eletronicos", "livros", "casa", "esporte", "moda", "mercado"]
 SCHEMA = pa.schema([("id", pa.int64()), ("nome", pa.string()), ("valor", pa.float64()),
                     ("quantidade", pa.int64()), ("created_at", pa.string()),
@@ -140,7 +145,7 @@ def read_sql(out):
 def fetch(pages):
     session, page = requests.Session(), 1
     while True:
-        r = session.get(api, params={"page": page, "per_page": 500, "date": date,
+        r = session.get(api, params={"page": page, "per_page": page_size, "date": date,
                                      "records": records}, timeout=60)
         r.raise_for_status()
         body = orjson.loads(r.content)
@@ -217,7 +222,7 @@ import json, sys, time
 import pandas as pd, requests
 from sqlalchemy import create_engine, text
 
-api, url, date, records = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+api, url, date, records, page_size = sys.argv[1:6]
 phases, t = {}, time.perf_counter()
 
 def extract_from_api(url, params):
@@ -227,7 +232,7 @@ def extract_from_api(url, params):
 
 data, page = [], 1
 while True:
-    body = extract_from_api(api, {"page": page, "per_page": 500, "date": date,
+    body = extract_from_api(api, {"page": page, "per_page": page_size, "date": date,
                                   "records": records})
     data.extend(body["data"])
     if not body["has_more"]:
@@ -303,6 +308,7 @@ class Result:
     phases: dict[str, dict[str, float]]
     seed_scaled_from: int | None = None
     seed_seconds: float | None = None
+    sharded_nodes: dict[str, list[Node]] = field(default_factory=dict)
 
 
 def seed_source(pg: TempPostgres, rows: int) -> None:
@@ -315,21 +321,44 @@ def seed_source(pg: TempPostgres, rows: int) -> None:
         conn.execute("VACUUM ANALYZE pedidos")
 
 
-def manifest(tmp: Path, port: int, rows: int) -> Path:
-    """The compiled local manifest with the API's port and ``records=rows``."""
-    docs = [d for d in yaml.safe_load_all(MANIFEST.read_text(encoding="utf-8")) if d]
+def sharded_source(tmp: Path, shards: int) -> str:
+    """The local orders manifest compiled with ``shards: <shards>`` (docs/workflows.md,
+    Sharded pipelines): this checkout's environments and pipelines, one setting added."""
+    from workflows.compile import render
+    from workflows.config.project import Project
+
+    project = tmp / f"project-{shards}-shards"
+    shutil.rmtree(project, ignore_errors=True)
+    for part in ("environments", "pipelines"):
+        shutil.copytree(ROOT / "workflows" / part, project / "workflows" / part,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    local = project / "workflows" / "pipelines" / "orders.local.yaml"
+    local.write_text(local.read_text(encoding="utf-8") + f"\nshards: {shards}\n",
+                     encoding="utf-8")
+    return render(Project.default(project), ["local"])[("local", "orders")]["orders.yaml"]
+
+
+def manifest(tmp: Path, port: int, rows: int, page: int, text: str | None = None,
+             name: str = "orders.yaml") -> Path:
+    """The compiled local manifest (or ``text``) with the API's port, ``records=rows``
+    and the page size ``page``."""
+    text = MANIFEST.read_text(encoding="utf-8") if text is None else text
+    docs = [d for d in yaml.safe_load_all(text) if d]
     if repoint_sample_api(docs, port) != 2:
         raise SystemExit(f"{MANIFEST}: expected two sample-API URLs to repoint")
-    replaced = 0
+    replaced = paged = 0
     for doc in docs:
         for template in doc["spec"]["templates"]:
             args = (template.get("container") or {}).get("args") or []
             for i, arg in enumerate(args):
                 if isinstance(arg, str) and arg.startswith("records="):
                     args[i], replaced = f"records={rows}", replaced + 1
-    if replaced != 1:
-        raise SystemExit(f"{MANIFEST}: expected one records= argument, found {replaced}")
-    path = tmp / "orders.yaml"
+                if arg == "--page-size":
+                    args[i + 1], paged = str(page), paged + 1
+    if replaced != 1 or paged != 1:
+        raise SystemExit(f"{MANIFEST}: expected one records= and one --page-size argument, "
+                         f"found {replaced} and {paged}")
+    path = tmp / name
     path.write_text(yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8")
     return path
 
@@ -377,12 +406,12 @@ def run_nodes(home: Path) -> list[Node]:
 
 
 def run_side(name: str, pg: TempPostgres, api: SampleApi, rows: int, tmp: Path,
-             docs: Path, env: dict[str, str]) -> tuple[Sample, list[Node]]:
+             docs: Path, env: dict[str, str], page: int) -> tuple[Sample, list[Node]]:
     reset_target(pg)
     uri = f"postgresql://postgres@127.0.0.1:{pg.port}/postgres"
     url = f"{api.url}/orders/page"
     nodes: list[Node] = []
-    if name == CADENCIA:
+    if name.startswith(CADENCIA):
         home = tmp / "home"
         shutil.rmtree(home, ignore_errors=True)
         try:
@@ -397,49 +426,61 @@ def run_side(name: str, pg: TempPostgres, api: SampleApi, rows: int, tmp: Path,
         nodes = run_nodes(home)
         shutil.rmtree(home, ignore_errors=True)
     elif name == LOWER:
-        sample = measure([sys.executable, "-c", LOWER_BOUND, url, uri, DATE, str(rows)],
-                         env=env, cwd=str(ROOT))
+        sample = measure([sys.executable, "-c", LOWER_BOUND, url, uri, DATE, str(rows),
+                          str(page)], env=env, cwd=str(ROOT))
     else:
-        sample = measure([sys.executable, "-c", SEED_WAY, url, pg.url, DATE, str(rows)],
-                         env=env, cwd=str(ROOT))
+        sample = measure([sys.executable, "-c", SEED_WAY, url, pg.url, DATE, str(rows),
+                          str(page)], env=env, cwd=str(ROOT))
     return sample, nodes
 
 
+def sharded_side(shards: int) -> str:
+    return f"{CADENCIA}, {shards} shards"
+
+
 def run_size(pg: TempPostgres, rows: int, runs: int, warm_up: bool, with_seed: bool,
-             tmp: Path) -> Result:
+             tmp: Path, page: int = PAGE, shards: int = 1) -> Result:
     print(f"\n{rows:,} orders per source: making the sources...", flush=True)
     seed_source(pg, rows)
     (tmp / "secrets.yaml").write_text(yaml.safe_dump({
         "cadencia-source-db": {"url": pg.url}, "cadencia-target-db": {"url": pg.url}}))
     env = {k: v for k, v in os.environ.items() if not k.startswith("CADENCIA_")}
     env["PYTHONPATH"] = str(ROOT)
-    names = [CADENCIA, LOWER] + ([SEED] if with_seed else [])
+    names = ([CADENCIA, LOWER] + ([sharded_side(shards)] if shards > 1 else [])
+             + ([SEED] if with_seed else []))
     sides = {n: Side(n) for n in names}
     nodes: list[Node] = []
+    sharded_nodes: dict[str, list[Node]] = {}
     phases: dict[str, dict[str, float]] = {}
     api = SampleApi(rows, date=DATE, cache_bytes=1 << 34)
-    api.warm(PAGE)  # before its server thread starts: the warm-up forks
+    api.warm(page)  # before its server thread starts: the warm-up forks
     with api:
-        docs = manifest(tmp, api.port, rows)
+        docs = {CADENCIA: manifest(tmp, api.port, rows, page)}
+        if shards > 1:
+            docs[sharded_side(shards)] = manifest(tmp, api.port, rows, page,
+                                                  sharded_source(tmp, shards), "sharded.yaml")
         print(f"sources ready; {'one warm-up round, then ' if warm_up else ''}{runs} "
               f"interleaved rounds (load average {os.getloadavg()[0]:.1f})", flush=True)
         for i in range(runs + 1 if warm_up else runs):
             timed = i >= 1 or not warm_up
             order = names[i % len(names):] + names[:i % len(names)]
             for name in order:
-                sample, run_nodes_ = run_side(name, pg, api, rows, tmp, docs, env)
+                sample, run_nodes_ = run_side(name, pg, api, rows, tmp,
+                                              docs.get(name, docs[CADENCIA]), env, page)
                 side = sides[name]
                 side.digests.append(digest(pg))
-                print(f"  {'round ' + str(i) if timed else 'warm-up'}: {name:<12} "
+                print(f"  {'round ' + str(i) if timed else 'warm-up'}: {name:<24} "
                       f"{sample.seconds:7.2f} s  {side.digests[-1][0]:,} rows "
                       f"digest {side.digests[-1][1][:12]}", flush=True)
                 if timed:
                     side.samples.append(sample)
                     if name == CADENCIA:
                         nodes = run_nodes_
-                    if name != CADENCIA and sample.stdout.strip():
+                    elif name.startswith(CADENCIA):
+                        sharded_nodes[name] = run_nodes_
+                    if not name.startswith(CADENCIA) and sample.stdout.strip():
                         phases[name] = json.loads(sample.stdout.strip().splitlines()[-1])
-    return Result(rows, sides, nodes, phases)
+    return Result(rows, sides, nodes, phases, sharded_nodes=sharded_nodes)
 
 
 def report(results: list[Result], seed_by_rows: dict[int, float]) -> bool:
@@ -485,6 +526,19 @@ def report(results: list[Result], seed_by_rows: dict[int, float]) -> bool:
             print(f"  {n.name:<20} {n.seconds:7.0f} {step} {rss}{over}")
         print("  (node s: the run record's startedAt to finishedAt, whole seconds as in Argo; "
               "step s: the step's own duration_s, after its imports)")
+        for name, sharded in r.sharded_nodes.items():
+            by_step: dict[str, list[Node]] = {}
+            for n in sharded:
+                by_step.setdefault(n.name, []).append(n)
+            peaks = [n.peak_rss_mib for n in sharded if n.peak_rss_mib is not None]
+            print(f"  {name}: {fmt(r.sides[name])}, median "
+                  f"{r.sides[name].median / r.sides[CADENCIA].median:.2f}x the unsharded "
+                  f"run's; max step RSS {max(peaks) if peaks else float('nan'):.0f} MiB; "
+                  "steps (pods: step s each): " + "; ".join(
+                      f"{step} ({len(ns)}: " + " ".join(
+                          f"{n.step_seconds:.1f}" if n.step_seconds is not None else "-"
+                          for n in ns) + ")" for step, ns in by_step.items()
+                      if step not in ("sla-watch", "notify", "source-fingerprint")))
         for name, phases in r.phases.items():
             print(f"  {name}'s phases, last run"
                   + (" (the extracts overlap: seconds from its start)" if name == LOWER else "")
@@ -532,6 +586,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed-rows", type=int, nargs="+", metavar="N", default=[],
                    help=f"also run the seed way at these sizes (it always runs at "
                         f"{SEED_ROWS:,} when that size is measured)")
+    p.add_argument("--page-size", type=int, default=PAGE, metavar="N",
+                   help=f"the API's page size, for every side (default {PAGE}, orders.yaml's)")
+    p.add_argument("--shards", type=int, default=1, metavar="K",
+                   help="also run the pipeline compiled with shards: K (docs/workflows.md), "
+                        "as a side of its own: its time and digest beside the unsharded run's")
     a = p.parse_args(argv)
     sizes = [QUICK] if a.quick else sorted(set((a.rows or SIZES) + ([LARGE] if a.large else [])))
     runs = 1 if a.quick else a.runs
@@ -546,7 +605,7 @@ def main(argv: list[str] | None = None) -> int:
                                     "no size (add --seed-rows N)"), flush=True)
         for rows in sizes:
             results.append(run_size(pg, rows, runs, not a.quick, rows in seed_sizes,
-                                    Path(tmp)))
+                                    Path(tmp), a.page_size, a.shards))
     seed_by_rows = {r.rows: r.sides[SEED].median for r in results if SEED in r.sides}
     met = report(results, seed_by_rows)
     print(f"load average at the end {os.getloadavg()[0]:.1f}; ratio = cadencia / lower bound, "
