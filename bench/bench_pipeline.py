@@ -33,8 +33,9 @@ table is dropped before each side, so each one creates it:
     ``to_sql(method='multi', chunksize=1000)``). It costs ~1.5 minutes per million rows,
     so it runs only at 100k rows per source (and at the sizes ``--seed-rows`` names); at
     the other sizes its time is the measured one scaled linearly by the row count
-    ("scaled from 100k"). That is an estimate: pandas' frame operations grow a little
-    faster than linearly and a frame of 10M rows may not fit in memory at all, so the
+    ("scaled from 100k"). That is an estimate: at 100k, ``to_sql`` is over 90% of its time
+    (one multi-row INSERT per 1,000 rows: linear in rows), but pandas' frame operations
+    grow a little faster than linearly and a frame of 10M rows takes gigabytes, so the
     real seed way is at least that slow, probably slower.
 
 ``--shards K`` adds a side: the same pipeline compiled with ``shards: K``
@@ -505,8 +506,10 @@ def report(results: list[Result], seed_by_rows: dict[int, float]) -> bool:
         all_digests = {d for s in r.sides.values() for d in s.digests}
         same = len(all_digests) == 1
         shown = next(iter(all_digests)) if same else None
+        seed_text = f"{seed_s:>8.1f}s" if seed_s == seed_s else f"{'-':>9}"  # NaN: not run
+        speed_text = f"{speedup:>7.1f}x" if speedup == speedup else f"{'-':>8}"
         print(f"{r.rows:>11,} {cad.median:>8.2f}s {low.median:>8.2f}s {ratio:>5.2f}x "
-              f"{seed_s:>8.1f}s {how:<16} {speedup:>7.1f}x {top:>8.0f} MiB  "
+              f"{seed_text} {how:<16} {speed_text} {top:>8.0f} MiB  "
               + (f"equal ({shown[0]:,}, {shown[1][:12]})" if shown
                  else f"DIFFER: {sorted(all_digests)}"))
         if not same:
