@@ -49,8 +49,8 @@ from typing import TYPE_CHECKING, Any
 
 from steps import _spec
 from steps._core import runner
-from steps._core.errors import ConfigError, DataError
-from steps._core.files import write_json, write_text
+from steps._core.errors import DataError
+from steps._core.files import write_json
 from steps._validate.rules import Rule, parse_rules
 
 if TYPE_CHECKING:
@@ -136,10 +136,10 @@ def main() -> None:
                         "of validating an input")
     shards.add_argument("--shard-rows", action="append", default=[], metavar="STEP=JSON",
                         help="with --gather: another sharded step's row count in each shard "
-                        "(a JSON list); the total goes to --totals-dir/rows-STEP")
+                        "(a JSON list); the total goes to --step-rows-out")
     shards.add_argument("--shard-notes", action="append", default=[], metavar="STEP=JSON",
                         help="with --gather: that step's note in each shard (a JSON list), "
-                        "for --totals-dir/note-STEP")
+                        "for --step-note-out")
     shards.add_argument("--step-rows-out", action="append", default=[],
                         metavar="STEP=PATH", help="with --gather: where STEP's total row "
                         "count goes")
@@ -154,7 +154,11 @@ def main() -> None:
         threshold = a.reject_threshold if a.reject_threshold is not None else (
             file_threshold or 0.0)
         if a.gather is not None:
-            return gathered(a, rules, threshold)
+            from steps._validate.gather import gather_step
+
+            report, failures, shards = gather_step(
+                a, rules, threshold, reference_time(a.logical_date))
+            return outcome(report, failures, shards=shards)
         from steps._core.frames import FrameSink
         from steps._validate.stream import validate_file
 
@@ -190,69 +194,6 @@ def outcome(report: dict[str, Any], failures: list[str], **extra: Any) -> dict[s
             "note": note(report), "rejected": totals["rejected"],
             "warned": totals["warned"], "failed_rules": report["failed_rules"],
             "warned_rules": report["warned_rules"], **extra}
-
-
-def gathered(a: Any, rules: list[Rule], threshold: float) -> dict[str, Any]:
-    """``--gather``: the shards' reports judged as one day (steps._validate.gather), and
-    the other sharded steps' counts added up for the notification."""
-    import json
-
-    from steps._validate.gather import gather
-
-    paths = sorted(a.gather.glob("*.json"), key=lambda p: (len(p.stem), p.stem))
-    try:
-        reports = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
-    except (OSError, ValueError) as exc:
-        raise DataError(f"a shard report in {a.gather} cannot be read: {exc}") from exc
-    report, failures = gather(reports, rules, reject_threshold=threshold,
-                              reference=reference_time(a.logical_date))
-    if a.report:
-        write_json(a.report, report)
-    rows_out = dict(_pair(t, "--step-rows-out") for t in a.step_rows_out)
-    note_out = dict(_pair(t, "--step-note-out") for t in a.step_note_out)
-    for step, rows, notes in _totals(a.shard_rows, a.shard_notes):
-        kept = [n for n in notes if n]
-        if step in rows_out:
-            write_text(rows_out[step], str(sum(rows)))
-        if step in note_out:
-            write_text(note_out[step], runner.one_line(
-                f"{len(rows)} shards" + (": " + " | ".join(kept) if kept else "")))
-    return outcome(report, failures, shards=len(reports))
-
-
-def _pair(text: str, flag: str) -> tuple[str, str]:
-    step, sep, path = text.partition("=")
-    if not sep or not step or not path:
-        raise ConfigError(f"{flag} {text!r}: expected STEP=PATH", flag=flag)
-    return step, path
-
-
-def _totals(rows: list[str], notes: list[str]) -> list[tuple[str, list[int], list[str]]]:
-    """``--shard-rows STEP=[...]`` and ``--shard-notes STEP=[...]`` (JSON lists, one item
-    a shard, as Argo aggregates a fanned-out task's output) as (step, rows, notes)."""
-    import json
-
-    def parsed(given: list[str], flag: str) -> dict[str, list[Any]]:
-        out = {}
-        for text in given:
-            step, _, value = text.partition("=")
-            try:
-                items = json.loads(value)
-                if not isinstance(items, list):
-                    raise ValueError("not a list")
-            except ValueError as exc:
-                raise ConfigError(f"{flag} {text[:80]!r}: expected STEP=[JSON list] ({exc})",
-                                  flag=flag) from exc
-            out[step] = items
-        return out
-
-    counted, noted = parsed(rows, "--shard-rows"), parsed(notes, "--shard-notes")
-    try:
-        return [(step, [int(r) for r in values], [str(n) for n in noted.get(step, [])])
-                for step, values in counted.items()]
-    except ValueError as exc:
-        raise DataError(f"--shard-rows: a shard's row count is not a number ({exc}): its "
-                        "step did not write it") from exc
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def verdict_column(index: int) -> str:
     return f"__cadencia_verdict{index}"
 
 
-def _entry(rule: Rule, problem: str | None, rows_failed: int | None) -> dict[str, Any]:
+def rule_entry(rule: Rule, problem: str | None, rows_failed: int | None) -> dict[str, Any]:
     failed = bool(problem) or bool(rows_failed)
     status = "passed" if not failed else "failed" if rule.severity == "error" else "warned"
     return {"name": rule.name, "kind": rule.kind, "column": rule.column,
@@ -67,12 +67,12 @@ class Evaluation:
                 if index in precomputed:
                     fails = pl.col(verdict_column(index))
                 self.masks.append((index, rule, fails.fill_null(False), reason))
-                self.entries.append(_entry(rule, None, 0))
+                self.entries.append(rule_entry(rule, None, 0))
             except NotApplicable as exc:
                 # zero rows break no row rule, even on a missing column (min_rows and
                 # required_columns/types are the rules for that)
                 vacuous = rows == 0
-                self.entries.append(_entry(rule, None if vacuous else str(exc),
+                self.entries.append(rule_entry(rule, None if vacuous else str(exc),
                                            0 if vacuous else None))
         self.failed = [0] * len(self.masks)
         self.sample_rows: list[list[int]] = [[] for _ in self.masks]
@@ -129,7 +129,7 @@ class Evaluation:
         they need (``profile``)."""
         entries = list(self.entries)
         for i, (index, rule, _, _) in enumerate(self.masks):
-            entry = _entry(rule, None, self.failed[i])
+            entry = rule_entry(rule, None, self.failed[i])
             if self.failed[i]:
                 entry["sample_rows"] = self.sample_rows[i]
                 values = self.sample_values[i].frame
@@ -139,7 +139,7 @@ class Evaluation:
             entries[index] = entry
         for index, rule in enumerate(self.rules):
             if entries[index] is None and shard and rule.kind in ACROSS_SHARDS:
-                entries[index] = {**_entry(rule, None, None), "status": "deferred"}
+                entries[index] = {**rule_entry(rule, None, None), "status": "deferred"}
             elif entries[index] is None:
                 entries[index] = judged(rule, self.profile, reference)
         done = [e for e in entries if e is not None]
@@ -157,9 +157,9 @@ ACROSS_SHARDS = ("min_rows", "max_rows", "max_null_ratio", "freshness")
 def judged(rule: Rule, profile: Profile, reference: dt.datetime) -> dict[str, Any]:
     """A dataset-level rule's report entry, judged on ``profile``."""
     try:
-        return _entry(rule, *dataset_check(rule, profile, reference))
+        return rule_entry(rule, *dataset_check(rule, profile, reference))
     except NotApplicable as exc:
-        return _entry(rule, str(exc), None)
+        return rule_entry(rule, str(exc), None)
 
 
 def judge(entries: list[dict[str, Any]], counts: dict[str, int],
