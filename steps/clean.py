@@ -37,7 +37,8 @@ on its own, and the output is written in input order from a second read of the i
 Shards: ``--shard I --shards K`` (a sharded pipeline's branch I) keeps only the rows
 whose key hashes to shard I, after the types are aligned, then dedupes them: every row of
 a key, from any input, lands in one shard, so the K outputs together hold exactly the
-rows one unsharded clean keeps.
+rows one unsharded clean keeps. A value that does not convert is counted over the
+shard's rows only (the run fails all the same).
 
 Outputs:
   ``--out PATH``: Parquet (zstd), written atomically (nothing on failure)

@@ -101,12 +101,18 @@ def _aligned(inputs: Sequence[tuple[str, Path]], schema: dict[str, Any], batch_r
     ``shard``'s rows of ``key``, when given).
 
     An input with values that do not convert fails once it has been read to its end,
-    with the count over the whole input and its first sample values."""
+    with the count over the whole input (over the shard's rows, in a shard) and its first
+    sample values."""
     columns = list(schema)
     mine = frames.shard_of(key, shard[1]) == shard[0] if shard else None
     for name, path in inputs:
         failed: dict[str, tuple[int, FirstValues]] = {}
         for frame in frames.iter_frames(path, batch_rows):
+            # a key already in the union's types hashes as it will once aligned: keep the
+            # shard's rows first, so that only they are converted (timestamps parsed)
+            early = mine is not None and all(frame.schema.get(k) == schema[k] for k in key)
+            if early and mine is not None:
+                frame = frame.filter(mine)
             aligned, failures = core.convert(frame, schema)
             for col, bad in failures.items():
                 count, samples = failed.setdefault(col, (0, FirstValues(core.SAMPLES)))
@@ -116,7 +122,7 @@ def _aligned(inputs: Sequence[tuple[str, Path]], schema: dict[str, Any], batch_r
                 continue  # this input fails; only its counts matter now
             absent = [pl.lit(None, schema[c]).alias(c) for c in columns if c not in aligned]
             whole = (aligned.with_columns(absent) if absent else aligned).select(columns)
-            yield whole if mine is None else whole.filter(mine)
+            yield whole if mine is None or early else whole.filter(mine)
         for col in frame.columns:  # the first failing column, as on a whole frame
             if col in failed:
                 count, samples = failed[col]

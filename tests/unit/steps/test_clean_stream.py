@@ -87,17 +87,21 @@ def test_partitioned_clean_keeps_the_errors(tmp_path: Path,
     assert "'idd'" in str(typo.value) and "did you mean 'id'" in str(typo.value)
 
 
+@pytest.mark.parametrize("narrow_id", [False, True], ids=["same-types", "int32-id"])
 @pytest.mark.parametrize("partition_rows", [5, 1_000_000], ids=["partitioned", "whole"])
 @pytest.mark.parametrize("options", [
     {"key": ["id"], "order_by": "created_at"},
     {"key": ["id", "nome"]},
 ])
 def test_shards_together_keep_exactly_the_rows_one_clean_keeps(
-        tmp_path: Path, options: dict[str, Any], partition_rows: int) -> None:
+        tmp_path: Path, options: dict[str, Any], partition_rows: int, narrow_id: bool) -> None:
     """A sharded pipeline's K cleans: each row of the unsharded output is in exactly one
     shard (a key's versions and copies from both sources meet there), and the counts add
-    up to the unsharded ones."""
+    up to the unsharded ones. With an int32 id in one source, its rows are assigned a
+    shard once widened, as the other source's int64 ids are."""
     a, b = sources()
+    if narrow_id:
+        b = b.with_columns(pl.col("id").cast(pl.Int32))
     paths = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
     a.write_parquet(paths[0], row_group_size=4)
     b.write_parquet(paths[1], row_group_size=4)
