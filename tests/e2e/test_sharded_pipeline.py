@@ -92,3 +92,16 @@ def test_what_cannot_run_in_shards_is_refused_at_compile(tmp_path: Path) -> None
     compiled = cadencia(project, "compile")
     assert compiled.returncode != 0
     assert "does not hold the shard key ['id']" in compiled.stderr, compiled.stderr
+
+    orders.write_text(orders.read_text().replace(
+        "      - kind: unique\n        column: cliente\n", ""))
+    program = project / "workflows/pipelines/orders.py"
+    program.write_text(program.read_text().replace(
+        "from workflows.library import ", "from workflows.library import container, ").replace(
+        "    load(validate(transform(orders)))",
+        "    container('audit', image='alpine:3.20', command=['true'], inputs=[orders],\n"
+        "              outputs_data=False)\n    load(validate(transform(orders)))"))
+    compiled = cadencia(project, "compile")
+    assert compiled.returncode != 0
+    assert "shards: step 'audit' is not a union, transform or validate" in compiled.stderr, \
+        compiled.stderr

@@ -100,8 +100,11 @@ class _Rewrite:
         self._rewire_main(lifted)
 
     def _loads(self) -> set[str]:
-        return {t["name"] for t in self.main
-                if self.templates[t["template"]]["container"]["command"][-1] == "steps.load"}
+        def command(task: dict[str, Any]) -> list[str]:
+            template = self.templates.get(task.get("template", ""), {})
+            return list((template.get("container") or {}).get("command") or [])
+
+        return {t["name"] for t in self.main if command(t)[-1:] == ["steps.load"]}
 
     def _lift(self) -> dict[str, tuple[str, str]]:
         """Inputs of the shard from outside it: ``{input name: (kind, reference)}``; the
