@@ -31,8 +31,8 @@ Without ``--key`` only whole-row duplicates are dropped. Output keeps input orde
 
 Memory: inputs are read in batches; past ``PARTITION_ROWS`` rows the union is spread over
 hash partitions on disk by key (by the whole row without ``--key``), each deduplicated
-on its own, and the output is written in input order from a second read of the inputs
-(steps._clean.stream), so the peak stays flat as the day grows.
+on its own, and the output is written in input order from the aligned rows kept on disk
+during the first read (steps._clean.stream), so the peak stays flat as the day grows.
 
 Shards: ``--shard I --shards K`` (a sharded pipeline's branch I) keeps only the rows
 whose key hashes to shard I, after the types are aligned, then dedupes them: every row of

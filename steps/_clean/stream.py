@@ -110,8 +110,8 @@ def _aligned(inputs: Sequence[tuple[str, Path]], schema: dict[str, Any], batch_r
         for frame in frames.iter_frames(path, batch_rows):
             # a key already in the union's types hashes as it will once aligned: keep the
             # shard's rows first, so that only they are converted (timestamps parsed)
-            early = mine is not None and all(frame.schema.get(k) == schema[k] for k in key)
-            if early and mine is not None:
+            early = all(frame.schema.get(k) == schema[k] for k in key)
+            if mine is not None and early:
                 frame = frame.filter(mine)
             aligned, failures = core.convert(frame, schema)
             for col, bad in failures.items():

@@ -36,3 +36,9 @@ def write_json(path: str | os.PathLike[str], obj: Any) -> None:
 def write_text(path: str | os.PathLike[str], text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
+
+
+def shard_order(name: str) -> tuple[int, str]:
+    """Sort key of a sharded pipeline's files (``0.parquet``, ``1.json``, ... ``10.json``):
+    shard order, shorter names first."""
+    return len(name), name

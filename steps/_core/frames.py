@@ -134,6 +134,23 @@ class FrameSink:
             write_frame(self.path, self._first)
 
 
+def _scratch(directory: str | None) -> str | None:
+    """``directory``, made if missing: the scratch files live beside the output, whose
+    folder nobody may have made yet (on a pod, Argo creates the volume, /tmp, not
+    /tmp/cadencia/out; the output's sink makes it when the first rows are written)."""
+    if directory is not None:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def _lz4_stream(path: Path, schema: pa.Schema) -> pa.ipc.RecordBatchStreamWriter:
+    """An Arrow IPC stream writer of LZ4 batches: the scratch format of this module."""
+    import pyarrow as pa
+
+    return pa.ipc.new_stream(str(path), schema,
+                             options=pa.ipc.IpcWriteOptions(compression="lz4"))
+
+
 class HashPartitions:
     """Rows spread over ``count`` IPC files (LZ4) by a hash of ``key``; see the module
     docstring. Use as a context manager: the files live in a temporary folder."""
@@ -141,12 +158,8 @@ class HashPartitions:
     def __init__(self, count: int, key: Sequence[str], directory: str | None = None) -> None:
         self.count = count
         self.key = list(key)
-        if directory is not None:
-            # Beside the output, whose folder nobody may have made yet: on a pod, Argo
-            # creates the volume (/tmp), not /tmp/cadencia/out; the output's sink makes it
-            # later, when the first rows are written.
-            Path(directory).mkdir(parents=True, exist_ok=True)
-        self._dir = tempfile.TemporaryDirectory(prefix="cadencia-parts-", dir=directory)
+        self._dir = tempfile.TemporaryDirectory(prefix="cadencia-parts-",
+                                                dir=_scratch(directory))
         self._writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
         self._schema: pa.Schema | None = None
 
@@ -172,10 +185,7 @@ class HashPartitions:
                 "__cadencia_part", as_dict=True, include_key=False).items():
             writer = self._writers.get(int(index))
             if writer is None:
-                import pyarrow as pa
-
-                writer = pa.ipc.new_stream(str(self._path(int(index))), self._schema,
-                                           options=pa.ipc.IpcWriteOptions(compression="lz4"))
+                writer = _lz4_stream(self._path(int(index)), self._schema)
                 self._writers[int(index)] = writer
             writer.write_table(piece.to_arrow().cast(self._schema))
 
@@ -204,9 +214,8 @@ class FrameSpill:
     context manager: the file is removed at the end."""
 
     def __init__(self, directory: str | None = None) -> None:
-        if directory is not None:  # beside an output whose folder nobody may have made yet
-            Path(directory).mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix="cadencia-spill-", suffix=".arrows", dir=directory)
+        fd, name = tempfile.mkstemp(prefix="cadencia-spill-", suffix=".arrows",
+                                    dir=_scratch(directory))
         os.close(fd)
         self.path = Path(name)
         self._writer: pa.ipc.RecordBatchStreamWriter | None = None
@@ -228,11 +237,8 @@ class FrameSpill:
         if frame.height == 0:
             return
         if self._writer is None:
-            import pyarrow as pa
-
             self._schema = frame.head(0).to_arrow().schema
-            self._writer = pa.ipc.new_stream(str(self.path), self._schema,
-                                             options=pa.ipc.IpcWriteOptions(compression="lz4"))
+            self._writer = _lz4_stream(self.path, self._schema)
         self._writer.write_table(frame.to_arrow().cast(self._schema))
 
     def __iter__(self) -> Iterator[pl.DataFrame]:

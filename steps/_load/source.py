@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from steps._core.errors import DataError
+from steps._core.files import shard_order
 from steps._core.parquet_io import open_parquet
 from steps._load.ddl import Column
 
@@ -37,7 +38,7 @@ def shard_files(folder: str | os.PathLike[str]) -> list[str]:
     """The Parquet files of a folder input (a sharded pipeline's shards, ``0.parquet``,
     ``1.parquet``, ...), in shard order: by name, shorter names first."""
     names = sorted((n for n in os.listdir(folder) if n.endswith(".parquet")),
-                   key=lambda n: (len(n), n))
+                   key=shard_order)
     if not names:
         raise DataError(f"input folder {folder} holds no .parquet file", path=str(folder))
     return [os.path.join(folder, n) for n in names]

@@ -140,7 +140,6 @@ class Profile:
             if latest is not None and (newest is None or latest > newest):
                 self.newest[name] = latest
 
-
     def to_json(self) -> dict[str, Any]:
         """What :meth:`from_json` rebuilds: a shard's profile for the gather
         (``steps._validate.gather``); the schema as Arrow's own serialized schema."""
@@ -175,10 +174,8 @@ class Profile:
             self.nulls[name] = self.nulls.get(name, 0) + nulls
         for name, latest in other.newest.items():
             newest = self.newest.get(name)
-            if latest is not None and (newest is None or latest > newest):
+            if newest is None or (latest is not None and latest > newest):
                 self.newest[name] = latest
-            else:
-                self.newest.setdefault(name, newest)
 
 
 def _parse_newest(text: str, dtype: Any) -> dt.date | dt.datetime:

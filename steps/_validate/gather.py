@@ -21,7 +21,7 @@ from typing import Any
 
 from steps._core import runner
 from steps._core.errors import ConfigError, DataError
-from steps._core.files import write_json, write_text
+from steps._core.files import shard_order, write_json, write_text
 from steps._validate.checks import Profile
 from steps._validate.evaluate import ACROSS_SHARDS, SAMPLES, judge, judged, rule_entry
 from steps._validate.rules import Rule
@@ -42,7 +42,7 @@ def gather(reports: Sequence[dict[str, Any]], rules: list[Rule], *, reject_thres
         profile.merge(Profile.from_json(report["profile"]))
     entries = []
     for index, rule in enumerate(rules):
-        if not rule.row_level and rule.kind in ACROSS_SHARDS:
+        if rule.kind in ACROSS_SHARDS:  # dataset rules the shards left undecided
             entries.append(judged(rule, profile, reference))
         else:
             entries.append(_merged(rule, [r["rules"][index] for r in reports]))
@@ -69,7 +69,7 @@ def gather_step(a: Any, rules: list[Rule], threshold: float, reference: dt.datet
     """``validate --gather DIR``: the shards' reports in DIR judged as one day (written to
     ``--report``), the other sharded steps' counts added up for the notification; the
     report, its failures and the number of shards."""
-    paths = sorted(a.gather.glob("*.json"), key=lambda p: (len(p.stem), p.stem))
+    paths = sorted(a.gather.glob("*.json"), key=lambda p: shard_order(p.name))
     try:
         reports = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
     except (OSError, ValueError) as exc:
