@@ -71,6 +71,11 @@ class Build:
         return (f"{origin}: {dotted(('steps', name, *path))}: {message} "
                 f"(pipeline {self.env.pipeline.name}, environment {self.env.name})")
 
+    def fault(self, message: str) -> ConfigError:
+        """A problem of the pipeline's Python file, named with the pipeline and environment."""
+        return ConfigError([f"{self.source_label}: {message} (pipeline "
+                            f"{self.env.pipeline.name}, environment {self.env.name})"])
+
     def claim(self, name: str, what: str) -> None:
         """Take ``name`` for a step; ConfigError when it is taken or not a valid name."""
         problem = field_name_problem(name, what)
@@ -81,8 +86,7 @@ class Build:
         elif len(name) > 57:  # rows-<name> and note-<name> stay valid field names
             problem = f"step name {name!r} is longer than 57 characters"
         if problem:
-            raise ConfigError([f"{self.source_label}: {problem} (pipeline "
-                               f"{self.env.pipeline.name}, environment {self.env.name})"])
+            raise self.fault(problem)
         self.names.append(name)
 
     def settings(self, name: str, model: type[T], given: Mapping[str, Any]) -> T:
@@ -216,11 +220,9 @@ def _as_dependencies(task: Any, b: Build) -> None:
         return
     names = [n.strip() for n in task.depends.split("&&")]
     if not all(FIELD_NAME.match(n) for n in names):
-        raise ConfigError([f"{b.source_label}: task {task.name!r}: depends "
-                           f"{task.depends!r} is not a plain 'a && b': a pipeline's DAG "
-                           "orders its tasks by dependencies, since the SLA watcher's "
-                           f"continueOn needs them (pipeline {b.env.pipeline.name}, "
-                           f"environment {b.env.name})"])
+        raise b.fault(f"task {task.name!r}: depends {task.depends!r} is not a plain "
+                      "'a && b': a pipeline's DAG orders its tasks by dependencies, since the "
+                      "SLA watcher's continueOn needs them")
     task.dependencies = list(dict.fromkeys([*(task.dependencies or []), *names]))
     task.depends = None
 

@@ -70,10 +70,11 @@ class _Rewrite:
         self.inside = [t for t in self.main if t["name"] in b.frame_steps]
         self.inner = [t["name"] for t in self.inside]  # in the pipeline's order
         self.outside: set[str] = set()  # the tasks the shards wait for
+        self.loads = {t["name"] for t in self.main if _command(self.templates, t)[-1:]
+                      == ["steps.load"]}
 
     def problem(self, message: str) -> ConfigError:
-        return ConfigError([f"{self.b.source_label}: shards: {message} (pipeline "
-                            f"{self.b.env.pipeline.name}, environment {self.b.env.name})"])
+        return self.b.fault(f"shards: {message}")
 
     def apply(self) -> None:
         kinds = self.b.frame_steps
@@ -81,8 +82,8 @@ class _Rewrite:
         if joins:
             raise self.problem(f"step {joins[0]!r} is a join: its two sides are not spread "
                                "by one key, so it cannot run in shards")
-        custom = [n for n in self.b.names if n not in kinds and n not in
-                  {s.name for s in self.b.sources} and n not in self._loads()]
+        known = {*kinds, *(s.name for s in self.b.sources), *self.loads}
+        custom = [n for n in self.b.names if n not in known]
         if custom:
             raise self.problem(f"step {custom[0]!r} is not a union, transform or validate: "
                                "only those run in shards")
@@ -98,13 +99,6 @@ class _Rewrite:
         self.spec["templates"] += [self._shard_dag(lifted), self._shards_dag(lifted, gather),
                                    gather]
         self._rewire_main(lifted)
-
-    def _loads(self) -> set[str]:
-        def command(task: dict[str, Any]) -> list[str]:
-            template = self.templates.get(task.get("template", ""), {})
-            return list((template.get("container") or {}).get("command") or [])
-
-        return {t["name"] for t in self.main if command(t)[-1:] == ["steps.load"]}
 
     def _lift(self) -> dict[str, tuple[str, str]]:
         """Inputs of the shard from outside it: ``{input name: (kind, reference)}``; the
@@ -199,7 +193,9 @@ class _Rewrite:
                 "--rows-out", "{{outputs.parameters.rows.path}}",
                 "--note-out", "{{outputs.parameters.note.path}}"]
         params = [{"name": RUN_DATE}]
-        outputs = [p for p in validate["outputs"]["parameters"]]  # rows, note: global
+        # validate's rows and note (their global names popped off the shards' validate)
+        outputs = [{**p, "globalName": f"{p['name']}-{self.validate}"}
+                   for p in validate["outputs"]["parameters"]]
         for name in self.inner:
             if name == self.validate:
                 continue
@@ -222,9 +218,8 @@ class _Rewrite:
             rules, {"name": "reports", "path": reports,
                     "s3": {"key": f"{prefix(self.validate)}/report"}}]}
         report = next(a for a in validate["outputs"]["artifacts"] if a["name"] == "report")
-        gather["outputs"] = {"parameters": [
-            {**p, "globalName": p.get("globalName", f"{p['name']}-{self.validate}")}
-            for p in outputs], "artifacts": [{k: v for k, v in report.items() if k != "s3"}]}
+        gather["outputs"] = {"parameters": outputs,
+                             "artifacts": [{k: v for k, v in report.items() if k != "s3"}]}
         return gather
 
     def _rewire_main(self, lifted: dict[str, tuple[str, str]]) -> None:
@@ -256,7 +251,7 @@ class _Rewrite:
             if any(r in self.inner for r in refs) and item.get("from") != wanted:
                 raise self.problem(f"step {task['name']!r} takes {item['name']!r} from inside "
                                    "the shards: only a load of the validate step's rows can")
-        if task["name"] not in self._loads():
+        if task["name"] not in self.loads:
             raise self.problem(f"step {task['name']!r} follows a sharded step: only loads can")
         args["artifacts"] = [a for a in args.get("artifacts", []) if a.get("from") != wanted]
         if not args["artifacts"]:
@@ -268,6 +263,12 @@ class _Rewrite:
         task["dependencies"] = list(dict.fromkeys(
             "shards" if n in self.inner else n for n in deps))
         return task
+
+
+def _command(templates: dict[str, Any], task: dict[str, Any]) -> list[str]:
+    """The command of the task's container template; none for any other template."""
+    template = templates.get(task.get("template", ""), {})
+    return list((template.get("container") or {}).get("command") or [])
 
 
 def _takes_shard(template: dict[str, Any]) -> bool:
