@@ -89,13 +89,18 @@ class FrameSink:
     The first frame, even an empty one, fixes the schema, so zero rows still make a file
     with the columns. A sink given one frame writes it with polars' own writer, as
     ``_spec.write_frame`` does (no pyarrow for a small day); from the second frame on
-    it appends row groups through pyarrow. Strings are large_string either way.
+    it appends row groups through pyarrow, on a thread: the Parquet encoder releases the
+    GIL, so one frame is encoded while the step computes the next (at most one write in
+    flight; a failed write is raised by the next call). Strings are large_string either
+    way.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._first: pl.DataFrame | None = None
         self._sink: Any = None
+        self._pool: Any = None
+        self._pending: Any = None
         self._discard = False
         self.rows = 0
 
@@ -108,15 +113,27 @@ class FrameSink:
             self._first = frame
             return
         if self._sink is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             from steps._core.parquet_io import ParquetSink
 
             assert self._first is not None
             self._sink = ParquetSink(self.path)
             self._sink.__enter__()
-            self._sink.write(self._first.to_arrow())
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
+            self._write(self._first)
             self._first = None
         if frame.height:
-            self._sink.write(frame.to_arrow())
+            self._write(frame)
+
+    def _write(self, frame: pl.DataFrame) -> None:
+        self._wait()
+        self._pending = self._pool.submit(self._sink.write, frame.to_arrow())
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()  # a failed write is raised here
 
     def discard(self) -> None:
         """Leave no file at ``path`` on close (e.g. the step failed after the rows)."""
@@ -124,14 +141,26 @@ class FrameSink:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if exc is None and self._discard:
-            exc_type, exc = DataError, DataError("output discarded")
-        if self._sink is not None:
-            self._sink.__exit__(exc_type, exc, tb)
-        elif exc is None and self._first is not None:
+        if self._pool is not None:
+            try:
+                self._wait()
+            except BaseException as failed:  # the write's error, unless one is on its way
+                if exc is None:
+                    exc_type, exc, tb = type(failed), failed, failed.__traceback__
+                    self._close(exc_type, exc, tb)
+                    raise
+            self._close(exc_type, exc, tb)
+        elif exc is None and not self._discard and self._first is not None:
             from steps._spec import write_frame
 
             write_frame(self.path, self._first)
+
+    def _close(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+               tb: TracebackType | None) -> None:
+        self._pool.shutdown(wait=True)
+        if exc is None and self._discard:
+            exc_type, exc = DataError, DataError("output discarded")
+        self._sink.__exit__(exc_type, exc, tb)
 
 
 def _scratch(directory: str | None) -> str | None:

@@ -150,3 +150,70 @@ def test_partitioned_clean_writes_into_an_output_folder_nobody_made(tmp_path: Pa
 
     assert pl.read_parquet(out).height == counts["rows"] > 0
     assert list(out.parent.iterdir()) == [out]  # the partitions are gone
+
+
+def crowded(seed: int, rows: int = 120) -> list[pl.DataFrame]:
+    """Two sources over few keys, versions and values: many whole-row copies (among the
+    latest rows and among older versions), ties, conflicts, null keys and null versions."""
+    import random
+
+    rnd = random.Random(seed)
+
+    def source(n: int) -> pl.DataFrame:
+        return pl.DataFrame({
+            "id": [rnd.choice([None, *range(12)]) for _ in range(n)],
+            "nome": [rnd.choice("ab") for _ in range(n)],
+            "valor": [float(rnd.randrange(2)) for _ in range(n)],
+            "created_at": [None if rnd.random() < 0.05
+                           else T0 + dt.timedelta(hours=rnd.randrange(3)) for _ in range(n)]})
+
+    return [source(rows), source(rows // 2)]
+
+
+def by_definition(frame: pl.DataFrame, key: list[str], order_by: str | None = None
+                  ) -> tuple[pl.DataFrame, dict[str, int]]:
+    """clean's dedupe as the module docstring defines it, step by step over the whole
+    frame: drop whole-row copies (first kept), then older versions of each key; count
+    what is left sharing a key, and the null keys."""
+    work = frame.with_row_index("row")
+    unique = work.unique(subset=frame.columns, keep="first").sort("row")
+    null_key = pl.any_horizontal([pl.col(k).is_null() for k in key])
+    kept = unique
+    if order_by:
+        latest = pl.col(order_by).max().over(key)
+        kept = unique.filter(null_key | latest.is_null() | (pl.col(order_by) == latest))
+    keyed = kept.filter(~null_key)
+    counts = {"duplicates_dropped": work.height - unique.height,
+              "superseded_dropped": unique.height - kept.height,
+              "null_key_rows": kept.filter(null_key).height,
+              "conflicting_rows": keyed.filter(pl.struct(key).is_duplicated()).height}
+    return kept.drop("row"), counts
+
+
+@pytest.mark.parametrize("options", [
+    {"key": ["id"], "order_by": "created_at"},
+    {"key": ["id"]},
+    {"key": ["id", "nome"], "order_by": "created_at"},
+    {"key": ["id"], "order_by": "valor"},
+    {"key": ["id"], "order_by": "id"},
+])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_crowded_keys_are_cleaned_as_defined_whole_and_partitioned(
+        tmp_path: Path, options: dict[str, Any], seed: int,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Few keys, versions and values: whole-row copies among the latest rows and among
+    older versions, ties, conflicts, null keys and null versions. clean compares whole
+    rows only where a key's version repeats; every row's fate and every count must still
+    be the definition's, on the whole frame and partitioned."""
+    caplog.set_level(logging.WARNING, logger="steps.clean")
+    frames = crowded(seed)
+    whole, counts, logged, streamed, streamed_counts, streamed_logged = both_ways(
+        tmp_path, frames, caplog, **options)
+    expected, expected_counts = by_definition(pl.concat(frames), **options)
+    assert expected_counts["duplicates_dropped"] and expected_counts["conflicting_rows"], \
+        "weak test data"
+    assert_frame_equal(whole, expected)
+    assert {k: counts[k] for k in expected_counts} == expected_counts
+    assert_frame_equal(streamed, whole)
+    assert streamed_counts == counts
+    assert streamed_logged == logged
