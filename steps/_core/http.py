@@ -131,7 +131,7 @@ def basic_auth(username: str, password: str) -> str:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Response:
-    """A 2xx answer, body read: its final URL, status, headers and body."""
+    """An answer with its body read: its final URL, status, headers and body."""
 
     url: str
     status_code: int
@@ -241,7 +241,8 @@ class HttpClient:
             location = resp.headers.get("Location")
             if resp.status not in REDIRECT_STATUS or not location:
                 return url, resp
-            resp.close()
+            resp.close()  # its body is not wanted; the connection is not reused
+            resp.release_conn()
             target = urljoin(url, location)
             if origin(target) != home:
                 raise UpstreamError(

@@ -92,10 +92,8 @@ class Transport:
     """urllib3 managers, one per route (direct or a proxy, plain or TLS), chosen once per
     origin."""
 
-    def __init__(self, *, headers: Mapping[str, str], timeout: urllib3.Timeout,
-                 environ: Mapping[str, str] = os.environ) -> None:
+    def __init__(self, *, headers: Mapping[str, str], timeout: urllib3.Timeout) -> None:
         self._common: dict[str, Any] = {"headers": headers, "timeout": timeout}
-        self._environ = environ
         self._proxies = urllib.request.getproxies()
         self._routes: dict[str, urllib3.PoolManager] = {}  # origin -> its manager
         self._managers: dict[tuple[str | None, bool], urllib3.PoolManager] = {}
@@ -118,7 +116,7 @@ class Transport:
         return manager
 
     def _manager(self, proxy: str | None, tls: bool) -> urllib3.PoolManager:
-        kw = {**self._common, **(tls_trust(self._environ) if tls else {})}
+        kw = {**self._common, **(tls_trust(os.environ) if tls else {})}
         if proxy is None:
             return urllib3.PoolManager(**kw)
         parts = urllib3.util.parse_url(proxy)
