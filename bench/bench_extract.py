@@ -132,12 +132,13 @@ def main(argv: list[str] | None = None) -> int:
             api.stdout.close()
     med = {k: statistics.median(r.seconds for r in v) for k, v in runs.items()}
     ratio = med["bare"] / med["step"]  # throughput ratio: same records, inverse times
-    print(f"{'path':<32}{'median s':>9}{'runs s':>17}{'cpu s':>7}{'rec/s':>8}{'RSS':>8}"
+    width = 5 * a.runs + 2
+    print(f"{'path':<32}{'median s':>9}{'runs s':>{width}}{'cpu s':>7}{'rec/s':>8}{'RSS':>8}"
           f"{'ratio':>7}")
     for key in med:
         rs = runs[key]
         print(f"{names[key][:31]:<32}{med[key]:>9.2f}"
-              f"{' '.join(f'{r.seconds:.2f}' for r in rs):>17}"
+              f"{' '.join(f'{r.seconds:.2f}' for r in rs):>{width}}"
               f"{statistics.median(r.cpu_seconds for r in rs):>7.2f}"
               f"{records / med[key] / 1e6:>7.2f}M"
               f"{max(r.peak_rss_mib for r in rs):>5.0f}MiB{med['bare'] / med[key]:>7.2f}")
