@@ -6,7 +6,7 @@ measured) serves three things:
 - ``/bomb``: one ~2 MiB gzip page that inflates to 2 GiB (JSON padded with whitespace).
   The step must refuse it (exit 65, "page 1 is larger than ...") with its peak RSS near
   its own baseline plus the cap (``CADENCIA_HTTP_MAX_PAGE_BYTES``), not the 2 GiB;
-- ``/small``: one small page, the step's own baseline (interpreter, requests, pyarrow);
+- ``/small``: one small page, the step's own baseline (interpreter, urllib3, pyarrow);
 - ``/near``: pages of records just under the cap, to show that the default cap leaves an
   honest page (parsed, queued, converted, written) inside the 1 Gi pod limit.
 

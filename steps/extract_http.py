@@ -26,6 +26,9 @@ Settings (environment only):
   CADENCIA_HTTP_MAX_PAGE_BYTES  a page's size after decompression (default 16 MiB),
   counted while it is read
 
+  HTTP_PROXY/HTTPS_PROXY/NO_PROXY and REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE/SSL_CERT_FILE
+  as requests reads them (steps._core.http_transport)
+
   Credentials go only to the origin of --url: same-origin redirects are followed (at
   most 5), another origin is refused; every secret is masked as *** in the logs.
 
@@ -88,7 +91,7 @@ def paging_spec(a: argparse.Namespace) -> PagingSpec:
 
 
 def extract(a: argparse.Namespace) -> dict[str, Any]:
-    # Deferred: requests, orjson and pyarrow cost ~0.3 s that `--help` must not pay.
+    # Deferred: urllib3, orjson and pyarrow cost ~0.3 s that `--help` must not pay.
     import gc
 
     from steps._core.http import HttpClient, HttpSettings, safe_url

@@ -1,4 +1,4 @@
-"""HTTP session helper: timeouts, bounded in-step retries, and error classification.
+"""HTTP client on urllib3: timeouts, bounded in-step retries, and error classification.
 
 In-step retries absorb seconds-scale faults (a dropped connection, a 503 during a deploy,
 a 429 with ``Retry-After``); anything longer is left to Argo's ``retryStrategy`` by raising
@@ -8,11 +8,16 @@ a 429 with ``Retry-After``); anything longer is left to Argo's ``retryStrategy``
   an HTTP date) or exponential backoff with full jitter, then ``TransientError``;
 - any other 4xx: :class:`UpstreamError` (76), never retried (401/403 say "auth").
 
-Redirects are followed here, not by ``requests``, and only within the origin (scheme,
-host and port) of the URL asked for, the rule the pagination applies to next links: the
-session's headers carry the credentials (``X-API-Key`` among them, which ``requests``
-would forward to any host), so a redirect to another origin is an :class:`UpstreamError`
-naming both origins and nothing is sent there. At most :data:`MAX_REDIRECTS` hops.
+Redirects are followed here, not by urllib3, and only within the origin (scheme, host and
+port) of the URL asked for, the rule the pagination applies to next links: every request
+carries the credentials (``X-API-Key`` among them, which ``requests`` would forward to
+any host), so a redirect to another origin is an :class:`UpstreamError` naming both
+origins and nothing is sent there. At most :data:`MAX_REDIRECTS` hops.
+
+Requests are built as ``requests`` builds them: ``params`` are URL-encoded after the query
+the URL already has (a next link carries its own); basic auth from the client's pair, or
+from a ``user:password@`` in the URL when there is none. TLS trust and proxies come from
+the environment as ``requests`` reads them: :mod:`steps._core.http_transport` says how.
 
 Bodies are read through :mod:`steps._core.http_body`, bounded after decompression by
 ``CADENCIA_HTTP_MAX_PAGE_BYTES``: a larger page is a :class:`DataError` (65) raised while
@@ -22,26 +27,31 @@ carry an API key, and body snippets pass through :func:`steps._core.redact.snipp
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import email.utils
+import json
 import logging
 import random
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urlencode, urljoin, urlsplit, urlunsplit
 
-import requests
+import urllib3
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, ReadTimeoutError
 
 from steps._core import redact
 from steps._core.errors import DataError, TransientError, UpstreamError
 from steps._core.http_body import ACCEPT_ENCODING, BodyTooLarge, UnknownEncoding, read_body
+from steps._core.http_transport import Transport
 from steps._core.settings import Settings
 from steps._core.urls import origin
 
 logger = logging.getLogger(__name__)
 
 MIB = 1 << 20
+USER_AGENT = "cadencia-extract/0.1"
 MAX_REDIRECTS = 5
 ERROR_BODY_BYTES = 64 << 10  # what an error message may quote from a refusal's body
 REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
@@ -94,8 +104,46 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+def request_url(url: str, params: Mapping[str, Any] | None) -> str:
+    """``url`` with ``params`` URL-encoded after its own query, as ``requests`` does it
+    (a list value repeats the name; ``None`` values are left out)."""
+    pairs: list[tuple[str, Any]] = []
+    for name, values in (params or {}).items():
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            values = [values]
+        pairs.extend((name, value) for value in values if value is not None)
+    scheme, netloc, path, query, fragment = urlsplit(url)
+    encoded = urlencode(pairs, doseq=True)
+    if encoded:
+        query = f"{query}&{encoded}" if query else encoded
+    return urlunsplit((scheme, netloc, path, query, fragment))
+
+
+def basic_auth(username: str, password: str) -> str:
+    """The ``Authorization`` value: latin-1 as ``requests`` sends it, else UTF-8 (RFC 7617)."""
+    pair = f"{username}:{password}"
+    try:
+        raw = pair.encode("latin-1")
+    except UnicodeEncodeError:
+        raw = pair.encode()
+    return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Response:
+    """An answer with its body read: its final URL, status, headers and body."""
+
+    url: str
+    status_code: int
+    headers: Mapping[str, str]  # urllib3's HTTPHeaderDict: case-insensitive
+    content: bytearray
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
 class HttpClient:
-    """A ``requests.Session`` with timeouts and classified, bounded retries."""
+    """GETs over urllib3 with timeouts, classified bounded retries, same-origin redirects."""
 
     def __init__(
         self,
@@ -105,15 +153,15 @@ class HttpClient:
         auth: tuple[str, str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.settings = settings or HttpSettings()
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = "cadencia-extract/0.1"
-        self.session.headers["Accept"] = "application/json"
-        self.session.headers["Accept-Encoding"] = ACCEPT_ENCODING  # the ones we can bound
-        if headers:
-            self.session.headers.update(headers)
+        self.settings = s = settings or HttpSettings()
+        self.headers = urllib3.HTTPHeaderDict({
+            "User-Agent": USER_AGENT, "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING})  # the encodings whose size we can bound
+        self.headers.update(headers or {})
         if auth:
-            self.session.auth = auth
+            self.headers["Authorization"] = basic_auth(*auth)
+        self.transport = Transport(headers=self.headers, timeout=urllib3.Timeout(
+            connect=s.connect_timeout, read=s.read_timeout))
         self._sleep = sleep
         self.retries = 0
 
@@ -122,7 +170,7 @@ class HttpClient:
         return random.uniform(0, min(s.backoff_cap, s.backoff_base * 2**attempt))  # noqa: S311
 
     def get(self, url: str, params: Mapping[str, Any] | None = None, *,
-            what: str = "the response") -> requests.Response:
+            what: str = "the response") -> Response:
         """GET with retries; returns a 2xx response or raises a classified error.
 
         ``what`` names the body in the size error ("page 3 is larger than ...").
@@ -133,13 +181,14 @@ class HttpClient:
             last = attempt == s.max_retries
             cause: Exception | None
             wait: float | None
+            reading = False
             try:
-                resp = self._follow(url, params)
+                final, raw = self._follow(url, params)
                 # Read the body inside the try: a connection dropped mid-body is transient.
-                ok = resp.status_code < 400
-                body = read_body(resp, s.max_page_bytes if ok else ERROR_BODY_BYTES,
+                reading, ok = True, raw.status < 400
+                body = read_body(raw, s.max_page_bytes if ok else ERROR_BODY_BYTES,
                                  truncate=not ok)
-                resp._content = body  # type: ignore[assignment]  # bytes-like, parsed as is
+                resp = Response(final, raw.status, raw.headers, body)
             except BodyTooLarge as exc:
                 raise DataError(
                     f"{what} is larger than {mib(exc.limit)} after decompression (GET "
@@ -150,12 +199,8 @@ class HttpClient:
                 raise DataError(f"GET {where} answered with Content-Encoding {exc.encoding!r}, "
                                 f"which was not asked for ({ACCEPT_ENCODING})",
                                 url=where) from None
-            except requests.Timeout as exc:
-                reason, cause, wait = f"timed out ({exc.__class__.__name__})", exc, None
-            except requests.ConnectionError as exc:
-                reason, cause, wait = "connection failed", exc, None
-            except requests.RequestException as exc:  # ChunkedEncodingError, ContentDecodingError
-                reason, cause, wait = f"transfer failed ({exc.__class__.__name__})", exc, None
+            except HTTPError as exc:
+                reason, cause, wait = _failure(exc, reading), exc, None
             else:
                 if resp.status_code < 400:
                     return resp
@@ -185,32 +230,66 @@ class HttpClient:
             self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _follow(self, url: str, params: Mapping[str, Any] | None) -> requests.Response:
-        """The response at the end of ``url``'s same-origin redirects (body not yet read)."""
-        s = self.settings
+    def _follow(self, url: str, params: Mapping[str, Any] | None
+                ) -> tuple[str, urllib3.BaseHTTPResponse]:
+        """The URL at the end of ``url``'s same-origin redirects, and its response (body
+        not yet read)."""
         home = origin(url)
         for _ in range(MAX_REDIRECTS + 1):
-            resp = self.session.get(url, params=params, timeout=(s.connect_timeout,
-                                    s.read_timeout), stream=True, allow_redirects=False)
+            url = request_url(url, params)
+            resp = self.transport.get(url, self._headers_for(url))
             location = resp.headers.get("Location")
-            if resp.status_code not in REDIRECT_STATUS or not location:
-                return resp
-            resp.close()
-            target = urljoin(resp.url, location)
+            if resp.status not in REDIRECT_STATUS or not location:
+                return url, resp
+            resp.close()  # its body is not wanted; the connection is not reused
+            resp.release_conn()
+            target = urljoin(url, location)
             if origin(target) != home:
                 raise UpstreamError(
-                    f"GET {safe_url(resp.url)} redirects (HTTP {resp.status_code}) from "
+                    f"GET {safe_url(url)} redirects (HTTP {resp.status}) from "
                     f"{home} to another origin, {origin(target)}; refusing to follow it "
                     "with the credentials (point --url at the final address)",
-                    url=safe_url(resp.url), status=resp.status_code, origin=home,
+                    url=safe_url(url), status=resp.status, origin=home,
                     redirect_origin=origin(target))
             url, params = target, None
         raise UpstreamError(f"GET {safe_url(url)}: more than {MAX_REDIRECTS} redirects",
                             url=safe_url(url))
 
+    def _headers_for(self, url: str) -> Mapping[str, str] | None:
+        """The client's headers, plus basic auth from the URL when it has a user and the
+        client has no ``Authorization`` (None: the client's headers as they are)."""
+        if "@" not in url or "Authorization" in self.headers:
+            return None
+        parts = urlsplit(url)
+        if parts.username is None:
+            return None
+        headers = self.headers.copy()
+        headers["Authorization"] = basic_auth(unquote(parts.username),
+                                              unquote(parts.password or ""))
+        return headers
+
     def close(self) -> None:
-        self.session.close()
+        self.transport.close()
 
 
-def _snippet(resp: requests.Response, limit: int = 200) -> str:
-    return redact.snippet(resp.text, limit, cut=len(resp.content) >= ERROR_BODY_BYTES)
+def _failure(exc: HTTPError, reading: bool) -> str:
+    """What went wrong, in the retry log line and the final error."""
+    if isinstance(exc, NewConnectionError):  # a ConnectTimeoutError too, in urllib3's tree
+        return "connection failed"
+    if isinstance(exc, ReadTimeoutError):
+        return "timed out (ReadTimeout)"
+    if isinstance(exc, ConnectTimeoutError):
+        return "timed out (ConnectTimeout)"
+    if reading:  # cut off mid-body, or a body that does not inflate
+        return f"transfer failed ({type(exc).__name__})"
+    return f"connection failed ({type(exc).__name__})"
+
+
+def _snippet(resp: Response, limit: int = 200) -> str:
+    ctype = resp.headers.get("Content-Type", "")
+    charset = ctype.partition("charset=")[2].split(";")[0].strip(" \"'") or "utf-8"
+    try:
+        text = resp.content.decode(charset, "replace")
+    except LookupError:
+        text = resp.content.decode("utf-8", "replace")
+    return redact.snippet(text, limit, cut=len(resp.content) >= ERROR_BODY_BYTES)

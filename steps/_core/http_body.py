@@ -8,8 +8,10 @@ chunks and inflated here with ``zlib`` in pieces of at most :data:`CHUNK` bytes
 piece. Only the encodings the client asks for (``gzip``, ``deflate``) are accepted; any
 other ``Content-Encoding`` cannot be measured and is refused.
 
-Transfer errors are raised as the ``requests`` exceptions ``Response.iter_content``
-would raise, so the caller classifies them in one place.
+Transfer errors are urllib3's own (a connection cut mid-body is a ``ProtocolError``, a
+body that does not inflate a ``DecodeError``), so the caller classifies them in one place.
+Whatever happens, the connection goes back to the pool clean: closed unless the body was
+read to its end.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 
-import requests
-from urllib3.exceptions import ProtocolError, ReadTimeoutError, SSLError
+from urllib3 import BaseHTTPResponse
+from urllib3.exceptions import DecodeError
 
 CHUNK = 1 << 20
 ACCEPT_ENCODING = "gzip, deflate"
@@ -36,18 +38,6 @@ class UnknownEncoding(Exception):
     def __init__(self, encoding: str) -> None:
         super().__init__(encoding)
         self.encoding = encoding
-
-
-def _raw(resp: requests.Response) -> Iterator[bytes]:
-    """The body as sent (still compressed), with urllib3's errors as requests' ones."""
-    try:
-        yield from resp.raw.stream(CHUNK, decode_content=False)
-    except ProtocolError as exc:
-        raise requests.exceptions.ChunkedEncodingError(exc) from exc
-    except ReadTimeoutError as exc:
-        raise requests.exceptions.ConnectionError(exc) from exc
-    except SSLError as exc:
-        raise requests.exceptions.SSLError(exc) from exc
 
 
 def _decompressor(encoding: str) -> zlib._Decompress | None:
@@ -81,10 +71,10 @@ def _inflate(chunks: Iterator[bytes], encoding: str) -> Iterator[bytes]:
                     break  # input used up and no output pending
         yield z.flush()
     except zlib.error as exc:
-        raise requests.exceptions.ContentDecodingError(f"{encoding} body: {exc}") from exc
+        raise DecodeError(f"{encoding} body: {exc}") from exc
 
 
-def read_body(resp: requests.Response, limit: int, *, truncate: bool = False) -> bytearray:
+def read_body(resp: BaseHTTPResponse, limit: int, *, truncate: bool = False) -> bytearray:
     """The decoded body, at most ``limit`` bytes.
 
     Past the limit: :class:`BodyTooLarge`, or with ``truncate`` the first ``limit`` bytes
@@ -92,11 +82,15 @@ def read_body(resp: requests.Response, limit: int, *, truncate: bool = False) ->
     """
     encoding = resp.headers.get("Content-Encoding", "").strip().lower()
     body = bytearray()
-    for piece in _inflate(_raw(resp), encoding):
-        body += piece
-        if len(body) > limit:
-            if truncate:
-                del body[limit:]
-                break
-            raise BodyTooLarge(limit)
+    try:
+        for piece in _inflate(resp.stream(CHUNK, decode_content=False), encoding):
+            body += piece
+            if len(body) > limit:
+                if truncate:
+                    del body[limit:]
+                    break
+                raise BodyTooLarge(limit)
+    finally:
+        resp.close()  # a no-op once the whole body was read: urllib3 has released it
+        resp.release_conn()
     return body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import logging
 import socket
@@ -13,6 +14,7 @@ import pytest
 from steps._core.errors import TransientError, UpstreamError
 from steps._core.http import HttpClient, HttpSettings, parse_retry_after, safe_url
 from tests.fixtures_http import serve
+from tests.fixtures_scripted_http import ScriptedServer, json_reply
 from workflows.devservices.sample_api import Faults, SampleApi, bearer
 
 FAST = HttpSettings(connect_timeout=2, read_timeout=5, max_retries=2, backoff_base=0.01,
@@ -130,3 +132,31 @@ def test_the_query_string_never_reaches_logs_or_errors(api: SampleApi,
     assert "retrying" in caplog.text and f"{api.url}/orders/page" in logged
     assert "s3cr3t" not in logged
     assert safe_url("https://user:pw@h:8443/p?q=1#f") == "https://h:8443/p"
+
+
+def test_params_follow_the_query_the_url_already_has() -> None:
+    with ScriptedServer(lambda seen: json_reply("{}")) as server:
+        HttpClient(FAST).get(f"{server.origin}/orders?date=2024-03-05",
+                             {"page": "2", "tag": ["a b", "ç"], "skip": None})
+        HttpClient(FAST).get(f"{server.origin}/orders?")
+    assert [s.path for s in server.seen] == [
+        "/orders?date=2024-03-05&page=2&tag=a+b&tag=%C3%A7", "/orders"]
+
+
+def test_basic_auth_from_the_pair_or_else_from_the_url() -> None:
+    with ScriptedServer(lambda seen: json_reply("{}")) as server:
+        HttpClient(FAST, auth=("ana", "s3cret")).get(f"{server.origin}/a")
+        HttpClient(FAST).get(f"http://bo:p%40ss@127.0.0.1:{server.port}/b")
+    sent = [s.headers.get("Authorization") for s in server.seen]
+    assert sent == ["Basic " + base64.b64encode(pair).decode()
+                    for pair in (b"ana:s3cret", b"bo:p@ss")]
+
+
+def test_the_client_says_who_it_is_and_what_it_accepts() -> None:
+    with ScriptedServer(lambda seen: json_reply("{}")) as server:
+        HttpClient(FAST, headers={"X-API-Key": "k3y", "accept": "application/x-ndjson"}
+                   ).get(f"{server.origin}/a")
+    headers = {k.lower(): v for k, v in server.seen[0].headers.items()}
+    assert headers["user-agent"].startswith("cadencia-extract/")
+    assert headers["accept-encoding"] == "gzip, deflate"
+    assert headers["accept"] == "application/x-ndjson" and headers["x-api-key"] == "k3y"
