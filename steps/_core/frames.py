@@ -172,17 +172,20 @@ def _scratch(directory: str | None) -> str | None:
     return directory
 
 
-def _lz4_stream(path: Path, schema: pa.Schema) -> pa.ipc.RecordBatchStreamWriter:
-    """An Arrow IPC stream writer of LZ4 batches: the scratch format of this module."""
+def _ipc_stream(path: Path, schema: pa.Schema, compression: str | None = "lz4"
+                ) -> pa.ipc.RecordBatchStreamWriter:
+    """An Arrow IPC stream writer: the scratch format of this module."""
     import pyarrow as pa
 
     return pa.ipc.new_stream(str(path), schema,
-                             options=pa.ipc.IpcWriteOptions(compression="lz4"))
+                             options=pa.ipc.IpcWriteOptions(compression=compression))
 
 
 class HashPartitions:
-    """Rows spread over ``count`` IPC files (LZ4) by a hash of ``key``; see the module
-    docstring. Use as a context manager: the files live in a temporary folder."""
+    """Rows spread over ``count`` IPC files by a hash of ``key``; see the module docstring.
+    Uncompressed: a batch's share of one partition is small, and LZ4 on small pieces
+    took 2 s of clean's 10.6 at 5M rows per source (more than the writes themselves).
+    Use as a context manager: the files live in a temporary folder."""
 
     def __init__(self, count: int, key: Sequence[str], directory: str | None = None) -> None:
         self.count = count
@@ -205,18 +208,28 @@ class HashPartitions:
         return Path(self._dir.name) / f"{part}.arrows"
 
     def add(self, frame: pl.DataFrame) -> None:
+        """Append ``frame``'s rows to their partitions: ordered by partition (stable) and
+        converted to Arrow once, each partition's share a slice of that (a frame and a
+        cast per partition and batch cost ~15% more)."""
+        import numpy as np
+
         if self._schema is None:
             self._schema = frame.head(0).to_arrow().schema
         if frame.height == 0:
             return
-        part = (pl.struct(self.key).hash(seed=7) % self.count).alias("__cadencia_part")
-        for (index,), piece in frame.with_columns(part).partition_by(
-                "__cadencia_part", as_dict=True, include_key=False).items():
-            writer = self._writers.get(int(index))
+        part = frame.select(pl.struct(self.key).hash(seed=7) % self.count).to_series()
+        part_of = part.to_numpy()
+        counts = np.bincount(part_of, minlength=self.count)
+        order = pl.Series(np.argsort(part_of, kind="stable"), dtype=pl.UInt32)
+        table = frame[order].to_arrow().cast(self._schema)
+        start = 0
+        for index in map(int, np.flatnonzero(counts)):
+            writer = self._writers.get(index)
             if writer is None:
-                writer = _lz4_stream(self._path(int(index)), self._schema)
-                self._writers[int(index)] = writer
-            writer.write_table(piece.to_arrow().cast(self._schema))
+                writer = _ipc_stream(self._path(index), self._schema, compression=None)
+                self._writers[index] = writer
+            writer.write_table(table.slice(start, int(counts[index])))
+            start += int(counts[index])
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
         """Each non-empty partition as one frame, its rows in the order they were added."""
@@ -267,7 +280,7 @@ class FrameSpill:
             return
         if self._writer is None:
             self._schema = frame.head(0).to_arrow().schema
-            self._writer = _lz4_stream(self.path, self._schema)
+            self._writer = _ipc_stream(self.path, self._schema)
         self._writer.write_table(frame.to_arrow().cast(self._schema))
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
