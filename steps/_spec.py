@@ -208,6 +208,9 @@ def iso_timestamps(values: Any) -> Any:
     """
     import polars as pl
 
+    exact = _arrow_iso(values)
+    if exact is not None:
+        return exact
     # the common case (what extract-http writes) in one pass; other forms only where it failed
     # cache=False: a day's timestamps are nearly all distinct; polars' cache of parsed
     # values only costs (5M values: 1.65 -> 1.3 s)
@@ -221,6 +224,27 @@ def iso_timestamps(values: Any) -> Any:
         normal.str.to_datetime(f, time_unit="us", time_zone="UTC", strict=False)
         for f in ISO_FORMATS]).dt.replace_time_zone(None)).to_series()
     return fast.scatter(todo.arg_true(), slow)
+
+
+def _arrow_iso(values: Any) -> Any:
+    """``values`` parsed by Arrow's ISO 8601 cast (6x faster than polars' ``to_datetime``:
+    5M values 0.2 s against 1.2 s), or None when it cannot take them all. It reads the
+    forms above without an offset, and refuses the rest (an offset, a fraction finer than
+    microseconds, spaces around, a leap second...), which are left to polars; it also
+    reads a bare hour (``2024-01-01T10``, 13 characters), which cadencia does not: a
+    column with one is left to polars too, which makes it a failure."""
+    import polars as pl
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = values.to_arrow()
+    try:
+        if pc.any(pc.equal(pc.utf8_length(text), 13)).as_py():
+            return None
+        stamps = pc.cast(text, pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return pl.Series(values.name, stamps)
 
 
 def read_frame(path: str | Path) -> Any:

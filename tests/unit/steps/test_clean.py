@@ -219,3 +219,36 @@ def test_input_takes_a_path_or_a_name_and_a_path(tmp_path: Path,
     # stems that repeat (every artifact named data.parquet) would not tell inputs apart
     assert input_names([(None, Path("/a/data.parquet")), (None, Path("/b/data.parquet"))]
                        ) == ["/a/data.parquet", "/b/data.parquet"]
+
+
+FORMS = [  # (text, what clean makes of it: a naive UTC timestamp, or None for "does not parse")
+    ("2024-01-31T10:00:00", dt.datetime(2024, 1, 31, 10)),
+    ("2024-01-31 10:00:00", dt.datetime(2024, 1, 31, 10)),
+    ("2024-01-31T10:00:00.25", dt.datetime(2024, 1, 31, 10, 0, 0, 250000)),
+    ("2024-01-31T10:00", dt.datetime(2024, 1, 31, 10)),
+    ("2024-01-31", dt.datetime(2024, 1, 31)),
+    ("2024-01-31T10:00:00Z", dt.datetime(2024, 1, 31, 10)),
+    ("2024-01-31T10:00:00-03:00", dt.datetime(2024, 1, 31, 13)),
+    ("2024-01-31T10:00:00.123456789", dt.datetime(2024, 1, 31, 10, 0, 0, 123456)),
+    (" 2024-01-31T10:00:00 ", dt.datetime(2024, 1, 31, 10)),
+    ("2024-01-31T10", None),
+    ("2024-01-31 10", None),
+    ("2024-02-30T00:00:00", None),
+    ("20240131", None),
+    ("yesterday", None),
+]
+
+
+@pytest.mark.parametrize("others", [[], [text for text, _ in FORMS]],
+                         ids=["alone", "among-every-form"])
+@pytest.mark.parametrize(("text", "expected"), FORMS, ids=[t for t, _ in FORMS])
+def test_each_timestamp_form_parses_alone_or_in_any_company(
+        text: str, expected: dt.datetime | None, others: list[str]) -> None:
+    """A column that is all in the common forms is read by Arrow's fast ISO 8601 cast, any
+    other by polars' formats: a value must come out the same whichever reads it."""
+    from steps._spec import iso_timestamps
+
+    plain = ["2024-01-01T00:00:00"] * 3
+    got = iso_timestamps(pl.Series("t", [*plain, text, *others]))
+    assert got.to_list()[len(plain)] == expected
+    assert got.dtype == pl.Datetime("us")
