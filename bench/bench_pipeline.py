@@ -23,7 +23,7 @@ table is dropped before each side, so each one creates it:
     folder under ``--home``, what ``cadencia run`` uses on a laptop unless ``--artifacts``
     names an S3 repository; a fresh home each run, so memoize never skips an extract.
     Every node runs as on a laptop: source-fingerprint, sla-watch, the exit handler.
-  - the lower bound: one Python process on the libraries the fast paths use: requests +
+  - the lower bound: one Python process on the libraries the fast paths use: urllib3 +
     orjson pages into Arrow (a fetch thread), ADBC's PostgreSQL reader for ``pedidos``
     (another thread), polars for the union, the dedupe by id (latest ``created_at``
     wins), orders.yaml's transform and the validate rules that drop rows, and one pgpq
@@ -125,7 +125,8 @@ FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i
 LOWER_BOUND = r'''
 import datetime as dt, json, queue, sys, threading, time
 import adbc_driver_manager, adbc_driver_postgresql, orjson, pgpq, polars as pl, psycopg
-import pyarrow as pa, requests
+import pyarrow as pa, urllib3
+from urllib.parse import urlencode
 
 api, uri, date, records, page_size = sys.argv[1:6]
 CATEGORIES = ["eletronicos", "livros", "casa", "esporte", "moda", "mercado"]
@@ -145,12 +146,13 @@ def read_sql(out):
     phases["extract sql"] = time.perf_counter() - began
 
 def fetch(pages):
-    session, page = requests.Session(), 1
+    pool, page = urllib3.PoolManager(), 1
     while True:
-        r = session.get(api, params={"page": page, "per_page": page_size, "date": date,
-                                     "records": records}, timeout=60)
-        r.raise_for_status()
-        body = orjson.loads(r.content)
+        query = urlencode({"page": page, "per_page": page_size, "date": date,
+                           "records": records})
+        r = pool.request("GET", f"{api}?{query}", timeout=60, retries=False)
+        assert r.status == 200, r.status
+        body = orjson.loads(r.data)
         pages.put(body["data"])
         if not body["has_more"]:
             pages.put(None)
