@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -50,15 +51,22 @@ def measure(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: str =
     """
     with tempfile.NamedTemporaryFile(suffix=".json") as out, \
             tempfile.NamedTemporaryFile(suffix=".out") as stdout:
-        proc = subprocess.run(
+        # its own session: past the timeout the command goes too, not only the spawner
+        proc = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", _SPAWNER, out.name, stdout.name, cwd, *cmd],
             env=os.environ.copy() if env is None else env, stdin=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, timeout=timeout, check=False)
+            stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            _, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
         elapsed, maxrss_kib, code, cpu = json.loads(
             Path(out.name).read_text() or "[0, 0, -1, 0]")
         text = Path(stdout.name).read_text(errors="replace")
     if proc.returncode != 0 or code != 0:
-        raise RuntimeError(f"{' '.join(cmd)} exited {code}: {proc.stderr.decode()[-2000:]}"
+        raise RuntimeError(f"{' '.join(cmd)} exited {code}: {err.decode()[-2000:]}"
                            + (f"\nits stdout ends: {text[-2000:]}" if text.strip() else ""))
     return Sample(elapsed, maxrss_kib / 1024, code, cpu, text)
 
