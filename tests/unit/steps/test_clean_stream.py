@@ -167,7 +167,10 @@ def crowded(seed: int, rows: int = 120) -> list[pl.DataFrame]:
             "created_at": [None if rnd.random() < 0.05
                            else T0 + dt.timedelta(hours=rnd.randrange(3)) for _ in range(n)]})
 
-    return [source(rows), source(rows // 2)]
+    unversioned = pl.DataFrame({"id": [99, 99, 99], "nome": ["a", "b", "a"],  # no version
+                                "valor": [1.0, 1.0, 1.0], "created_at": [None, None, None]},
+                               schema_overrides={"created_at": pl.Datetime("us")})
+    return [pl.concat([source(rows), unversioned]), source(rows // 2)]
 
 
 def by_definition(frame: pl.DataFrame, key: list[str], order_by: str | None = None
