@@ -89,18 +89,16 @@ class FrameSink:
     The first frame, even an empty one, fixes the schema, so zero rows still make a file
     with the columns. A sink given one frame writes it with polars' own writer, as
     ``_spec.write_frame`` does (no pyarrow for a small day); from the second frame on
-    it appends row groups through pyarrow, on a thread: the Parquet encoder releases the
-    GIL, so one frame is encoded while the step computes the next (at most one write in
-    flight; a failed write is raised by the next call). Strings are large_string either
-    way.
+    it appends row groups through pyarrow, behind the step (``parquet_io.WriteBehind``):
+    one frame is encoded while the step computes the next. Strings are large_string
+    either way.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._first: pl.DataFrame | None = None
         self._sink: Any = None
-        self._pool: Any = None
-        self._pending: Any = None
+        self._writer: Any = None  # a parquet_io.WriteBehind on _sink
         self._discard = False
         self.rows = 0
 
@@ -113,27 +111,16 @@ class FrameSink:
             self._first = frame
             return
         if self._sink is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            from steps._core.parquet_io import ParquetSink
+            from steps._core.parquet_io import ParquetSink, WriteBehind
 
             assert self._first is not None
             self._sink = ParquetSink(self.path)
             self._sink.__enter__()
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
-            self._write(self._first)
+            self._writer = WriteBehind(self._sink)
+            self._writer.write(self._first.to_arrow())
             self._first = None
         if frame.height:
-            self._write(frame)
-
-    def _write(self, frame: pl.DataFrame) -> None:
-        self._wait()
-        self._pending = self._pool.submit(self._sink.write, frame.to_arrow())
-
-    def _wait(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            pending.result()  # a failed write is raised here
+            self._writer.write(frame.to_arrow())
 
     def discard(self) -> None:
         """Leave no file at ``path`` on close (e.g. the step failed after the rows)."""
@@ -141,9 +128,9 @@ class FrameSink:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self._pool is not None:
+        if self._sink is not None:
             try:
-                self._wait()
+                self._writer.finish()
             except BaseException as failed:  # the write's error, unless one is on its way
                 if exc is None:
                     exc_type, exc, tb = type(failed), failed, failed.__traceback__
@@ -157,7 +144,7 @@ class FrameSink:
 
     def _close(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                tb: TracebackType | None) -> None:
-        self._pool.shutdown(wait=True)
+        self._writer.__exit__()
         if exc is None and self._discard:
             exc_type, exc = DataError, DataError("output discarded")
         self._sink.__exit__(exc_type, exc, tb)
@@ -172,7 +159,7 @@ def _scratch(directory: str | None) -> str | None:
     return directory
 
 
-def _ipc_stream(path: Path, schema: pa.Schema, compression: str | None = "lz4"
+def _ipc_stream(path: Path, schema: pa.Schema, compression: str | None
                 ) -> pa.ipc.RecordBatchStreamWriter:
     """An Arrow IPC stream writer: the scratch format of this module."""
     import pyarrow as pa
@@ -281,7 +268,7 @@ class FrameSpill:
             return
         if self._writer is None:
             self._schema = frame.head(0).to_arrow().schema
-            self._writer = _ipc_stream(self.path, self._schema)
+            self._writer = _ipc_stream(self.path, self._schema, compression="lz4")
         self._writer.write_table(frame.to_arrow().cast(self._schema))
 
     def __iter__(self) -> Iterator[pl.DataFrame]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
@@ -84,6 +85,32 @@ class ParquetSink:
         if self._writer is not None:
             self._writer.close()
         self._ctx.__exit__(exc_type, exc, tb)
+
+
+class WriteBehind:
+    """Writes to a :class:`ParquetSink` on a second thread: the Parquet encoder releases the
+    GIL, so encoding one table overlaps with making the next. One write in flight at a
+    time; a failed write is raised by the next :meth:`write` or by :meth:`finish`."""
+
+    def __init__(self, sink: ParquetSink) -> None:
+        self.sink = sink
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
+        self.pending: Future[None] | None = None
+
+    def __enter__(self) -> WriteBehind:
+        return self
+
+    def write(self, table: pa.Table) -> None:
+        self.finish()
+        self.pending = self.pool.submit(self.sink.write, table)
+
+    def finish(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()  # re-raises a failed write here
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True)  # the sink must not close under a running write
 
 
 def open_parquet(path: str | os.PathLike[str], *, pre_buffer: bool = True

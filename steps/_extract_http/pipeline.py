@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from steps._core.parquet_io import ROW_GROUP_SIZE, ParquetSink
+from steps._core.parquet_io import ROW_GROUP_SIZE, ParquetSink, WriteBehind
 from steps._extract_http.columns import Columnizer
 
 LOOKAHEAD_PAGES = 8
@@ -44,7 +43,7 @@ def write_pages(pages: Iterator[list[Any]], columnizer: Columnizer, out: Path) -
     group = _settle(columnizer, head)
     dictionary = columnizer.repetitive or False
     with ParquetSink(out, columnizer.schema, use_dictionary=dictionary) as sink, \
-            _Writer(sink) as writer:
+            WriteBehind(sink) as writer:
         rows = sum(b.num_rows for b in group)
         for records in pages:
             outcome.pages += 1
@@ -63,31 +62,6 @@ def write_pages(pages: Iterator[list[Any]], columnizer: Columnizer, out: Path) -
         outcome.rows = sink.rows
     outcome.columns = list(columnizer.schema.names) if columnizer.schema is not None else []
     return outcome
-
-
-class _Writer:
-    """Writes row groups on a second thread: the Parquet encoder releases the GIL, so
-    encoding one group overlaps with converting the next. One write in flight at a time."""
-
-    def __init__(self, sink: ParquetSink) -> None:
-        self.sink = sink
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
-        self.pending: Future[None] | None = None
-
-    def __enter__(self) -> _Writer:
-        return self
-
-    def write(self, table: pa.Table) -> None:
-        self.finish()
-        self.pending = self.pool.submit(self.sink.write, table)
-
-    def finish(self) -> None:
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending.result()  # re-raises a failed write here
-
-    def __exit__(self, *exc: object) -> None:
-        self.pool.shutdown(wait=True)  # the sink must not close under a running write
 
 
 def _settle(columnizer: Columnizer, head: list[pa.RecordBatch]) -> list[pa.RecordBatch]:
