@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import email.utils
-import json
 import logging
 import random
 import time
@@ -137,9 +136,6 @@ class Response:
     status_code: int
     headers: Mapping[str, str]  # urllib3's HTTPHeaderDict: case-insensitive
     content: bytearray
-
-    def json(self) -> Any:
-        return json.loads(self.content)
 
 
 class HttpClient:
