@@ -481,7 +481,7 @@ def run_size(pg: TempPostgres, rows: int, runs: int, warm_up: bool, with_seed: b
             for name in order:
                 if name == SEED and rows != SEED_ROWS and i != runs + int(warm_up) - 1:
                     continue  # a large seed way runs once, in the last round
-                side = sides[name]
+                side, label = sides[name], f"round {i}" if timed else "warm-up"
                 try:
                     sample, run_nodes_ = run_side(name, pg, api, rows, tmp,
                                                   docs.get(name, docs[CADENCIA]), env, page,
@@ -489,16 +489,15 @@ def run_size(pg: TempPostgres, rows: int, runs: int, warm_up: bool, with_seed: b
                 except subprocess.TimeoutExpired:
                     if name != SEED:
                         raise
-                    print(f"  {'round ' + str(i) if timed else 'warm-up'}: {name:<24} "
-                          f"stopped at {seed_timeout:.0f} s (--seed-timeout): at least that "
-                          "long", flush=True)
+                    print(f"  {label}: {name:<24} stopped at {seed_timeout:.0f} s "
+                          "(--seed-timeout): at least that long", flush=True)
                     side.stopped = True
                     side.samples.append(Sample(seed_timeout, 0.0, -1))
                     continue
                 side.digests.append(digest(pg))
-                print(f"  {'round ' + str(i) if timed else 'warm-up'}: {name:<24} "
-                      f"{sample.seconds:7.2f} s  {side.digests[-1][0]:,} rows "
-                      f"digest {side.digests[-1][1][:12]}", flush=True)
+                print(f"  {label}: {name:<24} {sample.seconds:7.2f} s  "
+                      f"{side.digests[-1][0]:,} rows digest {side.digests[-1][1][:12]}",
+                      flush=True)
                 if timed:
                     side.samples.append(sample)
                     if name == CADENCIA:
@@ -510,11 +509,12 @@ def run_size(pg: TempPostgres, rows: int, runs: int, warm_up: bool, with_seed: b
     return Result(rows, sides, nodes, phases, sharded_nodes=sharded_nodes)
 
 
-def report(results: list[Result], seed_by_rows: dict[int, float],
-           stopped: frozenset[int] = frozenset()) -> bool:
-    """Print the tables; whether every judged goal was met. ``stopped``: the sizes whose
-    seed way was stopped at its timeout (its time, and the speed-up, are lower bounds)."""
+def report(results: list[Result]) -> bool:
+    """Print the tables; whether every judged goal was met. A seed way stopped at its
+    timeout gives lower bounds: its time, and the speed-up."""
     met = True
+    seed_by_rows = {r.rows: r.sides[SEED].median for r in results if SEED in r.sides}
+    stopped = {r.rows for r in results if SEED in r.sides and r.sides[SEED].stopped}
     measured = {n: t for n, t in seed_by_rows.items() if n not in stopped}
     seed_base = min(measured) if measured else None
     print(f"\n{'rows/source':>11} {'cadencia':>9} {'lower bd':>9} {'ratio':>6} "
@@ -648,9 +648,7 @@ def main(argv: list[str] | None = None) -> int:
         for rows in sizes:
             results.append(run_size(pg, rows, runs, not a.quick, rows in seed_sizes,
                                     Path(tmp), a.page_size, a.shards, a.seed_timeout))
-    seed_by_rows = {r.rows: r.sides[SEED].median for r in results if SEED in r.sides}
-    met = report(results, seed_by_rows, frozenset(
-        r.rows for r in results if SEED in r.sides and r.sides[SEED].stopped))
+    met = report(results)
     print(f"load average at the end {os.getloadavg()[0]:.1f}; ratio = cadencia / lower bound, "
           "speed-up = seed way / cadencia")
     print("goals " + ("met" if met else "MISSED"))
