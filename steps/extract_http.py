@@ -13,8 +13,10 @@ Inputs:
 
 Outputs:
   ``--out PATH``: Parquet (zstd), written as pages arrive (memory does not grow with the
-  number of pages) and published atomically: a failed run leaves no file. The schema is
-  inferred from the first page and held (or declared with ``--schema id:int64,...``).
+  number of pages) and published atomically: a failed or killed run leaves no file. This
+  process fetches and checks the pages; a converter forked beside it writes them
+  (steps._extract_http.converter). The schema is inferred from the first page and held
+  (or declared with ``--schema id:int64,...``).
   Summary: rows, pages, columns, http_retries.
 
 Settings (environment only):
@@ -91,21 +93,22 @@ def paging_spec(a: argparse.Namespace) -> PagingSpec:
 
 
 def extract(a: argparse.Namespace) -> dict[str, Any]:
-    # Deferred: urllib3, orjson and pyarrow cost ~0.3 s that `--help` must not pay.
+    # Deferred: urllib3 and orjson cost ~0.1 s that `--help` must not pay; pyarrow is
+    # imported only by the converter process.
     import gc
 
     from steps._core.http import HttpClient, HttpSettings, safe_url
     from steps._extract_http.auth import AuthSettings, credentials
-    from steps._extract_http.fetch import PageFetcher
+    from steps._extract_http.converter import Converter
+    from steps._extract_http.fetch import checked_pages
     from steps._extract_http.pagination import Pager
 
     spec = paging_spec(a)
     params = render_params(a.param, a.logical_date, spec.own_params())
-    schema = None
     if a.schema:
         from steps._extract_http.columns import parse_schema
 
-        schema = parse_schema(a.schema)
+        parse_schema(a.schema)  # a bad spec is refused before any request
     creds = credentials(AuthSettings.from_env())
     client = HttpClient(HttpSettings.from_env(), headers=creds.headers, auth=creds.basic)
     pager = Pager(spec, a.url, params)
@@ -115,19 +118,17 @@ def extract(a: argparse.Namespace) -> dict[str, Any]:
     # collector would rescan them thousands of times for nothing (~10% of the run).
     gc.disable()
     try:
-        with PageFetcher(client, pager) as pages:
-            # pyarrow loads (~0.2 s) while the first page is on the wire.
-            from steps._extract_http.columns import Columnizer
-            from steps._extract_http.pipeline import write_pages
-
-            outcome = write_pages(iter(pages), Columnizer(schema), a.out)
+        with Converter(a.schema, spec.records_path, a.out) as converter:
+            for body in checked_pages(client, pager):
+                converter.send(body)
+            outcome = converter.finish()
     finally:
         gc.enable()
         client.close()
     retried = f"; {client.retries} requests retried" if client.retries else ""
-    return {"rows": outcome.rows, "pages": outcome.pages, "columns": outcome.columns,
+    return {"rows": outcome["rows"], "pages": outcome["pages"], "columns": outcome["columns"],
             "http_retries": client.retries, "end": pager.end_reason,
-            "note": f"{outcome.pages:,} pages{retried}", "out": str(a.out)}
+            "note": f"{outcome['pages']:,} pages{retried}", "out": str(a.out)}
 
 
 def main() -> None:

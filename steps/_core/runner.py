@@ -101,9 +101,12 @@ def file_sha256(path: str) -> str:
 
 def peak_rss_mib() -> float:
     """This process's peak resident memory so far, in MiB (``ru_maxrss`` is KiB on
-    Linux): what a container's memory limit is measured against, logged so a step's
-    memory shows in ``cadencia logs`` and a bench can read it per step."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    Linux), plus the largest peak of the children it has waited for (extract-http's
+    converter runs beside it): what a container's memory limit is measured against,
+    logged so a step's memory shows in ``cadencia logs`` and a bench can read it."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round((own + children) / 1024, 1)
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
