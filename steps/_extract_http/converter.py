@@ -2,12 +2,11 @@
 
 In one process the fetch loop (HTTP, JSON) and the conversion (records to Arrow) take
 turns on one GIL, and each slows the other: 1M records in pages of 500 took 2.6-3.0 s
-there, and the fetch loop alone takes 1.9 s. Here the step's own process fetches,
-checks each page (``decode_body``, ``records_at``) and decides the next request; the
-converter, forked before the first request, receives each checked page's raw body
-through a pipe, parses it again (orjson: ~0.2 s per 1M records, on the other core) and
-runs :func:`write_pages`. The pipe bounds how far the fetch runs ahead, so memory stays
-flat.
+there. Here the step's own process fetches, checks each page (its skeleton, fetch.py)
+and decides the next request; the converter, forked before the first request, receives
+each checked page's raw body through a pipe, parses it whole (orjson, on the other core)
+and runs :func:`write_pages`. The pipe bounds how far the fetch runs ahead, so memory
+stays flat.
 
 The converter publishes the Parquet file only after the fetch side says every page has
 been sent (an empty body: a real page is never empty, ``decode_body`` refuses it). If the
@@ -21,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
+import itertools
 import multiprocessing
 import os
 import signal
@@ -127,13 +127,17 @@ class _FetchEnded(Exception):
 def _pages(reader: Connection, records_path: str) -> Iterator[list[Any]]:
     import orjson
 
-    while True:
+    for page in itertools.count(1):
         try:
             body = reader.recv_bytes()
         except EOFError:
             raise _FetchEnded from None
         if body == _DONE:
             return
-        records = lookup(orjson.loads(body), records_path)  # checked by the fetch side
+        try:  # the fetch side decoded only the markers (skeleton.py)
+            parsed = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise errors.DataError(f"page {page} has records that are not JSON ({exc.msg} at "
+                                   f"byte {exc.pos})", page=page) from None
         del body
-        yield records
+        yield lookup(parsed, records_path)  # a list: the fetch side checked it

@@ -63,6 +63,17 @@ def test_the_converter_s_data_error_is_the_step_s_65(tmp_path: Path) -> None:
     assert_fails(result, 65, "column 'x' changed type from string to int64 on page 2", out)
 
 
+def test_records_only_the_converter_reads_in_full_are_checked_there(tmp_path: Path) -> None:
+    """The fetch side skips the records' values (skeleton.py); an infinite number in one
+    is still bad data, found when the converter parses the page whole."""
+    replies = {1: page(1, [{"id": 1}, {"id": 2}]),
+               2: json_reply('{"data": [{"id": 3, "x": 1e999}], "has_more": false}')}
+    out = tmp_path / "o.parquet"
+    with by_page(replies) as server:
+        result = run_step("extract_http", *step_args(server, out), env=FAST_RETRIES)
+    assert_fails(result, 65, "page 2 has records that are not JSON (number is infinity", out)
+
+
 def test_a_fetch_failing_after_pages_were_converted_publishes_nothing(tmp_path: Path) -> None:
     replies = {n: page(n, [{"id": 2 * n}, {"id": 2 * n + 1}]) for n in (1, 2, 3)}
     replies[4] = json_reply('{"error": "gone"}', status=404)
