@@ -109,8 +109,9 @@ def _serve(reader: Connection, our_writer: Connection, results: Connection,
         outcome = write_pages(_pages(reader, records_path), Columnizer(schema), out)
         results.send(("ok", {"rows": outcome.rows, "pages": outcome.pages,
                              "columns": outcome.columns}))
-    except errors.PipelineError as exc:
-        results.send(("error", (type(exc).__name__, exc.message, exc.fields)))
+    except errors.PipelineError as exc:  # sent as its class in the error tree, which pickles
+        tree = next(c for c in type(exc).__mro__ if getattr(errors, c.__name__, None) is c)
+        results.send(("error", (tree.__name__, exc.message, exc.fields)))
     except _FetchEnded:
         pass  # the fetch side failed and will report its own error
     except BaseException as exc:  # a bug: reported with its type, the step exits 1

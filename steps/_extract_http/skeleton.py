@@ -9,9 +9,9 @@ orjson takes ~290 us. The result is a skeleton of the body (a dict with only tho
 paths), which :mod:`pagination` and :func:`records_at` read as they read the whole body.
 
 A page the typed decode refuses (malformed JSON, HTML), or whose records path holds no
-list, is decoded whole by :func:`decode_body`, so the error names the fault as before. A body
-msgspec accepts but orjson refuses (an infinite number, bad UTF-8 inside a record) is
-refused by the converter, as bad data too.
+list, is decoded whole by :func:`decode_body`, so the error names the fault as before. A
+body msgspec accepts but orjson refuses (an infinite number, bad UTF-8 inside a record)
+is refused by the converter, as bad data too.
 """
 
 from __future__ import annotations
