@@ -35,12 +35,28 @@ class StepResult:
         return f"StepResult(code={self.code}, stderr={self.stderr[-2000:]!r})"
 
 
-def run_step(name: str, *args: str, env: dict[str, str] | None = None,
-             timeout: float = 120) -> StepResult:
-    """Run ``python -m steps.<name> ARGS`` with JSON logs; ``env`` adds to os.environ."""
+def step_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """os.environ without CADENCIA_* settings, with JSON logs, plus ``env``."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("CADENCIA_")}
     full_env["CADENCIA_LOG_FORMAT"] = "json"
     full_env.update(env or {})
+    return full_env
+
+
+def run_step(name: str, *args: str, env: dict[str, str] | None = None,
+             timeout: float = 120) -> StepResult:
+    """Run ``python -m steps.<name> ARGS`` with JSON logs; ``env`` adds to os.environ."""
     proc = subprocess.run([sys.executable, "-m", f"steps.{name}", *args], cwd=ROOT,
-                          env=full_env, capture_output=True, text=True, timeout=timeout)
+                          env=step_env(env), capture_output=True, text=True, timeout=timeout)
     return StepResult(proc)
+
+
+def assert_failed_without_output(result: StepResult, code: int, cause: str, out: Path) -> str:
+    """The step exited ``code`` with one error line naming ``cause``, and published
+    neither ``out`` nor a temporary beside it. Returns the error message."""
+    assert result.code == code, result
+    assert len(result.errors) == 1, result.errors
+    message: str = result.errors[0]["message"]
+    assert cause in message, message
+    assert not out.exists() and list(out.parent.glob(f".{out.name}*")) == []
+    return message

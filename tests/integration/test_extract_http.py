@@ -19,6 +19,7 @@ import pytest
 
 from tests.fixtures_http import DATE, FAST_RETRIES, serve
 from tests.support import ROOT, StepResult, run_step
+from tests.support import assert_failed_without_output as assert_fails
 from workflows.devservices.sample_api import Faults, SampleApi, api_key, basic, bearer
 from workflows.devservices.sample_data import order
 
@@ -43,13 +44,6 @@ def summary(result: StepResult) -> dict[str, object]:
     lines = [r["summary"] for r in result.logs if r["message"] == "extract_http finished"]
     assert result.code == 0 and len(lines) == 1, result
     return lines[0]
-
-
-def assert_fails(result: StepResult, code: int, cause: str, out: Path) -> None:
-    assert result.code == code, result
-    assert len(result.errors) == 1, result.errors
-    assert cause in result.errors[0]["message"], result.errors[0]["message"]
-    assert not out.exists() and list(out.parent.glob(f".{out.name}*")) == []
 
 
 @pytest.mark.parametrize(("style", "args"), [

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tests.fixtures_http import FAST_RETRIES
 from tests.fixtures_scripted_http import Reply, ScriptedServer, Seen, json_reply
-from tests.support import ROOT, StepResult, run_step
+from tests.support import ROOT, StepResult, assert_failed_without_output, run_step, step_env
 
 
 def page(n: int, records: list[dict[str, object]], more: bool = True) -> Reply:
@@ -46,10 +46,7 @@ def leftovers(out: Path) -> list[int]:
 
 
 def assert_fails(result: StepResult, code: int, cause: str, out: Path) -> None:
-    assert result.code == code, result
-    assert len(result.errors) == 1, result.errors
-    assert cause in result.errors[0]["message"], result.errors[0]["message"]
-    assert not out.exists() and list(out.parent.glob(f".{out.name}*")) == []
+    assert_failed_without_output(result, code, cause, out)
     assert leftovers(out) == []
 
 
@@ -98,10 +95,9 @@ class HeldOnPage2:
         return page(n, [{"id": 2 * n}, {"id": 2 * n + 1}], more=n < 3)
 
     def start_step(self, out: Path) -> subprocess.Popen[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CADENCIA_")}
-        env.update(FAST_RETRIES, CADENCIA_LOG_FORMAT="json")
         proc = subprocess.Popen([sys.executable, "-m", "steps.extract_http",
-                                 *step_args(self.server, out)], cwd=ROOT, env=env,
+                                 *step_args(self.server, out)], cwd=ROOT,
+                                env=step_env(FAST_RETRIES),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert self.asked.wait(30), "the step never asked for page 2"
         return proc

@@ -17,6 +17,7 @@ import pytest
 from tests.fixtures_http import FAST_RETRIES
 from tests.fixtures_scripted_http import Reply, ScriptedServer, Seen, gzip_reply, json_reply
 from tests.support import StepResult, run_step
+from tests.support import assert_failed_without_output as assert_fails
 
 TOKEN = "tok-Zq81xWv7Lm3pR"
 USER = "etl-reader"
@@ -34,15 +35,6 @@ MIB = 1 << 20
 def extract(url: str, out: Path, *args: str, env: dict[str, str] | None = None) -> StepResult:
     return run_step("extract_http", "--url", url, "--out", str(out), "--page-size", "2", *args,
                     env={**FAST_RETRIES, **(env or {})}, timeout=60)
-
-
-def assert_fails(result: StepResult, code: int, cause: str, out: Path) -> str:
-    assert result.code == code, result
-    assert len(result.errors) == 1, result.errors
-    message: str = result.errors[0]["message"]
-    assert cause in message, message
-    assert not out.exists() and list(out.parent.glob(f".{out.name}*")) == []
-    return message
 
 
 def credential(seen: Seen) -> str:
