@@ -93,8 +93,8 @@ def paging_spec(a: argparse.Namespace) -> PagingSpec:
 
 
 def extract(a: argparse.Namespace) -> dict[str, Any]:
-    # Deferred: urllib3 and orjson cost ~0.1 s that `--help` must not pay; pyarrow is
-    # imported only by the converter process.
+    # Deferred: urllib3 and orjson cost ~0.1 s that `--help` must not pay. Without a
+    # declared schema pyarrow is imported only by the converter process, after the fork.
     import gc
 
     from steps._core.http import HttpClient, HttpSettings, safe_url
@@ -105,10 +105,11 @@ def extract(a: argparse.Namespace) -> dict[str, Any]:
 
     spec = paging_spec(a)
     params = render_params(a.param, a.logical_date, spec.own_params())
+    schema = None
     if a.schema:
         from steps._extract_http.columns import parse_schema
 
-        parse_schema(a.schema)  # a bad spec is refused before any request
+        schema = parse_schema(a.schema)  # a bad spec is refused before any request
     creds = credentials(AuthSettings.from_env())
     client = HttpClient(HttpSettings.from_env(), headers=creds.headers, auth=creds.basic)
     pager = Pager(spec, a.url, params)
@@ -118,7 +119,7 @@ def extract(a: argparse.Namespace) -> dict[str, Any]:
     # collector would rescan them thousands of times for nothing (~10% of the run).
     gc.disable()
     try:
-        with Converter(a.schema, spec.records_path, a.out) as converter:
+        with Converter(schema, spec.records_path, a.out) as converter:
             for body in checked_pages(client, pager):
                 converter.send(body)
             outcome = converter.finish()

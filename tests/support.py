@@ -58,5 +58,10 @@ def assert_failed_without_output(result: StepResult, code: int, cause: str, out:
     assert len(result.errors) == 1, result.errors
     message: str = result.errors[0]["message"]
     assert cause in message, message
-    assert not out.exists() and list(out.parent.glob(f".{out.name}*")) == []
+    assert_nothing_published(out)
     return message
+
+
+def assert_nothing_published(out: Path) -> None:
+    """Neither ``out`` nor a temporary beside it (``.<name>*``) exists."""
+    assert not out.exists() and list(out.parent.glob(f".{out.name}*")) == []

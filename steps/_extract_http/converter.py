@@ -27,10 +27,13 @@ import signal
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from steps._core import errors
 from steps._extract_http.pagination import lookup
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 PIPE_BYTES = 1 << 20  # bodies in flight to the converter (a few pages)
 _DONE = b""
@@ -43,14 +46,14 @@ class ConverterDied(RuntimeError):
 class Converter:
     """``send(body)`` for each page, then ``finish()`` for the outcome (or its error)."""
 
-    def __init__(self, schema_spec: str | None, records_path: str, out: Path) -> None:
+    def __init__(self, schema: pa.Schema | None, records_path: str, out: Path) -> None:
         ctx = multiprocessing.get_context("fork")  # before any thread: nothing to re-import
         reader, self._pages = ctx.Pipe(duplex=False)
         self._results, result_writer = ctx.Pipe(duplex=False)
         with contextlib.suppress(OSError):  # a smaller pipe only makes the fetch wait sooner
             fcntl.fcntl(self._pages.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         self._proc = ctx.Process(target=_serve, name="extract-http-converter", daemon=True,
-                                 args=(reader, self._pages, result_writer, schema_spec,
+                                 args=(reader, self._pages, result_writer, schema,
                                        records_path, out))
         self._proc.start()
         reader.close()  # only the child reads pages; its exit then breaks our sends
@@ -97,15 +100,14 @@ class Converter:
 
 
 def _serve(reader: Connection, our_writer: Connection, results: Connection,
-           schema_spec: str | None, records_path: str, out: Path) -> None:
+           schema: pa.Schema | None, records_path: str, out: Path) -> None:
     """The converter's life: pages in, one result out, then exit."""
     our_writer.close()  # else a dead fetch side would never show as EOF
     gc.disable()  # as in the fetch side: the records are short-lived trees
     try:
-        from steps._extract_http.columns import Columnizer, parse_schema
+        from steps._extract_http.columns import Columnizer
         from steps._extract_http.pipeline import write_pages
 
-        schema = parse_schema(schema_spec) if schema_spec else None
         outcome = write_pages(_pages(reader, records_path), Columnizer(schema), out)
         results.send(("ok", {"rows": outcome.rows, "pages": outcome.pages,
                              "columns": outcome.columns}))

@@ -17,7 +17,14 @@ from pathlib import Path
 
 from tests.fixtures_http import FAST_RETRIES
 from tests.fixtures_scripted_http import Reply, ScriptedServer, Seen, json_reply
-from tests.support import ROOT, StepResult, assert_failed_without_output, run_step, step_env
+from tests.support import (
+    ROOT,
+    StepResult,
+    assert_failed_without_output,
+    assert_nothing_published,
+    run_step,
+    step_env,
+)
 
 
 def page(n: int, records: list[dict[str, object]], more: bool = True) -> Reply:
@@ -137,7 +144,7 @@ def test_a_killed_step_takes_its_converter_with_it(tmp_path: Path) -> None:
         while Path(f"/proc/{converter}").exists() and time.monotonic() < deadline:
             time.sleep(0.05)  # reaped by init once it exits
     assert leftovers(out) == []
-    assert not out.exists() and list(out.parent.glob(f".{out.name}*")) == []
+    assert_nothing_published(out)
 
 
 def test_the_step_s_peak_memory_counts_its_children() -> None:
